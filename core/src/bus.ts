@@ -1,0 +1,93 @@
+/**
+ * The bus: how tiers hand events and verdicts to each other. Two implementations share this
+ * interface and the same tests: embedded (in-process, bounded) and Kafka (node-rdkafka).
+ *
+ * Acknowledgement contract: a producer batch's `seal()` resolves only when every message sent
+ * through it is safe (Kafka: acks=all from an idempotent producer; embedded: in the bounded
+ * in-process log). A consumer commits a batch's offsets only after its handler's promise
+ * resolved, i.e. after everything that batch produced was confirmed.
+ */
+
+export type TopicRole = 'events' | 'verdicts' | 'deadletter';
+
+export interface TopicNames {
+  events: string;
+  verdicts: string;
+  deadletter: string;
+}
+
+export interface BusRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer;
+  /** Broker/append timestamp in ms (not event time). */
+  timestamp_ms: number;
+}
+
+/**
+ * A group of sends acknowledged together (one upload, one consumed batch). Avoids a promise
+ * per message: delivery reports only count down the batch.
+ */
+export interface ProduceBatch {
+  /**
+   * Enqueues one message. Returns false when the producer's bounded queue is full or the bus is
+   * unavailable: nothing was enqueued and the caller must push back (503, pause).
+   */
+  send(topic: string, key: string | null, value: Buffer): boolean;
+  /** Messages enqueued so far. */
+  readonly size: number;
+  /**
+   * No more sends. Resolves when every message of the batch is confirmed; rejects with a
+   * BotsieveError (code ERR_BUS_DELIVERY, retryable) as soon as one delivery failed.
+   */
+  seal(): Promise<void>;
+}
+
+export interface BusProducer {
+  connect(): Promise<void>;
+  /** False while the bus is unreachable or the producer is closing. */
+  isReady(): boolean;
+  batch(): ProduceBatch;
+  /** Bytes currently queued and unconfirmed (for metrics and admission decisions). */
+  queuedBytes(): number;
+  /** Waits until everything queued is confirmed or `timeout_ms` passed. */
+  flush(timeout_ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Handles one batch of records from one partition. Resolve only when everything the batch
+ * produced is safe: the consumer commits the batch's offsets after that, and never before.
+ * Rejecting stops the consumer for that partition (the records are redelivered later).
+ */
+export type BatchHandler = (records: BusRecord[]) => Promise<void>;
+
+export interface ConsumerOptions {
+  group_id: string;
+  topics: string[];
+  /** Where a group with no committed offset starts. */
+  from: 'earliest' | 'latest';
+  /** Largest batch handed to the handler. */
+  max_batch_records: number;
+}
+
+export interface BusConsumer {
+  /** Subscribes and runs `handler` until `close()`. Resolves once subscribed. */
+  start(handler: BatchHandler): Promise<void>;
+  /** Partitions currently assigned to this consumer, as `topic/partition`. */
+  assignment(): string[];
+  /** Stops fetching, waits for the handler in flight, commits what is safe, leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'embedded' | 'kafka';
+  readonly topics: TopicNames;
+  producer(): BusProducer;
+  consumer(options: ConsumerOptions): BusConsumer;
+  /** Resolves true when the bus answered a metadata request within `timeout_ms`. */
+  healthcheck(timeout_ms: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,57 @@
+/**
+ * The canonical request event: one HTTP request seen at the edge or the origin.
+ *
+ * Wire format (the `events` topic, `/events`, replay) is this object as JSON. Field names are
+ * snake_case because the same names become BigQuery columns and LookML dimensions later.
+ * Every field is always present (null when the source did not send it), so objects keep one
+ * hidden class on the hot path.
+ */
+export type EventSource = 'logpush' | 'events' | 'stream' | 'replay';
+
+export interface RequestEvent {
+  /** Cloudflare RayID, or an origin-assigned request id. Unique per request; dedup key. */
+  ray_id: string;
+  /** Event time: when the edge received the request (EdgeStartTimestamp), ms since the epoch. */
+  timestamp_ms: number;
+  /** Requested host (ClientRequestHost), lower case. */
+  host: string;
+  /** Client IP in canonical form (IPv4 dotted quad, IPv6 RFC 5952). */
+  ip: string;
+  /** Client network: /24 for IPv4, /64 for IPv6, canonical CIDR. */
+  prefix: string;
+  /** Client autonomous system number, 0 when unknown. */
+  asn: number;
+  /** Two-letter country code, lower case; '' when unknown. */
+  country: string;
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** Path with the query string. */
+  uri: string;
+  user_agent: string;
+  referer: string;
+  /** Status the edge sent to the client; 0 when unknown. */
+  status: number;
+  /** Origin's status; 0 when the edge answered alone. */
+  origin_status: number;
+  /** Origin response time in ms: the load signal; 0 when unknown. */
+  origin_duration_ms: number;
+  content_type: string;
+  cache_status: string;
+  response_bytes: number;
+  /** Bot Management fields: null in zones without Bot Management. */
+  bot_score: number | null;
+  bot_score_src: string | null;
+  verified_bot_category: string | null;
+  ja4: string | null;
+  ja3_hash: string | null;
+  bot_tags: string[] | null;
+  /** Where the event entered botsieve. */
+  source: EventSource;
+}
+
+/** Kinds of subject a verdict can be about. */
+export type SubjectKind = 'ip' | 'prefix' | 'asn' | 'ja4';
+
+/** A subject key: `ip:1.2.3.4`, `prefix:1.2.3.0/24`, `asn:13335`, `ja4:t13d…`. */
+export type SubjectKey = `${SubjectKind}:${string}`;

@@ -1,0 +1,5 @@
+export { Telemetry } from './telemetry.js';
+export type { ComponentTelemetry, LogLevel, TelemetryOptions } from './telemetry.js';
+export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile } from './config.js';
+export { ManualClock, systemClock } from './clock.js';
+export { nullTelemetry } from './null-telemetry.js';
