@@ -1,0 +1,47 @@
+/** `botsieve` command line: start, replay, config. */
+import { parseArgs } from 'node:util';
+import { startCommand, START_OPTIONS } from './commands/start.js';
+import { replayCommand, REPLAY_OPTIONS } from './commands/replay.js';
+import { configCommand, CONFIG_OPTIONS } from './commands/config-command.js';
+
+const USAGE = `usage: botsieve <command> [options]
+
+commands:
+  start                 run the pipeline (default: every tier in one process on the embedded bus)
+      --config FILE       JSON configuration file (see README: configuration reference)
+      --bus KIND          embedded | kafka
+      --brokers LIST      Kafka bootstrap servers, comma-separated (implies --bus kafka)
+      --role ROLES        all | ingest | detect | sink, comma-separated (roles other than all need --bus kafka)
+      --port N            ingest port (default 8080)
+      --admin-port N      admin port: /healthz /readyz /metrics /verdicts (default 9464)
+      --log-level LEVEL   fatal | error | warn | info | debug | trace | silent
+  replay [--annotate] [--config FILE] FILE…
+                        run Logpush NDJSON files (plain or .gz) through the detectors in event
+                        time; print verdicts as NDJSON, or with --annotate one line per event:
+                        {"RayID","action","score","subject","reasons"}
+  config [--config FILE] [--reference]
+                        print the effective configuration as JSON, or the Markdown reference
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return startCommand(parseArgs({ args: rest, options: START_OPTIONS, allowPositionals: false }).values);
+    case 'replay': {
+      const { values, positionals } = parseArgs({ args: rest, options: REPLAY_OPTIONS, allowPositionals: true });
+      return replayCommand(values, positionals);
+    }
+    case 'config':
+      return configCommand(parseArgs({ args: rest, options: CONFIG_OPTIONS, allowPositionals: false }).values);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`botsieve: unknown command '${command}'\n\n${USAGE}`);
+      return 2;
+  }
+}

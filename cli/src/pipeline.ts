@@ -1,0 +1,103 @@
+/**
+ * Composes the tiers a process runs. The same code runs all tiers in one process on the embedded
+ * bus (the default) or one tier per process against Kafka, as it deploys.
+ *
+ * Start order is sinks → detectors → ingest, so nothing is accepted before there is somewhere to
+ * put it; shutdown is the reverse: ingest drains first (stops accepting, finishes in-flight
+ * uploads, flushes the producer), then detectors and sinks finish their batches and commit.
+ */
+import type { Bus, BusProducer, Verdict } from '@botsieve/core';
+import { createBus } from '@botsieve/bus';
+import { DetectorService } from '@botsieve/detectors';
+import { IngestServer } from '@botsieve/ingest';
+import { systemClock, type Telemetry } from '@botsieve/runtime';
+import { DeadletterFile, MemoryVerdictStore, SinkService, decodeJson } from '@botsieve/sinks';
+import { AdminServer } from './admin-server.js';
+import type { BotsieveConfig } from './config.js';
+
+export type Role = 'ingest' | 'detect' | 'sink';
+export const ALL_ROLES: readonly Role[] = ['ingest', 'detect', 'sink'];
+
+export interface PipelineOptions {
+  roles: readonly Role[];
+  telemetry: Telemetry;
+  /** Injected bus (tests); otherwise made from config.bus. */
+  bus?: Bus;
+}
+
+export class Pipeline {
+  readonly store: MemoryVerdictStore | undefined;
+  ingestPort: number | undefined;
+  adminPort: number | undefined;
+  private readonly bus: Bus;
+  private readonly ownsBus: boolean;
+  private producer: BusProducer | undefined;
+  private ingest: IngestServer | undefined;
+  private detector: DetectorService | undefined;
+  private readonly sinks: SinkService<unknown>[] = [];
+  private admin: AdminServer | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: BotsieveConfig,
+    private readonly options: PipelineOptions,
+  ) {
+    this.bus = options.bus ?? createBus(config.bus, options.telemetry);
+    this.ownsBus = options.bus === undefined;
+    this.store = options.roles.includes('sink') ? new MemoryVerdictStore(config.sinks.memory_verdict_store, systemClock) : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { config, options, bus } = this;
+    const { telemetry, roles } = options;
+    const log = telemetry.component('pipeline').log;
+    if (roles.includes('sink')) await this.startSinks();
+    if (roles.includes('detect')) {
+      this.detector = new DetectorService(config.detect, { bus, telemetry, clock: systemClock });
+      await this.detector.start();
+    }
+    if (roles.includes('ingest')) {
+      this.producer = bus.producer();
+      await this.producer.connect();
+      this.ingest = new IngestServer(config.ingest, { producer: this.producer, topics: bus.topics, telemetry });
+      this.ingestPort = await this.ingest.listen();
+    }
+    this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, isDraining: () => this.stopping !== undefined });
+    this.adminPort = await this.admin.listen();
+    log.info({ roles, bus: bus.kind, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
+  }
+
+  /** Graceful shutdown; safe to call more than once. */
+  stop(timeout_ms = 30_000): Promise<void> {
+    this.stopping ??= this.shutdown(timeout_ms);
+    return this.stopping;
+  }
+
+  private async startSinks(): Promise<void> {
+    const { config, bus, options } = this;
+    const max_batch_records = config.sinks.max_batch_records;
+    if (this.store !== undefined) {
+      const verdicts = new SinkService<Verdict>(bus, this.store, { group_id: 'botsieve-sink-memory', topic: bus.topics.verdicts, decode: decodeJson, max_batch_records }, options.telemetry);
+      await verdicts.start();
+      this.sinks.push(verdicts as SinkService<unknown>);
+    }
+    // With Kafka the deadletter topic itself is the dead letter; a file only on the embedded default.
+    if (bus.kind === 'embedded') {
+      const deadletters = new SinkService<Buffer>(bus, new DeadletterFile(config.sinks.deadletter_file), { group_id: 'botsieve-sink-deadletter', topic: bus.topics.deadletter, decode: (record) => record.value, max_batch_records }, options.telemetry);
+      await deadletters.start();
+      this.sinks.push(deadletters as SinkService<unknown>);
+    }
+  }
+
+  private async shutdown(timeout_ms: number): Promise<void> {
+    const log = this.options.telemetry.component('pipeline').log;
+    log.info('draining');
+    await this.ingest?.drain(timeout_ms);
+    await this.producer?.close();
+    await this.detector?.close();
+    for (const sink of this.sinks) await sink.close();
+    await this.admin?.close();
+    if (this.ownsBus) await this.bus.close();
+    log.info('stopped');
+  }
+}
