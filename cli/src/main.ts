@@ -19,8 +19,9 @@ commands:
                         run Logpush NDJSON files (plain or .gz) through the detectors in event
                         time; print verdicts as NDJSON, or with --annotate one line per event:
                         {"RayID","action","score","subject","reasons"}
-  config [--config FILE] [--reference]
-                        print the effective configuration as JSON, or the Markdown reference
+  config [--config FILE] [--reference | --errors | --write-readme README.md]
+                        print the effective configuration as JSON, the Markdown references,
+                        or refresh the README's generated sections
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,2 @@
+export { EmbeddedBus } from './embedded-bus.js';
+export { stableHash } from './topic-log.js';

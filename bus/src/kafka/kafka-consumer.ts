@@ -1,0 +1,252 @@
+/**
+ * The Kafka consumer: a librdkafka KafkaConsumer with auto-commit and auto offset store off.
+ *
+ * Loop: fetch up to max_batch_records, split by partition (order kept), hand each partition's
+ * records to the handler one batch at a time (never two handler calls in flight), and after
+ * its promise resolved commit `last offset + 1` for that partition, if still owned.
+ *
+ * Ownership: the rebalance callback gives each assigned partition a fresh Ownership object and
+ * drops it on revocation. A batch commits only if the Ownership it was read under is still the
+ * current one, so nothing is committed for a revoked partition (even if it came back); records
+ * fetched for a partition we do not own are dropped (its owner reads from the committed offset).
+ *
+ * Handler rejected: the partition is paused and the rejected batch (plus anything fetched for
+ * it before the pause took hold) is kept and handed to the handler again after a back-off, then
+ * the partition resumes. This is "redeliver from the committed offset" without a seek: with
+ * node-rdkafka the seek's completion races the fetch in flight, so records read before the seek
+ * cannot be told from records read after it, and dropping the wrong ones skips data. Keeping
+ * the batch costs at most a few batches of memory per stalled partition.
+ */
+import rdkafka from 'node-rdkafka';
+import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from 'node-rdkafka';
+import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
+import type { ComponentTelemetry } from '@botsieve/runtime';
+import type { KafkaConfig } from '../config.js';
+import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
+import { handlerBackoffMs } from '../handler-backoff.js';
+import { CODES, consumerOptions } from './kafka-options.js';
+import { groupByPartition, toBusRecord } from './records.js';
+
+/**
+ * Timeout of one librdkafka consume call, which librdkafka applies per message: it bounds how
+ * quickly close() is noticed, and a batch of N slowly trickling records can take N × this.
+ * 10 ms costs an idle consumer ~100 calls a second, each on a libuv pool thread.
+ */
+const CONSUME_TIMEOUT_MS = 10;
+/** Consume errors (e.g. a topic that does not exist yet) are logged at most this often. */
+const CONSUME_ERROR_LOG_INTERVAL_MS = 10_000;
+
+interface Ownership {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** Consecutive handler failures on this partition. */
+  failures: number;
+  /** Set while the partition is paused after a rejection: the batches to hand over again. */
+  stalled: Stalled | undefined;
+}
+
+interface Stalled {
+  /** In offset order; the first is the rejected batch. */
+  readonly batches: BusRecord[][];
+  /** Wall time of the next attempt. */
+  retryAtMs: number;
+}
+
+export class KafkaBusConsumer implements BusConsumer {
+  private client: rdkafka.KafkaConsumer | undefined;
+  private handler: BatchHandler | undefined;
+  private readonly owned = new Map<string, Ownership>();
+  private starting: Promise<void> | undefined;
+  private running: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private lastConsumeErrorLog = 0;
+
+  constructor(
+    private readonly config: KafkaConfig,
+    private readonly options: ConsumerOptions,
+    private readonly telemetry: ComponentTelemetry,
+    private readonly onClosed: (consumer: KafkaBusConsumer) => void,
+  ) {}
+
+  start(handler: BatchHandler): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(busError('ERR_BUS_CLOSED', 'consumer is closed'));
+    if (this.handler !== undefined) return Promise.reject(busError('ERR_BUS_CLOSED', 'consumer was already started; a consumer starts once'));
+    this.handler = handler;
+    this.starting = this.connectAndSubscribe(handler);
+    return this.starting;
+  }
+
+  private async connectAndSubscribe(handler: BatchHandler): Promise<void> {
+    const { global, topic } = consumerOptions(this.config, this.options, { rebalance_cb: this.onRebalance, offset_commit_cb: this.onCommitted });
+    let client: rdkafka.KafkaConsumer;
+    try {
+      client = new rdkafka.KafkaConsumer(global, topic);
+    } catch (error) {
+      throw connectError(this.config.brokers, error);
+    }
+    client.on('event.error', this.onClientError);
+    await new Promise<void>((resolve, reject) => {
+      client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
+    });
+    this.client = client;
+    if (this.closing !== undefined) return; // closed while connecting: shutdown() disconnects
+    client.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+    client.subscribe([...this.options.topics]);
+    this.running = this.run(client, handler);
+  }
+
+  assignment(): string[] {
+    return [...this.owned.keys()];
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    // The loop stops after the fetch and handler in flight (a fetch lasts ≤ CONSUME_TIMEOUT_MS).
+    await this.running;
+    const client = this.client;
+    // librdkafka's close waits for outstanding commits, then leaves the group.
+    if (client !== undefined && client.isConnected()) await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+    this.owned.clear();
+    this.onClosed(this);
+  }
+
+  private async run(client: rdkafka.KafkaConsumer, handler: BatchHandler): Promise<void> {
+    while (this.closing === undefined) {
+      await this.retryStalled(client, handler);
+      const messages = await this.consume(client);
+      for (const [key, batch] of groupByPartition(messages)) {
+        if (this.closing !== undefined) break;
+        const ownership = this.owned.get(key);
+        if (ownership === undefined) continue;
+        const records = batch.map(toBusRecord);
+        // Fetched before the pause took hold: queue behind the rejected batch, keep the order.
+        if (ownership.stalled !== undefined) ownership.stalled.batches.push(records);
+        else if (!(await this.deliver(client, handler, ownership, records))) this.stall(client, ownership, records);
+      }
+    }
+  }
+
+  private consume(client: rdkafka.KafkaConsumer): Promise<Message[]> {
+    return new Promise((resolve) => {
+      client.consume(this.options.max_batch_records, (error, messages) => {
+        if (!error) return resolve(messages);
+        this.logConsumeError(error);
+        // An error returns at once; wait as long as an empty fetch would, not to spin.
+        setTimeout(() => resolve([]), CONSUME_TIMEOUT_MS);
+      });
+    });
+  }
+
+  /** Hands one batch to the handler; commits it once resolved. False when it rejected. */
+  private async deliver(client: rdkafka.KafkaConsumer, handler: BatchHandler, ownership: Ownership, records: BusRecord[]): Promise<boolean> {
+    try {
+      await handler(records);
+    } catch (error) {
+      ownership.failures += 1;
+      if (this.closing === undefined) this.telemetry.fail(handlerError(ownership.key, error), 'batch handler rejected; partition paused, the batch is redelivered after a back-off');
+      return false;
+    }
+    ownership.failures = 0;
+    this.telemetry.metrics.received(records.length);
+    // Revoked while the handler ran: its new owner starts from the committed offset.
+    if (this.owned.get(ownership.key) !== ownership) return true;
+    const last = records[records.length - 1] as BusRecord;
+    try {
+      client.commit({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    } catch (error) {
+      this.telemetry.fail(commitError(ownership.key, error), 'offset commit failed; the records will be redelivered');
+    }
+    return true;
+  }
+
+  private stall(client: rdkafka.KafkaConsumer, ownership: Ownership, records: BusRecord[]): void {
+    if (this.closing !== undefined || this.owned.get(ownership.key) !== ownership) return;
+    ownership.stalled = { batches: [records], retryAtMs: Date.now() + handlerBackoffMs(ownership.failures) };
+    try {
+      client.pause([{ topic: ownership.topic, partition: ownership.partition }]);
+    } catch (error) {
+      // Not fatal: whatever is still fetched queues behind the stalled batch.
+      this.telemetry.log.warn({ err: error, partition: ownership.key }, 'pause failed');
+    }
+  }
+
+  /** Hands stalled partitions' batches over again once their back-off passed; resumes them when all went through. */
+  private async retryStalled(client: rdkafka.KafkaConsumer, handler: BatchHandler): Promise<void> {
+    for (const ownership of [...this.owned.values()]) {
+      const stalled = ownership.stalled;
+      if (stalled === undefined || stalled.retryAtMs > Date.now()) continue;
+      const current = () => this.closing === undefined && this.owned.get(ownership.key) === ownership;
+      while (stalled.batches.length > 0 && current()) {
+        if (!(await this.deliver(client, handler, ownership, stalled.batches[0] as BusRecord[]))) {
+          stalled.retryAtMs = Date.now() + handlerBackoffMs(ownership.failures);
+          break;
+        }
+        stalled.batches.shift();
+      }
+      if (stalled.batches.length > 0 || !current()) continue;
+      ownership.stalled = undefined;
+      try {
+        client.resume([{ topic: ownership.topic, partition: ownership.partition }]);
+      } catch (error) {
+        this.telemetry.log.warn({ err: error, partition: ownership.key }, 'resume failed');
+      }
+    }
+  }
+
+  private readonly onRebalance = (error: LibrdKafkaError, assignment: TopicPartition[]): void => {
+    const client = this.client;
+    const cooperative = client?.rebalanceProtocol() === 'COOPERATIVE';
+    try {
+      if (error.code === CODES.assignPartitions) {
+        for (const { topic, partition } of assignment) {
+          const key = `${topic}/${partition}`;
+          this.owned.set(key, { key, topic, partition, failures: 0, stalled: undefined });
+        }
+        if (cooperative) client?.incrementalAssign(assignment);
+        else client?.assign(assignment);
+        // A partition we paused before losing it may come back still paused.
+        if (assignment.length > 0) client?.resume(assignment);
+      } else if (error.code === CODES.revokePartitions) {
+        for (const { topic, partition } of assignment) {
+          this.owned.delete(`${topic}/${partition}`);
+        }
+        if (cooperative) client?.incrementalUnassign(assignment);
+        else client?.unassign();
+      } else {
+        this.telemetry.log.warn({ err: error, group_id: this.options.group_id }, 'kafka rebalance error');
+      }
+    } catch (assignError) {
+      // Throws only once the client is disconnecting; the group is being left anyway.
+      this.telemetry.log.debug({ err: assignError }, 'assign/unassign during shutdown');
+    }
+    this.telemetry.log.debug({ group_id: this.options.group_id, event: error.code, partitions: assignment.length }, 'kafka rebalance');
+  };
+
+  private readonly onCommitted = (error: LibrdKafkaError | undefined, offsets: TopicPartitionOffset[]): void => {
+    if (!error || error.code === CODES.noOffset) return;
+    const partitions = offsets.map((offset) => `${offset.topic}/${offset.partition}`).join(',');
+    this.telemetry.fail(commitError(partitions, error), 'offset commit failed; the records will be redelivered');
+  };
+
+  private readonly onClientError = (error: LibrdKafkaError): void => {
+    // Broker connection churn is routine and also seen by the producer's readiness; the rest is not.
+    const routine = error.code === CODES.transport || error.code === CODES.allBrokersDown || /transport failure|broker connections are down/i.test(error.message ?? '');
+    const fields = { err: error, group_id: this.options.group_id };
+    if (routine) this.telemetry.log.debug(fields, 'kafka consumer client error');
+    else this.telemetry.log.warn(fields, 'kafka consumer client error');
+  };
+
+  private logConsumeError(error: LibrdKafkaError): void {
+    if (this.closing !== undefined) return;
+    const now = Date.now();
+    if (now - this.lastConsumeErrorLog < CONSUME_ERROR_LOG_INTERVAL_MS) return;
+    this.lastConsumeErrorLog = now;
+    this.telemetry.log.warn({ err: error, code: error.code, group_id: this.options.group_id, detail: messageOf(error) }, 'kafka consume error');
+  }
+}

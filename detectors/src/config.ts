@@ -1,0 +1,93 @@
+/**
+ * Configuration of the detector tier: runtime settings (lateness, flushing, batching) and the
+ * detectors it runs. Each detector's own `config` is validated by its factory's `parseConfig`
+ * while this schema parses, so a bad threshold fails at boot with ERR_DETECTOR_CONFIG and the
+ * detector's id in the message.
+ */
+import { z } from 'zod';
+import { BotsieveError, isBotsieveError } from '@botsieve/core';
+import type { AnyDetectorFactory } from './detector-context.js';
+import { DETECTOR_ERRORS } from './errors.js';
+import { DETECTOR_TYPES, registry } from './registry.js';
+
+/**
+ * `enforce`: verdicts go out as decided. `shadow`: verdicts are still produced, sent and
+ * counted, but their action is forced to `log` (id recomputed, score and evidence unchanged; a
+ * score ≤ 29 on a `log` verdict shows what enforcement would have done). Verdicts keep core's
+ * shape, so every sink handles shadow verdicts without knowing about modes.
+ */
+export const DETECTOR_MODES = ['enforce', 'shadow'] as const;
+export type DetectorMode = (typeof DETECTOR_MODES)[number];
+
+const DETECTOR_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export const detectorEntrySchema = z
+  .strictObject({
+    /** Detector type: a key of the registry. */
+    type: z.enum(DETECTOR_TYPES).describe('Detector type (a key of the detector registry).'),
+    /** Names this instance in verdicts (`detectors[].id`) and in metrics: lower case, digits, `-`, `_`. */
+    id: z.string().regex(DETECTOR_ID, 'lower case letters, digits, - and _, at most 63').describe('Names this instance in verdicts and metrics.'),
+    /** `enforce`, or `shadow`: verdicts produced and counted, action forced to `log`. */
+    mode: z.enum(DETECTOR_MODES).default('enforce').describe('`enforce`, or `shadow`: verdicts are produced and counted with their action forced to `log`.'),
+    /** The detector's own configuration, validated by its factory. */
+    config: z.record(z.string(), z.unknown()).prefault({}).describe("The detector's own configuration, validated by its factory."),
+  })
+  .transform((entry) => ({ ...entry, config: parseDetectorConfig(entry.type, entry.id, entry.config) as unknown }));
+
+export const detectConfigSchema = z
+  .strictObject({
+    /** Events older than (max event time seen − this) are late: counted and dropped. */
+    allowed_lateness_ms: z.number().int().nonnegative().default(5_000).describe('Events older than the newest event time seen minus this are late: counted (discarded `late`) and dropped.'),
+    /** Wall-clock tick of the service: when no event arrived for this long, event time is advanced so windows close. */
+    flush_interval_ms: z.number().int().positive().default(1_000).describe('Wall-clock tick of the detector service; after this long without events, event time is advanced by the time elapsed so windows close.'),
+    /** Event time step: detectors are flushed each time the watermark crosses a multiple of it. */
+    flush_step_ms: z.number().int().positive().default(1_000).describe('Detectors are flushed each time the watermark crosses a multiple of this (event time).'),
+    /** Most event time an idle flush may add after the last event; bounds how late a stalled source may resume without its events counting as late. */
+    idle_advance_max_ms: z.number().int().nonnegative().default(60_000).describe('Most event time idle flushing may add after the last event seen.'),
+    /** Largest batch the service's consumer hands to its handler. */
+    max_batch_records: z.number().int().positive().max(100_000).default(1_000).describe('Largest batch of events the detector service consumes at once.'),
+    /** The detectors to run, in order. */
+    detectors: z
+      .array(detectorEntrySchema)
+      .min(1)
+      .prefault([{ type: 'request-rate', id: 'request-rate', mode: 'enforce', config: {} }])
+      .superRefine((entries, ctx) => {
+        const seen = new Set<string>();
+        entries.forEach((entry, i) => {
+          if (seen.has(entry.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate detector id "${entry.id}"` });
+          seen.add(entry.id);
+        });
+      })
+      .describe('The detectors to run, in order; default: one request-rate detector.'),
+  })
+  .strict();
+
+export type DetectConfig = z.output<typeof detectConfigSchema>;
+export type DetectConfigInput = z.input<typeof detectConfigSchema>;
+export type DetectorEntry = DetectConfig['detectors'][number];
+
+/** Validates one detector's config with its factory; errors name the detector. */
+export function parseDetectorConfig(type: string, id: string, raw: unknown, factories: Readonly<Record<string, AnyDetectorFactory>> = registry): unknown {
+  const factory = Object.hasOwn(factories, type) ? factories[type] : undefined;
+  if (factory === undefined) {
+    throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `detector "${id}": unknown type "${type}" (known: ${Object.keys(factories).join(', ')})`);
+  }
+  try {
+    return factory.parseConfig(raw);
+  } catch (cause) {
+    const message = isBotsieveError(cause) || cause instanceof Error ? cause.message : String(cause);
+    throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `detector "${id}" (${type}): ${message}`, { cause });
+  }
+}
+
+/**
+ * Parses a whole DetectConfig. Structural problems (unknown keys, wrong types) throw
+ * ERR_DETECTOR_CONFIG listing every problem with its path; a detector's own config is checked by
+ * its factory (also ERR_DETECTOR_CONFIG).
+ */
+export function parseDetectConfig(raw: unknown): DetectConfig {
+  const result = detectConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid detect config:\n${problems}`);
+}

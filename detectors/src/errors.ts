@@ -1,0 +1,25 @@
+/** Error catalogue of the detectors package. README.md lists every code (checked by a test). */
+export const DETECTOR_ERRORS = {
+  ERR_DETECTOR_CONFIG: {
+    code: 'ERR_DETECTOR_CONFIG',
+    retryable: false,
+    description: 'A detector entry or its config is invalid (unknown type, duplicate id, a value out of range); raised at boot, before anything connects.',
+  },
+  ERR_DETECTOR_FAILED: {
+    code: 'ERR_DETECTOR_FAILED',
+    retryable: false,
+    description: 'A detector threw while processing an event or flushing; the event is skipped for that detector, counted, and logged once per detector.',
+  },
+  ERR_DETECT_VERDICTS_BACKPRESSURE: {
+    code: 'ERR_DETECT_VERDICTS_BACKPRESSURE',
+    retryable: true,
+    description: 'The bus refused a verdict (producer queue full): the consumed batch is rejected and redelivered; its verdicts are kept and sent again, its events are not counted twice.',
+  },
+  ERR_DETECT_IDLE_FLUSH: {
+    code: 'ERR_DETECT_IDLE_FLUSH',
+    retryable: true,
+    description: 'Verdicts produced by an idle flush (no traffic) could not be confirmed by the bus.',
+  },
+} as const;
+
+export type DetectorErrorCode = keyof typeof DETECTOR_ERRORS;

@@ -1,0 +1,14 @@
+export { detectConfigSchema, detectorEntrySchema, parseDetectConfig, parseDetectorConfig, DETECTOR_MODES } from './config.js';
+export type { DetectConfig, DetectConfigInput, DetectorEntry, DetectorMode } from './config.js';
+export { DETECTOR_ERRORS } from './errors.js';
+export type { DetectorErrorCode } from './errors.js';
+export { registry, DETECTOR_TYPES } from './registry.js';
+export type { DetectorType } from './registry.js';
+export type { HostedDetectorContext } from './detector-context.js';
+export { verdictId } from './verdict-id.js';
+export { DetectorHost, DetectorService, Watermark, DETECT_GROUP_ID, HOST_DISCARD, SERVICE_DISCARD, decodeEvent } from './runtime/index.js';
+export type { DetectorHostStats, DetectorServiceDeps } from './runtime/index.js';
+export { Annotator, createReplay } from './replay/index.js';
+export type { Annotation, AnnotatorOptions, Replay, ReplayResult } from './replay/index.js';
+export { requestRate, requestRateConfigSchema, requestRateScore, RequestRateDetector, REQUEST_RATE } from './request-rate/index.js';
+export type { RequestRateConfig } from './request-rate/index.js';

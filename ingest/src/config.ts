@@ -1,0 +1,91 @@
+/**
+ * Configuration of the ingest tier. The schema yields the type and the defaults and rejects
+ * unknown keys; the README's configuration reference is checked against it.
+ */
+import { z } from 'zod';
+
+const KiB = 1_024;
+const MiB = 1_024 * KiB;
+const GiB = 1_024 * MiB;
+
+const bytes = () => z.number().int().positive();
+
+export const fieldLimitsSchema = z
+  .object({
+    /** Longest ClientRequestURI / ClientRequestPath kept (longer ones are truncated). */
+    max_uri_chars: z.number().int().min(16).default(4_096).describe('Longest ClientRequestURI / ClientRequestPath kept, in characters; longer ones are truncated.'),
+    /** Longest User-Agent kept. */
+    max_user_agent_chars: z.number().int().min(16).default(1_024).describe('Longest ClientRequestUserAgent kept, in characters; longer ones are truncated.'),
+    /** Longest Referer kept. */
+    max_referer_chars: z.number().int().min(16).default(2_048).describe('Longest ClientRequestReferer kept, in characters; longer ones are truncated.'),
+    /** Every other string field (a longer RayID rejects the line). */
+    max_string_chars: z.number().int().min(16).default(256).describe('Longest value of every other string field and bot tag, in characters; a longer RayID rejects the line.'),
+    /** Bot tags kept per event. */
+    max_bot_tags: z.number().int().min(0).default(32).describe('Bot tags kept per event.'),
+  })
+  .strict();
+
+export const streamConfigSchema = z
+  .object({
+    /** Largest WebSocket message (one `{seq, events}` envelope); a larger one closes the socket. */
+    max_message_bytes: bytes().default(16 * MiB).describe('Largest /stream message (one {seq, events} envelope) in bytes; a larger one closes the socket.'),
+    /** Batches received but not yet acknowledged per socket; more are nacked at once. */
+    max_inflight_batches: z.number().int().positive().default(16).describe('Batches per /stream socket received but not yet acknowledged; further ones are nacked with retry_after_ms.'),
+    /** Acks queued towards a client that does not read them; over this the socket is closed (1013). */
+    max_buffered_bytes: bytes().default(1 * MiB).describe('Bytes of acks buffered towards a /stream client that does not read them; over this the socket is closed with 1013.'),
+    /** Seconds without a message before a socket is closed (uWS resolution: about 4 s). */
+    idle_timeout_s: z.number().int().min(0).default(120).describe('Seconds without traffic before a /stream socket is closed; 0 disables (uWS resolution is about 4 s).'),
+  })
+  .strict();
+
+export const ingestConfigSchema = z
+  .object({
+    /** Address to listen on. */
+    host: z.string().min(1).default('0.0.0.0').describe('Address the ingest server listens on.'),
+    /** Port to listen on; 0 picks a free one. */
+    port: z.number().int().min(0).max(65_535).default(8_080).describe('Port the ingest server listens on; 0 picks a free one.'),
+    /**
+     * When an upload is answered 200: `durable` after the bus confirmed every event (Kafka
+     * acks=all), `enqueued` once the events are in the producer's bounded queue (faster, loses the
+     * queue on a crash).
+     */
+    ack: z.enum(['durable', 'enqueued']).default('durable').describe('When uploads are answered 200: durable = after the bus confirmed every event; enqueued = once the events are in the producer queue.'),
+    auth: z
+      .object({
+        /** Request header carrying the token (Logpush: `header_Authorization=…` in destination_conf). */
+        header: z.string().min(1).default('authorization').transform((name) => name.toLowerCase()).describe('Request header carrying the token (Logpush sets it from header_<Name> in destination_conf).'),
+        /** Expected header value, e.g. `Bearer SECRET`; null turns authentication off (warned at start). */
+        token: z.string().min(1).nullable().default(null).describe('Expected header value, e.g. "Bearer SECRET"; null turns authentication off (a warning is logged at start).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Authentication of uploads and /stream by a shared token in a header.'),
+    /** Largest request body as received (compressed): 413 above. */
+    max_body_bytes: bytes().default(256 * MiB).describe('Largest request body as received (compressed), in bytes; larger uploads get 413.'),
+    /** Largest body after gunzip; counted while inflating, so a gzip bomb stops here with 413. */
+    max_decompressed_bytes: bytes().default(1 * GiB).describe('Largest body after decompression, in bytes; counted while inflating, so a gzip bomb is stopped here with 413.'),
+    /** Longest NDJSON line; a longer one is dead-lettered as line_too_long and skipped. */
+    max_line_bytes: bytes().default(1 * MiB).describe('Longest NDJSON line in bytes; a longer line is dead-lettered as line_too_long and skipped, never buffered whole.'),
+    /** Largest JSON array body on /events (arrays are parsed whole, unlike NDJSON). */
+    max_array_bytes: bytes().default(16 * MiB).describe('Largest JSON-array body on /events in bytes (arrays are parsed whole, unlike NDJSON); 413 above.'),
+    /** Request bytes (compressed) of all uploads not yet answered; a new upload over it gets 503. */
+    max_inflight_bytes: bytes().default(512 * MiB).describe('Request bytes (as received) of all uploads not yet answered; an upload that would exceed it gets 503 with Retry-After.'),
+    /** How long a durable ack may wait for the bus before the upload gets 503. */
+    ack_timeout_ms: z.number().int().positive().default(30_000).describe('How long an upload waits for the bus to confirm its events before it is answered 503.'),
+    /** Retry-After sent with every 503. */
+    retry_after_s: z.number().int().min(0).default(5).describe('Retry-After (seconds) sent with every 503; /stream nacks carry it as retry_after_ms.'),
+    /** How much of a rejected line a dead letter keeps. */
+    deadletter_line_bytes: bytes().default(4 * KiB).describe('How much of a rejected line its dead-letter record keeps, in bytes.'),
+    fields: fieldLimitsSchema.prefault({}).describe('Length caps of event fields.'),
+    stream: streamConfigSchema.prefault({}).describe('The /stream WebSocket endpoint.'),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    if (config.max_inflight_bytes < config.max_body_bytes) {
+      context.addIssue({ code: 'custom', path: ['max_inflight_bytes'], message: 'must be at least max_body_bytes, or a largest upload could never be admitted' });
+    }
+  });
+
+export type IngestConfig = z.output<typeof ingestConfigSchema>;
+export type FieldLimitsConfig = z.output<typeof fieldLimitsSchema>;
+export type StreamConfig = z.output<typeof streamConfigSchema>;

@@ -1,0 +1,278 @@
+/**
+ * One upload (POST /logpush or /events), from its first body byte to its answer.
+ *
+ *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected})
+ *       │                       └──seal failed / ack_timeout_ms──▶ done (503 + Retry-After)
+ *       └──limit, bad gzip, bus refused, client aborted──▶ done (4xx / 503 / nothing)
+ *
+ * The body streams through BodyDecoder → LineSplitter → BatchPublisher as chunks arrive; the
+ * socket is paused while the inflater is behind. All events of the upload go through one
+ * ProduceBatch, so the 200 (durable mode) means the bus confirmed every one of them. Whatever
+ * failed, the batch is still sealed (its outcome ignored) so the producer can forget it; events
+ * already sent will arrive again when the client retries (at least once).
+ */
+import type { BotsieveError, EventSource } from '@botsieve/core';
+import type uWS from 'uWebSockets.js';
+import { INGEST_ERRORS, ingestError, ingestErrorInfo } from '../errors.js';
+import type { IngestRoute } from '../metrics.js';
+import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder.js';
+import { errorBody, sendJson, type IngestContext } from './context.js';
+import { LineSplitter, type LineSink } from './line-splitter.js';
+import { BatchPublisher } from './publisher.js';
+
+type UploadState = 'receiving' | 'acking' | 'done';
+/** How an /events body is read: not known until its first non-blank byte. */
+type BodyShape = 'unknown' | 'ndjson' | 'array';
+
+const OPEN_BRACKET = 0x5b;
+
+export class Upload implements DecodedSink, LineSink {
+  private state: UploadState = 'receiving';
+  private aborted = false;
+  private bodyComplete = false;
+  private paused = false;
+  private receivedBytes = 0;
+  private shape: BodyShape;
+  private arrayChunks: Buffer[] = [];
+  private arrayBytes = 0;
+  private ackStarted = 0;
+  private ackTimer: NodeJS.Timeout | null = null;
+  private readonly decoder: BodyDecoder;
+  private readonly splitter: LineSplitter;
+  private readonly publisher: BatchPublisher;
+
+  constructor(
+    private readonly context: IngestContext,
+    private readonly res: uWS.HttpResponse,
+    private readonly route: IngestRoute,
+    source: EventSource,
+    encoding: BodyEncoding,
+    /** Request bytes already reserved in the admission budget (the Content-Length). */
+    private reservedBytes: number,
+  ) {
+    // uWS: register onAborted before anything asynchronous can happen.
+    res.onAborted(() => this.onAborted());
+    const { config, publish } = context;
+    this.shape = route === 'events' ? 'unknown' : 'ndjson';
+    this.publisher = new BatchPublisher(publish, context.producer.batch(), source, context.now());
+    this.splitter = new LineSplitter(config.max_line_bytes, config.deadletter_line_bytes, this);
+    this.decoder = new BodyDecoder(encoding, config.max_decompressed_bytes, this, () => this.onDecoderWritable());
+    context.workStarted();
+    res.onData((chunk, isLast) => this.onData(chunk, isLast));
+  }
+
+  // ── body ──────────────────────────────────────────────────────────────────────────────────
+
+  private onData(chunk: ArrayBuffer, isLast: boolean): void {
+    if (this.state !== 'receiving') return;
+    try {
+      this.receive(chunk, isLast);
+    } catch (error) {
+      this.unexpected(error);
+    }
+  }
+
+  private receive(chunk: ArrayBuffer, isLast: boolean): void {
+    this.receivedBytes += chunk.byteLength;
+    const { config, admission } = this.context;
+    if (this.receivedBytes > config.max_body_bytes) {
+      this.fail(ingestError('ERR_INGEST_BODY_TOO_LARGE', `body larger than max_body_bytes (${config.max_body_bytes})`));
+      return;
+    }
+    if (this.receivedBytes > this.reservedBytes) {
+      // No (or a wrong) Content-Length: reserve as the bytes arrive.
+      if (!admission.tryReserve(this.receivedBytes - this.reservedBytes)) {
+        this.fail(ingestError('ERR_INGEST_OVERLOADED', 'too many request bytes in flight'));
+        return;
+      }
+      this.reservedBytes = this.receivedBytes;
+    }
+    // `chunk` is only valid during this callback; the decoder copies what it keeps.
+    const writable = this.decoder.write(new Uint8Array(chunk));
+    if (this.state !== 'receiving') return;
+    if (isLast) {
+      this.bodyComplete = true;
+      this.decoder.end();
+    } else if (!writable && !this.paused) {
+      this.paused = true;
+      this.res.pause();
+    }
+  }
+
+  private onDecoderWritable(): void {
+    if (!this.paused || this.state !== 'receiving') return;
+    this.paused = false;
+    this.res.resume();
+  }
+
+  /** DecodedSink: decoded bytes (from the inflater's callbacks too, hence the guard). */
+  data(chunk: Buffer): void {
+    if (this.state !== 'receiving') return;
+    try {
+      this.consume(chunk);
+    } catch (error) {
+      this.unexpected(error);
+    }
+  }
+
+  private consume(chunk: Buffer): void {
+    if (this.shape === 'unknown') {
+      const first = firstNonBlank(chunk);
+      if (first === -1) return; // leading blank lines mean nothing in either shape
+      this.shape = chunk[first] === OPEN_BRACKET ? 'array' : 'ndjson';
+    }
+    if (this.shape === 'ndjson') {
+      this.splitter.push(chunk);
+      return;
+    }
+    this.arrayBytes += chunk.length;
+    const limit = this.context.config.max_array_bytes;
+    if (this.arrayBytes > limit) {
+      this.fail(ingestError('ERR_INGEST_BODY_TOO_LARGE', `JSON array body larger than max_array_bytes (${limit})`));
+      return;
+    }
+    this.arrayChunks.push(Buffer.from(chunk)); // decoded chunks may be views into a reused buffer
+  }
+
+  /** DecodedSink: the body is decoded to its end. */
+  end(): void {
+    if (this.state !== 'receiving') return;
+    try {
+      if (this.shape === 'array') this.publishArray();
+      else this.splitter.end();
+      if (this.state === 'receiving') this.finish();
+    } catch (error) {
+      this.unexpected(error);
+    }
+  }
+
+  /** LineSink: one complete line. */
+  line(buffer: Buffer, start: number, end: number): void {
+    if (this.state !== 'receiving') return;
+    if (!this.publisher.line(buffer.toString('utf8', start, end))) this.refused();
+  }
+
+  /** LineSink: a line over max_line_bytes. */
+  longLine(head: Buffer): void {
+    if (this.state !== 'receiving') return;
+    if (!this.publisher.longLine(head)) this.refused();
+  }
+
+  private publishArray(): void {
+    let records: unknown;
+    try {
+      records = JSON.parse(Buffer.concat(this.arrayChunks, this.arrayBytes).toString('utf8'));
+    } catch (error) {
+      this.fail(ingestError('ERR_INGEST_BAD_REQUEST', `body is not a valid JSON array: ${(error as Error).message}`, error));
+      return;
+    } finally {
+      this.arrayChunks = [];
+    }
+    if (!Array.isArray(records)) {
+      this.fail(ingestError('ERR_INGEST_BAD_REQUEST', 'body starts with [ but is not a JSON array'));
+      return;
+    }
+    for (const record of records) {
+      if (!this.publisher.record(record)) {
+        this.refused();
+        return;
+      }
+    }
+  }
+
+  // ── acknowledgement ───────────────────────────────────────────────────────────────────────
+
+  private finish(): void {
+    this.state = 'acking';
+    this.ackStarted = performance.now();
+    const { config, metrics } = this.context;
+    if (this.publisher.validation) this.context.log.info({ route: this.route }, 'Logpush destination validation upload accepted');
+    const accepted = this.publisher.tally.accepted;
+    if (config.ack === 'enqueued') {
+      this.publisher.seal().then(
+        () => metrics.delivered(accepted),
+        (error: unknown) => metrics.deliveryFailed(this.route, accepted, error),
+      );
+      this.succeed();
+      return;
+    }
+    this.ackTimer = setTimeout(() => this.onAckTimeout(), config.ack_timeout_ms);
+    this.publisher.seal().then(
+      () => {
+        metrics.delivered(accepted);
+        if (this.state === 'acking') this.succeed();
+      },
+      (error: unknown) => {
+        if (this.state === 'acking') this.fail(ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the upload', error));
+      },
+    );
+  }
+
+  private onAckTimeout(): void {
+    this.ackTimer = null;
+    if (this.state !== 'acking') return;
+    this.fail(ingestError('ERR_INGEST_ACK_TIMEOUT', `the bus did not confirm the upload within ack_timeout_ms (${this.context.config.ack_timeout_ms})`));
+  }
+
+  private succeed(): void {
+    this.settle();
+    const tally = this.publisher.tally;
+    this.context.metrics.succeeded(this.route, tally, this.context.config.ack, (performance.now() - this.ackStarted) / 1_000);
+    if (!this.aborted) sendJson(this.res, 200, `{"accepted":${tally.accepted},"rejected":${tally.rejected}}`, null, false);
+  }
+
+  private refused(): void {
+    this.fail(ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
+  }
+
+  /** Ends the upload with an error answer; events already sent are not acknowledged. */
+  fail(error: BotsieveError): void {
+    if (this.state === 'done') return;
+    this.settle();
+    this.publisher.abandon();
+    const info = ingestErrorInfo(error);
+    this.context.metrics.failed(this.route, this.publisher.tally, info, error);
+    if (this.aborted) return;
+    const retryAfter = info.status === 503 ? this.context.retryAfter : null;
+    // A body not read to its end leaves the connection unusable: close it with the answer.
+    sendJson(this.res, info.status, errorBody(info, error.message), retryAfter, !this.bodyComplete);
+  }
+
+  /** A bug: answer 500 rather than let the exception take the process down. */
+  private unexpected(error: unknown): void {
+    const wrapped = ingestError('ERR_INGEST_UNEXPECTED', `upload failed: ${error instanceof Error ? error.message : String(error)}`, error);
+    if (this.state === 'done') {
+      this.context.metrics.failed(this.route, null, INGEST_ERRORS.ERR_INGEST_UNEXPECTED, wrapped);
+      return;
+    }
+    this.fail(wrapped);
+  }
+
+  private onAborted(): void {
+    this.aborted = true;
+    if (this.state === 'done') return;
+    this.fail(ingestError('ERR_INGEST_ABORTED', 'client closed the connection before the answer'));
+  }
+
+  /** Leaves the receiving/acking states: stops decoding and timers, returns the budget. */
+  private settle(): void {
+    this.state = 'done';
+    this.decoder.destroy();
+    this.arrayChunks = [];
+    if (this.ackTimer !== null) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
+    this.context.admission.release(this.reservedBytes);
+    this.reservedBytes = 0;
+    this.context.workFinished();
+  }
+}
+
+function firstNonBlank(chunk: Buffer): number {
+  for (let i = 0; i < chunk.length; i++) {
+    const byte = chunk[i];
+    if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return i;
+  }
+  return -1;
+}
