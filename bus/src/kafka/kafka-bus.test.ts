@@ -20,3 +20,14 @@ busConformance(test, {
   makeBus: () => new KafkaBus(busConfigSchema.parse({ kind: 'kafka', kafka: { brokers: (cluster as MockKafka).brokers, extra: MOCK_KAFKA_EXTRA } }), nullTelemetry()),
   wait_ms: 20_000,
 });
+
+test('connect() fails with ERR_BUS_CONNECT when no broker answers, and nothing is accepted', async (t) => {
+  const config = busConfigSchema.parse({ kind: 'kafka', kafka: { brokers: '127.0.0.1:1', connect_timeout_ms: 500 } });
+  const bus = new KafkaBus(config, nullTelemetry());
+  t.teardown(() => bus.close());
+  const producer = bus.producer();
+  await t.throwsAsync(producer.connect(), { code: 'ERR_BUS_CONNECT' });
+  t.false(producer.isReady());
+  t.false(producer.batch().send('events', 'k', Buffer.from('x')));
+  t.false(await bus.healthcheck(300));
+});

@@ -48,7 +48,14 @@ export class KafkaProducer implements BusProducer, BatchOwner {
 
   connect(): Promise<void> {
     if (this.closing !== undefined) return Promise.reject(closedError('producer'));
-    this.connecting ??= this.openClient();
+    if (this.connecting === undefined) {
+      const connecting = this.openClient();
+      // A failed connect can be tried again.
+      connecting.catch(() => {
+        if (this.connecting === connecting) this.connecting = undefined;
+      });
+      this.connecting = connecting;
+    }
     return this.connecting;
   }
 

@@ -34,13 +34,17 @@ if (mode === 'uws') {
   const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, ack });
   const server = new IngestServer(config, { producer, topics: bus.topics, telemetry });
   port = await server.listen();
-  close = () => server.close();
+  close = async () => {
+    await server.drain(15_000);
+    await server.close();
+  };
 } else {
   const baseline = await startNodeHttpBaseline(producer, bus.topics, ack);
   port = baseline.port;
   close = async () => {
     baseline.server.closeAllConnections();
     baseline.server.close();
+    await producer.flush(15_000);
   };
 }
 

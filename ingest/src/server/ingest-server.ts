@@ -112,17 +112,16 @@ export class IngestServer {
     this.stream.closeIdleSockets();
     if (this.work > 0) this.context.log.warn({ in_flight: this.work }, 'ingest drain timed out with work in flight');
     await this.context.producer.flush(Math.max(0, deadline - Date.now()));
+    // What is left are idle keep-alive connections and sockets that got their last answer.
+    this.closeConnections();
     this.context.log.info('ingest drained');
   }
 
   /** Closes at once: the listen socket and every connection (uploads in flight are not acked). */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
     this.draining = true;
     this.stopListening();
-    // Closes every socket of the app (uploads in flight see onAborted). Present in this build, missing from its typings.
-    (this.app as unknown as { close(): void }).close();
+    this.closeConnections();
     this.wakeIdleWaiters();
   }
 
@@ -142,7 +141,15 @@ export class IngestServer {
     if (!Number.isSafeInteger(length) || length < 0) return this.refuse(res, route, 'ERR_INGEST_BAD_REQUEST', 'invalid Content-Length');
     if (length > config.max_body_bytes) return this.refuse(res, route, 'ERR_INGEST_BODY_TOO_LARGE', `body larger than max_body_bytes (${config.max_body_bytes})`);
     if (!admission.tryReserve(length)) return this.refuse(res, route, 'ERR_INGEST_OVERLOADED', 'too many request bytes in flight');
-    new Upload(this.context, res, route, route === 'logpush' ? 'logpush' : 'events', encoding, length);
+    try {
+      new Upload(this.context, res, route, route === 'logpush' ? 'logpush' : 'events', encoding, length);
+    } catch (error) {
+      // Only before the Upload took over (e.g. producer.batch() threw): it never registered.
+      admission.release(length);
+      const info = INGEST_ERRORS.ERR_INGEST_UNEXPECTED;
+      this.context.metrics.failed(route, null, info, error);
+      sendJson(res, info.status, errorBody(info, 'internal error'), null, true);
+    }
   }
 
   /** Answers before reading the body, and closes the connection (the body stays unread). */
@@ -175,6 +182,13 @@ export class IngestServer {
         if (!aborted) sendJson(res, 500, errorBody(INGEST_ERRORS.ERR_INGEST_UNEXPECTED, String(error)), null, false);
       },
     );
+  }
+
+  private closeConnections(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Closes every socket of the app (uploads in flight see onAborted). Present in this build, missing from its typings.
+    (this.app as unknown as { close(): void }).close();
   }
 
   private stopListening(): void {

@@ -163,3 +163,21 @@ test('on the embedded bus: events arrive with source "stream"; drain closes idle
   const [code] = (await closed) as [number];
   t.is(code, 1001);
 });
+
+test('a client that leaves before its ack: the late seal is handled, the server carries on', async (t) => {
+  const producer = new MemoryProducer({ seal: 'manual' });
+  const ingest = await startIngest(producer);
+  t.teardown(() => ingest.close());
+  const leaving = await connect(ingest.port);
+  leaving.batch(1, events(1));
+  while (producer.pendingSeals.length < 1) await tick(5);
+  leaving.ws.terminate();
+  await tick();
+  producer.pendingSeals[0]?.resolve();
+  await tick();
+  producer.sealMode = 'ok';
+  const next = await connect(ingest.port);
+  next.batch(1, events(1));
+  t.deepEqual(await next.next(1), [{ ack: 1, accepted: 1, rejected: 0 }]);
+  next.ws.close();
+});

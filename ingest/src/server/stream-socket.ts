@@ -133,7 +133,7 @@ export class StreamEndpoint {
       batch.state = 'failed';
       batch.error = refusal;
       userData.pending.push(batch);
-      this.flush(ws);
+      this.flush(ws, userData);
       return;
     }
     const publisher = new BatchPublisher(context.publish, context.producer.batch(), 'stream', context.now());
@@ -142,7 +142,7 @@ export class StreamEndpoint {
     context.workStarted();
     for (const record of events) if (!publisher.record(record)) break;
     if (publisher.refused) {
-      this.settle(ws, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
+      this.settle(ws, userData, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
       return;
     }
     const accepted = publisher.tally.accepted;
@@ -151,16 +151,16 @@ export class StreamEndpoint {
         () => context.metrics.delivered(accepted),
         (error: unknown) => context.metrics.deliveryFailed('stream', accepted, error),
       );
-      this.settle(ws, batch, null);
+      this.settle(ws, userData, batch, null);
       return;
     }
-    batch.timer = setTimeout(() => this.settle(ws, batch, ingestError('ERR_INGEST_ACK_TIMEOUT', 'the bus did not confirm the batch in time')), context.config.ack_timeout_ms);
+    batch.timer = setTimeout(() => this.settle(ws, userData, batch, ingestError('ERR_INGEST_ACK_TIMEOUT', 'the bus did not confirm the batch in time')), context.config.ack_timeout_ms);
     publisher.seal().then(
       () => {
         context.metrics.delivered(accepted);
-        this.settle(ws, batch, null);
+        this.settle(ws, userData, batch, null);
       },
-      (error: unknown) => this.settle(ws, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the batch', error)),
+      (error: unknown) => this.settle(ws, userData, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the batch', error)),
     );
   }
 
@@ -173,7 +173,7 @@ export class StreamEndpoint {
   }
 
   /** A batch's outcome is known (once); acks go out when every earlier batch is answered. */
-  private settle(ws: uWS.WebSocket<StreamUserData>, batch: StreamBatch, error: BotsieveError | null): void {
+  private settle(ws: uWS.WebSocket<StreamUserData>, userData: StreamUserData, batch: StreamBatch, error: BotsieveError | null): void {
     if (batch.state !== 'pending') return;
     if (batch.timer !== null) clearTimeout(batch.timer);
     batch.timer = null;
@@ -181,11 +181,14 @@ export class StreamEndpoint {
     batch.error = error;
     if (error !== null) batch.publisher?.abandon();
     this.context.workFinished();
-    this.flush(ws);
+    this.flush(ws, userData);
   }
 
-  private flush(ws: uWS.WebSocket<StreamUserData>): void {
-    const userData = ws.getUserData();
+  /**
+   * Sends the answers that are due. `userData` is passed in because the socket may be closed by
+   * now (a seal resolving after the client left), and a closed uWS socket must not be touched.
+   */
+  private flush(ws: uWS.WebSocket<StreamUserData>, userData: StreamUserData): void {
     const { pending } = userData;
     if (pending.length === 0 || pending[0]?.state === 'pending') return;
     const { metrics, config } = this.context;

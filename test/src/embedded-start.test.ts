@@ -1,0 +1,53 @@
+/**
+ * The Quick start's run command as a user runs it: `botsieve start` on the embedded default, a
+ * Logpush upload over a real socket, the verdict visible on the admin port, the bad line in the
+ * dead-letter file, and a graceful exit on SIGTERM.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
+
+const BIN = fileURLToPath(new URL('../../cli/bin/botsieve.js', import.meta.url));
+
+test('botsieve start runs every tier in one process and drains on SIGTERM', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-start-'));
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', 'warn'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const [ingestPort, adminPort] = await waitFor('the start banner', () => {
+    const ingest = /POST http:\/\/localhost:(\d+)\/logpush/.exec(stderr);
+    const admin = /admin\s+http:\/\/localhost:(\d+)\//.exec(stderr);
+    return ingest && admin ? [Number(ingest[1]), Number(admin[1])] : undefined;
+  });
+
+  const now = Date.now();
+  const lines = [...flood('203.0.113.50', now - 3_000, 400, 3_000), logpushLine({ ip: '198.51.100.50', ts_ms: now }), 'this is not json'];
+  const response = await postLogpush(ingestPort, gzipBatch(lines));
+  t.is(response.status, 200);
+
+  const verdicts = await waitFor('the verdict on the admin port', async () => {
+    const body = (await (await fetch(`http://127.0.0.1:${adminPort}/verdicts`)).json()) as { verdicts: { subject: string; action: string }[] };
+    return body.verdicts.some((v) => v.subject === 'ip:203.0.113.50' && v.action === 'block') ? body.verdicts : undefined;
+  });
+  t.false(verdicts.some((v) => v.subject === 'ip:198.51.100.50'));
+  t.is((await fetch(`http://127.0.0.1:${adminPort}/readyz`)).status, 200);
+
+  const deadletters = await waitFor('the dead-letter file', async () => {
+    const text = await readFile(join(cwd, 'data', 'deadletter.ndjson'), 'utf8').catch(() => '');
+    return text.includes('invalid_json') ? text : undefined;
+  });
+  t.is(deadletters.trim().split('\n').length, 1);
+
+  child.kill('SIGTERM');
+  t.is(await exited, 0);
+  t.regex(stderr, /draining/);
+});
