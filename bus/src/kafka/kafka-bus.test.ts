@@ -31,3 +31,24 @@ test('connect() fails with ERR_BUS_CONNECT when no broker answers, and nothing i
   t.false(producer.batch().send('events', 'k', Buffer.from('x')));
   t.false(await bus.healthcheck(300));
 });
+
+test('flush() returns only when everything queued is confirmed, so close() after it loses nothing', async (t) => {
+  const bus = new KafkaBus(busConfigSchema.parse({ kind: 'kafka', kafka: { brokers: (cluster as MockKafka).brokers, extra: MOCK_KAFKA_EXTRA } }), nullTelemetry());
+  t.teardown(() => bus.close());
+  const producer = bus.producer();
+  await producer.connect();
+  const topic = `flush-${Date.now().toString(36)}`;
+  const value = Buffer.alloc(4_096, 120);
+  const batches = [];
+  // Enqueued-mode style: many batches in flight, none awaited before the flush.
+  for (let b = 0; b < 20; b += 1) {
+    const batch = producer.batch();
+    for (let i = 0; i < 500; i += 1) t.true(batch.send(topic, `k${i % 64}`, value));
+    batches.push(batch.seal());
+  }
+  t.true(producer.queuedBytes() > 0);
+  await producer.flush(30_000);
+  t.is(producer.queuedBytes(), 0);
+  const settled = await Promise.allSettled(batches);
+  t.true(settled.every((result) => result.status === 'fulfilled'));
+});

@@ -100,8 +100,9 @@ export class IngestServer {
 
   /**
    * Graceful shutdown: stops accepting (listen socket closed, /readyz 503, new uploads on open
-   * connections 503), waits for uploads and stream batches in flight, closes stream sockets,
-   * flushes the producer. Resolves after at most about `timeout_ms` in any case.
+   * connections 503), waits for uploads and stream batches in flight — in enqueued mode also for
+   * the seals of batches already answered — closes stream sockets, flushes the producer, then
+   * closes the remaining (idle) connections. Resolves after at most about `timeout_ms`.
    */
   async drain(timeout_ms: number): Promise<void> {
     const deadline = Date.now() + timeout_ms;

@@ -149,3 +149,19 @@ test('a client that disconnects mid-upload is counted, and the server carries on
   t.is((await post(ingest.port, '/logpush', body(1))).status, 200);
   t.regex((await get(ingest.port, '/metrics')).text, /botsieve_ingest_uploads_total\{route="logpush",outcome="ERR_INGEST_ABORTED"\} 1/);
 });
+
+test('enqueued: drain still waits for the seals of uploads already answered', async (t) => {
+  const producer = new MemoryProducer({ seal: 'manual' });
+  const ingest = await startIngest(producer, { ack: 'enqueued' });
+  t.teardown(() => ingest.close());
+  t.is((await post(ingest.port, '/logpush', body(2))).status, 200);
+  let drained = false;
+  const draining = ingest.server.drain(5_000).then(() => {
+    drained = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.false(drained);
+  producer.pendingSeals[0]?.resolve();
+  await draining;
+  t.true(drained);
+});

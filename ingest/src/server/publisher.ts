@@ -71,6 +71,11 @@ export class BatchPublisher {
     this.seal().catch(() => {});
   }
 
+  /**
+   * The value is JSON.stringify of the event. A hand-written serialiser for the fixed shape was
+   * measured 1.6× faster alone but only 5% faster once the string is encoded into a Buffer (2.8 vs
+   * 3.0 µs per event), not worth a second definition of the wire format.
+   */
   private publish(key: string, json: string): boolean {
     if (!this.batch.send(this.settings.topics.events, key, Buffer.from(json))) return this.refuse();
     this.tally.accepted++;

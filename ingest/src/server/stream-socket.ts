@@ -147,9 +147,16 @@ export class StreamEndpoint {
     }
     const accepted = publisher.tally.accepted;
     if (context.config.ack === 'enqueued') {
+      context.workStarted(); // drain waits for the seal too
       publisher.seal().then(
-        () => context.metrics.delivered(accepted),
-        (error: unknown) => context.metrics.deliveryFailed('stream', accepted, error),
+        () => {
+          context.metrics.delivered(accepted);
+          context.workFinished();
+        },
+        (error: unknown) => {
+          context.metrics.deliveryFailed('stream', accepted, error);
+          context.workFinished();
+        },
       );
       this.settle(ws, userData, batch, null);
       return;

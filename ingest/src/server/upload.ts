@@ -189,9 +189,18 @@ export class Upload implements DecodedSink, LineSink {
     if (this.publisher.validation) this.context.log.info({ route: this.route }, 'Logpush destination validation upload accepted');
     const accepted = this.publisher.tally.accepted;
     if (config.ack === 'enqueued') {
+      // Answered now, but drain still waits for this seal: it does not rely on producer.flush alone.
+      const { context } = this;
+      context.workStarted();
       this.publisher.seal().then(
-        () => metrics.delivered(accepted),
-        (error: unknown) => metrics.deliveryFailed(this.route, accepted, error),
+        () => {
+          metrics.delivered(accepted);
+          context.workFinished();
+        },
+        (error: unknown) => {
+          metrics.deliveryFailed(this.route, accepted, error);
+          context.workFinished();
+        },
       );
       this.succeed();
       return;
