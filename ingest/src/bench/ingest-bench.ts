@@ -10,7 +10,9 @@
  * split alone on one core in-process.
  *
  * Env: BENCH_SECONDS (per case, default 6), BENCH_CLIENTS (default 4), BENCH_BATCHES (distinct
- * batches, default 16), BENCH_KAFKA_BROKERS (adds the cases against that Kafka).
+ * batches, default 16), BENCH_SOLO_SECONDS (one-client latency run, default 3),
+ * BENCH_KAFKA_BROKERS (Kafka cases against that cluster; otherwise against librdkafka's mock
+ * cluster when kcat is installed), BENCH_KAFKA=off (skip the Kafka cases).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -19,13 +21,16 @@ import { parseLogpushLine } from '../logpush/parse-event.js';
 import { LineSplitter, type LineSink } from '../server/line-splitter.js';
 import { sampleGzip, sampleNdjson } from '../test-support/logpush-sample.js';
 import { percentile, runLoad } from './load-client.js';
+import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 16);
 const LINES = 1_000;
 const WARMUP_SECONDS = 1;
-const KAFKA = process.env.BENCH_KAFKA_BROKERS;
+const SOLO_SECONDS = Number(process.env.BENCH_SOLO_SECONDS ?? 3);
+/** Kafka cases: BENCH_KAFKA_BROKERS, else librdkafka's mock cluster when kcat is installed; BENCH_KAFKA=off skips. */
+const KAFKA_SETTING = process.env.BENCH_KAFKA ?? 'auto';
 
 interface Row {
   name: string;
@@ -36,6 +41,9 @@ interface Row {
   perCore: number;
   p50: number | null;
   p99: number | null;
+  /** Ack latency with one client posting sequentially: the ack's own cost, without queueing. */
+  soloP50: number | null;
+  soloP99: number | null;
   note: string;
 }
 
@@ -58,6 +66,7 @@ async function serverCase(name: string, args: string[], batches: Buffer[]): Prom
     const after = await cpu(child);
     const cpuSeconds = (after.usage.user - before.usage.user + after.usage.system - before.usage.system) / 1e6;
     const eventsPerSecond = load.events / load.seconds;
+    const solo = await runLoad(port, batches, 1, SOLO_SECONDS);
     return {
       name,
       bus,
@@ -66,6 +75,8 @@ async function serverCase(name: string, args: string[], batches: Buffer[]): Prom
       perCore: load.events / cpuSeconds,
       p50: percentile(load.latenciesMs, 50),
       p99: percentile(load.latenciesMs, 99),
+      soloP50: percentile(solo.latenciesMs, 50),
+      soloP99: percentile(solo.latenciesMs, 99),
       note: `${load.requests} uploads${load.failures > 0 ? `, ${load.failures} failed` : ''}, rss ${(after.rss / 2 ** 20).toFixed(0)} MiB`,
     };
   } finally {
@@ -119,11 +130,11 @@ function boundCase(name: string, batches: Buffer[], sink: CountLines | ParseLine
   const seconds = (performance.now() - started) / 1_000;
   const used = process.cpuUsage(cpuBefore);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  return { name, bus: 'embedded', eventsPerSecond: sink.count / seconds, cores: cpuSeconds / seconds, perCore: sink.count / cpuSeconds, p50: null, p99: null, note: 'in-process, no HTTP, no bus' };
+  return { name, bus: 'embedded', eventsPerSecond: sink.count / seconds, cores: cpuSeconds / seconds, perCore: sink.count / cpuSeconds, p50: null, p99: null, soloP50: null, soloP99: null, note: 'in-process, no HTTP, no bus' };
 }
 
 function table(rows: Row[], baselines: Map<string, Row>): string {
-  const header = ['case', 'events/s', 'ingest cores', 'events/s/core', 'vs node:http', 'ack p50', 'ack p99', ''];
+  const header = ['case', 'events/s', 'ingest cores', 'events/s/core', 'vs node:http', 'ack p50', 'ack p99', '1-client p50', '1-client p99', ''];
   const body = rows.map((row) => [
     row.name,
     Math.round(row.eventsPerSecond).toLocaleString('en-US'),
@@ -132,6 +143,8 @@ function table(rows: Row[], baselines: Map<string, Row>): string {
     ratio(row, baselines.get(row.bus)),
     row.p50 === null ? '' : `${row.p50.toFixed(1)} ms`,
     row.p99 === null ? '' : `${row.p99.toFixed(1)} ms`,
+    row.soloP50 === null ? '' : `${row.soloP50.toFixed(2)} ms`,
+    row.soloP99 === null ? '' : `${row.soloP99.toFixed(2)} ms`,
     row.note,
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...body].map((cells) => (cells[column] as string).length)));
@@ -162,10 +175,24 @@ async function main(): Promise<void> {
   await run('uWS ingest · embedded bus · enqueued', ['uws', 'enqueued', 'embedded']);
   const baselines = new Map<string, Row>();
   baselines.set('embedded', await run('node:http + readline · embedded · durable', ['node-http', 'durable', 'embedded']));
-  if (KAFKA !== undefined) {
-    await run('uWS ingest · Kafka · durable', ['uws', 'durable', 'kafka', KAFKA]);
-    await run('uWS ingest · Kafka · enqueued', ['uws', 'enqueued', 'kafka', KAFKA]);
-    baselines.set('kafka', await run('node:http + readline · Kafka · durable', ['node-http', 'durable', 'kafka', KAFKA]));
+  let mock: MockKafka | undefined;
+  let kafka = process.env.BENCH_KAFKA_BROKERS;
+  if (kafka === undefined && KAFKA_SETTING !== 'off') {
+    mock = await startMockKafka().catch((error: Error) => {
+      process.stdout.write(`  (skipping the Kafka cases: ${error.message})\n`);
+      return undefined;
+    });
+    kafka = mock?.brokers;
+  }
+  try {
+    if (kafka !== undefined) {
+      const where = mock === undefined ? 'Kafka' : 'Kafka mock';
+      await run(`uWS ingest · ${where} · durable`, ['uws', 'durable', 'kafka', kafka]);
+      await run(`uWS ingest · ${where} · enqueued`, ['uws', 'enqueued', 'kafka', kafka]);
+      baselines.set('kafka', await run(`node:http + readline · ${where} · durable`, ['node-http', 'durable', 'kafka', kafka]));
+    }
+  } finally {
+    await mock?.stop();
   }
   process.stdout.write('  running: in-process bounds\n\n');
   rows.push(boundCase('bound: gunzip + line split (1 core)', batches, new CountLines()));
@@ -173,7 +200,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(rows, baselines)}\n\n`);
   process.stdout.write('events/s/core = events acknowledged ÷ CPU seconds of the server process (event loop + zlib thread pool + embedded bus drain).\n');
   process.stdout.write('vs node:http = events/s/core over the node:http baseline on the same bus (bounds: over the embedded one).\n');
-  process.stdout.write('ack latency = client view: request start → 200 received, for a whole 1,000-line upload. The load clients share the machine.\n');
+  process.stdout.write('ack latency = client view: request start → 200 received, for a whole 1,000-line upload; "ack" under the full load (queueing included),\n');
+  process.stdout.write('  "1-client" with one client posting sequentially (the ack\'s own cost). The load clients share the machine.\n');
+  if (mock !== undefined) process.stdout.write('Kafka mock = librdkafka\'s mock cluster (3 brokers, real protocol, acks=all) on this machine: protocol and ack costs, not a real broker\'s.\n');
 }
 
 await main();

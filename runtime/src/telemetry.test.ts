@@ -1,0 +1,54 @@
+import test from 'ava';
+import { Writable } from 'node:stream';
+import { BotsieveError } from '@botsieve/core';
+import { Telemetry } from './telemetry.js';
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      chunks.push(String(chunk));
+      callback();
+    },
+  });
+  return { stream, lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+test('a failure is logged once and counted under its code, so log and metric agree', async (t) => {
+  const { stream, lines } = capture();
+  const telemetry = new Telemetry({ level: 'info', destination: stream });
+  const ingest = telemetry.component('ingest');
+  ingest.fail(new BotsieveError('ERR_INGEST_BUS_UNAVAILABLE', 'bus down', { retryable: true }), 'upload refused');
+  ingest.fail(new Error('plain'), 'unexpected');
+  const logged = lines();
+  t.is(logged.length, 2);
+  t.like(logged[0], { component: 'ingest', code: 'ERR_INGEST_BUS_UNAVAILABLE', msg: 'upload refused' });
+  t.like(logged[1], { code: 'ERR_UNEXPECTED' });
+  const text = await telemetry.exposition();
+  t.regex(text, /botsieve_errors_total\{component="ingest",code="ERR_INGEST_BUS_UNAVAILABLE"\} 1/);
+  t.regex(text, /botsieve_errors_total\{component="ingest",code="ERR_UNEXPECTED"\} 1/);
+});
+
+test('received, sent, discarded, gauges and histograms are exposed in Prometheus text', async (t) => {
+  const telemetry = new Telemetry({ level: 'silent' });
+  const { metrics } = telemetry.component('detect');
+  metrics.received(10);
+  metrics.sent(7);
+  metrics.discarded('late', 3);
+  metrics.gauge('botsieve_detector_state_keys', 42, { detector: 'request-rate' });
+  metrics.observe('botsieve_ingest_ack_seconds', 0.002, { mode: 'durable' });
+  const text = await telemetry.exposition();
+  t.regex(text, /botsieve_received_total\{component="detect"\} 10/);
+  t.regex(text, /botsieve_sent_total\{component="detect"\} 7/);
+  t.regex(text, /botsieve_discarded_total\{component="detect",reason="late"\} 3/);
+  t.regex(text, /botsieve_detector_state_keys\{component="detect",detector="request-rate"\} 42/);
+  t.regex(text, /botsieve_ingest_ack_seconds_count\{component="detect",mode="durable"\} 1/);
+});
+
+test('nothing is logged per call below the configured level', (t) => {
+  const { stream, lines } = capture();
+  const telemetry = new Telemetry({ level: 'warn', destination: stream });
+  telemetry.component('x').log.info('hidden');
+  telemetry.component('x').log.warn('shown');
+  t.deepEqual(lines().map((line) => line.msg), ['shown']);
+});
