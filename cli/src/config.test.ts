@@ -43,3 +43,9 @@ test('a config file that is not JSON is a clear error', async (t) => {
   await writeFile(file, '{ not json');
   t.throws(() => loadConfig({ file }), { code: 'ERR_CONFIG_FILE' });
 });
+
+test('roles other than all need a shared bus: a clear usage error, before anything starts', async (t) => {
+  const { main } = await import('./main.js');
+  await t.throwsAsync(main(['start', '--role', 'detect', '--admin-port', '0', '--port', '0']), { code: 'ERR_CLI_USAGE', message: /--bus kafka/ });
+  await t.throwsAsync(main(['start', '--role', 'scrape', '--brokers', '127.0.0.1:1']), { code: 'ERR_CLI_USAGE', message: /unknown role/ });
+});

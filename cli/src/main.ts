@@ -15,7 +15,7 @@ commands:
       --port N            ingest port (default 8080)
       --admin-port N      admin port: /healthz /readyz /metrics /verdicts (default 9464)
       --log-level LEVEL   fatal | error | warn | info | debug | trace | silent
-  replay [--annotate] [--config FILE] FILE…
+  replay [--annotate] [--config FILE] [--progress] [--quiet] FILE…
                         run Logpush NDJSON files (plain or .gz) through the detectors in event
                         time; print verdicts as NDJSON, or with --annotate one line per event:
                         {"RayID","action","score","subject","reasons"}

@@ -15,9 +15,21 @@ export const REPLAY_OPTIONS = {
   annotate: { type: 'boolean' },
   config: { type: 'string' },
   quiet: { type: 'boolean' },
+  progress: { type: 'boolean' },
 } as const;
 
-export async function replayCommand(flags: { annotate?: boolean | undefined; config?: string | undefined; quiet?: boolean | undefined }, files: string[]): Promise<number> {
+/** How often long replays report progress on stderr (checked every 16,384 events). */
+const PROGRESS_INTERVAL_MS = 5_000;
+
+export interface ReplayFlags {
+  annotate?: boolean | undefined;
+  config?: string | undefined;
+  quiet?: boolean | undefined;
+  /** Progress lines on stderr; default on when stderr is a terminal. */
+  progress?: boolean | undefined;
+}
+
+export async function replayCommand(flags: ReplayFlags, files: string[]): Promise<number> {
   if (files.length === 0) throw new BotsieveError('ERR_CLI_USAGE', 'replay needs at least one Logpush file (NDJSON, plain or .gz)');
   const config = loadConfig({ file: flags.config, env: process.env });
   const telemetry = new Telemetry({ level: config.log_level === 'info' ? 'warn' : config.log_level });
@@ -28,6 +40,8 @@ export async function replayCommand(flags: { annotate?: boolean | undefined; con
   const started = process.hrtime.bigint();
   let events = 0;
   let verdicts = 0;
+  const progress = flags.quiet !== true && (flags.progress ?? process.stderr.isTTY === true);
+  let lastProgress = Date.now();
 
   for (const file of files) {
     for await (const line of readLines(file)) {
@@ -45,6 +59,11 @@ export async function replayCommand(flags: { annotate?: boolean | undefined; con
         for (const verdict of result.verdicts) await out.line(JSON.stringify(verdict));
       }
       verdicts += result.verdicts.length;
+      if (progress && (events & 0x3fff) === 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = Date.now();
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        process.stderr.write(`replay: ${file}: ${events} events, ${verdicts} verdicts, ${Math.round(events / seconds)} events/s\n`);
+      }
     }
   }
   const tail = replay.finish();
