@@ -23,6 +23,12 @@ export interface MockKafka {
   readonly brokers: string;
   /** Kills the cluster (SIGKILL) and waits for the process to exit. */
   stop(): Promise<void>;
+  /**
+   * Freezes every broker (SIGSTOP): connections stay open and nothing answers, as in a network
+   * partition or a stalled broker. `resume()` thaws them with their data intact.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 export interface MockKafkaOptions {
@@ -57,6 +63,13 @@ export async function startMockKafka(options: MockKafkaOptions = {}): Promise<Mo
           child.kill('SIGKILL');
         }
         await exited;
+      },
+      // setpriv execs kcat, so the child's pid is the mock cluster's.
+      pause() {
+        child.kill('SIGSTOP');
+      },
+      resume() {
+        child.kill('SIGCONT');
       },
     };
   } catch (error) {
