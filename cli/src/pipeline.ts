@@ -77,13 +77,13 @@ export class Pipeline {
     const { config, bus, options } = this;
     const max_batch_records = config.sinks.max_batch_records;
     if (this.store !== undefined) {
-      const verdicts = new SinkService<Verdict>(bus, this.store, { group_id: 'botsieve-sink-memory', topic: bus.topics.verdicts, decode: decodeJson, max_batch_records }, options.telemetry);
+      const verdicts = new SinkService<Verdict>(bus, this.store, { group_id: `${config.sinks.group_id_prefix}-memory`, topic: bus.topics.verdicts, decode: decodeJson, max_batch_records }, options.telemetry);
       await verdicts.start();
       this.sinks.push(verdicts as SinkService<unknown>);
     }
     // With Kafka the deadletter topic itself is the dead letter; a file only on the embedded default.
     if (bus.kind === 'embedded') {
-      const deadletters = new SinkService<Buffer>(bus, new DeadletterFile(config.sinks.deadletter_file), { group_id: 'botsieve-sink-deadletter', topic: bus.topics.deadletter, decode: (record) => record.value, max_batch_records }, options.telemetry);
+      const deadletters = new SinkService<Buffer>(bus, new DeadletterFile(config.sinks.deadletter_file), { group_id: `${config.sinks.group_id_prefix}-deadletter`, topic: bus.topics.deadletter, decode: (record) => record.value, max_batch_records }, options.telemetry);
       await deadletters.start();
       this.sinks.push(deadletters as SinkService<unknown>);
     }

@@ -44,6 +44,8 @@ export const detectConfigSchema = z
     flush_step_ms: z.number().int().positive().default(1_000).describe('Detectors are flushed each time the watermark crosses a multiple of this (event time).'),
     /** Most event time an idle flush may add after the last event; bounds how late a stalled source may resume without its events counting as late. */
     idle_advance_max_ms: z.number().int().nonnegative().default(60_000).describe('Most event time idle flushing may add after the last event seen.'),
+    /** Kafka consumer group of the detector tier; instances sharing it split the partitions. */
+    group_id: z.string().min(1).default('botsieve-detect').describe('Consumer group of the detector tier; instances sharing it split the event partitions between them.'),
     /** Largest batch the service's consumer hands to its handler. */
     max_batch_records: z.number().int().positive().max(100_000).default(1_000).describe('Largest batch of events the detector service consumes at once.'),
     /** The detectors to run, in order. */

@@ -6,7 +6,7 @@ export { registry, DETECTOR_TYPES } from './registry.js';
 export type { DetectorType } from './registry.js';
 export type { HostedDetectorContext } from './detector-context.js';
 export { verdictId } from './verdict-id.js';
-export { DetectorHost, DetectorService, Watermark, DETECT_GROUP_ID, HOST_DISCARD, SERVICE_DISCARD, decodeEvent } from './runtime/index.js';
+export { DetectorHost, DetectorService, Watermark, HOST_DISCARD, SERVICE_DISCARD, decodeEvent } from './runtime/index.js';
 export type { DetectorHostStats, DetectorServiceDeps } from './runtime/index.js';
 export { Annotator, createReplay } from './replay/index.js';
 export type { Annotation, AnnotatorOptions, Replay, ReplayResult } from './replay/index.js';

@@ -10,7 +10,7 @@ import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import { parseDetectConfig } from '../config.js';
 import { makeEvent } from '../test-support/events.js';
-import { DETECT_GROUP_ID, DetectorService } from './detector-service.js';
+import { DetectorService } from './detector-service.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -104,7 +104,7 @@ test('events in → verdicts on the verdicts topic; events committed only after 
   }
   await batch.seal();
 
-  const committed = () => inner.topicLog(inner.topics.events).committedOffset(DETECT_GROUP_ID, 0);
+  const committed = () => inner.topicLog(inner.topics.events).committedOffset(config.group_id, 0);
   await until(() => bus.sealsStarted > 0, 'the service to seal its verdict batch');
   t.is(service.host.stats.events, 12, 'all events went through the host');
   await new Promise((resolve) => setTimeout(resolve, 50));

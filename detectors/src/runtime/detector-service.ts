@@ -1,5 +1,5 @@
 /**
- * DetectorService: the detector tier on the bus. Consumes `events` (group `botsieve-detect`),
+ * DetectorService: the detector tier on the bus. Consumes `events` (group `detect.group_id`),
  * runs each event through a DetectorHost and produces the verdicts to `verdicts`, keyed by
  * subject.
  *
@@ -33,7 +33,6 @@ import { DETECTOR_ERRORS } from '../errors.js';
 import { decodeEvent } from './decode-event.js';
 import { DetectorHost } from './detector-host.js';
 
-export const DETECT_GROUP_ID = 'botsieve-detect';
 
 /** Discard reasons the service reports (component `detect`). */
 export const SERVICE_DISCARD = {
@@ -88,7 +87,7 @@ export class DetectorService {
     const { bus } = this.deps;
     this.producer = bus.producer();
     await this.producer.connect();
-    this.consumer = bus.consumer({ group_id: DETECT_GROUP_ID, topics: [bus.topics.events], from: 'earliest', max_batch_records: this.config.max_batch_records });
+    this.consumer = bus.consumer({ group_id: this.config.group_id, topics: [bus.topics.events], from: 'earliest', max_batch_records: this.config.max_batch_records });
     await this.consumer.start(this.handle);
     this.timer = setInterval(() => void this.idleFlush(), this.config.flush_interval_ms);
     this.timer.unref();
