@@ -4,25 +4,17 @@
  * bus did not confirm. Own file: it kills its mock cluster.
  */
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
-import { MOCK_KAFKA_EXTRA, startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
-import { loadConfig, Pipeline } from '@botsieve/cli';
+import { startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
+import { kafkaTestConfig } from './support/kafka-config.js';
 import { KafkaObserver } from './support/kafka-observer.js';
 import { flood, gzipBatch, postLogpush, waitFor } from './support/logpush.js';
 
 test('an upload posted while the broker is stopped gets 503 and nothing unconfirmed is acknowledged', async (t) => {
   const kafka = await startMockKafka();
   t.teardown(() => kafka.stop());
-  const suffix = randomBytes(4).toString('hex');
-  const config = loadConfig({
-    flags: {
-      log_level: 'silent',
-      admin: { port: 0 },
-      ingest: { port: 0, ack_timeout_ms: 3_000, retry_after_s: 7 },
-      bus: { kind: 'kafka', kafka: { brokers: kafka.brokers, extra: MOCK_KAFKA_EXTRA, delivery_timeout_ms: 5_000 }, topics: { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}` } },
-    },
-  });
+  const config = kafkaTestConfig(kafka.brokers, { ingest: { ack_timeout_ms: 3_000, retry_after_s: 7 }, bus: { kafka: { delivery_timeout_ms: 5_000 } } });
   const pipeline = new Pipeline(config, { roles: ['ingest'], telemetry: nullTelemetry() });
   t.teardown(() => pipeline.stop(5_000));
   await pipeline.start();

@@ -6,10 +6,10 @@
  * Own file: it freezes its mock cluster.
  */
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
-import { MOCK_KAFKA_EXTRA, startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
-import { loadConfig, Pipeline } from '@botsieve/cli';
+import { startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
+import { kafkaTestConfig } from './support/kafka-config.js';
 import { KafkaObserver } from './support/kafka-observer.js';
 import { gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
 
@@ -19,15 +19,7 @@ const CLIENTS = 3;
 test('every upload answered 2xx across a broker freeze is on the topic, whole', async (t) => {
   const kafka = await startMockKafka();
   t.teardown(() => kafka.stop());
-  const suffix = randomBytes(4).toString('hex');
-  const config = loadConfig({
-    flags: {
-      log_level: 'silent',
-      admin: { port: 0 },
-      ingest: { port: 0, ack_timeout_ms: 1_500, retry_after_s: 2 },
-      bus: { kind: 'kafka', kafka: { brokers: kafka.brokers, extra: MOCK_KAFKA_EXTRA }, topics: { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}` } },
-    },
-  });
+  const config = kafkaTestConfig(kafka.brokers, { ingest: { ack_timeout_ms: 1_500, retry_after_s: 2 } });
   const pipeline = new Pipeline(config, { roles: ['ingest'], telemetry: nullTelemetry() });
   t.teardown(() => pipeline.stop(10_000));
   await pipeline.start();

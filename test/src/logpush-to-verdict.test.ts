@@ -5,10 +5,10 @@
  * verdict on the verdicts topic and in the verdict store.
  */
 import test from 'ava';
-import { randomBytes } from 'node:crypto';
-import { MOCK_KAFKA_EXTRA, startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
-import { loadConfig, Pipeline, type Role } from '@botsieve/cli';
+import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { Pipeline, type Role } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
+import { kafkaTestConfig } from './support/kafka-config.js';
 import { KafkaObserver } from './support/kafka-observer.js';
 import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
 
@@ -21,19 +21,7 @@ test.after.always(async () => {
 });
 
 function kafkaConfig() {
-  const suffix = randomBytes(4).toString('hex');
-  return loadConfig({
-    flags: {
-      log_level: 'silent',
-      admin: { port: 0 },
-      ingest: { port: 0, auth: { token: 'Bearer e2e-secret' } },
-      bus: {
-        kind: 'kafka',
-        kafka: { brokers: kafka.brokers, extra: MOCK_KAFKA_EXTRA },
-        topics: { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}` },
-      },
-    },
-  });
+  return kafkaTestConfig(kafka.brokers, { ingest: { auth: { token: 'Bearer e2e-secret' } } });
 }
 
 test.serial('a gzipped Logpush batch travels through Kafka and comes out as a verdict', async (t) => {

@@ -33,7 +33,6 @@ import { DETECTOR_ERRORS } from '../errors.js';
 import { decodeEvent } from './decode-event.js';
 import { DetectorHost } from './detector-host.js';
 
-
 /** Discard reasons the service reports (component `detect`). */
 export const SERVICE_DISCARD = {
   undecodable: 'undecodable',
