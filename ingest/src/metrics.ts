@@ -82,6 +82,8 @@ export class IngestMetrics {
   /** Seal failed after an enqueued ack was already sent: the loss is counted and logged. */
   deliveryFailed(route: IngestRoute, count: number, error: unknown): void {
     this.component.fail(error, `${route}: ${count} events acknowledged as enqueued were not confirmed by the bus`, 'ERR_INGEST_BUS_UNAVAILABLE');
+    // Acknowledged and then lost: the one loss ack=enqueued accepts. Count every event of it.
+    this.component.metrics.discarded('enqueued_undelivered', count);
   }
 
   inflightChanged(delta: number): void {

@@ -99,6 +99,20 @@ test('durable waits for the bus; enqueued answers once the events are queued', a
   t.is(hanging.records.length, 3);
 });
 
+test('enqueued: events acknowledged and then not confirmed are counted as lost, every one', async (t) => {
+  const failing = new MemoryProducer({ seal: 'fail' });
+  const ingest = await startIngest(failing, { ack: 'enqueued' });
+  t.teardown(() => ingest.close());
+  t.deepEqual((await post(ingest.port, '/logpush', body(3))).json, { accepted: 3, rejected: 0 });
+  let text = '';
+  for (let i = 0; i < 100 && !text.includes('enqueued_undelivered'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    text = await ingest.telemetry.exposition();
+  }
+  t.regex(text, /botsieve_discarded_total\{component="ingest",reason="enqueued_undelivered"\} 3/);
+  t.regex(text, /botsieve_errors_total\{component="ingest",code="ERR_BUS_DELIVERY"\} 1/);
+});
+
 test('drain: readyz 503 and new uploads refused at once, in-flight uploads finish, producer flushed', async (t) => {
   const producer = new MemoryProducer({ seal: 'manual' });
   const ingest = await startIngest(producer);
