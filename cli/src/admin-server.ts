@@ -6,9 +6,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Bus } from '@botsieve/core';
+import { BotsieveError, type Bus } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { MemoryVerdictStore } from '@botsieve/sinks';
+import { CLI_ERRORS } from './errors.js';
 
 export interface AdminDeps {
   telemetry: Telemetry;
@@ -34,7 +35,9 @@ export class AdminServer {
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      this.server.once('error', (cause: Error) => {
+        reject(new BotsieveError(CLI_ERRORS.ERR_ADMIN_LISTEN.code, `cannot listen on ${this.config.host}:${this.config.port} for the admin server (${cause.message}); choose another with --admin-port`, { cause }));
+      });
       this.server.listen(this.config.port, this.config.host, () => resolve((this.server.address() as AddressInfo).port));
     });
   }

@@ -51,3 +51,30 @@ test('botsieve start runs every tier in one process and drains on SIGTERM', asyn
   t.is(await exited, 0);
   t.regex(stderr, /draining/);
 });
+
+test('a port already in use is a clear error and the process exits instead of hanging', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-start-'));
+  const first = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', 'error'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  t.teardown(() => {
+    if (first.exitCode === null) first.kill('SIGKILL');
+  });
+  let banner = '';
+  first.stderr.setEncoding('utf8').on('data', (chunk: string) => (banner += chunk));
+  const [ingestPort, adminPort] = await waitFor('the start banner', () => {
+    const ingest = /POST http:\/\/localhost:(\d+)\/logpush/.exec(banner);
+    const admin = /admin\s+http:\/\/localhost:(\d+)\//.exec(banner);
+    return ingest && admin ? [ingest[1] as string, admin[1] as string] : undefined;
+  });
+  for (const [args, expected] of [
+    [['--port', ingestPort, '--admin-port', '0'], /ERR_INGEST_LISTEN.*--port/],
+    [['--port', '0', '--admin-port', adminPort], /ERR_ADMIN_LISTEN.*--admin-port/],
+  ] as const) {
+    const second = spawn(process.execPath, [BIN, 'start', ...args, '--log-level', 'error'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    t.is(code, 1);
+    t.regex(stderr, expected);
+  }
+  first.kill('SIGTERM');
+});

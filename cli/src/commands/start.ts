@@ -32,7 +32,13 @@ export async function startCommand(flags: StartFlags): Promise<number> {
   }
   const telemetry = new Telemetry({ level: config.log_level });
   const pipeline = new Pipeline(config, { roles, telemetry });
-  await pipeline.start();
+  try {
+    await pipeline.start();
+  } catch (error) {
+    // Whatever did start (consumers, servers) would keep the process alive: stop it first.
+    await pipeline.stop(5_000).catch(() => undefined);
+    throw error;
+  }
   const lines = [`botsieve running (${roles.join(', ')}) on the ${config.bus.kind} bus`];
   if (pipeline.ingestPort !== undefined) {
     const base = `http://localhost:${pipeline.ingestPort}`;

@@ -23,6 +23,9 @@ import { Admission, errorBody, sendJson, type IngestContext } from './context.js
 import { StreamEndpoint } from './stream-socket.js';
 import { Upload } from './upload.js';
 
+/** uWS's listen option for an exclusive port (exported by the binding, missing from its typings). */
+const LISTEN_EXCLUSIVE_PORT = (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+
 export interface IngestDependencies {
   producer: BusProducer;
   topics: TopicNames;
@@ -84,9 +87,13 @@ export class IngestServer {
     const { host, port } = this.config;
     const log = this.context.log;
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (socket) => {
+      // Exclusive: uWS otherwise binds with SO_REUSEPORT, and a second botsieve on the same port
+      // would silently share the traffic instead of failing. (The 4-argument form exists in the
+      // binding; the bundled typings only declare it for the port-only overload.)
+      const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (socket: uWS.us_listen_socket | false) => void) => void;
+      listen.call(this.app, host, port, LISTEN_EXCLUSIVE_PORT, (socket) => {
         if (socket === false) {
-          reject(ingestError('ERR_INGEST_LISTEN', `cannot listen on ${host}:${port}`));
+          reject(ingestError('ERR_INGEST_LISTEN', `cannot listen on ${host}:${port} (in use, or not permitted); choose another with --port`));
           return;
         }
         this.listenSocket = socket;
