@@ -57,7 +57,7 @@ export const kafkaConfigSchema = z
      */
     acks: z.literal('all').default('all').describe('Producer acks; fixed to all (idempotent producer).'),
     /** Producer queue bound in bytes (`queue.buffering.max.kbytes`); past it `send` returns false. */
-    max_queue_bytes: z.number().int().min(1024).default(64 * MIB).describe('Producer queue bound in bytes; send() returns false past it.'),
+    max_queue_bytes: z.number().int().min(1024).max(2_000 * MIB).default(256 * MIB).describe('Producer queue bound in bytes; send() returns false past it. In durable mode one whole upload must fit: the default holds a default Logpush batch (100,000 lines, ~68 MB of events) with room for several in flight.'),
     /** Producer queue bound in messages (`queue.buffering.max.messages`). */
     max_queue_messages: z.number().int().positive().default(500_000).describe('Producer queue bound in messages; send() returns false past it.'),
     /** How long the producer waits to fill a batch (`linger.ms`). */
