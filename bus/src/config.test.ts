@@ -18,7 +18,7 @@ test('defaults are the embedded bus with the documented bounds', (t) => {
   t.is(config.kind, 'embedded');
   t.deepEqual(config.topics, { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter' });
   t.is(config.embedded.max_buffered_bytes, 256 * 1024 * 1024);
-  t.is(config.kafka.max_queue_bytes, 64 * 1024 * 1024);
+  t.is(config.kafka.max_queue_bytes, 256 * 1024 * 1024);
   t.is(config.kafka.acks, 'all');
 });
 
