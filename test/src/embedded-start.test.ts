@@ -3,8 +3,8 @@
  * Logpush upload over a real socket, the verdict visible on the admin port, the bad line in the
  * dead-letter file, and a graceful exit on SIGTERM.
  */
-import test from 'ava';
-import { spawn } from 'node:child_process';
+import test, { type ExecutionContext } from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,21 +13,34 @@ import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './support/l
 
 const BIN = fileURLToPath(new URL('../../cli/bin/botsieve.js', import.meta.url));
 
-test('botsieve start runs every tier in one process and drains on SIGTERM', async (t) => {
-  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-start-'));
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', 'warn'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+interface Started {
+  child: ChildProcess;
+  ingestPort: number;
+  adminPort: number;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `botsieve start` on free ports in `cwd` and waits for its banner. */
+async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
   const [ingestPort, adminPort] = await waitFor('the start banner', () => {
     const ingest = /POST http:\/\/localhost:(\d+)\/logpush/.exec(stderr);
     const admin = /admin\s+http:\/\/localhost:(\d+)\//.exec(stderr);
     return ingest && admin ? [Number(ingest[1]), Number(admin[1])] : undefined;
   });
+  return { child, ingestPort, adminPort, stderr: () => stderr, exited };
+}
+
+test('botsieve start runs every tier in one process and drains on SIGTERM', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-start-'));
+  const { child, ingestPort, adminPort, stderr, exited } = await startBotsieve(t, cwd, 'warn');
 
   const now = Date.now();
   const lines = [...flood('203.0.113.50', now - 3_000, 400, 3_000), logpushLine({ ip: '198.51.100.50', ts_ms: now }), 'this is not json'];
@@ -49,25 +62,15 @@ test('botsieve start runs every tier in one process and drains on SIGTERM', asyn
 
   child.kill('SIGTERM');
   t.is(await exited, 0);
-  t.regex(stderr, /draining/);
+  t.regex(stderr(), /draining/);
 });
 
 test('a port already in use is a clear error and the process exits instead of hanging', async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), 'botsieve-start-'));
-  const first = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', 'error'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => {
-    if (first.exitCode === null) first.kill('SIGKILL');
-  });
-  let banner = '';
-  first.stderr.setEncoding('utf8').on('data', (chunk: string) => (banner += chunk));
-  const [ingestPort, adminPort] = await waitFor('the start banner', () => {
-    const ingest = /POST http:\/\/localhost:(\d+)\/logpush/.exec(banner);
-    const admin = /admin\s+http:\/\/localhost:(\d+)\//.exec(banner);
-    return ingest && admin ? [ingest[1] as string, admin[1] as string] : undefined;
-  });
+  const first = await startBotsieve(t, cwd, 'error');
   for (const [args, expected] of [
-    [['--port', ingestPort, '--admin-port', '0'], /ERR_INGEST_LISTEN.*--port/],
-    [['--port', '0', '--admin-port', adminPort], /ERR_ADMIN_LISTEN.*--admin-port/],
+    [['--port', String(first.ingestPort), '--admin-port', '0'], /ERR_INGEST_LISTEN.*--port/],
+    [['--port', '0', '--admin-port', String(first.adminPort)], /ERR_ADMIN_LISTEN.*--admin-port/],
   ] as const) {
     const second = spawn(process.execPath, [BIN, 'start', ...args, '--log-level', 'error'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -76,5 +79,6 @@ test('a port already in use is a clear error and the process exits instead of ha
     t.is(code, 1);
     t.regex(stderr, expected);
   }
-  first.kill('SIGTERM');
+  first.child.kill('SIGTERM');
+  t.is(await first.exited, 0);
 });
