@@ -16,7 +16,7 @@ function leafPaths(node: { properties?: Record<string, unknown> }, prefix = ''):
 test('defaults are the embedded bus with the documented bounds', (t) => {
   const config = busConfigSchema.parse({});
   t.is(config.kind, 'embedded');
-  t.deepEqual(config.topics, { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter' });
+  t.deepEqual(config.topics, { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter', rollups: 'rollups' });
   t.is(config.embedded.max_buffered_bytes, 256 * 1024 * 1024);
   t.is(config.kafka.max_queue_bytes, 256 * 1024 * 1024);
   t.is(config.kafka.acks, 'all');

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 const MIB = 1024 * 1024;
 
-/** Names of the three topics the tiers hand data through. */
+/** Names of the topics the tiers hand data through. */
 export const topicsConfigSchema = z
   .object({
     /** Ingest → detectors: one RequestEvent a message, keyed by client IP. */
@@ -16,6 +16,8 @@ export const topicsConfigSchema = z
     verdicts: z.string().min(1).default('verdicts').describe('Topic detectors write verdicts to (key: subject).'),
     /** Lines ingest could not parse and records a tier could not decode, with their reason. */
     deadletter: z.string().min(1).default('deadletter').describe('Topic for rejected lines and undecodable records.'),
+    /** Detector partition stage → aggregation stage: partial per-subject summaries, keyed by subject. */
+    rollups: z.string().min(1).default('rollups').describe('Topic of partial per-subject summaries for the aggregation stage (key: subject).'),
   })
   .strict();
 
@@ -36,6 +38,12 @@ export const embeddedConfigSchema = z
     max_buffered_messages: z.number().int().positive().default(1_000_000).describe('Uncommitted records one topic may hold before send() returns false.'),
     /** Same bound in value bytes (keys not counted), per topic. */
     max_buffered_bytes: z.number().int().positive().default(256 * MIB).describe('Uncommitted value bytes one topic may hold before send() returns false.'),
+    /**
+     * Committed records are kept at least this long after they were appended, so a consumer
+     * that takes over a partition can rebuild its windows from them (Kafka's retention.ms).
+     * They still count against the bounds above. 0: trim as soon as every group committed.
+     */
+    retention_ms: z.number().int().nonnegative().default(0).describe('Keep committed records this long after append (for rebuilds on partition moves); 0 trims on commit.'),
   })
   .strict();
 

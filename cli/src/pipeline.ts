@@ -33,7 +33,7 @@ export class Pipeline {
   private readonly ownsBus: boolean;
   private producer: BusProducer | undefined;
   private ingest: IngestServer | undefined;
-  private detector: DetectorService | undefined;
+  private readonly detectors: DetectorService[] = [];
   private readonly sinks: SinkService<unknown>[] = [];
   private admin: AdminServer | undefined;
   private stopping: Promise<void> | undefined;
@@ -53,8 +53,15 @@ export class Pipeline {
     const log = telemetry.component('pipeline').log;
     if (roles.includes('sink')) await this.startSinks();
     if (roles.includes('detect')) {
-      this.detector = new DetectorService(config.detect, { bus, telemetry, clock: systemClock });
-      await this.detector.start();
+      // aggregation `bus`: a partition stage (events by IP) and an aggregation stage (rollups by
+      // subject) in this process; `local`: one stage that sees everything it consumes.
+      const aggregation = config.detect.aggregation === 'auto' ? (bus.kind === 'kafka' ? 'bus' : 'local') : config.detect.aggregation;
+      const stages = aggregation === 'bus' ? (['aggregate', 'partition'] as const) : (['all'] as const);
+      for (const stage of stages) {
+        const service = new DetectorService(config.detect, { bus, telemetry, clock: systemClock }, stage);
+        await service.start();
+        this.detectors.push(service);
+      }
     }
     if (roles.includes('ingest')) {
       this.producer = bus.producer();
@@ -65,6 +72,14 @@ export class Pipeline {
     this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
     log.info({ roles, bus: bus.kind, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
+  }
+
+  /**
+   * Runtime reload (SIGHUP): detector thresholds, modes and fusion from `config.detect`
+   * (validated by the caller); state is kept. Other settings need a restart.
+   */
+  reconfigure(config: BotsieveConfig): void {
+    for (const service of this.detectors) service.reconfigure(config.detect);
   }
 
   /** Graceful shutdown; safe to call more than once. */
@@ -94,7 +109,7 @@ export class Pipeline {
     log.info('draining');
     await this.ingest?.drain(timeout_ms);
     await this.producer?.close();
-    await this.detector?.close();
+    for (const service of this.detectors) await service.close();
     for (const sink of this.sinks) await sink.close();
     await this.admin?.close();
     if (this.ownsBus) await this.bus.close();

@@ -8,12 +8,14 @@
  * resolved, i.e. after everything that batch produced was confirmed.
  */
 
-export type TopicRole = 'events' | 'verdicts' | 'deadletter';
+export type TopicRole = 'events' | 'verdicts' | 'deadletter' | 'rollups';
 
 export interface TopicNames {
   events: string;
   verdicts: string;
   deadletter: string;
+  /** Partial per-subject summaries from the detector partition stage to the aggregation stage. */
+  rollups: string;
 }
 
 export interface BusRecord {
@@ -24,6 +26,13 @@ export interface BusRecord {
   value: Buffer;
   /** Broker/append timestamp in ms (not event time). */
   timestamp_ms: number;
+  /**
+   * Set on records re-read to rebuild state after the partition moved to this consumer (see
+   * ConsumerOptions.rebuild_ms): they precede the committed offset, so the previous owner
+   * already produced their effects. Rebuild batches hold only rebuild records and are never
+   * committed.
+   */
+  rebuild?: boolean;
 }
 
 /**
@@ -71,6 +80,14 @@ export interface ConsumerOptions {
   from: 'earliest' | 'latest';
   /** Largest batch handed to the handler. */
   max_batch_records: number;
+  /**
+   * When a partition is newly assigned, first re-read it from the first record appended at or
+   * after (now − rebuild_ms) up to its committed offset, flagged `rebuild`, so a stateful
+   * handler can rebuild its windows. 0 or absent: no rebuild.
+   */
+  rebuild_ms?: number;
+  /** Called with `topic/partition` keys when partitions are taken away (drop their state). */
+  on_revoked?: (partitions: string[]) => void;
 }
 
 export interface BusConsumer {

@@ -6,9 +6,12 @@
  */
 import { z } from 'zod';
 import { BotsieveError, isBotsieveError } from '@botsieve/core';
-import type { AnyDetectorFactory } from './detector-context.js';
+import type { AnyEngineDetectorFactory as AnyDetectorFactory } from './engine/registry-types.js';
+import { classifyConfigSchema, trafficContextConfigSchema } from './features/config.js';
+import { fusionConfigSchema } from './fusion/config.js';
+import { safelistConfigSchema } from './safelist/index.js';
 import { DETECTOR_ERRORS } from './errors.js';
-import { DETECTOR_TYPES, registry } from './registry.js';
+import { DETECTOR_TYPES, registry, type DetectorType } from './registry.js';
 
 /**
  * `enforce`: verdicts go out as decided. `shadow`: verdicts are still produced, sent and
@@ -20,6 +23,9 @@ export const DETECTOR_MODES = ['enforce', 'shadow'] as const;
 export type DetectorMode = (typeof DETECTOR_MODES)[number];
 
 const DETECTOR_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The default detector set: every type once, in this order (per-event heuristics first). */
+const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket'];
 
 export const detectorEntrySchema = z
   .strictObject({
@@ -48,11 +54,37 @@ export const detectConfigSchema = z
     group_id: z.string().min(1).default('botsieve-detect').describe('Consumer group of the detector tier; instances sharing it split the event partitions between them.'),
     /** Largest batch the service's consumer hands to its handler. */
     max_batch_records: z.number().int().positive().max(100_000).default(1_000).describe('Largest batch of events the detector service consumes at once.'),
+    /**
+     * Where prefix/ASN/JA4 subjects are aggregated. `local`: in this process (one instance sees
+     * everything: the embedded default). `bus`: partial summaries go to the rollups topic keyed
+     * by subject and the aggregation stage merges every instance's share. `auto`: bus on Kafka,
+     * local on the embedded bus.
+     */
+    aggregation: z.enum(['auto', 'local', 'bus']).default('auto').describe('Where prefix/ASN/JA4 subjects are aggregated: `local` (this process), `bus` (rollups topic + aggregation stage), `auto` (bus on Kafka, local on the embedded bus).'),
+    /** Consumer group of the aggregation stage (consumes rollups). */
+    aggregate_group_id: z.string().min(1).default('botsieve-aggregate').describe('Consumer group of the aggregation stage (consumes the rollups topic).'),
+    /** Event-time step of per-subject summaries: the granularity of every detector window. */
+    summary_step_ms: z.number().int().min(100).max(60_000).default(1_000).describe('Event-time step of per-subject summaries (the granularity of detector windows).'),
+    /** Most open summaries before they are handed out early (bounded memory under an IP spray). */
+    max_open_summaries: z.number().int().positive().max(10_000_000).default(200_000).describe('Most open per-subject summaries before they are handed out early.'),
+    /**
+     * When a partition moves to this instance, its windows are rebuilt by replaying it from
+     * (now − the longest detector lookback), at most this far back.
+     */
+    rebuild_max_ms: z.number().int().nonnegative().default(4 * 3_600_000).describe('Longest replay that rebuilds windows when a partition moves here (0: no rebuild).'),
+    /** How requests are classified before the detectors (login, probe, asset, route). */
+    classify: classifyConfigSchema.describe('How requests are classified before the detectors (login, probes, assets, routes, low score).'),
+    /** Route spike and origin load detection that every detector sees as event features. */
+    traffic: trafficContextConfigSchema.describe('Route spike and origin load context (event features).'),
+    /** Subjects never acted on: configured CIDRs/ASNs/JA4s, private ranges, verified crawlers' data. */
+    safelist: safelistConfigSchema.describe('Subjects never acted on, and the verified crawlers data.'),
+    /** How detector signals become verdicts. */
+    fusion: fusionConfigSchema.describe('How detector signals fuse into verdicts (score, action, TTL, escalation).'),
     /** The detectors to run, in order. */
     detectors: z
       .array(detectorEntrySchema)
       .min(1)
-      .prefault([{ type: 'request-rate', id: 'request-rate', mode: 'enforce', config: {} }])
+      .prefault(DEFAULT_DETECTORS.map((type) => ({ type, id: type })))
       .superRefine((entries, ctx) => {
         const seen = new Set<string>();
         entries.forEach((entry, i) => {
@@ -60,7 +92,7 @@ export const detectConfigSchema = z
           seen.add(entry.id);
         });
       })
-      .describe('The detectors to run, in order; default: one request-rate detector.'),
+      .describe('The detectors to run, in order; default: every detector type once, enforced.'),
   })
   .strict();
 

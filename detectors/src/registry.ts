@@ -2,12 +2,24 @@
  * Detector types by name: a plain map from the `type` in DetectConfig to its factory (CrowdSec's
  * bucket types). Adding a detector is one line here; nothing registers itself on import.
  */
-import type { AnyDetectorFactory } from './detector-context.js';
-import { requestRate } from './request-rate/index.js';
+import { credentialStuffing } from './credential-stuffing/index.js';
+import type { AnyEngineDetectorFactory } from './engine/registry-types.js';
+import { heuristics } from './heuristics/index.js';
+import { l7Flood } from './l7-flood/index.js';
+import { loadBucket } from './load-bucket/index.js';
+import { probing } from './probing/index.js';
+import { scraping } from './scraping/index.js';
+import { volumetric } from './volumetric/index.js';
 
 export const registry = {
-  'request-rate': requestRate,
-} as const satisfies Record<string, AnyDetectorFactory>;
+  heuristics,
+  volumetric,
+  'l7-flood': l7Flood,
+  scraping,
+  'credential-stuffing': credentialStuffing,
+  probing,
+  'load-bucket': loadBucket,
+} as const satisfies Record<string, AnyEngineDetectorFactory>;
 
 export type DetectorType = keyof typeof registry;
 

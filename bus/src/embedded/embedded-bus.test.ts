@@ -41,7 +41,7 @@ test('the byte bound counts value bytes', async (t) => {
 });
 
 test('records stay until every subscribed group committed past them', (t) => {
-  const log = new TopicLog('t', 1, { max_buffered_messages: 100, max_buffered_bytes: 1_000 });
+  const log = new TopicLog('t', 1, { max_buffered_messages: 100, max_buffered_bytes: 1_000, retention_ms: 0 });
   for (let i = 0; i < 5; i++) log.append('k', Buffer.from('ab'), 1);
   log.subscribe('a', 'earliest');
   log.subscribe('b', 'earliest');
@@ -58,7 +58,7 @@ test('records stay until every subscribed group committed past them', (t) => {
 });
 
 test('the same key always maps to the same partition; null keys are spread', (t) => {
-  const log = new TopicLog('t', 4, { max_buffered_messages: 1_000, max_buffered_bytes: 1_000_000 });
+  const log = new TopicLog('t', 4, { max_buffered_messages: 1_000, max_buffered_bytes: 1_000_000, retention_ms: 0 });
   for (let i = 0; i < 8; i++) log.append('203.0.113.9', Buffer.from('x'), 1);
   for (let i = 0; i < 8; i++) log.append(null, Buffer.from('x'), 1);
   const keyed = stableHash('203.0.113.9') % 4;

@@ -27,11 +27,15 @@ interface Assigned {
   retryAtMs: number;
   /** Consecutive handler failures on this partition. */
   failures: number;
+  /** Rebuild cursor: records from here up to `rebuildUntil` are re-read flagged `rebuild`. */
+  rebuildFrom: number;
+  rebuildUntil: number;
 }
 
 interface Picked {
   assigned: Assigned;
   records: BusRecord[];
+  rebuild: boolean;
 }
 
 export class EmbeddedConsumer implements BusConsumer, GroupMember {
@@ -72,12 +76,23 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     const next = new Map<string, Assigned>();
     for (const { log, partition } of partitions) {
       const key = `${log.name}/${partition}`;
-      next.set(key, this.assigned.get(key) ?? { key, log, partition, retryAtMs: 0, failures: 0 });
+      next.set(key, this.assigned.get(key) ?? this.newlyAssigned(key, log, partition));
     }
+    const revoked = [...this.assigned.keys()].filter((key) => !next.has(key));
     this.assigned = next;
+    if (revoked.length > 0) this.options.on_revoked?.(revoked);
     this.order = [...next.values()];
     this.cursor = 0;
     this.wake();
+  }
+
+  /** A partition new to this consumer: with rebuild_ms, re-read what was committed within it first. */
+  private newlyAssigned(key: string, log: TopicLog, partition: number): Assigned {
+    const committed = log.committedOffset(this.group.id, partition);
+    const rebuildMs = this.options.rebuild_ms ?? 0;
+    const held = log.partitions[partition];
+    const rebuildFrom = rebuildMs > 0 && held !== undefined ? Math.min(committed, Math.max(held.startOffset, held.offsetAtTime(Date.now() - rebuildMs))) : committed;
+    return { key, log, partition, retryAtMs: 0, failures: 0, rebuildFrom, rebuildUntil: committed };
   }
 
   /** Ends the current sleep, if any. Called by the bus after appends to a subscribed topic. */
@@ -118,11 +133,22 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     for (let i = 0; i < count; i++) {
       const assigned = this.order[(this.cursor + i) % count] as Assigned;
       if (assigned.retryAtMs > now) continue;
-      const offset = assigned.log.committedOffset(this.group.id, assigned.partition);
       const partition = assigned.log.partitions[assigned.partition];
-      if (partition === undefined || offset >= partition.endOffset) continue;
+      if (partition === undefined) continue;
+      if (assigned.rebuildFrom < assigned.rebuildUntil) {
+        this.cursor = (this.cursor + i + 1) % count;
+        const from = Math.max(assigned.rebuildFrom, partition.startOffset);
+        const records = partition.read(from, Math.min(this.options.max_batch_records, assigned.rebuildUntil - from)).map((record) => ({ ...record, rebuild: true }));
+        if (records.length === 0) {
+          assigned.rebuildFrom = assigned.rebuildUntil;
+          continue;
+        }
+        return { assigned, records, rebuild: true };
+      }
+      const offset = assigned.log.committedOffset(this.group.id, assigned.partition);
+      if (offset >= partition.endOffset) continue;
       this.cursor = (this.cursor + i + 1) % count;
-      return { assigned, records: partition.read(offset, this.options.max_batch_records) };
+      return { assigned, records: partition.read(offset, this.options.max_batch_records), rebuild: false };
     }
     return undefined;
   }
@@ -141,7 +167,7 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     });
   }
 
-  private async deliver({ assigned, records }: Picked): Promise<void> {
+  private async deliver({ assigned, records, rebuild }: Picked): Promise<void> {
     const handler = this.handler as BatchHandler;
     try {
       await handler(records);
@@ -153,11 +179,16 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     }
     assigned.failures = 0;
     assigned.retryAtMs = 0;
-    this.telemetry.metrics.received(records.length);
+    if (!rebuild) this.telemetry.metrics.received(records.length);
     // Revoked while the handler ran: the new owner reads from the committed offset, and a
     // commit from here could move that offset under it.
     if (this.assigned.get(assigned.key) !== assigned) return;
     const last = records[records.length - 1] as BusRecord;
+    if (rebuild) {
+      // Rebuild records were committed by the previous owner: advance the cursor, commit nothing.
+      assigned.rebuildFrom = last.offset + 1;
+      return;
+    }
     assigned.log.commit(this.group.id, assigned.partition, last.offset + 1);
   }
 }

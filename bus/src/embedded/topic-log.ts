@@ -12,6 +12,8 @@ import type { BusRecord } from '@botsieve/core';
 export interface TopicLimits {
   max_buffered_messages: number;
   max_buffered_bytes: number;
+  /** Committed records are kept this long after append (0: trimmed on commit). */
+  retention_ms: number;
 }
 
 /** Compact a partition's array once this many trimmed slots lead it (and they are half of it). */
@@ -38,6 +40,19 @@ export class PartitionLog {
     const record: BusRecord = { topic: this.topic, partition: this.partition, offset: this.endOffset, key, value, timestamp_ms };
     this.records.push(record);
     this.endOffset += 1;
+  }
+
+  /** Offset of the first held record appended at or after `timestamp_ms` (endOffset when none). */
+  offsetAtTime(timestamp_ms: number): number {
+    let lo = this.head;
+    let hi = this.records.length;
+    // Append timestamps come from one process's Date.now(): non-decreasing within a partition.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.records[mid] as BusRecord).timestamp_ms < timestamp_ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.records.length ? (this.records[lo] as BusRecord).offset : this.endOffset;
   }
 
   /** Up to `max` records from `offset` (clamped to what is held), oldest first. */
@@ -114,7 +129,9 @@ export class TopicLog {
     offsets[partition] = offset;
     let floor = Number.POSITIVE_INFINITY;
     for (const other of this.committed.values()) floor = Math.min(floor, other[partition] ?? 0);
-    const dropped = (this.partitions[partition] as PartitionLog).trimTo(floor);
+    const log = this.partitions[partition] as PartitionLog;
+    if (this.limits.retention_ms > 0) floor = Math.min(floor, log.offsetAtTime(Date.now() - this.limits.retention_ms));
+    const dropped = log.trimTo(floor);
     this.bufferedMessages -= dropped.messages;
     this.bufferedBytes -= dropped.bytes;
   }

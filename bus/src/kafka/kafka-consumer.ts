@@ -44,6 +44,8 @@ interface Ownership {
   failures: number;
   /** Set while the partition is paused after a rejection: the batches to hand over again. */
   stalled: Stalled | undefined;
+  /** Records below this offset are rebuild records (re-read after a move; never committed). −1: none. */
+  rebuildUntil: number;
 }
 
 interface Stalled {
@@ -124,10 +126,11 @@ export class KafkaBusConsumer implements BusConsumer {
         if (this.closing !== undefined) break;
         const ownership = this.owned.get(key);
         if (ownership === undefined) continue;
-        const records = batch.map(toBusRecord);
-        // Fetched before the pause took hold: queue behind the rejected batch, keep the order.
-        if (ownership.stalled !== undefined) ownership.stalled.batches.push(records);
-        else if (!(await this.deliver(client, handler, ownership, records))) this.stall(client, ownership, records);
+        for (const records of splitRebuild(batch.map(toBusRecord), ownership.rebuildUntil)) {
+          // Fetched before the pause took hold: queue behind the rejected batch, keep the order.
+          if (ownership.stalled !== undefined) ownership.stalled.batches.push(records);
+          else if (!(await this.deliver(client, handler, ownership, records))) this.stall(client, ownership, records);
+        }
       }
     }
   }
@@ -153,10 +156,12 @@ export class KafkaBusConsumer implements BusConsumer {
       return false;
     }
     ownership.failures = 0;
+    const last = records[records.length - 1] as BusRecord;
+    // Rebuild records were committed by the previous owner: nothing to count or commit.
+    if (last.rebuild === true) return true;
     this.telemetry.metrics.received(records.length);
     // Revoked while the handler ran: its new owner starts from the committed offset.
     if (this.owned.get(ownership.key) !== ownership) return true;
-    const last = records[records.length - 1] as BusRecord;
     try {
       client.commit({ topic: last.topic, partition: last.partition, offset: last.offset + 1 });
     } catch (error) {
@@ -204,18 +209,31 @@ export class KafkaBusConsumer implements BusConsumer {
     const cooperative = client?.rebalanceProtocol() === 'COOPERATIVE';
     try {
       if (error.code === CODES.assignPartitions) {
+        const fresh: Ownership[] = [];
         for (const { topic, partition } of assignment) {
           const key = `${topic}/${partition}`;
-          this.owned.set(key, { key, topic, partition, failures: 0, stalled: undefined });
+          const ownership: Ownership = { key, topic, partition, failures: 0, stalled: undefined, rebuildUntil: -1 };
+          this.owned.set(key, ownership);
+          fresh.push(ownership);
         }
-        if (cooperative) client?.incrementalAssign(assignment);
-        else client?.assign(assignment);
-        // A partition we paused before losing it may come back still paused.
-        if (assignment.length > 0) client?.resume(assignment);
+        const rebuildMs = this.options.rebuild_ms ?? 0;
+        if (rebuildMs > 0 && client !== undefined && assignment.length > 0) {
+          // Positions need two broker round trips: assign once they are known (librdkafka lets
+          // the application assign after the callback returned; nothing is fetched meanwhile).
+          void this.assignForRebuild(client, fresh, assignment, cooperative, rebuildMs);
+        } else {
+          if (cooperative) client?.incrementalAssign(assignment);
+          else client?.assign(assignment);
+          // A partition we paused before losing it may come back still paused.
+          if (assignment.length > 0) client?.resume(assignment);
+        }
       } else if (error.code === CODES.revokePartitions) {
+        const revoked: string[] = [];
         for (const { topic, partition } of assignment) {
           this.owned.delete(`${topic}/${partition}`);
+          revoked.push(`${topic}/${partition}`);
         }
+        if (revoked.length > 0) this.options.on_revoked?.(revoked);
         if (cooperative) client?.incrementalUnassign(assignment);
         else client?.unassign();
       } else {
@@ -227,6 +245,52 @@ export class KafkaBusConsumer implements BusConsumer {
     }
     this.telemetry.log.debug({ group_id: this.options.group_id, event: error.code, partitions: assignment.length }, 'kafka rebalance');
   };
+
+  /**
+   * Assigns newly owned partitions at their rebuild position: the earlier of the committed
+   * offset and the first record appended at or after (now − rebuild_ms). Records between that
+   * and the committed offset are handed over flagged `rebuild` and never committed. Without a
+   * committed offset (a new group) there is nothing to rebuild. If the positions cannot be
+   * looked up, the partitions are assigned plainly (no rebuild) and that is logged.
+   */
+  private async assignForRebuild(client: rdkafka.KafkaConsumer, fresh: Ownership[], assignment: TopicPartition[], cooperative: boolean, rebuildMs: number): Promise<void> {
+    const timeout = this.config.connect_timeout_ms;
+    let positions: TopicPartitionOffset[] = assignment.map(({ topic, partition }) => ({ topic, partition, offset: undefined as unknown as number }));
+    try {
+      const committed = await new Promise<TopicPartitionOffset[]>((resolve, reject) => client.committed(assignment, timeout, (error, offsets) => (error ? reject(error) : resolve(offsets))));
+      const since = Date.now() - rebuildMs;
+      const byTime = await new Promise<TopicPartitionOffset[]>((resolve, reject) =>
+        client.offsetsForTimes(
+          assignment.map(({ topic, partition }) => ({ topic, partition, offset: since })),
+          timeout,
+          (error, offsets) => (error ? reject(error) : resolve(offsets)),
+        ),
+      );
+      positions = assignment.map(({ topic, partition }) => {
+        const done = committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
+        const at = byTime.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
+        const ownership = fresh.find((o) => o.topic === topic && o.partition === partition);
+        if (done < 0) return { topic, partition, offset: undefined as unknown as number };
+        const start = at >= 0 && at < done ? at : done;
+        if (ownership !== undefined && start < done) ownership.rebuildUntil = done;
+        return { topic, partition, offset: start };
+      });
+    } catch (error) {
+      this.telemetry.log.warn({ err: error, group_id: this.options.group_id }, 'rebuild positions unavailable; partitions assigned without rebuild');
+    }
+    // Revoked (or closing) while we looked: assign only what is still ours.
+    const still = positions.filter((p) => this.closing === undefined && fresh.some((o) => o.topic === p.topic && o.partition === p.partition && this.owned.get(o.key) === o));
+    if (still.length === 0) return;
+    const toppars = still.map((p) => (p.offset === undefined ? { topic: p.topic, partition: p.partition } : p));
+    try {
+      if (cooperative) client.incrementalAssign(toppars);
+      else client.assign(toppars);
+      client.resume(still.map(({ topic, partition }) => ({ topic, partition })));
+    } catch (error) {
+      this.telemetry.log.debug({ err: error }, 'assign after rebuild lookup failed (closing?)');
+    }
+    this.telemetry.log.info({ group_id: this.options.group_id, partitions: still.length, rebuilding: fresh.filter((o) => o.rebuildUntil >= 0).length }, 'partitions assigned');
+  }
 
   private readonly onCommitted = (error: LibrdKafkaError | undefined, offsets: TopicPartitionOffset[]): void => {
     if (!error || error.code === CODES.noOffset) return;
@@ -249,4 +313,12 @@ export class KafkaBusConsumer implements BusConsumer {
     this.lastConsumeErrorLog = now;
     this.telemetry.log.warn({ err: error, code: error.code, group_id: this.options.group_id, detail: messageOf(error) }, 'kafka consume error');
   }
+}
+
+/** Splits a partition's fetched records into the rebuild prefix (offset < rebuildUntil, flagged) and the rest. */
+function splitRebuild(records: BusRecord[], rebuildUntil: number): BusRecord[][] {
+  if (rebuildUntil < 0 || (records[0] as BusRecord).offset >= rebuildUntil) return [records];
+  const cut = records.findIndex((record) => record.offset >= rebuildUntil);
+  const rebuild = (cut === -1 ? records : records.slice(0, cut)).map((record) => ({ ...record, rebuild: true }));
+  return cut === -1 ? [rebuild] : [rebuild, records.slice(cut)];
 }

@@ -66,6 +66,15 @@ export async function startCommand(flags: StartFlags): Promise<number> {
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // SIGHUP: re-read the configuration and apply detector thresholds without a restart.
+    process.on('SIGHUP', () => {
+      try {
+        pipeline.reconfigure(loadConfig({ file: flags.config, env: process.env, flags: flagsToConfig(flags) }));
+        process.stderr.write('botsieve: SIGHUP, detector configuration reloaded\n');
+      } catch (error) {
+        process.stderr.write(`botsieve: SIGHUP, configuration NOT reloaded: ${(error as Error).message}\n`);
+      }
+    });
   });
 }
 

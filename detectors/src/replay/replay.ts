@@ -1,5 +1,5 @@
 /**
- * Replay: events from a file through the same DetectorHost as production, in event time, with
+ * Replay: events from a file through the same Engine as production (stage `all`), in event time, with
  * the causal annotator beside it. The CLI parses lines, pushes events and prints.
  *
  * Measured: ~330k events/s through push() + JSON.stringify(annotation) on 500k synthetic events
@@ -8,7 +8,7 @@
 import type { RequestEvent, Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
-import { DetectorHost } from '../runtime/detector-host.js';
+import { Engine } from '../engine/engine.js';
 import { Annotator, type Annotation } from './annotate.js';
 
 export interface ReplayResult {
@@ -23,23 +23,23 @@ export interface Replay {
   /** End of input: flushes every detector and returns what closing windows decided. */
   finish(): Verdict[];
   /** The engine (stats, state size). */
-  readonly host: DetectorHost;
+  readonly engine: Engine;
 }
 
 export function createReplay(config: DetectConfig, telemetry: Telemetry): Replay {
-  const host = new DetectorHost(config, telemetry);
+  const engine = new Engine(config, telemetry, { stage: 'all' });
   const annotator = new Annotator({ retain_ms: config.allowed_lateness_ms });
   return {
-    host,
+    engine,
     push(event) {
       // Annotate before processing: the event that triggers a verdict is never covered by it.
       const annotation = annotator.annotate(event);
-      const verdicts = host.process(event);
+      const verdicts = engine.process(event);
       if (verdicts.length > 0) annotator.apply(verdicts);
       return { verdicts, annotation };
     },
     finish() {
-      return host.finish();
+      return engine.finish();
     },
   };
 }

@@ -1,37 +1,42 @@
 /**
- * DetectorService: the detector tier on the bus. Consumes `events` (group `detect.group_id`),
- * runs each event through a DetectorHost and produces the verdicts to `verdicts`, keyed by
- * subject.
+ * DetectorService: one detection stage on the bus.
  *
- * Acknowledgement chain: one producer batch per consumed batch; the handler resolves only after
- * `seal()` resolved, so the consumer commits a batch's offsets only once every verdict it
- * produced is confirmed. Delivery is at least once; verdict ids are deterministic, so a verdict
- * sent twice is the same write.
+ * - `all`: consumes `events`, one Engine for every partition it owns (one instance sees all
+ *   traffic: the embedded default and single-instance deployments).
+ * - `partition`: consumes `events` (keyed by IP), one Engine per owned partition; ip: subjects
+ *   are decided here, partial prefix/asn/ja4 summaries are produced to `rollups` keyed by subject.
+ * - `aggregate`: consumes `rollups`, one Engine per owned partition: every instance's share of a
+ *   subject lands on one partition, so a spread attack is judged whole.
  *
- * Bus full (`send` returns false): we reject the batch (retryable ERR_DETECT_VERDICTS_BACKPRESSURE)
- * rather than retry in a loop here: the consumer stops that partition and redelivers later,
- * which is the backpressure we want (no fetching while verdicts cannot go out). Before rejecting
- * we wait for what was already enqueued to be confirmed, which also paces the redelivery.
- * Redelivery must not count events twice, so per partition we remember the last offset that went
- * through the host and the verdicts not yet confirmed: redelivered records up to that offset are
- * skipped and their kept verdicts are sent again.
+ * Acknowledgement chain: one producer batch per consumed batch (verdicts and rollups); the
+ * handler resolves only after `seal()` resolved, so offsets are committed only once everything
+ * the batch produced is confirmed. Verdict ids are deterministic: a verdict sent twice is the
+ * same write. Bus full: the batch is rejected (retryable ERR_DETECT_VERDICTS_BACKPRESSURE) and
+ * redelivered; per partition we remember the last offset that went through the engine and what
+ * is not yet confirmed, so redelivered records are not counted twice.
  *
- * Idle flush: an unref'd wall-clock interval advances event time by the wall time elapsed since
- * the last event (at most idle_advance_max_ms), so windows close when traffic stops. Verdicts
- * that decides belong to no consumed offset; they are retried on the next tick until confirmed.
+ * Failover: in the partition and aggregate stages the consumer re-reads a newly assigned
+ * partition from (now − the longest detector lookback, at most rebuild_max_ms) up to its
+ * committed offset, flagged `rebuild`: those records rebuild the windows of a fresh Engine and
+ * their outputs are dropped (the previous owner produced them). On revocation the partition's
+ * Engine and bookkeeping are dropped.
  *
- * One DetectorHost per service instance: every partition assigned here feeds the same detectors,
- * and the watermark is the newest event time over all of them. Aggregating one subject across
- * instances (partitions on other machines) is a later issue; until then, key events by subject
- * upstream or run one instance. Detector state is in memory only: after a restart the windows
- * start empty from the committed offsets.
+ * Idle flush: an unref'd wall-clock interval advances each engine's event time by the wall time
+ * elapsed since its last event (at most idle_advance_max_ms), so windows close when traffic
+ * stops; what that decides is retried on the next tick until confirmed.
  */
 import { BotsieveError, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
+import { Engine, type EngineStats } from '../engine/engine.js';
+import { lookbackMs } from '../engine/hosted.js';
+import { registry } from '../registry.js';
+import { decodeSummary, encodeSummary, type Summary } from '../engine/summary.js';
 import { DETECTOR_ERRORS } from '../errors.js';
+import { CrawlerDirectory, loadCrawlerRanges } from '../safelist/index.js';
 import { decodeEvent } from './decode-event.js';
-import { DetectorHost } from './detector-host.js';
+
+export type ServiceStage = 'all' | 'partition' | 'aggregate';
 
 /** Discard reasons the service reports (component `detect`). */
 export const SERVICE_DISCARD = {
@@ -46,93 +51,131 @@ export interface DetectorServiceDeps {
   clock: Clock;
 }
 
-interface EncodedVerdict {
+interface Outgoing {
+  topic: string;
   key: string;
   value: Buffer;
+}
+
+/** One engine and what the idle flush needs to know about it. */
+class Slot {
+  /** Wall time and newest event time when its last record arrived; NaN before any. */
+  lastWall = Number.NaN;
+  lastEventTime = Number.NEGATIVE_INFINITY;
+  constructor(readonly engine: Engine) {}
 }
 
 /** Idle-flush verdicts kept for retry at most; beyond it the oldest are dropped and counted. */
 const MAX_IDLE_PENDING = 100_000;
 const IDLE_KEY = '(idle-flush)';
+const SHARED = '*';
 
 export class DetectorService {
-  readonly host: DetectorHost;
+  private readonly slots = new Map<string, Slot>();
   private readonly metrics: ComponentMetrics;
   private readonly log: Logger;
+  private readonly crawlers: CrawlerDirectory;
   private producer: BusProducer | undefined;
   private consumer: BusConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
-  /** Per `topic/partition`: the last offset whose record went through the host. */
+  /** Per `topic/partition`: the last offset whose record went through the engine. */
   private readonly processed = new Map<string, number>();
-  /** Per `topic/partition` (and IDLE_KEY): verdicts produced but not yet confirmed. */
-  private readonly unconfirmed = new Map<string, EncodedVerdict[]>();
-  /** Wall time and newest event time when the last event arrived; NaN before any. */
-  private lastEventWall = Number.NaN;
-  private lastEventTime = Number.NEGATIVE_INFINITY;
+  /** Per `topic/partition` (and IDLE_KEY): messages produced but not yet confirmed. */
+  private readonly unconfirmed = new Map<string, Outgoing[]>();
   private idleFlushing: Promise<void> | undefined;
   private closing = false;
+  private config: DetectConfig;
 
   constructor(
-    private readonly config: DetectConfig,
+    config: DetectConfig,
     private readonly deps: DetectorServiceDeps,
+    readonly stage: ServiceStage = 'all',
   ) {
-    this.host = new DetectorHost(config, deps.telemetry);
-    const component = deps.telemetry.component('detect');
+    this.config = config;
+    const component = deps.telemetry.component(stage === 'aggregate' ? 'aggregate' : 'detect');
     this.metrics = component.metrics;
     this.log = component.log;
+    // Loaded once per service: every partition's engine shares the crawler ranges.
+    this.crawlers = new CrawlerDirectory(loadCrawlerRanges(config.safelist.crawlers_file ?? undefined));
+    if (stage === 'all') this.slots.set(SHARED, this.newSlot());
+  }
+
+  /** The engines, by partition (`*` in stage all). */
+  engines(): Map<string, Engine> {
+    return new Map([...this.slots].map(([key, slot]) => [key, slot.engine]));
+  }
+
+  /** Stats summed over the engines. */
+  stats(): EngineStats {
+    const sum: EngineStats = { events: 0, late: 0, invalid: 0, verified: 0, safelisted: 0, summaries: 0, rollups: 0, signals: 0, verdicts: 0, shadow_verdicts: 0 };
+    for (const slot of this.slots.values()) for (const key of Object.keys(sum) as (keyof EngineStats)[]) sum[key] += slot.engine.stats[key];
+    return sum;
   }
 
   async start(): Promise<void> {
     const { bus } = this.deps;
     this.producer = bus.producer();
     await this.producer.connect();
-    this.consumer = bus.consumer({ group_id: this.config.group_id, topics: [bus.topics.events], from: 'earliest', max_batch_records: this.config.max_batch_records });
+    const input = this.stage === 'aggregate' ? bus.topics.rollups : bus.topics.events;
+    const rebuild_ms = this.stage === 'all' ? 0 : Math.min(lookbackMs(this.config, registry), this.config.rebuild_max_ms);
+    this.consumer = bus.consumer({
+      group_id: this.stage === 'aggregate' ? this.config.aggregate_group_id : this.config.group_id,
+      topics: [input],
+      from: 'earliest',
+      max_batch_records: this.config.max_batch_records,
+      rebuild_ms,
+      on_revoked: (partitions) => this.revoked(partitions),
+    });
     await this.consumer.start(this.handle);
     this.timer = setInterval(() => void this.idleFlush(), this.config.flush_interval_ms);
     this.timer.unref();
-    this.log.info({ detectors: this.config.detectors.map((d) => `${d.id}:${d.mode}`), topic: bus.topics.events }, 'detector service started');
+    this.log.info({ stage: this.stage, detectors: this.config.detectors.map((d) => `${d.id}:${d.mode}`), topic: input, rebuild_ms }, 'detector service started');
   }
 
-  /** The consumer's batch handler: resolves only once the batch's verdicts are confirmed. */
+  /** Runtime reload of detector thresholds and fusion (config validated by the caller). */
+  reconfigure(config: DetectConfig): void {
+    for (const slot of this.slots.values()) slot.engine.reconfigure(config);
+    this.config = config;
+    this.log.info({ detectors: config.detectors.map((d) => `${d.id}:${d.mode}`) }, 'detector config reloaded');
+  }
+
+  /** The consumer's batch handler: resolves only once the batch's outputs are confirmed. */
   readonly handle: BatchHandler = async (records: BusRecord[]) => {
     const first = records[0];
     if (first === undefined) return;
     const partition = `${first.topic}/${first.partition}`;
+    const slot = this.slotFor(partition);
+    if (first.rebuild === true) {
+      this.rebuild(slot, records);
+      return;
+    }
     const done = this.processed.get(partition) ?? -1;
     let pending = this.unconfirmed.get(partition);
     let fresh = 0;
-    let events = 0;
     let last = done;
+    const out: Outgoing[] = pending ?? [];
     for (const record of records) {
-      // Already through the host before this batch was redelivered: its verdicts are in `pending`.
+      // Already through the engine before this batch was redelivered: its outputs are pending.
       if (record.offset <= done) continue;
       fresh += 1;
       last = record.offset;
-      const event = decodeEvent(record.value);
-      if (event === null) {
-        this.metrics.discarded(SERVICE_DISCARD.undecodable);
-        continue;
-      }
-      events += 1;
-      const verdicts = this.host.process(event);
-      for (const verdict of verdicts) (pending ??= []).push(encode(verdict));
+      this.feed(slot, record, out);
     }
-    if (fresh > 0) this.processed.set(partition, last);
-    if (events > 0) {
-      this.lastEventWall = this.deps.clock.now();
-      this.lastEventTime = this.host.watermark.newestEventTime;
+    if (fresh > 0) {
+      this.processed.set(partition, last);
+      this.pushVerdicts(out, slot.engine.drainPartials());
+      this.pushRollups(out, slot.engine.takeRollups());
+      slot.lastWall = this.deps.clock.now();
+      slot.lastEventTime = slot.engine.watermark.newestEventTime;
     }
-    if (pending === undefined || pending.length === 0) return;
+    pending = out;
+    if (pending.length === 0) return;
     this.unconfirmed.set(partition, pending);
     await this.deliver(pending);
     this.unconfirmed.delete(partition);
   };
 
-  /**
-   * Idle flush (called by the interval; public for tests): when no event arrived for
-   * flush_interval_ms of wall time, advance event time by the time elapsed (bounded) so windows
-   * close, and send what that decides.
-   */
+  /** Idle flush (called by the interval; public for tests). */
   async idleFlush(): Promise<void> {
     if (this.closing || this.idleFlushing !== undefined) return;
     const run = this.runIdleFlush().finally(() => {
@@ -149,19 +192,82 @@ export class DetectorService {
     await this.consumer?.close();
     await this.idleFlushing;
     await this.producer?.close();
-    this.log.info({ stats: this.host.stats, unconfirmed_partitions: this.unconfirmed.size }, 'detector service closed');
+    this.log.info({ stage: this.stage, stats: this.stats(), unconfirmed_partitions: this.unconfirmed.size }, 'detector service closed');
+  }
+
+  private newSlot(): Slot {
+    return new Slot(new Engine(this.config, this.deps.telemetry, { stage: this.stage, crawlers: this.crawlers }));
+  }
+
+  private slotFor(partition: string): Slot {
+    const key = this.stage === 'all' ? SHARED : partition;
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.newSlot();
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  private revoked(partitions: string[]): void {
+    for (const partition of partitions) {
+      if (this.stage !== 'all') this.slots.delete(partition);
+      this.processed.delete(partition);
+      this.unconfirmed.delete(partition);
+    }
+    this.log.debug({ stage: this.stage, partitions }, 'partitions revoked; their state dropped');
+  }
+
+  /** Feeds one record to the engine; its verdicts (and rollups, at batch end) go to `out`. */
+  private feed(slot: Slot, record: BusRecord, out: Outgoing[]): void {
+    if (this.stage === 'aggregate') {
+      const summary = decodeRecordSummary(record.value);
+      if (summary === null) {
+        this.metrics.discarded(SERVICE_DISCARD.undecodable);
+        return;
+      }
+      this.pushVerdicts(out, slot.engine.summaries([summary]));
+      return;
+    }
+    const event = decodeEvent(record.value);
+    if (event === null) {
+      this.metrics.discarded(SERVICE_DISCARD.undecodable);
+      return;
+    }
+    this.pushVerdicts(out, slot.engine.process(event));
+  }
+
+  /** Rebuild records: state only; whatever they decide was already produced by the previous owner. */
+  private rebuild(slot: Slot, records: BusRecord[]): void {
+    const discard: Outgoing[] = [];
+    for (const record of records) this.feed(slot, record, discard);
+    slot.engine.drainPartials();
+    slot.engine.takeRollups();
+  }
+
+  private pushVerdicts(out: Outgoing[], verdicts: Verdict[]): void {
+    const topic = this.deps.bus.topics.verdicts;
+    for (const verdict of verdicts) out.push({ topic, key: verdict.subject, value: Buffer.from(JSON.stringify(verdict)) });
+  }
+
+  private pushRollups(out: Outgoing[], rollups: Summary[]): void {
+    const topic = this.deps.bus.topics.rollups;
+    for (const summary of rollups) out.push({ topic, key: summary.subject, value: Buffer.from(encodeSummary(summary)) });
   }
 
   private async runIdleFlush(): Promise<void> {
     const now = this.deps.clock.now();
-    if (Number.isNaN(this.lastEventWall)) return;
-    this.metrics.gauge(METRIC.watermarkLagSeconds, Math.max(0, now - this.host.watermark.newestEventTime) / 1_000);
-    const elapsed = now - this.lastEventWall;
     let pending = this.unconfirmed.get(IDLE_KEY);
-    if (elapsed >= this.config.flush_interval_ms) {
-      const verdicts = this.host.advanceTo(this.lastEventTime + Math.min(elapsed, this.config.idle_advance_max_ms));
-      for (const verdict of verdicts) (pending ??= []).push(encode(verdict));
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const slot of this.slots.values()) {
+      if (Number.isNaN(slot.lastWall)) continue;
+      newest = Math.max(newest, slot.engine.watermark.newestEventTime);
+      const elapsed = now - slot.lastWall;
+      if (elapsed < this.config.flush_interval_ms) continue;
+      const verdicts = slot.engine.advanceTo(slot.lastEventTime + Math.min(elapsed, this.config.idle_advance_max_ms));
+      if (verdicts.length > 0) this.pushVerdicts((pending ??= []), verdicts);
     }
+    if (newest > Number.NEGATIVE_INFINITY) this.metrics.gauge(METRIC.watermarkLagSeconds, Math.max(0, now - newest) / 1_000);
     if (pending === undefined || pending.length === 0) return;
     if (pending.length > MAX_IDLE_PENDING) {
       const dropped = pending.splice(0, pending.length - MAX_IDLE_PENDING).length;
@@ -179,18 +285,17 @@ export class DetectorService {
   }
 
   /**
-   * Sends `pending` in one producer batch and waits for its confirmation. Confirmed verdicts are
+   * Sends `pending` in one producer batch and waits for its confirmation. Confirmed messages are
    * removed from `pending`; on any failure the rest stay in it and this rejects.
    */
-  private async deliver(pending: EncodedVerdict[]): Promise<void> {
+  private async deliver(pending: Outgoing[]): Promise<void> {
     const producer = this.producer;
     if (producer === undefined) throw new Error('DetectorService: start() first');
-    const topic = this.deps.bus.topics.verdicts;
     const batch = producer.batch();
     let enqueued = 0;
     while (enqueued < pending.length) {
-      const verdict = pending[enqueued] as EncodedVerdict;
-      if (!batch.send(topic, verdict.key, verdict.value)) break;
+      const message = pending[enqueued] as Outgoing;
+      if (!batch.send(message.topic, message.key, message.value)) break;
       enqueued += 1;
     }
     try {
@@ -204,11 +309,15 @@ export class DetectorService {
     if (pending.length > 0) {
       const code = DETECTOR_ERRORS.ERR_DETECT_VERDICTS_BACKPRESSURE.code;
       this.metrics.error(code);
-      throw new BotsieveError(code, `bus refused a verdict; ${pending.length} verdicts kept for the redelivery`, { retryable: true });
+      throw new BotsieveError(code, `bus refused a message; ${pending.length} kept for the redelivery`, { retryable: true });
     }
   }
 }
 
-function encode(verdict: Verdict): EncodedVerdict {
-  return { key: verdict.subject, value: Buffer.from(JSON.stringify(verdict)) };
+function decodeRecordSummary(value: Buffer): Summary | null {
+  try {
+    return decodeSummary(JSON.parse(value.toString('utf8')));
+  } catch {
+    return null;
+  }
 }

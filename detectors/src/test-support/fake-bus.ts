@@ -13,7 +13,7 @@ export interface SentMessage {
 
 export class FakeBus implements Bus {
   readonly kind = 'embedded' as const;
-  readonly topics: TopicNames = { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter' };
+  readonly topics: TopicNames = { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter', rollups: 'rollups' };
   /** Confirmed messages (sealed batches only). */
   readonly confirmed: SentMessage[] = [];
   /** `send` returns false once this many messages were accepted (Infinity: never). */

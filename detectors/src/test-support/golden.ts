@@ -55,8 +55,8 @@ export function runGolden(dir: string): { actual: string[]; expected: string[] }
     for (const verdict of verdicts) lines.push(JSON.stringify(verdict));
   }
   for (const verdict of replay.finish()) lines.push(JSON.stringify(verdict));
-  const { events, late, invalid, verdicts } = replay.host.stats;
-  lines.push(JSON.stringify({ stats: { events, late, invalid, verdicts, annotations, state_keys_after_finish: replay.host.stateSize().keys } }));
+  const { events, late, invalid, verdicts } = replay.engine.stats;
+  lines.push(JSON.stringify({ stats: { events, late, invalid, verdicts, annotations, state_keys_after_finish: replay.engine.stateSize().keys } }));
   const expectedPath = join(dir, 'expected.ndjson');
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, `${lines.join('\n')}\n`);
   const expected = existsSync(expectedPath) ? readNdjson(expectedPath).map((value) => JSON.stringify(value)) : [];

@@ -17,7 +17,7 @@ const [mode = 'uws', ackArgument = 'durable', kind = 'embedded', brokers = 'loca
 const ack = ackArgument === 'enqueued' ? 'enqueued' : 'durable';
 const id = randomUUID().slice(0, 8);
 const telemetry = new Telemetry({ level: 'error' });
-const bus = createBus(busConfigSchema.parse({ kind, topics: { events: `bench-events-${id}`, verdicts: `bench-verdicts-${id}`, deadletter: `bench-deadletter-${id}` }, kafka: { brokers } }), telemetry);
+const bus = createBus(busConfigSchema.parse({ kind, topics: { events: `bench-events-${id}`, verdicts: `bench-verdicts-${id}`, deadletter: `bench-deadletter-${id}`, rollups: `bench-rollups-${id}` }, kafka: { brokers } }), telemetry);
 const producer = bus.producer();
 await producer.connect();
 

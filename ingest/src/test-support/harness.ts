@@ -20,7 +20,7 @@ export interface Harness {
 
 export function randomTopics(): TopicNames {
   const id = randomUUID().slice(0, 8);
-  return { events: `events-${id}`, verdicts: `verdicts-${id}`, deadletter: `deadletter-${id}` };
+  return { events: `events-${id}`, verdicts: `verdicts-${id}`, deadletter: `deadletter-${id}`, rollups: `rollups-${id}` };
 }
 
 export async function startIngest(producer: BusProducer, overrides: Record<string, unknown> = {}, topics = randomTopics()): Promise<Harness> {

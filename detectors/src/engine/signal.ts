@@ -1,0 +1,24 @@
+/**
+ * A signal: what one detector concluded about one subject at one event time. Detectors return
+ * signals; the fusion stage combines every detector's signals about a subject into one verdict
+ * (score, action, TTL, escalation for repeat offenders, safelists). A signal is never enforced
+ * on its own.
+ */
+import type { SubjectKey, VerdictAction } from '@botsieve/core';
+
+export interface Signal {
+  subject: SubjectKey;
+  /** Event time of the conclusion (ms since the epoch): the newest event time it is based on. */
+  at: number;
+  /** Detector instance id (`detectors[].id`), from the detector's context. */
+  detector: string;
+  /** 1–99 on Cloudflare's scale: 1 certainly automated, 99 certainly human. Integer. */
+  score: number;
+  /** What this detector alone recommends. Fusion may escalate, never weaken below `log`. */
+  action: VerdictAction;
+  /** Numbers only: rates, baselines, distinct counts, ratios, thresholds; stable key order. */
+  evidence: Record<string, number>;
+}
+
+/** The result of a call that concluded nothing: one shared frozen array (read only). */
+export const NO_SIGNALS: Signal[] = Object.freeze([]) as unknown as Signal[];

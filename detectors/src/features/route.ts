@@ -1,0 +1,100 @@
+/**
+ * Routes and request shapes derived from a path, without regexes on the hot path.
+ *
+ * A route is the host plus the first `depth` path segments, with id-like segments (digits,
+ * long hex, UUIDs, slugs that start with a digit) replaced by `:id`:
+ * `shop.example` + `/product/12345/reviews` → `shop.example/product/:id` (depth 2).
+ */
+
+/** True when a segment looks like an identifier rather than a fixed word. */
+function idLike(path: string, start: number, end: number): boolean {
+  const first = path.charCodeAt(start);
+  if (first >= 48 && first <= 57) return true; // starts with a digit: 123, 123-blue-shoe
+  if (end - start < 16) return false;
+  // Long hex or UUID-ish (32+ hex with dashes): session ids, hashes.
+  for (let i = start; i < end; i++) {
+    const c = path.charCodeAt(i);
+    const hex = (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 45;
+    if (!hex) return false;
+  }
+  return true;
+}
+
+export function routeOf(host: string, path: string, depth: number): string {
+  let out = host;
+  let start = path.charCodeAt(0) === 47 ? 1 : 0;
+  let segments = 0;
+  while (start < path.length && segments < depth) {
+    let end = path.indexOf('/', start);
+    if (end === -1) end = path.length;
+    if (end > start) {
+      out += idLike(path, start, end) ? '/:id' : `/${path.slice(start, end).toLowerCase()}`;
+      segments += 1;
+    }
+    start = end + 1;
+  }
+  return segments === 0 ? `${out}/` : out;
+}
+
+/** Leading digits of the last segment that starts with a digit (≤ 15 digits); −1 when none. */
+export function numericIdOf(path: string): number {
+  let end = path.length;
+  while (end > 0) {
+    const slash = path.lastIndexOf('/', end - 1);
+    const start = slash + 1;
+    let i = start;
+    let value = 0;
+    while (i < end && i - start < 15) {
+      const c = path.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+      i += 1;
+    }
+    if (i > start) return value;
+    if (slash <= 0) break;
+    end = slash;
+  }
+  return -1;
+}
+
+/** Lower-case file extension of the last segment ('' when none). */
+export function extensionOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  if (dot === -1 || path.indexOf('/', dot) !== -1 || path.length - dot > 8) return '';
+  return path.slice(dot + 1).toLowerCase();
+}
+
+/**
+ * Cache busting: a query parameter whose value looks random — at least 6 characters mixing ≥ 2
+ * digits and ≥ 2 letters (`q=x8f3k2l9`, `_=1700000000123abc`), a value of 10+ digits (a
+ * timestamp), or a known cache-busting name (`_`, `cb`, `nocache`, `rand`, `rnd`). Words
+ * (`q=red+shoes`) and small numbers (`page=3`) are not.
+ */
+export function looksCacheBusting(uri: string): boolean {
+  const q = uri.indexOf('?');
+  if (q === -1) return false;
+  let start = q + 1;
+  while (start < uri.length) {
+    let end = uri.indexOf('&', start);
+    if (end === -1) end = uri.length;
+    const eq = uri.indexOf('=', start);
+    const nameEnd = eq === -1 || eq > end ? end : eq;
+    const name = uri.slice(start, nameEnd);
+    if (name === '_' || name === 'cb' || name === 'nocache' || name === 'rand' || name === 'rnd' || name === 'cachebuster') return true;
+    if (eq !== -1 && eq < end && randomValue(uri, eq + 1, end)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+function randomValue(s: string, start: number, end: number): boolean {
+  if (end - start < 6) return false;
+  let digits = 0;
+  let letters = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits += 1;
+    else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) letters += 1;
+  }
+  return (digits >= 2 && letters >= 2) || digits >= 10;
+}

@@ -1,0 +1,165 @@
+/**
+ * Fusion: every detector's signals about one subject → one explainable verdict.
+ *
+ * Score: each live signal (younger than signal_ttl_ms) is an automation probability
+ * p = (99 − score) / 98; they combine as independent evidence (noisy-OR: p = 1 − Π(1 − pᵢ)),
+ * and the fused score is 99 − 98p, rounded. One signal keeps its score; two at 25 fuse to 7.
+ *
+ * Action: by fused score (≤ block_score_max block, ≤ challenge_score_max challenge, else log),
+ * never weaker than the strongest detector's recommendation, and `block` only when a detector
+ * recommends block or block_needs_challengers detectors recommend challenge.
+ *
+ * TTL: per action; a repeat offender (an enforced verdict issued after its previous one expired)
+ * gets TTL × repeat_ttl_multiplier^(offences − 1), up to max_ttl_ms.
+ *
+ * Emission (no verdict per signal): a subject gets a new verdict when it has none active, when
+ * the action escalates, when the score drops by reemit_score_drop, or when the active verdict
+ * is within reemit_before_expiry_ms of expiring. Verdict ids are deterministic, so the same
+ * decision made twice (replay, failover) is the same write.
+ *
+ * Safelisted subjects (configured CIDRs/ASNs/JA4s, private ranges) are never given a verdict:
+ * their signals are counted as discarded `safelisted`.
+ *
+ * State: one entry per subject in a BoundedMap (LRU); flush drops entries idle for longer than
+ * offence_memory_ms, walking from the least recently used and stopping at the first live one.
+ */
+import { ACTION_RANK, type ComponentMetrics, type DetectorFinding, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
+import type { Signal } from '../engine/signal.js';
+import type { Safelist } from '../safelist/index.js';
+import { BoundedMap } from '../sketch/index.js';
+import { verdictId } from '../verdict-id.js';
+import type { FusionConfig } from './config.js';
+
+export const FUSION_DISCARD = { safelisted: 'safelisted', stateEvicted: 'fusion_state_evicted' } as const;
+
+interface LiveSignal {
+  score: number;
+  action: VerdictAction;
+  at: number;
+  evidence: Record<string, number>;
+}
+
+class SubjectState {
+  readonly signals = new Map<string, LiveSignal>();
+  lastSignalAt = 0;
+  activeAction: VerdictAction | null = null;
+  activeScore = 99;
+  activeExpiresAt = Number.NEGATIVE_INFINITY;
+  offences = 0;
+}
+
+const ACTIONS_BY_RANK: readonly VerdictAction[] = ['log', 'log', 'challenge', 'block'];
+
+export class Fusion {
+  private readonly subjects: BoundedMap<SubjectKey, SubjectState>;
+  private reportedEvictions = 0;
+  private config: FusionConfig;
+
+  constructor(
+    config: FusionConfig,
+    private readonly safelist: Safelist,
+    private readonly metrics: ComponentMetrics,
+  ) {
+    this.config = config;
+    this.subjects = new BoundedMap(config.max_subjects);
+  }
+
+  reconfigure(config: FusionConfig): void {
+    this.config = config;
+  }
+
+  /** Signals (any subjects, any order) → the verdicts they decide; appended to `out`. */
+  fuse(signals: readonly Signal[], out: Verdict[]): void {
+    for (const signal of signals) {
+      if (this.safelist.subject(signal.subject)) {
+        this.metrics.discarded(FUSION_DISCARD.safelisted);
+        continue;
+      }
+      const verdict = this.one(signal);
+      if (verdict !== null) out.push(verdict);
+    }
+  }
+
+  /** A shadow-mode signal: reported as a `log` verdict of its own, never fused or enforced. */
+  shadow(signal: Signal): Verdict {
+    const detectors: DetectorFinding[] = [{ id: signal.detector, score: signal.score, evidence: signal.evidence }];
+    return { id: verdictId(signal.subject, signal.at, 'log', [signal.detector]), subject: signal.subject, action: 'log', score: signal.score, ttl_ms: this.config.ttl_ms.log, decided_at: signal.at, detectors };
+  }
+
+  flush(watermark_ms: number): void {
+    const horizon = watermark_ms - this.config.offence_memory_ms;
+    for (const [subject, state] of this.subjects.entries()) {
+      if (state.lastSignalAt >= horizon || state.activeExpiresAt >= watermark_ms) break;
+      this.subjects.delete(subject);
+    }
+    const evicted = this.subjects.evictions - this.reportedEvictions;
+    if (evicted > 0) {
+      this.metrics.discarded(FUSION_DISCARD.stateEvicted, evicted);
+      this.reportedEvictions = this.subjects.evictions;
+    }
+  }
+
+  stateSize(): { keys: number; bytes: number } {
+    return { keys: this.subjects.size, bytes: this.subjects.size * 400 };
+  }
+
+  private one(signal: Signal): Verdict | null {
+    const config = this.config;
+    const at = signal.at;
+    let state = this.subjects.get(signal.subject);
+    if (state === undefined) {
+      state = new SubjectState();
+      this.subjects.set(signal.subject, state);
+    }
+    if (at > state.lastSignalAt) state.lastSignalAt = at;
+    state.signals.set(signal.detector, { score: signal.score, action: signal.action, at, evidence: signal.evidence });
+
+    let keep = 1;
+    let strongest = 1;
+    let challengers = 0;
+    for (const [id, live] of state.signals) {
+      if (live.at + config.signal_ttl_ms < at) {
+        state.signals.delete(id);
+        continue;
+      }
+      keep *= 1 - Math.min(1, Math.max(0, (99 - live.score) / 98));
+      const rank = ACTION_RANK[live.action];
+      if (rank > strongest) strongest = rank;
+      if (rank >= ACTION_RANK.challenge) challengers += 1;
+    }
+    const score = Math.min(99, Math.max(1, Math.round(99 - 98 * (1 - keep))));
+    let rank = score <= config.block_score_max ? 3 : score <= config.challenge_score_max ? 2 : 1;
+    if (rank === 3 && strongest < 3 && challengers < config.block_needs_challengers) rank = 2;
+    if (rank < strongest) rank = strongest;
+    const action = ACTIONS_BY_RANK[rank] as VerdictAction;
+
+    const active = state.activeAction !== null && at < state.activeExpiresAt;
+    if (active) {
+      const activeRank = ACTION_RANK[state.activeAction as VerdictAction];
+      const escalates = rank > activeRank;
+      const stronger = rank === activeRank && score <= state.activeScore - config.reemit_score_drop;
+      const expiring = rank >= activeRank && at >= state.activeExpiresAt - config.reemit_before_expiry_ms;
+      if (!escalates && !stronger && !expiring) return null;
+    }
+    const enforced = rank >= 2;
+    const newIncident = !active || ACTION_RANK[state.activeAction as VerdictAction] < 2;
+    if (enforced && newIncident) state.offences += 1;
+    const multiplier = enforced ? config.repeat_ttl_multiplier ** Math.max(0, state.offences - 1) : 1;
+    const ttl = Math.min(config.max_ttl_ms, Math.round(config.ttl_ms[action] * multiplier));
+    state.activeAction = action;
+    state.activeScore = score;
+    state.activeExpiresAt = at + ttl;
+
+    const detectors: DetectorFinding[] = [];
+    const ids: string[] = [];
+    for (const [id, live] of state.signals) {
+      detectors.push({ id, score: live.score, evidence: live.evidence });
+      ids.push(id);
+    }
+    detectors.sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : 1));
+    if (detectors.length > 1 || state.offences > 1) {
+      detectors.push({ id: 'fusion', score, evidence: { detectors: ids.length, offences: state.offences, ttl_multiplier: multiplier } });
+    }
+    return { id: verdictId(signal.subject, at, action, ids), subject: signal.subject, action, score, ttl_ms: ttl, decided_at: at, detectors };
+  }
+}
