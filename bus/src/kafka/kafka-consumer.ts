@@ -33,6 +33,11 @@ import { groupByPartition, toBusRecord } from './records.js';
  * 10 ms costs an idle consumer ~100 calls a second, each on a libuv pool thread.
  */
 const CONSUME_TIMEOUT_MS = 10;
+/**
+ * Without a usable timestamp lookup (offsetsForTimes), a rebuild re-reads at most this many
+ * records before the committed offset and skips those older than the rebuild window.
+ */
+const REBUILD_FALLBACK_RECORDS = 200_000;
 /** Consume errors (e.g. a topic that does not exist yet) are logged at most this often. */
 const CONSUME_ERROR_LOG_INTERVAL_MS = 10_000;
 
@@ -46,6 +51,8 @@ interface Ownership {
   stalled: Stalled | undefined;
   /** Records below this offset are rebuild records (re-read after a move; never committed). −1: none. */
   rebuildUntil: number;
+  /** Rebuild records appended before this wall time are outside the rebuild window: skipped. */
+  rebuildSince: number;
 }
 
 interface Stalled {
@@ -126,7 +133,8 @@ export class KafkaBusConsumer implements BusConsumer {
         if (this.closing !== undefined) break;
         const ownership = this.owned.get(key);
         if (ownership === undefined) continue;
-        for (const records of splitRebuild(batch.map(toBusRecord), ownership.rebuildUntil)) {
+        for (const records of splitRebuild(batch.map(toBusRecord), ownership.rebuildUntil, ownership.rebuildSince)) {
+          if (records.length === 0) continue;
           // Fetched before the pause took hold: queue behind the rejected batch, keep the order.
           if (ownership.stalled !== undefined) ownership.stalled.batches.push(records);
           else if (!(await this.deliver(client, handler, ownership, records))) this.stall(client, ownership, records);
@@ -212,7 +220,7 @@ export class KafkaBusConsumer implements BusConsumer {
         const fresh: Ownership[] = [];
         for (const { topic, partition } of assignment) {
           const key = `${topic}/${partition}`;
-          const ownership: Ownership = { key, topic, partition, failures: 0, stalled: undefined, rebuildUntil: -1 };
+          const ownership: Ownership = { key, topic, partition, failures: 0, stalled: undefined, rebuildUntil: -1, rebuildSince: 0 };
           this.owned.set(key, ownership);
           fresh.push(ownership);
         }
@@ -255,24 +263,30 @@ export class KafkaBusConsumer implements BusConsumer {
    */
   private async assignForRebuild(client: rdkafka.KafkaConsumer, fresh: Ownership[], assignment: TopicPartition[], cooperative: boolean, rebuildMs: number): Promise<void> {
     const timeout = this.config.connect_timeout_ms;
+    const since = Date.now() - rebuildMs;
     let positions: TopicPartitionOffset[] = assignment.map(({ topic, partition }) => ({ topic, partition, offset: undefined as unknown as number }));
     try {
-      const committed = await new Promise<TopicPartitionOffset[]>((resolve, reject) => client.committed(assignment, timeout, (error, offsets) => (error ? reject(error) : resolve(offsets))));
-      const since = Date.now() - rebuildMs;
-      const byTime = await new Promise<TopicPartitionOffset[]>((resolve, reject) =>
+      // The coordinator may still be settling right after the join: a few tries.
+      const committed = await withRetries(() => new Promise<TopicPartitionOffset[]>((resolve, reject) => client.committed(assignment, timeout, (error, offsets) => (error ? reject(error) : resolve(offsets)))));
+      // Brokers without timestamp lookups (librdkafka's mock answers −1 or garbage) fall back
+      // to re-reading at most REBUILD_FALLBACK_RECORDS and skipping records older than `since`.
+      const byTime = await new Promise<TopicPartitionOffset[]>((resolve) =>
         client.offsetsForTimes(
           assignment.map(({ topic, partition }) => ({ topic, partition, offset: since })),
           timeout,
-          (error, offsets) => (error ? reject(error) : resolve(offsets)),
+          (error, offsets) => resolve(error ? [] : offsets),
         ),
       );
       positions = assignment.map(({ topic, partition }) => {
         const done = committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
         const at = byTime.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
         const ownership = fresh.find((o) => o.topic === topic && o.partition === partition);
-        if (done < 0) return { topic, partition, offset: undefined as unknown as number };
-        const start = at >= 0 && at < done ? at : done;
-        if (ownership !== undefined && start < done) ownership.rebuildUntil = done;
+        if (typeof done !== 'number' || done < 0) return { topic, partition, offset: undefined as unknown as number };
+        const start = typeof at === 'number' && at >= 0 && at <= done ? at : Math.max(0, done - REBUILD_FALLBACK_RECORDS);
+        if (ownership !== undefined && start < done) {
+          ownership.rebuildUntil = done;
+          ownership.rebuildSince = since;
+        }
         return { topic, partition, offset: start };
       });
     } catch (error) {
@@ -289,7 +303,7 @@ export class KafkaBusConsumer implements BusConsumer {
     } catch (error) {
       this.telemetry.log.debug({ err: error }, 'assign after rebuild lookup failed (closing?)');
     }
-    this.telemetry.log.info({ group_id: this.options.group_id, partitions: still.length, rebuilding: fresh.filter((o) => o.rebuildUntil >= 0).length }, 'partitions assigned');
+    this.telemetry.log.info({ group_id: this.options.group_id, partitions: still.length, rebuilding: fresh.filter((o) => o.rebuildUntil >= 0).length, positions: toppars.map((p) => `${p.partition}@${'offset' in p ? p.offset : 'committed'}`).join(',') }, 'partitions assigned');
   }
 
   private readonly onCommitted = (error: LibrdKafkaError | undefined, offsets: TopicPartitionOffset[]): void => {
@@ -315,10 +329,24 @@ export class KafkaBusConsumer implements BusConsumer {
   }
 }
 
-/** Splits a partition's fetched records into the rebuild prefix (offset < rebuildUntil, flagged) and the rest. */
-function splitRebuild(records: BusRecord[], rebuildUntil: number): BusRecord[][] {
+/**
+ * Splits a partition's fetched records into the rebuild prefix (offset < rebuildUntil, flagged;
+ * those appended before `since` dropped) and the rest.
+ */
+function splitRebuild(records: BusRecord[], rebuildUntil: number, since: number): BusRecord[][] {
   if (rebuildUntil < 0 || (records[0] as BusRecord).offset >= rebuildUntil) return [records];
   const cut = records.findIndex((record) => record.offset >= rebuildUntil);
-  const rebuild = (cut === -1 ? records : records.slice(0, cut)).map((record) => ({ ...record, rebuild: true }));
+  const rebuild = (cut === -1 ? records : records.slice(0, cut)).filter((record) => record.timestamp_ms >= since).map((record) => ({ ...record, rebuild: true }));
   return cut === -1 ? [rebuild] : [rebuild, records.slice(cut)];
+}
+
+async function withRetries<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i >= tries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * i));
+    }
+  }
 }

@@ -84,6 +84,8 @@ export class DetectorService {
   private readonly unconfirmed = new Map<string, Outgoing[]>();
   private idleFlushing: Promise<void> | undefined;
   private closing = false;
+  /** Stats of engines dropped with their partitions. */
+  private readonly retired: EngineStats = { events: 0, late: 0, invalid: 0, verified: 0, safelisted: 0, summaries: 0, rollups: 0, signals: 0, verdicts: 0, shadow_verdicts: 0 };
   private config: DetectConfig;
 
   constructor(
@@ -105,10 +107,10 @@ export class DetectorService {
     return new Map([...this.slots].map(([key, slot]) => [key, slot.engine]));
   }
 
-  /** Stats summed over the engines. */
+  /** Stats summed over the engines, including those of partitions since revoked. */
   stats(): EngineStats {
-    const sum: EngineStats = { events: 0, late: 0, invalid: 0, verified: 0, safelisted: 0, summaries: 0, rollups: 0, signals: 0, verdicts: 0, shadow_verdicts: 0 };
-    for (const slot of this.slots.values()) for (const key of Object.keys(sum) as (keyof EngineStats)[]) sum[key] += slot.engine.stats[key];
+    const sum: EngineStats = { ...this.retired };
+    for (const slot of this.slots.values()) addStats(sum, slot.engine.stats);
     return sum;
   }
 
@@ -211,7 +213,11 @@ export class DetectorService {
 
   private revoked(partitions: string[]): void {
     for (const partition of partitions) {
-      if (this.stage !== 'all') this.slots.delete(partition);
+      const slot = this.stage === 'all' ? undefined : this.slots.get(partition);
+      if (slot !== undefined) {
+        addStats(this.retired, slot.engine.stats);
+        this.slots.delete(partition);
+      }
       this.processed.delete(partition);
       this.unconfirmed.delete(partition);
     }
@@ -312,6 +318,10 @@ export class DetectorService {
       throw new BotsieveError(code, `bus refused a message; ${pending.length} kept for the redelivery`, { retryable: true });
     }
   }
+}
+
+function addStats(into: EngineStats, from: EngineStats): void {
+  for (const key of Object.keys(into) as (keyof EngineStats)[]) into[key] += from[key];
 }
 
 function decodeRecordSummary(value: Buffer): Summary | null {

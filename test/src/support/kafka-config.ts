@@ -13,7 +13,7 @@ export function kafkaTestConfig(brokers: string, overrides: Record<string, unkno
     bus: {
       kind: 'kafka',
       kafka: { brokers, extra: MOCK_KAFKA_EXTRA },
-      topics: { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}` },
+      topics: { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}`, rollups: `rollups-${suffix}` },
     },
   };
   return loadConfig({ flags: mergeConfig(base, overrides) as Record<string, unknown> });
