@@ -1,8 +1,10 @@
-/** `botsieve` command line: start, replay, config. */
+/** `botsieve` command line: start, replay, simulate, eval, config. */
 import { parseArgs } from 'node:util';
 import { startCommand, START_OPTIONS } from './commands/start.js';
 import { replayCommand, REPLAY_OPTIONS } from './commands/replay.js';
 import { configCommand, CONFIG_OPTIONS } from './commands/config-command.js';
+import { simulateCommand, SIMULATE_OPTIONS } from './commands/simulate.js';
+import { evalCommand, EVAL_OPTIONS } from './commands/eval.js';
 
 const USAGE = `usage: botsieve <command> [options]
 
@@ -19,6 +21,20 @@ commands:
                         run Logpush NDJSON files (plain or .gz) through the detectors in event
                         time; print verdicts as NDJSON, or with --annotate one line per event:
                         {"RayID","action","score","subject","reasons"}
+  simulate --out FILE --labels FILE [options]
+                        write realistic Logpush NDJSON for a shop (humans, crawlers, scrapers, an
+                        L7 flood, credential stuffing, scanners) and its ground truth, one
+                        {"RayID","class","actor"} line per request; names ending .gz are gzipped
+      --seed N            PRNG seed (default 1): the same seed writes the same bytes
+      --duration-s N      event time covered, seconds (default 600)
+      --scale F           population multiplier (default 1: ~0.83 M requests in 10 minutes)
+      --no-bot-management leave out BotScore, BotScoreSrc, VerifiedBotCategory, JA4, JA3Hash, BotTags
+      --start ISO         event time of the first second (default 2026-11-01T12:00:00Z)
+      --quiet             no progress or summary on stderr
+  eval --events FILE --labels FILE [--config FILE] [--json | --markdown] [--check] [--quiet]
+                        replay the events through the detectors, score each request's causal
+                        action against its label, per class, beside the \`score lt 30\` baseline;
+                        --check exits 1 when a target is missed
   config [--config FILE] [--reference | --errors | --write-readme README.md]
                         print the effective configuration as JSON, the Markdown references,
                         or refresh the README's generated sections
@@ -33,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({ args: rest, options: REPLAY_OPTIONS, allowPositionals: true });
       return replayCommand(values, positionals);
     }
+    case 'simulate':
+      return simulateCommand(parseArgs({ args: rest, options: SIMULATE_OPTIONS, allowPositionals: false }).values);
+    case 'eval':
+      return evalCommand(parseArgs({ args: rest, options: EVAL_OPTIONS, allowPositionals: false }).values);
     case 'config':
       return configCommand(parseArgs({ args: rest, options: CONFIG_OPTIONS, allowPositionals: false }).values);
     case undefined:

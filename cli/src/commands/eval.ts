@@ -1,0 +1,148 @@
+/**
+ * `botsieve eval --events F --labels F`: replays Logpush events through the detectors (as
+ * `replay` does: same config, same causal annotation) and scores each request's annotation
+ * against its ground-truth label: per class, the share mitigated, blocked and challenged, the
+ * time to first mitigation, the same for the `score lt 30` baseline, and the targets.
+ *
+ * Labels are joined by RayID (they need not be in the same order), held as a map from RayID to
+ * an interned class name: 68 bytes a request measured, 56 MB for the default 0.83 M-request run.
+ * Output: a text table (default), `--json` (the report object plus engine figures) or
+ * `--markdown`. The exit code is 0 whatever the numbers, unless `--check` is given and a target
+ * is missed (then 1).
+ */
+import { BotsieveError } from '@botsieve/core';
+import { createReplay } from '@botsieve/detectors';
+import { Scorer, formatMarkdown, formatText } from '@botsieve/detectors/evaluate/index.js';
+import { parseLogpushLine } from '@botsieve/ingest';
+import { Telemetry } from '@botsieve/runtime';
+import { loadConfig } from '../config.js';
+import { readLines } from '../read-lines.js';
+
+export const EVAL_OPTIONS = {
+  events: { type: 'string' },
+  labels: { type: 'string' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  markdown: { type: 'boolean' },
+  check: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export interface EvalFlags {
+  events?: string | undefined;
+  labels?: string | undefined;
+  config?: string | undefined;
+  json?: boolean | undefined;
+  markdown?: boolean | undefined;
+  check?: boolean | undefined;
+  quiet?: boolean | undefined;
+}
+
+const PROGRESS_INTERVAL_MS = 5_000;
+const UNLABELLED = { class: 'unlabelled' } as const;
+
+/** RayID → label, with class names interned (one string per class, not per line). */
+async function readLabels(path: string): Promise<{ labels: Map<string, { class: string }>; bad: number }> {
+  const labels = new Map<string, { class: string }>();
+  const classes = new Map<string, { class: string }>();
+  let bad = 0;
+  for await (const line of readLines(path)) {
+    if (line.length === 0) continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      bad += 1;
+      continue;
+    }
+    const { RayID: ray, class: cls } = (value ?? {}) as { RayID?: unknown; class?: unknown };
+    if (typeof ray !== 'string' || typeof cls !== 'string') {
+      bad += 1;
+      continue;
+    }
+    let interned = classes.get(cls);
+    if (interned === undefined) {
+      interned = { class: cls };
+      classes.set(cls, interned);
+    }
+    labels.set(ray, interned);
+  }
+  return { labels, bad };
+}
+
+export async function evalCommand(flags: EvalFlags): Promise<number> {
+  if (flags.events === undefined || flags.labels === undefined) throw new BotsieveError('ERR_CLI_USAGE', 'eval needs --events FILE and --labels FILE');
+  if (flags.json === true && flags.markdown === true) throw new BotsieveError('ERR_CLI_USAGE', '--json and --markdown are exclusive');
+  const config = loadConfig({ file: flags.config, env: process.env });
+  const telemetry = new Telemetry({ level: config.log_level === 'info' ? 'warn' : config.log_level });
+  const quiet = flags.quiet === true;
+  const started = process.hrtime.bigint();
+
+  const { labels, bad: badLabels } = await readLabels(flags.labels);
+  const replay = createReplay(config.detect, telemetry);
+  const scorer = new Scorer();
+  const badLines = new Map<string, number>();
+  let events = 0;
+  let verdicts = 0;
+  let unlabelled = 0;
+  let engineNs = 0n;
+  let lastProgress = Date.now();
+
+  for await (const line of readLines(flags.events)) {
+    if (line.length === 0) continue;
+    const parsed = parseLogpushLine(line, 'replay');
+    if (!parsed.ok) {
+      badLines.set(parsed.reason, (badLines.get(parsed.reason) ?? 0) + 1);
+      continue;
+    }
+    events += 1;
+    const before = process.hrtime.bigint();
+    const result = replay.push(parsed.event);
+    engineNs += process.hrtime.bigint() - before;
+    verdicts += result.verdicts.length;
+    let label = labels.get(parsed.event.ray_id);
+    if (label === undefined) {
+      unlabelled += 1;
+      label = UNLABELLED;
+    }
+    scorer.add(label, parsed.event, result.annotation);
+    if (!quiet && (events & 0x3fff) === 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+      lastProgress = Date.now();
+      process.stderr.write(`eval: ${events.toLocaleString('en-US')} events, ${verdicts.toLocaleString('en-US')} verdicts\n`);
+    }
+  }
+  const before = process.hrtime.bigint();
+  verdicts += replay.finish().length;
+  engineNs += process.hrtime.bigint() - before;
+
+  const report = scorer.report();
+  const engineSeconds = Number(engineNs) / 1e9;
+  const totalSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const engine = {
+    events,
+    verdicts,
+    engine_seconds: round(engineSeconds),
+    events_per_s: Math.round(events / Math.max(engineSeconds, 1e-9)),
+    total_seconds: round(totalSeconds),
+    unlabelled,
+    skipped_lines: Object.fromEntries(badLines),
+    bad_label_lines: badLabels,
+  };
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ report, engine }, null, 2)}\n`);
+  } else {
+    process.stdout.write(flags.markdown === true ? formatMarkdown(report) : formatText(report));
+    const skipped = [...badLines].map(([reason, n]) => `${reason}=${n}`).join(' ');
+    process.stdout.write(
+      `\nengine: ${events.toLocaleString('en-US')} events, ${verdicts.toLocaleString('en-US')} verdicts, ${engineSeconds.toFixed(2)} s in the detectors ` +
+        `(${engine.events_per_s.toLocaleString('en-US')} events/s); eval ${totalSeconds.toFixed(2)} s in all` +
+        `${unlabelled > 0 ? `; ${unlabelled} events without a label` : ''}${skipped === '' ? '' : `; skipped lines: ${skipped}`}` +
+        `${badLabels > 0 ? `; ${badLabels} bad label lines` : ''}\n`,
+    );
+  }
+  return flags.check === true && !report.targets_met ? 1 : 0;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1_000) / 1_000;
+}

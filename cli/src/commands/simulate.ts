@@ -1,0 +1,147 @@
+/**
+ * `botsieve simulate --out events.ndjson[.gz] --labels labels.ndjson[.gz]`: realistic Logpush
+ * traffic (humans, crawlers, scrapers, floods, stuffing, scanners) with the ground truth in a
+ * separate file, one `{"RayID","class","actor"}` line per request, in the same order.
+ *
+ * Deterministic for a seed; the start time is fixed unless `--start` is given. A `.gz` name is
+ * written gzip-compressed at level 1: on a 99 MB simulated file 0.25 s against 0.53 s for the
+ * default level 6, for 28% more bytes (11.5× against 14.7× smaller than the input). Progress
+ * goes to stderr every 5 s on long runs; a summary at the end.
+ */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { createGzip, constants as zlib } from 'node:zlib';
+import { BotsieveError } from '@botsieve/core';
+import { defaultScenario, simulate, TRAFFIC_CLASSES, type TrafficClass } from '@botsieve/detectors/simulate/index.js';
+
+export const SIMULATE_OPTIONS = {
+  out: { type: 'string' },
+  labels: { type: 'string' },
+  seed: { type: 'string' },
+  'duration-s': { type: 'string' },
+  scale: { type: 'string' },
+  'no-bot-management': { type: 'boolean' },
+  start: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
+
+export interface SimulateFlags {
+  out?: string | undefined;
+  labels?: string | undefined;
+  seed?: string | undefined;
+  'duration-s'?: string | undefined;
+  scale?: string | undefined;
+  'no-bot-management'?: boolean | undefined;
+  start?: string | undefined;
+  quiet?: boolean | undefined;
+}
+
+const PROGRESS_INTERVAL_MS = 5_000;
+const FLUSH_CHARS = 1 << 20;
+
+function number(flag: string, text: string | undefined, fallback: number, valid: (value: number) => boolean): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new BotsieveError('ERR_CLI_USAGE', `--${flag}: invalid value '${text}'`);
+  return value;
+}
+
+/**
+ * A file of lines, gzip-compressed when its name ends in `.gz`. `line()` is synchronous and says
+ * when a flush is due (every ~1 MiB), so the loop awaits once per megabyte instead of once per
+ * line: 16.6 s → 12.9 s for the default run.
+ */
+class OutputFile {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly file: WriteStream;
+  private readonly stream: NodeJS.WritableStream;
+
+  constructor(readonly path: string) {
+    this.file = createWriteStream(path);
+    if (path.endsWith('.gz')) {
+      const gzip = createGzip({ level: zlib.Z_BEST_SPEED, chunkSize: 1 << 16 });
+      gzip.pipe(this.file);
+      this.stream = gzip;
+    } else {
+      this.stream = this.file;
+    }
+  }
+
+  /** Buffers one line; true when the buffer should be flushed. */
+  line(text: string): boolean {
+    this.parts.push(text);
+    this.size += text.length + 1;
+    return this.size >= FLUSH_CHARS;
+  }
+
+  async flush(): Promise<void> {
+    if (this.parts.length === 0) return;
+    const chunk = `${this.parts.join('\n')}\n`;
+    this.parts = [];
+    this.size = 0;
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.stream.end();
+    await finished(this.file);
+  }
+}
+
+export async function simulateCommand(flags: SimulateFlags): Promise<number> {
+  if (flags.out === undefined || flags.labels === undefined) throw new BotsieveError('ERR_CLI_USAGE', 'simulate needs --out FILE and --labels FILE');
+  if (flags.out === flags.labels) throw new BotsieveError('ERR_CLI_USAGE', '--out and --labels must be different files');
+  let start: string | number | undefined;
+  if (flags.start !== undefined) {
+    start = Date.parse(flags.start);
+    if (!Number.isFinite(start)) throw new BotsieveError('ERR_CLI_USAGE', `--start: not an ISO 8601 time: '${flags.start}'`);
+  }
+  const scenario = defaultScenario({
+    seed: number('seed', flags.seed, 1, (v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff),
+    duration_s: number('duration-s', flags['duration-s'], 600, (v) => v > 0 && v <= 86_400),
+    scale: number('scale', flags.scale, 1, (v) => v > 0 && v <= 100),
+    bot_management: flags['no-bot-management'] !== true,
+    start,
+  });
+
+  const events = new OutputFile(flags.out);
+  const labels = new OutputFile(flags.labels);
+  const counts = new Map<TrafficClass, number>(TRAFFIC_CLASSES.map((cls) => [cls, 0]));
+  const started = Date.now();
+  let lastProgress = started;
+  let written = 0;
+  const quiet = flags.quiet === true;
+  try {
+    for (const { record, label } of simulate(scenario)) {
+      const full = events.line(JSON.stringify(record));
+      if (labels.line(JSON.stringify(label)) || full) await Promise.all([events.flush(), labels.flush()]);
+      counts.set(label.class, (counts.get(label.class) ?? 0) + 1);
+      written += 1;
+      if (!quiet && (written & 0x3fff) === 0 && Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = Date.now();
+        const eventSeconds = (record.EdgeStartTimestamp / 1e6 - scenario.start_ms) / 1_000;
+        process.stderr.write(`simulate: ${clock(eventSeconds)} of ${clock(scenario.duration_s)} event time, ${written.toLocaleString('en-US')} requests\n`);
+      }
+    }
+  } finally {
+    await Promise.all([events.close(), labels.close()]);
+  }
+
+  if (!quiet) {
+    const seconds = (Date.now() - started) / 1_000;
+    const classes = [...counts].map(([cls, n]) => `${cls} ${n.toLocaleString('en-US')}`).join(', ');
+    process.stderr.write(
+      `simulate: ${written.toLocaleString('en-US')} requests over ${clock(scenario.duration_s)} (seed ${scenario.seed}, scale ${scenario.scale}, ` +
+        `Bot Management ${scenario.bot_management ? 'on' : 'off'}) in ${seconds.toFixed(1)} s → ${flags.out}, ${flags.labels}\n  ${classes}\n`,
+    );
+  }
+  return 0;
+}
+
+function clock(totalSeconds: number): string {
+  const seconds = Math.max(0, Math.floor(totalSeconds));
+  return `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(seconds % 60).padStart(2, '0')}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * Configuration of the `l7-flood` detector: which subjects inside a route spike are the
+ * attacking population (see l7-flood.ts for the rule). Everything a user tunes is here.
+ */
+import { z } from 'zod';
+import { BotsieveError, type SubjectKind } from '@botsieve/core';
+import { DETECTOR_ERRORS } from '../errors.js';
+
+/** Most steps per window: the evaluation walks the window's steps newest first. */
+export const MAX_STEPS_PER_WINDOW = 120;
+
+interface KindDefaults {
+  min_requests: number;
+  min_requests_per_ip: number;
+  max_tracked_subjects: number;
+}
+
+function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
+  return z
+    .strictObject({
+      /** Judge subjects of this kind. */
+      enabled: z.boolean().default(true).describe(`Judge \`${kind}:\` subjects.`),
+      /** Fewest spiking-route requests within the window for a subject to be part of the flood. */
+      min_requests: z.number().int().positive().default(defaults.min_requests).describe('Fewest requests to spiking routes within the window for a subject to be part of the flood.'),
+      /**
+       * Aggregates only (prefix, asn, ja4): spiking-route requests per distinct client IP at or
+       * above which the subject is a concentrated source (unless it is a heavy hitter anyway).
+       * Humans send a few requests to one route in 5 s.
+       */
+      min_requests_per_ip: z.number().positive().default(defaults.min_requests_per_ip).describe('Aggregates: spiking-route requests per distinct IP (over the window) at or above which the subject is a concentrated source; ignored for ip.'),
+      /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
+      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(defaults.max_tracked_subjects).describe('Most subjects of this kind tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+    })
+    .prefault({});
+}
+
+export const l7FloodConfigSchema = z
+  .strictObject({
+    /** Longest window the flood evidence is taken over (shorter windows ending now count too). */
+    window_ms: z.number().int().positive().default(5_000).describe('Longest window the evidence is taken over; any window of whole steps ending at the newest step counts.'),
+    /** Ring step: the engine's summary step. */
+    step_ms: z.number().int().positive().default(1_000).describe('Ring step; the engine summary step. Must divide window_ms.'),
+    /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
+    reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
+    /** Smallest share of the subject's requests that go to spiking routes. */
+    min_spiking_share: z.number().gt(0).max(1).default(0.8).describe('Smallest share of the subject requests that go to spiking routes.'),
+    /** Largest share of asset requests ("loads almost no assets"): browsers fetch css/js/images with pages. */
+    max_assets_ratio: z.number().min(0).max(1).default(0.05).describe('Largest share of asset requests among the subject requests.'),
+    /** Aggregates are blocked (not challenged) only when near-pure flood: spiking share at least this… */
+    block_min_spiking_share: z.number().gt(0).max(1).default(0.95).describe('Aggregates: near-pure flood (block rather than challenge) needs at least this spiking share…'),
+    /** …assets share at most this… */
+    block_max_assets_ratio: z.number().min(0).max(1).default(0.01).describe('…at most this share of asset requests…'),
+    /** …and cache-busting share at least this. */
+    block_min_cache_busting_ratio: z.number().min(0).max(1).default(0.5).describe('…and at least this share of cache-busting requests.'),
+    /** Aggregates: a subject holding at least this share of its kind's (decayed) spiking-route requests is a heavy hitter. */
+    heavy_hitter_min_share: z.number().gt(0).max(1).default(0.1).describe('Aggregates: a subject holding at least this share of its kind spiking-route requests (Space-Saving, halved every window) is a heavy hitter; 0.1 implies a top-10 position.'),
+    /** Keys of the Space-Saving sketch per aggregate kind. */
+    heavy_hitter_capacity: z.number().int().positive().max(100_000).default(256).describe('Keys of the Space-Saving sketch per aggregate kind.'),
+    /** How many leading positions the evidence `heavy_hitter_rank` reports (0 when outside). */
+    heavy_hitter_top: z.number().int().positive().max(1_000).default(10).describe('Positions reported as `heavy_hitter_rank` (0 when outside them).'),
+    subjects: z
+      .strictObject({
+        ip: kindSchema('ip', { min_requests: 20, min_requests_per_ip: 1, max_tracked_subjects: 100_000 }).describe('`ip:<ip>`: one client address (always block when flagged).'),
+        prefix: kindSchema('prefix', { min_requests: 60, min_requests_per_ip: 10, max_tracked_subjects: 50_000 }).describe('`prefix:<cidr>`: the client /24 or /64.'),
+        asn: kindSchema('asn', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`asn:<n>`: the client autonomous system.'),
+        ja4: kindSchema('ja4', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`ja4:<fp>`: the TLS fingerprint.'),
+      })
+      .prefault({})
+      .describe('Per kind of subject: judged or not, thresholds, and the cap on tracked subjects.'),
+  })
+  .refine((c) => c.window_ms % c.step_ms === 0, { message: 'window_ms must be a multiple of step_ms', path: ['window_ms'] })
+  .refine((c) => c.window_ms / c.step_ms <= MAX_STEPS_PER_WINDOW, { message: `at most ${MAX_STEPS_PER_WINDOW} steps per window`, path: ['step_ms'] })
+  .refine((c) => c.block_min_spiking_share >= c.min_spiking_share, { message: 'block_min_spiking_share must be at least min_spiking_share', path: ['block_min_spiking_share'] })
+  .refine((c) => c.block_max_assets_ratio <= c.max_assets_ratio, { message: 'block_max_assets_ratio must be at most max_assets_ratio', path: ['block_max_assets_ratio'] });
+
+export type L7FloodConfig = z.output<typeof l7FloodConfigSchema>;
+export type L7FloodKindConfig = L7FloodConfig['subjects']['ip'];
+
+/** Validates raw config; every problem is listed with its path. */
+export function parseL7FloodConfig(raw: unknown): L7FloodConfig {
+  const result = l7FloodConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid l7-flood config:\n${problems}`);
+}

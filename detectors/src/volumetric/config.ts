@@ -1,0 +1,111 @@
+/**
+ * Configuration of the `volumetric` detector: requests per subject over a sliding event-time
+ * window against fixed floors and an adaptive baseline per kind of subject and route, with the
+ * threshold of a browser-like `ip:` scaled by the humans estimated behind it.
+ */
+import { z } from 'zod';
+import { BotsieveError, type SubjectKind } from '@botsieve/core';
+import { DETECTOR_ERRORS } from '../errors.js';
+
+/** Most steps per window: bounds the memory per tracked subject (5 counters × 4 bytes per step). */
+export const MAX_STEPS_PER_WINDOW = 600;
+
+interface KindDefaults {
+  enabled: boolean;
+  challenge_requests: number;
+  block_requests: number;
+  max_tracked_subjects: number;
+  scale_by_humans: boolean;
+}
+
+function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
+  return z
+    .strictObject({
+      /** Judge subjects of this kind. */
+      enabled: z.boolean().default(defaults.enabled).describe(`Judge \`${kind}:\` subjects.`),
+      /** Floor: requests per window at or above which a `challenge` is recommended (before the baseline and humans raise it). */
+      challenge_requests: z.number().int().positive().default(defaults.challenge_requests).describe('Floor: requests per window at or above which `challenge` is recommended; the baseline and the humans estimate can only raise it.'),
+      /** Floor: requests per window at or above which a `block` is recommended. */
+      block_requests: z.number().int().positive().default(defaults.block_requests).describe('Floor: requests per window at or above which `block` is recommended; the baseline and the humans estimate can only raise it.'),
+      /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
+      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(defaults.max_tracked_subjects).describe('Most subjects of this kind tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+      /** Multiply the thresholds by the humans estimated behind a browser-like subject (distinct user agents). */
+      scale_by_humans: z.boolean().default(defaults.scale_by_humans).describe('Multiply the thresholds by the humans estimated behind a browser-like subject (its distinct user agents, capped by `max_humans_multiplier`).'),
+    })
+    .refine((s) => s.challenge_requests < s.block_requests, { message: 'challenge_requests must be below block_requests', path: ['challenge_requests'] })
+    .prefault({});
+}
+
+const baselineSchema = z
+  .strictObject({
+    /** Learn a baseline; when false only the floors (and the humans scaling) apply. */
+    enabled: z.boolean().default(true).describe('Learn the adaptive baseline; when false only the floors (and the humans scaling) apply.'),
+    /** Quantile of per-subject window counts fed to the baseline at each closed step ("a busy subject"). */
+    quantile: z.number().gt(0).max(1).default(0.99).describe('Quantile of the per-subject window counts (subjects active in the window) fed to the baseline at each closed step.'),
+    /** EWMA weight of one step: 0.01 at 1 s steps is a half-life of ~69 s; a flood lifts the level slowly. */
+    alpha: z.number().gt(0).max(1).default(0.01).describe('EWMA weight of one closed step (0.01 at 1 s steps: half-life ~69 s).'),
+    /** Steps observed before the baseline is used (until then the floors alone decide). */
+    warmup_steps: z.number().int().nonnegative().default(60).describe('Closed steps observed before the baseline is used; until then the floors alone decide.'),
+    /** Smallest deviation, in requests per window, so a perfectly steady site does not get a hair-trigger band. */
+    min_deviation: z.number().nonnegative().default(2).describe('Smallest deviation of the baseline, in requests per window.'),
+    /** `upper = level + deviations × deviation`. */
+    deviations: z.number().nonnegative().default(3).describe('Width of the normal band: upper = level + deviations × deviation.'),
+    /** Challenge threshold = max(floor, challenge_factor × upper). */
+    challenge_factor: z.number().positive().default(3).describe('Challenge threshold = max(challenge_requests, challenge_factor × upper).'),
+    /** Block threshold = max(floor, block_factor × upper). */
+    block_factor: z.number().positive().default(10).describe('Block threshold = max(block_requests, block_factor × upper).'),
+    /** Fewest active subjects of a route (or kind) in a step for that step to feed its baseline. */
+    min_subjects: z.number().int().positive().default(5).describe('Fewest active subjects of a route (or of the kind) in a step for the step to feed that baseline.'),
+    /** Most recently seen subjects sampled per kind at each closed step (bounds the flush cost). */
+    sample_subjects: z.number().int().positive().max(1_000_000).default(4_096).describe('Most recently seen subjects sampled per kind at each closed step.'),
+    /** Most route groups with a baseline of their own per kind; further routes share the kind-wide one. */
+    max_routes: z.number().int().nonnegative().max(100_000).default(256).describe('Most routes with a baseline of their own per kind; further routes use the kind-wide baseline.'),
+  })
+  .refine((b) => b.challenge_factor < b.block_factor, { message: 'challenge_factor must be below block_factor', path: ['challenge_factor'] })
+  .prefault({});
+
+export const volumetricConfigSchema = z
+  .strictObject({
+    /** Length of the sliding event-time window. */
+    window_ms: z.number().int().positive().default(10_000).describe('Length of the sliding event-time window the requests are counted over.'),
+    /** Ring step: the engine's summary step (a summary lands in the step of its `step_ms`). */
+    step_ms: z.number().int().positive().default(1_000).describe('Ring step; the engine summary step. Must divide window_ms.'),
+    /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
+    reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
+    /** assets / pages at or above which a subject's traffic looks like browsers loading pages. */
+    human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which a subject looks like browsers loading pages.'),
+    /** Largest share of failed requests (4xx, 5xx) for browser-like traffic. */
+    human_max_failure_ratio: z.number().min(0).max(1).default(0.2).describe('Largest share of 4xx/5xx requests for browser-like traffic.'),
+    /** Smallest share of requests with a mainstream browser user agent for browser-like traffic. */
+    human_min_browser_share: z.number().min(0).max(1).default(0.8).describe('Smallest share of requests with a mainstream browser user agent for browser-like traffic.'),
+    /** Cap of the humans multiplier (distinct user agents behind one browser-like subject). */
+    max_humans_multiplier: z.number().int().positive().default(50).describe('Cap of the humans multiplier applied to a browser-like subject.'),
+    baseline: baselineSchema.describe('The adaptive baseline per kind and per route.'),
+    /**
+     * Per kind. ASN and JA4 are off by default: one ASN (a mobile carrier) or one JA4 (every
+     * current Chrome) aggregates many humans, so their floors need tuning per site.
+     */
+    subjects: z
+      .strictObject({
+        ip: kindSchema('ip', { enabled: true, challenge_requests: 100, block_requests: 300, max_tracked_subjects: 200_000, scale_by_humans: true }).describe('`ip:<ip>`: one client address.'),
+        prefix: kindSchema('prefix', { enabled: true, challenge_requests: 400, block_requests: 1_200, max_tracked_subjects: 100_000, scale_by_humans: false }).describe('`prefix:<cidr>`: the client /24 (IPv4) or /64 (IPv6).'),
+        asn: kindSchema('asn', { enabled: false, challenge_requests: 10_000, block_requests: 50_000, max_tracked_subjects: 20_000, scale_by_humans: false }).describe('`asn:<n>`: the client autonomous system.'),
+        ja4: kindSchema('ja4', { enabled: false, challenge_requests: 3_000, block_requests: 10_000, max_tracked_subjects: 50_000, scale_by_humans: false }).describe('`ja4:<fp>`: the TLS fingerprint.'),
+      })
+      .prefault({})
+      .describe('Per kind of subject: judged or not, floors (requests per window), humans scaling and the cap on tracked subjects.'),
+  })
+  .refine((c) => c.window_ms % c.step_ms === 0, { message: 'window_ms must be a multiple of step_ms', path: ['window_ms'] })
+  .refine((c) => c.window_ms / c.step_ms <= MAX_STEPS_PER_WINDOW, { message: `at most ${MAX_STEPS_PER_WINDOW} steps per window`, path: ['step_ms'] });
+
+export type VolumetricConfig = z.output<typeof volumetricConfigSchema>;
+export type VolumetricKindConfig = VolumetricConfig['subjects']['ip'];
+export type VolumetricBaselineConfig = VolumetricConfig['baseline'];
+
+/** Validates raw config; every problem is listed with its path. */
+export function parseVolumetricConfig(raw: unknown): VolumetricConfig {
+  const result = volumetricConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid volumetric config:\n${problems}`);
+}

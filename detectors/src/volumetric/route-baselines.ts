@@ -1,0 +1,149 @@
+/**
+ * The adaptive part of `volumetric`: per kind of subject, a RobustBaseline of "what a busy
+ * subject does" for each route group, plus one for the whole kind (group 0).
+ *
+ * Fed from `flush` (never per summary), once per flush that closed a new step (the engine
+ * flushes about every step; an idle gap feeds one step, not one per missed step): the most
+ * recently seen subjects (at most `sample_subjects`) are sampled, each with its request count
+ * over the window ending at the closed step and the group of its main route (`top_route` of its
+ * latest summary). The
+ * nearest-rank `quantile` of those counts (over the sample: kind-wide; over each group's share:
+ * per route, when it holds ≥ `min_subjects`) is one observation of that baseline. One sort of
+ * ≤ 4,096 packed (group, count) keys per kind per second: the quantile is exact over the
+ * sample, no histogram error.
+ *
+ * Poisoning: one observation per step whatever the volume; the baseline is winsorized (a sample
+ * above level + 4 deviations is clamped there) and `alpha` is small. Winsorizing alone is not
+ * enough for a long flood: a clamped sample sits 4 deviations out, so the deviation grows by
+ * ~3 × alpha of itself per step (doubling every ~23 steps at alpha 0.01), and without the rule
+ * below a 30× flood became "normal" within 10 minutes (the test measured a level of 7,338
+ * against 250); and below 100 sampled subjects the p99 is the maximum, i.e. the
+ * attacker. So once a subject's baseline is ready, a subject at or above `challenge_factor` ×
+ * upper (what this detector calls abnormal) is left out of the sample: a flood teaches the
+ * baseline only during the step or two before it crosses that line. Subjects under it, and
+ * every subject while the baseline warms up (even above the floors), are learned, so a site that
+ * is busy from the start, or grows gradually, is learned; one whose busy subjects all jump 3×
+ * at once stays challenged until the floors or factors are tuned.
+ *
+ * Warm-up: the first window of steps after the first active subject is not fed (its window
+ * counts are still filling); then `warmup_steps` observations before a baseline is used.
+ *
+ * Routes: the first `max_routes` distinct routes get a group of their own; later ones, and
+ * subjects without a route, use the kind-wide baseline. Groups are never freed (bounded).
+ */
+import { RobustBaseline } from '../sketch/index.js';
+import type { VolumetricBaselineConfig } from './config.js';
+import type { WindowTable } from './window-table.js';
+
+/** Packs (group, count) into one float64 sort key: counts below 2^32, groups below 2^21. */
+const GROUP_SPAN = 4_294_967_296;
+
+export class RouteBaselines {
+  private readonly routes = new Map<string, number>();
+  private readonly baselines: RobustBaseline[];
+  private readonly keys: Float64Array;
+  private readonly values: Float64Array;
+  private readonly quantile: number;
+  private readonly minSubjects: number;
+  private readonly maxRoutes: number;
+  /** Last closed step observed (each step feeds the baselines once). */
+  lastObserved = -1;
+  /** First closed step with active subjects: windows are only complete one window later. */
+  private firstActive = -1;
+
+  constructor(private readonly config: VolumetricBaselineConfig) {
+    this.baselines = [this.make()];
+    this.keys = new Float64Array(config.sample_subjects);
+    this.values = new Float64Array(config.sample_subjects);
+    this.quantile = config.quantile;
+    this.minSubjects = config.min_subjects;
+    this.maxRoutes = config.max_routes;
+  }
+
+  /** Group of a route: its own while there is room, else 0 (kind-wide). */
+  groupOf(route: string): number {
+    if (route === '') return 0;
+    const known = this.routes.get(route);
+    if (known !== undefined) return known;
+    if (this.routes.size >= this.maxRoutes) return 0;
+    const group = this.baselines.length;
+    this.baselines.push(this.make());
+    this.routes.set(route, group);
+    return group;
+  }
+
+  /** Group of a known route, 0 when it has none (never creates one). */
+  peekGroup(route: string): number {
+    return this.routes.get(route) ?? 0;
+  }
+
+  /** The baseline a subject of `group` is judged against: its route's once ready, else the kind's; null while neither is. */
+  pick(group: number): RobustBaseline | null {
+    const own = this.baselines[group];
+    if (group !== 0 && own !== undefined && own.ready) return own;
+    const kind = this.baselines[0]!;
+    return kind.ready ? kind : null;
+  }
+
+  /** Routes with a group of their own. */
+  get routeCount(): number {
+    return this.routes.size;
+  }
+
+  /**
+   * Feeds the step `endBucket` (closed) from the most recently seen subjects of `table`;
+   * `groups[slot]` is each subject's route group, `counter` the table's requests counter.
+   * Subjects at or above `factor` × their ready baseline's upper(deviations) are left out.
+   */
+  observe(table: WindowTable, groups: Int32Array, counter: number, endBucket: number, factor: number, deviations: number): void {
+    const limit = this.keys.length;
+    const oldest = endBucket - table.buckets;
+    let count = 0;
+    let visited = 0;
+    for (let slot = table.newest(); slot !== -1 && count < limit && visited < 2 * limit; slot = table.older(slot)) {
+      visited += 1;
+      if (table.lastBucketOf(slot) <= oldest) continue;
+      const requests = Math.min(table.totalEndingAt(slot, endBucket, counter), GROUP_SPAN - 1);
+      if (requests <= 0) continue;
+      const group = groups[slot] ?? 0;
+      const baseline = this.pick(group);
+      if (baseline !== null && requests >= factor * baseline.upper(deviations)) continue;
+      this.values[count] = requests;
+      this.keys[count] = group * GROUP_SPAN + requests;
+      count += 1;
+    }
+    if (count === 0) return;
+    // The first window after start (or a reset) holds partial windows: a ramp from 1/n of the
+    // normal count up to it, which would inflate the deviation for minutes. Skip it.
+    if (this.firstActive < 0) this.firstActive = endBucket;
+    if (endBucket - this.firstActive < table.buckets || count < this.minSubjects) return;
+    const values = this.values.subarray(0, count).sort();
+    this.baselines[0]!.observe(values[nearestRank(this.quantile, count)]!);
+    if (this.routes.size === 0) return;
+    const keys = this.keys.subarray(0, count).sort();
+    let start = 0;
+    while (start < count) {
+      const group = Math.floor(keys[start]! / GROUP_SPAN);
+      let end = start + 1;
+      while (end < count && Math.floor(keys[end]! / GROUP_SPAN) === group) end += 1;
+      const size = end - start;
+      if (group !== 0 && size >= this.minSubjects) {
+        this.baselines[group]!.observe(keys[start + nearestRank(this.quantile, size)]! - group * GROUP_SPAN);
+      }
+      start = end;
+    }
+  }
+
+  bytes(): number {
+    return this.keys.byteLength * 2 + this.baselines.length * 120 + this.routes.size * 100;
+  }
+
+  private make(): RobustBaseline {
+    return new RobustBaseline({ alpha: this.config.alpha, warmup: this.config.warmup_steps, min_deviation: this.config.min_deviation });
+  }
+}
+
+/** Index of the nearest-rank `q` quantile among `n` sorted values. */
+export function nearestRank(q: number, n: number): number {
+  return Math.max(0, Math.min(n - 1, Math.ceil(q * n) - 1));
+}
