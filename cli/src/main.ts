@@ -1,10 +1,11 @@
-/** `botsieve` command line: start, replay, simulate, eval, config. */
+/** `botsieve` command line: start, replay, simulate, eval, crawlers, config. */
 import { parseArgs } from 'node:util';
 import { startCommand, START_OPTIONS } from './commands/start.js';
 import { replayCommand, REPLAY_OPTIONS } from './commands/replay.js';
 import { configCommand, CONFIG_OPTIONS } from './commands/config-command.js';
 import { simulateCommand, SIMULATE_OPTIONS } from './commands/simulate.js';
 import { evalCommand, EVAL_OPTIONS } from './commands/eval.js';
+import { crawlersCommand, CRAWLERS_OPTIONS, CRAWLERS_USAGE } from './commands/crawlers.js';
 
 const USAGE = `usage: botsieve <command> [options]
 
@@ -35,7 +36,7 @@ commands:
                         replay the events through the detectors, score each request's causal
                         action against its label, per class, beside the \`score lt 30\` baseline;
                         --check exits 1 when a target is missed
-  config [--config FILE] [--reference | --errors | --write-readme README.md]
+${CRAWLERS_USAGE}  config [--config FILE] [--reference | --errors | --write-readme README.md]
                         print the effective configuration as JSON, the Markdown references,
                         or refresh the README's generated sections
 `;
@@ -53,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       return simulateCommand(parseArgs({ args: rest, options: SIMULATE_OPTIONS, allowPositionals: false }).values);
     case 'eval':
       return evalCommand(parseArgs({ args: rest, options: EVAL_OPTIONS, allowPositionals: false }).values);
+    case 'crawlers': {
+      const { values, positionals } = parseArgs({ args: rest, options: CRAWLERS_OPTIONS, allowPositionals: true });
+      return crawlersCommand(values, positionals);
+    }
     case 'config':
       return configCommand(parseArgs({ args: rest, options: CONFIG_OPTIONS, allowPositionals: false }).values);
     case undefined:

@@ -1,0 +1,69 @@
+/**
+ * `botsieve crawlers refresh [--out FILE] [--source NAME=URL …] [--timeout-ms N]`: fetch each good
+ * crawler's published IP ranges and rewrite the crawler data file. Reads FILE when it exists
+ * (else the data shipped with botsieve) and writes FILE (default: the shipped file itself).
+ * Nothing is written unless every crawler's list was fetched and validated; the write is a
+ * temporary file renamed over FILE. One summary line per crawler on stderr.
+ *
+ * The fetching and merging live in @botsieve/detectors (safelist/refresh.ts, tested against a
+ * local HTTP server); this file only turns flags into arguments.
+ */
+import { existsSync } from 'node:fs';
+import { BotsieveError } from '@botsieve/core';
+import { defaultCrawlersPath, formatRefreshSummary, loadCrawlerRanges, refreshCrawlerRanges, writeCrawlerRanges } from '@botsieve/detectors/safelist/index.js';
+
+export const CRAWLERS_OPTIONS = {
+  out: { type: 'string' },
+  source: { type: 'string', multiple: true },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+export interface CrawlersFlags {
+  /** Crawler data file to read (when present) and write; default: the shipped data. */
+  out?: string | undefined;
+  /** `NAME=URL` overrides of a crawler's published list (a mirror, a test server). */
+  source?: string[] | undefined;
+  /** Per-request timeout in ms (default 15000). */
+  'timeout-ms'?: string | undefined;
+}
+
+export const CRAWLERS_USAGE = `  crawlers refresh [--out FILE] [--source NAME=URL ...] [--timeout-ms N]
+                        fetch the good crawlers' published IP ranges (Googlebot, Bingbot, …)
+                        and rewrite the crawler data (default: the shipped file)
+`;
+
+export async function crawlersCommand(flags: CrawlersFlags, positionals: string[]): Promise<number> {
+  const [subcommand, ...rest] = positionals;
+  if (subcommand !== 'refresh' || rest.length > 0) {
+    throw new BotsieveError('ERR_CLI_USAGE', `usage: botsieve crawlers refresh [--out FILE] [--source NAME=URL ...] [--timeout-ms N]${subcommand === undefined ? '' : ` (got '${positionals.join(' ')}')`}`);
+  }
+  const out = flags.out ?? defaultCrawlersPath();
+  const sources = parseSources(flags.source ?? []);
+  const timeoutMs = parseTimeout(flags['timeout-ms']);
+  const current = loadCrawlerRanges(existsSync(out) ? out : defaultCrawlersPath());
+  const { crawlers, summaries } = await refreshCrawlerRanges(current, sources, fetch, { timeoutMs });
+  await writeCrawlerRanges(out, crawlers);
+  for (const summary of summaries) process.stderr.write(`${formatRefreshSummary(summary)}\n`);
+  process.stderr.write(`wrote ${out}\n`);
+  return 0;
+}
+
+function parseSources(values: string[]): Record<string, string> {
+  const sources: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    const name = value.slice(0, eq);
+    const url = value.slice(eq + 1);
+    if (eq <= 0 || !/^https?:\/\/\S+$/.test(url)) throw new BotsieveError('ERR_CLI_USAGE', `--source ${value}: expected NAME=URL with an http(s) URL, e.g. googlebot=https://developers.google.com/static/search/apis/ipranges/googlebot.json`);
+    if (sources[name] !== undefined) throw new BotsieveError('ERR_CLI_USAGE', `--source ${name} given twice`);
+    sources[name] = url;
+  }
+  return sources;
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 600_000) throw new BotsieveError('ERR_CLI_USAGE', `--timeout-ms ${value}: expected a whole number of milliseconds between 1 and 600000`);
+  return ms;
+}

@@ -1,0 +1,102 @@
+/**
+ * Configuration of the `credential-stuffing` detector: login attempts and failures per subject
+ * over a short window and a long decayed one, with thresholds per kind of subject. Everything a
+ * user tunes is here, as data.
+ */
+import { z } from 'zod';
+import { BotsieveError, type SubjectKind } from '@botsieve/core';
+import { DETECTOR_ERRORS } from '../errors.js';
+import { levelsSchema, type LevelValues } from '../scraping/levels.js';
+
+interface SubjectDefaults {
+  enabled: boolean;
+  max_tracked_subjects: number;
+  min_failure_ratio: number;
+  min_distinct_ips: number;
+  failures: LevelValues;
+  attempts: LevelValues;
+  long_failures: LevelValues;
+}
+
+function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
+  return z
+    .strictObject({
+      /** Track subjects of this kind. */
+      enabled: z.boolean().default(d.enabled).describe(`Track \`${kind}:\` subjects.`),
+      /** Most subjects of this kind tracked at once; only subjects with login attempts get state. */
+      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(d.max_tracked_subjects).describe('Most subjects of this kind tracked at once (only subjects with login attempts get state); when full the least recently seen is evicted.'),
+      /** The failures and long_failures rules need failures / attempts at or above this. */
+      min_failure_ratio: z.number().min(0).max(1).default(d.min_failure_ratio).describe('The failures and long_failures rules need failed / all login attempts at or above this.'),
+      /** Every rule needs at least this many distinct IPs behind the attempts (1 for `ip:`). */
+      min_distinct_ips: z.number().int().positive().default(d.min_distinct_ips).describe('Every rule needs at least this many distinct client IPs in the window (an `ip:` subject is one).'),
+      /** Failed logins per window (with the failure ratio). */
+      failures: levelsSchema('Failed logins per window (with failure ratio ≥ min_failure_ratio)', d.failures).describe('Failed logins per window, with the failure ratio at or above min_failure_ratio.'),
+      /** Login attempts per window, whatever their outcome (a checker with valid credentials). */
+      attempts: levelsSchema('Login attempts per window, whatever their outcome', d.attempts).describe('Login attempts per window, whatever their outcome.'),
+      /** Failed logins exponentially decayed with long_half_life_ms (with the long failure ratio). */
+      long_failures: levelsSchema('Failed logins decayed with long_half_life_ms (with failure ratio ≥ min_failure_ratio)', d.long_failures, false).describe('Failed logins, exponentially decayed with long_half_life_ms (1 failure per minute for hours levels off at 44), with the decayed failure ratio at or above min_failure_ratio.'),
+    })
+    .prefault({});
+}
+
+// Aggregates (prefix, ASN, JA4) gather many humans: they need a failure ratio no human population
+// shows (humans fail ~1 login in 10), failures from at least 10 IPs, and stop at `challenge`.
+const aggregate = (enabled: boolean, max_tracked_subjects: number): SubjectDefaults => ({
+  enabled,
+  max_tracked_subjects,
+  min_failure_ratio: 0.6,
+  min_distinct_ips: 10,
+  failures: { log: 20, challenge: 50, block: null },
+  attempts: { log: null, challenge: null, block: null },
+  long_failures: { log: 60, challenge: 150, block: null },
+});
+
+export const credentialStuffingConfigSchema = z.strictObject({
+  /** Short window: judged over the current and the previous window (one to two windows of history). */
+  window_ms: z.number().int().positive().default(300_000).describe('Short window: attempts are judged over the current and the previous window, i.e. one to two windows of event time.'),
+  /** Half-life of the long decayed counters (sustained attacks below the short thresholds). */
+  long_half_life_ms: z.number().int().positive().default(1_800_000).describe('Half-life of the long, exponentially decayed counters; their distinct IPs cover one to two half-lives.'),
+  /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
+  reemit_ms: z.number().int().nonnegative().default(60_000).describe('A subject gets a new signal only when the recommended action escalates or its last signal is at least this old (event time).'),
+  /** Per kind of subject: tracked or not, thresholds and the cap on tracked subjects. */
+  subjects: z
+    .strictObject({
+      /**
+       * `ip:` brute force. A human mistyping twice, an office of 40 behind one NAT (~4 failures
+       * in 44 logins): nothing. 10 failures at ≥ 50 % in 5–10 min: challenge; 30: block.
+       */
+      ip: subjectSchema('ip', {
+        enabled: true,
+        max_tracked_subjects: 100_000,
+        min_failure_ratio: 0.5,
+        min_distinct_ips: 1,
+        failures: { log: 5, challenge: 10, block: 30 },
+        attempts: { log: 100, challenge: 300, block: null },
+        long_failures: { log: 15, challenge: 25, block: 75 },
+      }).describe('`ip:<ip>`: brute force from one address.'),
+      /** `prefix:<cidr>`: the client /24 (IPv4) or /64 (IPv6). */
+      prefix: subjectSchema('prefix', aggregate(true, 50_000)).describe('`prefix:<cidr>`: credential stuffing rotating over one /24 or /64.'),
+      /** `asn:<n>`: the client autonomous system. */
+      asn: subjectSchema('asn', aggregate(true, 20_000)).describe('`asn:<n>`: credential stuffing rotating over one network.'),
+      /** `ja4:<fp>`: the TLS fingerprint. */
+      ja4: subjectSchema('ja4', aggregate(true, 50_000)).describe('`ja4:<fp>`: credential stuffing from one client stack over many IPs.'),
+    })
+    .prefault({})
+    .describe('Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.'),
+});
+
+export type CredentialStuffingConfig = z.output<typeof credentialStuffingConfigSchema>;
+export type CredentialStuffingSubjectConfig = CredentialStuffingConfig['subjects']['ip'];
+
+/** Validates raw config; every problem is listed with its path. */
+export function parseCredentialStuffingConfig(raw: unknown): CredentialStuffingConfig {
+  const result = credentialStuffingConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
+  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid credential-stuffing config:\n${problems}`);
+}
+
+/** Longest look-back: the long distinct IPs cover up to two half-lives (older failures weigh ≤ 1/4). */
+export function credentialStuffingLookbackMs(config: CredentialStuffingConfig): number {
+  return Math.max(2 * config.window_ms, 2 * config.long_half_life_ms);
+}

@@ -1,0 +1,69 @@
+// Writes this directory's golden inputs (config.json, input.ndjson) from hand-built summaries.
+// Run after a build, from anywhere: `node src/credential-stuffing/testdata/generate.mjs`; then
+// `UPDATE_GOLDEN=1 npx ava 'dist/credential-stuffing/**/*.test.js'` and read every expected.ndjson.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', '..', '..', 'dist');
+const { T0, makeSummary, range } = await import(join(dist, 'scraping', 'summary-fixtures.js'));
+const { encodeSummary } = await import(join(dist, 'engine', 'summary.js'));
+
+function write(name, config, steps) {
+  const base = join(here, name);
+  mkdirSync(base, { recursive: true });
+  writeFileSync(join(base, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const lines = steps.map((s) => (typeof s === 'number' ? JSON.stringify({ flush: s }) : `{"summary":${encodeSummary(makeSummary(s))}}`));
+  writeFileSync(join(base, 'input.ndjson'), lines.join('\n') + '\n');
+}
+
+/** Specs merged by step time, with a flush (watermark 2 s behind) every `flushEvery` ms of event time. */
+function timeline(specs, flushEvery = 30_000, end = null) {
+  const all = specs.flat().sort((a, b) => a.step_ms - b.step_ms);
+  const out = [];
+  let nextFlush = T0 + flushEvery;
+  for (const s of all) {
+    while (s.step_ms >= nextFlush) {
+      out.push(nextFlush - 2_000);
+      nextFlush += flushEvery;
+    }
+    out.push(s);
+  }
+  if (end !== null) out.push(end);
+  return out;
+}
+const ip = (a) => `ip:${a}`;
+
+// brute-force-ip: one IP failing every 3 s → log at 5, challenge at 10, block at 30; a human with one typo beside it; state released after 3 h.
+{
+  const bot = []; for (let i = 0; i < 40; i++) bot.push({ subject: ip('203.0.113.9'), step_ms: T0 + i * 3_000, counters: { requests: 1, logins: 1, login_failures: 1 } });
+  const human = [0, 20_000, 45_000].map((d, i) => ({ subject: ip('192.0.2.10'), step_ms: T0 + d, counters: { requests: 3, logins: 1, login_failures: i === 0 ? 1 : 0 } }));
+  write('brute-force-ip', {}, timeline([bot, human], 30_000, T0 + 3 * 3_600_000));
+}
+// office-nat: 40 people behind one NAT log in over ten minutes, 4 typos; the /24 sees one IP: nothing.
+{
+  const office = [];
+  for (let i = 0; i < 44; i++) {
+    const step = T0 + i * 13_000; const fail = i % 11 === 0 ? 1 : 0;
+    office.push({ subject: ip('192.0.2.50'), step_ms: step, counters: { requests: 4, logins: 1, login_failures: fail } });
+    office.push({ subject: 'prefix:192.0.2.0/24', step_ms: step, counters: { requests: 4, logins: 1, login_failures: fail }, ips: ['192.0.2.50'] });
+  }
+  write('office-nat', {}, timeline([office], 60_000, T0 + 3 * 3_600_000));
+}
+// stuffing-over-asn: 300 rotating IPs, one attempt each, 9 in 10 failing → the ASN is logged then challenged (never blocked); single IPs: nothing.
+{
+  const asn = []; const ips = [];
+  for (let i = 0; i < 100; i++) {
+    const step = T0 + i * 3_000; const fails = i % 10 === 0 ? 2 : 3;
+    asn.push({ subject: 'asn:64500', step_ms: step, counters: { requests: 3, logins: 3, login_failures: fails }, ips: range('198.51.', i * 3, 3) });
+    if (i < 3) ips.push({ subject: ip(`198.51.${i * 3}`), step_ms: step, counters: { requests: 1, logins: 1, login_failures: 1 } });
+  }
+  write('stuffing-over-asn', {}, timeline([asn, ips], 30_000));
+}
+// mobile-asn-humans: 20 humans a second logging in on a mobile ASN, 1 in 10 failing: nothing.
+{
+  const mobile = [];
+  for (let i = 0; i < 300; i++) mobile.push({ subject: 'asn:64501', step_ms: T0 + i * 1_000, counters: { requests: 200, logins: 20, login_failures: 2 }, ips: range('100.64.', i * 20, 20) });
+  write('mobile-asn-humans', {}, timeline([mobile], 30_000));
+}

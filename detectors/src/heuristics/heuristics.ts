@@ -1,0 +1,186 @@
+/**
+ * `heuristics`: per-event rules. Each event that is neither verified nor safelisted is tested
+ * against three built-ins (automation user agent, fake good crawler, browser UA with a
+ * non-browser JA4, all read from the precomputed EventFeatures) and then the configured rules,
+ * compiled once into closures. A match is a signal about the rule's subject, named
+ * `<detector id>/<rule or built-in>` so verdicts say which rule fired.
+ *
+ * Cooldown: per (subject, rule), at most one signal per `cooldown_ms` of event time. Matches in
+ * between are counted and reported as `matches` in the next signal's evidence. State is one
+ * small object per (subject, rule) pair in a BoundedMap (LRU, `max_tracked_subjects`); `flush`
+ * forgets pairs whose last match is a full cooldown behind the watermark (their next match
+ * signals anyway, with `matches` counted afresh).
+ *
+ * Pure: no I/O, no timers, no wall clock; decisions use event time, so replay and production agree.
+ */
+import type { ComponentMetrics, RequestEvent, SubjectKey, SubjectKind, VerdictAction } from '@botsieve/core';
+import type { HostedDetectorContext } from '../detector-context.js';
+import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EventFeatures } from '../engine/features.js';
+import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { BoundedMap } from '../sketch/index.js';
+import { parseHeuristicsConfig, type BuiltinConfig, type HeuristicsConfig } from './config.js';
+import { HEURISTICS_DISCARD } from './metrics.js';
+import { compileRule, type CompiledRule } from './rules/index.js';
+
+export const HEURISTICS = 'heuristics';
+
+/** `rule_index` in the evidence of built-in heuristics (configured rules count from 0). */
+export const BUILTIN_RULE_INDEX = -1;
+
+/** Approximate bytes per tracked pair: key string (~60), state object (~40), Map slot (~30). */
+const BYTES_PER_PAIR = 130;
+
+interface ActiveRule {
+  /** `<detector id>/<name>`: the signal's `detector`. */
+  readonly detector: string;
+  /** Rule id or built-in name: part of the cooldown key. */
+  readonly name: string;
+  readonly index: number;
+  readonly subject: SubjectKind;
+  readonly score: number;
+  readonly action: VerdictAction;
+  readonly test: CompiledRule | null;
+}
+
+/** Cooldown of one (subject, rule) pair. Every field set at creation (one object shape). */
+interface Cooldown {
+  lastSignalMs: number;
+  lastMatchMs: number;
+  /** Matches since the last signal, this one included when it signals. */
+  pending: number;
+}
+
+export class HeuristicsDetector implements EventDetector {
+  readonly id: string;
+  readonly input = 'events' as const;
+  private rules: readonly ActiveRule[] = [];
+  private automation: ActiveRule | null = null;
+  private fakeCrawler: ActiveRule | null = null;
+  private ja4Mismatch: ActiveRule | null = null;
+  private cooldownMs = 0;
+  private readonly cooldowns: BoundedMap<string, Cooldown>;
+  private readonly metrics: ComponentMetrics;
+  private reportedEvictions = 0;
+
+  constructor(config: HeuristicsConfig, context: HostedDetectorContext) {
+    this.id = context.id ?? HEURISTICS;
+    this.metrics = context.metrics;
+    this.cooldowns = new BoundedMap<string, Cooldown>(config.max_tracked_subjects);
+    this.apply(config);
+    context.logger.debug({ detector: this.id, rules: config.rules.length, cooldown_ms: config.cooldown_ms }, 'heuristics ready');
+  }
+
+  process(event: RequestEvent, features: EventFeatures): Signal[] {
+    if (features.verified || features.safelisted) return NO_SIGNALS;
+    let out: Signal[] | null = null;
+    if (this.automation !== null && features.automation_ua) out = this.matched(this.automation, event, out);
+    if (this.fakeCrawler !== null && features.claimed_crawler !== '') out = this.matched(this.fakeCrawler, event, out);
+    if (this.ja4Mismatch !== null && features.ua_ja4_mismatch) out = this.matched(this.ja4Mismatch, event, out);
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as ActiveRule;
+      if ((rule.test as CompiledRule)(event, features)) out = this.matched(rule, event, out);
+    }
+    return out ?? NO_SIGNALS;
+  }
+
+  flush(watermark_ms: number): Signal[] {
+    // Least recently matched first: stop at the first pair still inside its cooldown. Events
+    // arrive in event time within the allowed lateness, so the few pairs touched out of order
+    // are freed at a later flush.
+    for (const [key, state] of this.cooldowns.entries()) {
+      if (watermark_ms - state.lastMatchMs < this.cooldownMs) break;
+      this.cooldowns.delete(key);
+    }
+    const evicted = this.cooldowns.evictions - this.reportedEvictions;
+    if (evicted > 0) {
+      this.metrics.discarded(HEURISTICS_DISCARD.stateEvicted, evicted);
+      this.reportedEvictions = this.cooldowns.evictions;
+    }
+    return NO_SIGNALS;
+  }
+
+  stateSize(): StateSize {
+    const keys = this.cooldowns.size;
+    return { keys, bytes: keys * BYTES_PER_PAIR };
+  }
+
+  /**
+   * New rules, built-ins and cooldown (config validated by the factory); cooldown state is kept,
+   * so a rule whose id stays keeps its cooldowns. `max_tracked_subjects` applies at restart.
+   */
+  reconfigure(config: unknown): void {
+    this.apply(config as HeuristicsConfig);
+  }
+
+  private apply(config: HeuristicsConfig): void {
+    const builtin = (name: string, c: BuiltinConfig): ActiveRule | null =>
+      c.enabled ? { detector: `${this.id}/${name}`, name, index: BUILTIN_RULE_INDEX, subject: 'ip', score: c.score, action: c.action, test: null } : null;
+    // Compile everything before replacing anything: a throw leaves the old rules in place.
+    const rules = config.rules.map((rule, index) => ({
+      detector: `${this.id}/${rule.id}`,
+      name: rule.id,
+      index,
+      subject: rule.subject,
+      score: rule.score,
+      action: rule.action,
+      test: compileRule(rule.expression),
+    }));
+    this.automation = builtin('automation_ua', config.automation_ua);
+    this.fakeCrawler = builtin('fake_crawler', config.fake_crawler);
+    this.ja4Mismatch = builtin('ua_ja4_mismatch', config.ua_ja4_mismatch);
+    this.rules = rules;
+    this.cooldownMs = config.cooldown_ms;
+  }
+
+  private matched(rule: ActiveRule, event: RequestEvent, out: Signal[] | null): Signal[] | null {
+    const subject = subjectOf(rule.subject, event);
+    if (subject === null) return out;
+    const ts = event.timestamp_ms;
+    const key = `${rule.name} ${subject}`;
+    let state = this.cooldowns.get(key);
+    if (state === undefined) {
+      state = { lastSignalMs: Number.NEGATIVE_INFINITY, lastMatchMs: ts, pending: 0 };
+      this.cooldowns.set(key, state);
+    }
+    state.pending += 1;
+    if (ts > state.lastMatchMs) state.lastMatchMs = ts;
+    // A late event (before the last signal) is inside the cooldown too.
+    if (ts - state.lastSignalMs < this.cooldownMs) return out;
+    const matches = state.pending;
+    state.pending = 0;
+    state.lastSignalMs = ts;
+    const evidence: Record<string, number> = { matches, rule_index: rule.index };
+    if (event.bot_score !== null) evidence.bot_score = event.bot_score;
+    const signal: Signal = { subject, at: ts, detector: rule.detector, score: rule.score, action: rule.action, evidence };
+    if (out === null) return [signal];
+    out.push(signal);
+    return out;
+  }
+}
+
+/** The subject of `kind` for this event; null when the event has none (no JA4, ASN 0, no IP). */
+function subjectOf(kind: SubjectKind, event: RequestEvent): SubjectKey | null {
+  switch (kind) {
+    case 'ip':
+      return event.ip === '' ? null : `ip:${event.ip}`;
+    case 'prefix':
+      return event.prefix === '' ? null : `prefix:${event.prefix}`;
+    case 'asn':
+      return event.asn === 0 ? null : `asn:${event.asn}`;
+    case 'ja4':
+      return event.ja4 === null || event.ja4 === '' ? null : `ja4:${event.ja4}`;
+  }
+}
+
+export const heuristics: EngineDetectorFactory<HeuristicsConfig> = {
+  parseConfig: parseHeuristicsConfig,
+  create(config: HeuristicsConfig, context: HostedDetectorContext): HeuristicsDetector {
+    return new HeuristicsDetector(config, context);
+  },
+  /** Replaying one cooldown rebuilds the cooldowns a failover would otherwise lose. */
+  lookbackMs(config: HeuristicsConfig): number {
+    return config.cooldown_ms;
+  },
+};

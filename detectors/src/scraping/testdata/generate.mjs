@@ -1,0 +1,65 @@
+// Writes this directory's golden inputs (config.json, input.ndjson) from hand-built summaries.
+// Run after a build, from anywhere: `node src/scraping/testdata/generate.mjs`; then
+// `UPDATE_GOLDEN=1 npx ava 'dist/scraping/**/*.test.js'` and read every expected.ndjson.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', '..', '..', 'dist');
+const { T0, makeSummary, range } = await import(join(dist, 'scraping', 'summary-fixtures.js'));
+const { encodeSummary } = await import(join(dist, 'engine', 'summary.js'));
+
+function write(name, config, steps) {
+  const base = join(here, name);
+  mkdirSync(base, { recursive: true });
+  writeFileSync(join(base, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const lines = steps.map((s) => (typeof s === 'number' ? JSON.stringify({ flush: s }) : `{"summary":${encodeSummary(makeSummary(s))}}`));
+  writeFileSync(join(base, 'input.ndjson'), lines.join('\n') + '\n');
+}
+
+/** Specs merged by step time, with a flush (watermark 2 s behind) every `flushEvery` ms of event time. */
+function timeline(specs, flushEvery = 30_000, end = null) {
+  const all = specs.flat().sort((a, b) => a.step_ms - b.step_ms);
+  const out = [];
+  let nextFlush = T0 + flushEvery;
+  for (const s of all) {
+    while (s.step_ms >= nextFlush) {
+      out.push(nextFlush - 2_000);
+      nextFlush += flushEvery;
+    }
+    out.push(s);
+  }
+  if (end !== null) out.push(end);
+  return out;
+}
+const ip = (a) => `ip:${a}`;
+
+// catalogue-scraper-ip: 3 product pages a second, ids in a row, no assets → log, challenge, block (enumeration).
+{
+  const bot = []; for (let i = 0; i < 110; i++) bot.push({ subject: ip('203.0.113.1'), step_ms: T0 + i * 1_000, counters: { requests: 3, pages: 3 }, urls: range('/product/', 5_000 + 3 * i, 3), ids: [5_000 + 3 * i, 5_001 + 3 * i, 5_002 + 3 * i] });
+  write('catalogue-scraper-ip', {}, timeline([bot], 30_000));
+}
+// human-reader: 100 random product pages with their 8 assets over an hour: nothing; state released at the end.
+{
+  const human = [];
+  let seed = 11; const rnd = () => (seed = (seed * 48_271) % 2_147_483_647) % 90_000;
+  for (let i = 0; i < 100; i++) { const id = 10_000 + rnd(); human.push({ subject: ip('192.0.2.30'), step_ms: T0 + i * 36_000, counters: { requests: 9, pages: 1, assets: 8 }, urls: [`/product/${id}`], ids: [id] }); }
+  write('human-reader', {}, timeline([human], 60_000, T0 + 6 * 3_600_000));
+}
+// ja4-fleet: 400 IPs used once each behind one JA4, no assets → log, challenge (never block); the IPs alone and a Chrome JA4 of humans with assets: nothing.
+{
+  const fleet = []; const ips = [];
+  for (let i = 0; i < 200; i++) {
+    fleet.push({ subject: 'ja4:t13d190900_9dc949149365_97f8aa674fd9', step_ms: T0 + i * 1_000, counters: { requests: 2, pages: 2 }, urls: range('/p/', 2 * i, 2), ips: range('100.64.', 2 * i, 2) });
+    if (i < 5) ips.push({ subject: ip(`100.64.${2 * i}`), step_ms: T0 + i * 1_000, counters: { requests: 1, pages: 1 }, urls: [`/p/${2 * i}`] });
+  }
+  const chrome = [];
+  for (let i = 0; i < 200; i++) chrome.push({ subject: 'ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step_ms: T0 + i * 1_000, counters: { requests: 90, pages: 10, assets: 80 }, urls: range('/p/', 10 * i, 10), ips: range('100.70.', 10 * i, 10) });
+  write('ja4-fleet', {}, timeline([fleet, ips, chrome], 30_000));
+}
+// low-and-slow: a page every 20 s for 3.5 h, never an asset (reemit 30 min) → log ~50 min, challenge ~100 min, block ~3.3 h.
+{
+  const slow = []; for (let i = 0; i < 630; i++) slow.push({ subject: ip('203.0.113.4'), step_ms: T0 + i * 20_000, counters: { requests: 1, pages: 1 }, urls: [`/article/${i}`] });
+  write('low-and-slow', { reemit_ms: 1_800_000 }, timeline([slow], 600_000));
+}
