@@ -252,6 +252,8 @@ export class Engine {
 
   private detect(summaries: readonly Summary[], out: Verdict[], signals: Signal[]): Verdict[] {
     this.stats.summaries += summaries.length;
+    const guard = this.fusion.guard;
+    for (const summary of summaries) guard.observe(summary);
     for (const hosted of this.summaryDetectors) {
       const detector = hosted.detector as Extract<EngineDetector, { input: 'summaries' }>;
       for (const summary of summaries) {

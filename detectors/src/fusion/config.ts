@@ -36,6 +36,19 @@ export const fusionConfigSchema = z
     reemit_before_expiry_ms: z.number().int().nonnegative().default(60_000).describe('An active verdict is re-issued when it expires within this margin and signals still arrive.'),
     /** A verdict is re-issued when the fused score drops (more automated) by at least this much. */
     reemit_score_drop: z.number().int().min(1).default(5).describe('A verdict is re-issued when the fused score drops by at least this much.'),
+    /**
+     * Collateral guard: a prefix, ASN or JA4 where browsers were seen loading assets recently
+     * carries humans, so its verdicts are capped at `log` (the attack is left to per-IP verdicts).
+     */
+    collateral_guard: z
+      .strictObject({
+        enabled: z.boolean().default(true).describe('Cap verdicts on prefixes, ASNs and JA4s that carry human traffic at `log`.'),
+        min_assets: z.number().positive().default(20).describe('Decayed asset requests at or above which an aggregate subject carries humans.'),
+        half_life_ms: z.number().int().positive().default(1_800_000).describe('Half-life of the decayed asset count.'),
+        max_subjects: z.number().int().positive().max(10_000_000).default(200_000).describe('Most aggregate subjects tracked by the guard.'),
+      })
+      .prefault({})
+      .describe('Never enforce a prefix, ASN or JA4 that carries human traffic.'),
     /** Most subjects fusion remembers (bounded; least recently signalled evicted). */
     max_subjects: z.number().int().positive().max(10_000_000).default(500_000).describe('Most subjects fusion remembers at once.'),
   })

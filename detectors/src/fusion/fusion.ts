@@ -17,6 +17,9 @@
  * is within reemit_before_expiry_ms of expiring. Verdict ids are deterministic, so the same
  * decision made twice (replay, failover) is the same write.
  *
+ * Collateral guard: a prefix, ASN or JA4 that carries human traffic (see CollateralGuard) gets
+ * at most a `log` verdict; the attack inside it is left to per-IP verdicts.
+ *
  * Safelisted subjects (configured CIDRs/ASNs/JA4s, private ranges) are never given a verdict:
  * their signals are counted as discarded `safelisted`.
  *
@@ -28,9 +31,10 @@ import type { Signal } from '../engine/signal.js';
 import type { Safelist } from '../safelist/index.js';
 import { BoundedMap } from '../sketch/index.js';
 import { verdictId } from '../verdict-id.js';
+import { CollateralGuard } from './collateral-guard.js';
 import type { FusionConfig } from './config.js';
 
-export const FUSION_DISCARD = { safelisted: 'safelisted', stateEvicted: 'fusion_state_evicted' } as const;
+export const FUSION_DISCARD = { safelisted: 'safelisted', stateEvicted: 'fusion_state_evicted', collateral: 'collateral_guard' } as const;
 
 interface LiveSignal {
   score: number;
@@ -54,6 +58,7 @@ export class Fusion {
   private readonly subjects: BoundedMap<SubjectKey, SubjectState>;
   private reportedEvictions = 0;
   private config: FusionConfig;
+  readonly guard: CollateralGuard;
 
   constructor(
     config: FusionConfig,
@@ -62,10 +67,12 @@ export class Fusion {
   ) {
     this.config = config;
     this.subjects = new BoundedMap(config.max_subjects);
+    this.guard = new CollateralGuard(config.collateral_guard);
   }
 
   reconfigure(config: FusionConfig): void {
     this.config = config;
+    this.guard.reconfigure(config.collateral_guard);
   }
 
   /** Signals (any subjects, any order) → the verdicts they decide; appended to `out`. */
@@ -131,6 +138,11 @@ export class Fusion {
     let rank = score <= config.block_score_max ? 3 : score <= config.challenge_score_max ? 2 : 1;
     if (rank === 3 && strongest < 3 && challengers < config.block_needs_challengers) rank = 2;
     if (rank < strongest) rank = strongest;
+    // Humans behind this prefix/ASN/JA4: report, never enforce the aggregate.
+    if (rank >= 2 && this.guard.inhabited(signal.subject, at)) {
+      this.metrics.discarded(FUSION_DISCARD.collateral);
+      rank = 1;
+    }
     const action = ACTIONS_BY_RANK[rank] as VerdictAction;
 
     const active = state.activeAction !== null && at < state.activeExpiresAt;

@@ -84,8 +84,13 @@ export const heuristicsConfigSchema = z
       )
       .default([])
       .describe('Custom rules, evaluated in order on every event that is neither verified nor safelisted.'),
-    /** The user agent is on the maintained automation list (isbot): scripts, tools, headless browsers, crawlers. */
-    automation_ua: builtinSchema('user agents on the maintained automation list (isbot), unless verified', { score: 20, action: 'challenge' }),
+    /**
+     * The user agent is on the maintained automation list (isbot): scripts, tools, headless
+     * browsers, crawlers. `log` by default: a bot that says what it is (uptime monitors, SEO
+     * tools) is let be unless other detectors or origin load (load-bucket) say otherwise; the
+     * signal still counts in fusion.
+     */
+    automation_ua: builtinSchema('user agents on the maintained automation list (isbot), unless verified', { score: 35, action: 'log' }),
     /** The user agent claims a good crawler (Googlebot, Bingbot, …) from outside that crawler's published ranges. */
     fake_crawler: builtinSchema('user agents claiming a good crawler from outside its published ranges', { score: 2, action: 'block' }),
     /** A browser user agent with a TLS fingerprint (JA4) no browser sends. */

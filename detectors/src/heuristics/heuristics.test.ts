@@ -81,7 +81,7 @@ test('bounded state: evictions are counted as discarded state_evicted; flush fre
 
 test('config: defaults, lookback, and every problem listed with rule id and column', (t) => {
   const config = parseHeuristicsConfig(undefined);
-  t.deepEqual(config.automation_ua, { enabled: true, score: 20, action: 'challenge' });
+  t.deepEqual(config.automation_ua, { enabled: true, score: 35, action: 'log' });
   t.deepEqual(config.fake_crawler, { enabled: true, score: 2, action: 'block' });
   t.deepEqual(config.ua_ja4_mismatch, { enabled: true, score: 15, action: 'challenge' });
   t.is(config.cooldown_ms, 60_000);
