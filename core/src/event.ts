@@ -51,7 +51,11 @@ export interface RequestEvent {
 }
 
 /** Kinds of subject a verdict can be about. */
-export type SubjectKind = 'ip' | 'prefix' | 'asn' | 'ja4';
+export type SubjectKind = 'ip' | 'prefix' | 'asn' | 'ja4' | 'ua';
 
-/** A subject key: `ip:1.2.3.4`, `prefix:1.2.3.0/24`, `asn:13335`, `ja4:t13d…`. */
+/**
+ * A subject key: `ip:1.2.3.4`, `prefix:1.2.3.0/24`, `asn:13335`, `ja4:t13d…`, or
+ * `ua:<user agent>` (the exact user-agent string: the fingerprint zones without Bot Management
+ * have; the edge enforces it with a rule on `http.user_agent`).
+ */
 export type SubjectKey = `${SubjectKind}:${string}`;

@@ -80,6 +80,8 @@ export const credentialStuffingConfigSchema = z.strictObject({
       asn: subjectSchema('asn', aggregate(true, 20_000)).describe('`asn:<n>`: credential stuffing rotating over one network.'),
       /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(true, 50_000)).describe('`ja4:<fp>`: credential stuffing from one client stack over many IPs.'),
+      /** `ua:<user agent>`: one user-agent string. */
+      ua: subjectSchema('ua', aggregate(true, 50_000)).describe('`ua:<user agent>`: credential stuffing from one user agent over many IPs.'),
     })
     .prefault({})
     .describe('Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.'),

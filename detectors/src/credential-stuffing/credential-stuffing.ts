@@ -69,7 +69,7 @@ class Tracker {
 }
 
 type Trackers = Record<SummaryKind, Tracker | null>;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 export class CredentialStuffingDetector implements SummaryDetector {
   readonly id: string;
@@ -204,7 +204,7 @@ export class CredentialStuffingDetector implements SummaryDetector {
 
 /** Trackers for `config`, keeping a previous kind's state when its cap is unchanged. */
 function buildTrackers(config: CredentialStuffingConfig, previous: Trackers | null): Trackers {
-  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null };
+  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   for (const kind of KINDS) {
     const subject = config.subjects[kind];
     if (!subject.enabled) continue;

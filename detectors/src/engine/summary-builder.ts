@@ -2,6 +2,9 @@
  * SummaryBuilder: folds events into per-(subject, step) Summaries for the subjects of every
  * event (ip, prefix, asn when known, ja4 when present) and hands them out in batches.
  *
+ * Subjects: ip, prefix, asn (when known), ja4 (when present) and ua (when not empty: the exact
+ * user-agent string, the fingerprint zones without Bot Management have).
+ *
  * Emission: the engine drains every open summary when the newest event time enters a new step
  * (so a step's summaries go out as soon as it ends) and at the end of each consumed batch
  * (partial summaries: the same (subject, step) may then be emitted again; consumers add them
@@ -23,6 +26,7 @@ export class SummaryBuilder {
   private readonly prefix = new Map<string, Summary>();
   private readonly asn = new Map<number, Summary>();
   private readonly ja4 = new Map<string, Summary>();
+  private readonly ua = new Map<string, Summary>();
   private open = 0;
   private step = Number.NEGATIVE_INFINITY;
   private drained: Summary[] = [];
@@ -53,6 +57,7 @@ export class SummaryBuilder {
     if (event.prefix !== '') this.fold(this.prefix, event.prefix, 'prefix', event, features, step);
     if (event.asn !== 0) this.fold(this.asn, event.asn, 'asn', event, features, step);
     if (event.ja4 !== null && event.ja4 !== '') this.fold(this.ja4, event.ja4, 'ja4', event, features, step);
+    if (event.user_agent !== '') this.fold(this.ua, event.user_agent, 'ua', event, features, step);
     return stepped || this.drained.length > 0 || this.open >= this.max_open;
   }
 
@@ -65,7 +70,7 @@ export class SummaryBuilder {
   }
 
   private closeAll(): void {
-    for (const map of [this.ip, this.prefix, this.ja4] as Map<string, Summary>[]) {
+    for (const map of [this.ip, this.prefix, this.ja4, this.ua] as Map<string, Summary>[]) {
       for (const summary of map.values()) this.drained.push(summary);
       map.clear();
     }

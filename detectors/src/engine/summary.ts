@@ -5,7 +5,7 @@
  *
  * - Events are partitioned by IP, so `ip:` subjects are complete on one instance: their
  *   summaries stay in-process.
- * - `prefix:`, `asn:` and `ja4:` subjects spread over every partition (rotating IPs, one
+ * - `prefix:`, `asn:`, `ja4:` and `ua:` subjects spread over every partition (rotating IPs, one
  *   fingerprint). Each instance summarises its share; the summaries go to the `rollups` topic
  *   keyed by subject, and the aggregation stage (partitioned by subject) merges the partial
  *   summaries of all instances before its detectors see them. Counters add and sketches merge,
@@ -18,7 +18,7 @@
 import type { SubjectKey } from '@botsieve/core';
 import { HyperLogLog } from '../sketch/index.js';
 
-export type SummaryKind = 'ip' | 'prefix' | 'asn' | 'ja4';
+export type SummaryKind = 'ip' | 'prefix' | 'asn' | 'ja4' | 'ua';
 
 export interface Summary {
   subject: SubjectKey;
@@ -95,7 +95,7 @@ export const SUMMARY_COUNTERS = [
 export type SummaryCounter = (typeof SUMMARY_COUNTERS)[number];
 
 const SKETCHES = ['ips', 'urls', 'ids', 'uas'] as const;
-const KINDS: ReadonlySet<string> = new Set<SummaryKind>(['ip', 'prefix', 'asn', 'ja4']);
+const KINDS: ReadonlySet<string> = new Set<SummaryKind>(['ip', 'prefix', 'asn', 'ja4', 'ua']);
 
 /** An empty summary (every field set, one object shape). */
 export function emptySummary(subject: SubjectKey, kind: SummaryKind, step_ms: number): Summary {

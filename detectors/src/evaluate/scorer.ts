@@ -86,7 +86,7 @@ class Tally {
   baseline = 0;
   baseline_first_ms = Number.POSITIVE_INFINITY;
   /** Mitigated requests by subject kind. */
-  readonly subjects: Record<SubjectKind, number> = { ip: 0, prefix: 0, asn: 0, ja4: 0 };
+  readonly subjects: Record<SubjectKind, number> = { ip: 0, prefix: 0, asn: 0, ja4: 0, ua: 0 };
   /** Detector id → mitigated requests it took part in (ids come from the config: a small set). */
   readonly detectors = new Map<string, number>();
 

@@ -55,7 +55,7 @@ export const heuristicRuleSchema = z.strictObject({
   /** What a match alone recommends. */
   action: actionSchema.describe('What a match alone recommends: block, challenge or log.'),
   /** Who the signal is about: the client `ip`, its `prefix` (/24, /64), its `asn`, or its `ja4`. */
-  subject: z.enum(['ip', 'prefix', 'asn', 'ja4']).default('ip').describe('Who the signal is about: ip, prefix (/24 or /64), asn or ja4.'),
+  subject: z.enum(['ip', 'prefix', 'asn', 'ja4', 'ua']).default('ip').describe('Who the signal is about: ip, prefix (/24 or /64), asn, ja4 or ua (the user-agent string).'),
 });
 
 export type HeuristicRule = z.output<typeof heuristicRuleSchema>;

@@ -171,6 +171,8 @@ function subjectOf(kind: SubjectKind, event: RequestEvent): SubjectKey | null {
       return event.asn === 0 ? null : `asn:${event.asn}`;
     case 'ja4':
       return event.ja4 === null || event.ja4 === '' ? null : `ja4:${event.ja4}`;
+    case 'ua':
+      return event.user_agent === '' ? null : `ua:${event.user_agent}`;
   }
 }
 

@@ -64,6 +64,7 @@ export const l7FloodConfigSchema = z
         prefix: kindSchema('prefix', { min_requests: 60, min_requests_per_ip: 10, max_tracked_subjects: 50_000 }).describe('`prefix:<cidr>`: the client /24 or /64.'),
         asn: kindSchema('asn', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`asn:<n>`: the client autonomous system.'),
         ja4: kindSchema('ja4', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`ja4:<fp>`: the TLS fingerprint.'),
+        ua: kindSchema('ua', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`ua:<user agent>`: one user-agent string.'),
       })
       .prefault({})
       .describe('Per kind of subject: judged or not, thresholds, and the cap on tracked subjects.'),

@@ -53,7 +53,7 @@ const CACHE_BUSTING = 3;
 const COUNTERS = 4;
 const CHALLENGE = 2;
 const BLOCK = 3;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for a flood member (see the file comment). */
 export function l7FloodScore(rank: number, confidence: number): number {
@@ -122,7 +122,7 @@ export class L7FloodDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: L7FloodConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null };
+  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   private states: KindState[] = [];
 
   constructor(

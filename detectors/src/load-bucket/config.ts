@@ -36,6 +36,7 @@ export const loadBucketConfigSchema = z
         prefix: kindSchema('prefix', 5, 50_000).describe('`prefix:<cidr>`: the client /24 or /64.'),
         asn: kindSchema('asn', 20, 20_000).describe('`asn:<n>`: the client autonomous system.'),
         ja4: kindSchema('ja4', 20, 20_000).describe('`ja4:<fp>`: the TLS fingerprint.'),
+        ua: kindSchema('ua', 20, 20_000).describe('`ua:<user agent>`: one user-agent string.'),
       })
       .prefault({})
       .describe('Per kind of subject: judged or not, the bot-bucket rate limit under load, and the cap on tracked subjects.'),

@@ -35,7 +35,7 @@ const BUCKET = 0;
 const UNDER_LOAD = 1;
 const COUNTERS = 2;
 const CHALLENGE = 2;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for a bucket rate above its limit (see the file comment). */
 export function loadBucketScore(rate_per_s: number, limit_per_s: number): number {
@@ -72,7 +72,7 @@ export class LoadBucketDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: LoadBucketConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null };
+  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   private states: KindState[] = [];
 
   constructor(

@@ -83,6 +83,8 @@ export const probingConfigSchema = z.strictObject({
       asn: subjectSchema('asn', aggregate(20_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`asn:<n>`: a scan spread over one network.'),
       /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ja4:<fp>`: a scan from one client stack over many IPs.'),
+      /** `ua:<user agent>`: one user-agent string. */
+      ua: subjectSchema('ua', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ua:<user agent>`: a scan from one user agent over many IPs.'),
     })
     .prefault({})
     .describe('Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.'),

@@ -6,10 +6,10 @@
  * it and applies the verdicts it produced. So a verdict never touches an event before its
  * decision, not even the event that triggered it.
  *
- * A verdict covers an event when it is about one of the event's subjects (ip, prefix, asn, ja4)
+ * A verdict covers an event when it is about one of the event's subjects (ip, prefix, asn, ja4, ua)
  * and `decided_at <= timestamp_ms < decided_at + ttl_ms`. Among covering verdicts the strongest
  * action wins (block > challenge > log); a tie goes to the lowest score, then to the first found
- * in the order ip, prefix, asn, ja4, then application order.
+ * in the order ip, prefix, asn, ja4, ua, then application order.
  *
  * Bounded state: a min-heap by expiry drops verdicts once they expired `retain_ms` ago in event
  * time (retain_ms = allowed lateness, so an on-time event a little older than the newest still
@@ -58,6 +58,7 @@ export class Annotator {
   private readonly prefix = new Map<string | number, ActiveVerdict[]>();
   private readonly asn = new Map<string | number, ActiveVerdict[]>();
   private readonly ja4 = new Map<string | number, ActiveVerdict[]>();
+  private readonly ua = new Map<string | number, ActiveVerdict[]>();
   /** Min-heap by `expires_at`. */
   private readonly heap: ActiveVerdict[] = [];
   private newest = Number.NEGATIVE_INFINITY;
@@ -82,6 +83,7 @@ export class Annotator {
     best = strongest(best, this.prefix.get(event.prefix), ts);
     if (event.asn !== 0) best = strongest(best, this.asn.get(event.asn), ts);
     if (event.ja4 !== null) best = strongest(best, this.ja4.get(event.ja4), ts);
+    if (event.user_agent !== '') best = strongest(best, this.ua.get(event.user_agent), ts);
     if (best === null) return { RayID: event.ray_id, action: 'allow', score: null, subject: null, reasons: NO_REASONS };
     return { RayID: event.ray_id, action: ACTION_BY_RANK[best.rank] as EventAction, score: best.score, subject: best.subject, reasons: best.reasons };
   }
@@ -94,7 +96,7 @@ export class Annotator {
     const colon = verdict.subject.indexOf(':');
     const kind = verdict.subject.slice(0, colon);
     const raw = verdict.subject.slice(colon + 1);
-    const owner = kind === 'ip' ? this.ip : kind === 'prefix' ? this.prefix : kind === 'asn' ? this.asn : kind === 'ja4' ? this.ja4 : null;
+    const owner = kind === 'ip' ? this.ip : kind === 'prefix' ? this.prefix : kind === 'asn' ? this.asn : kind === 'ja4' ? this.ja4 : kind === 'ua' ? this.ua : null;
     if (owner === null) return;
     const key = kind === 'asn' ? Number(raw) : raw;
     const expires_at = verdict.decided_at + verdict.ttl_ms;

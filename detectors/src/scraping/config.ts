@@ -58,7 +58,8 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
 
 // Aggregates (prefix, ASN, JA4) gather many humans: every rule needs few assets (thousands of
 // browsers behind one JA4 load assets), the fleet rule needs each IP used a few times only, and
-// nothing blocks by default (blocking a JA4 or an ASN would block the humans behind it too).
+// only the fleet rule blocks by default (fusion's collateral guard keeps any aggregate that
+// carries humans at `log`, so blocking a JA4 or an ASN never blocks the humans behind it).
 const aggregate = (scale: number, caps: [number, number], min_distinct_ips: number): SubjectDefaults => ({
   enabled: true,
   max_tracked_subjects: caps[0],
@@ -68,7 +69,11 @@ const aggregate = (scale: number, caps: [number, number], min_distinct_ips: numb
   enumeration: { log: 100 * scale, challenge: 300 * scale, block: null },
   min_id_density: 0.5,
   enumeration_needs_few_assets: true,
-  distributed: { log: 50 * scale, challenge: 150 * scale, block: null },
+  // A fleet of IPs used once or twice each, no assets, many distinct pages: challenged after
+  // 30 × scale distinct pages (a rotating price scraper reaches that within a minute per
+  // network), blocked at 100 × scale. Aggregates that carry humans are never enforced anyway
+  // (fusion's collateral guard), so this only ever lands on uninhabited networks and tools.
+  distributed: { log: 20 * scale, challenge: 30 * scale, block: 100 * scale },
   min_distinct_ips,
   max_requests_per_ip: 3,
   low_and_slow: { log: 300 * scale, challenge: 600 * scale, block: null },
@@ -109,6 +114,8 @@ export const scrapingConfigSchema = z.strictObject({
       asn: subjectSchema('asn', aggregate(2, [20_000, 5_000], 20)).describe('`asn:<n>`: the client autonomous system.'),
       /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(2, [50_000, 10_000], 20)).describe('`ja4:<fp>`: the TLS fingerprint.'),
+      /** `ua:<user agent>`: one user-agent string (the fingerprint without Bot Management). */
+      ua: subjectSchema('ua', aggregate(2, [50_000, 10_000], 20)).describe('`ua:<user agent>`: one user-agent string.'),
     })
     .prefault({})
     .describe('Per kind of subject: tracked or not, thresholds and the caps on tracked subjects.'),

@@ -65,11 +65,11 @@ export class ScrapingTracker {
 }
 
 export type Trackers = Record<SummaryKind, ScrapingTracker | null>;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Trackers for `config`, keeping a previous kind's tables (and state) when they still fit. */
 export function buildTrackers(config: ScrapingConfig, previous: Trackers | null): Trackers {
-  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null };
+  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   for (const kind of KINDS) {
     const subject = config.subjects[kind];
     if (!subject.enabled) continue;

@@ -55,7 +55,7 @@ export const SCRAPING = 'scraping';
 
 /** Pages with few assets a short window needs before the subject enters the long window. */
 const LONG_ADMIT_PAGES = 3;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Evidence of a judgement made only to rank (never emitted). */
 const NO_EVIDENCE: Record<string, number> = Object.freeze({}) as Record<string, number>;

@@ -91,6 +91,7 @@ export const volumetricConfigSchema = z
         prefix: kindSchema('prefix', { enabled: true, challenge_requests: 400, block_requests: 1_200, max_tracked_subjects: 100_000, scale_by_humans: false }).describe('`prefix:<cidr>`: the client /24 (IPv4) or /64 (IPv6).'),
         asn: kindSchema('asn', { enabled: false, challenge_requests: 10_000, block_requests: 50_000, max_tracked_subjects: 20_000, scale_by_humans: false }).describe('`asn:<n>`: the client autonomous system.'),
         ja4: kindSchema('ja4', { enabled: false, challenge_requests: 3_000, block_requests: 10_000, max_tracked_subjects: 50_000, scale_by_humans: false }).describe('`ja4:<fp>`: the TLS fingerprint.'),
+        ua: kindSchema('ua', { enabled: false, challenge_requests: 3_000, block_requests: 10_000, max_tracked_subjects: 50_000, scale_by_humans: false }).describe('`ua:<user agent>`: one user-agent string (the fingerprint without Bot Management).'),
       })
       .prefault({})
       .describe('Per kind of subject: judged or not, floors (requests per window), humans scaling and the cap on tracked subjects.'),

@@ -55,7 +55,7 @@ const BROWSER = 4;
 const COUNTERS = 5;
 const CHALLENGE = 2;
 const BLOCK = 3;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for `requests` that reached `rank` (see the file comment). */
 export function volumetricScore(rank: number, requests: number, challenge: number, block: number): number {
@@ -137,7 +137,7 @@ export class VolumetricDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: VolumetricConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null };
+  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   private states: KindState[] = [];
 
   constructor(
