@@ -51,14 +51,14 @@ test('replay --annotate prints exactly one line per event, in input order, causa
   t.is(flood[0]?.action, 'allow');
   const firstChallenge = flood.findIndex((line) => line.action === 'challenge');
   const firstBlock = flood.findIndex((line) => line.action === 'block');
-  // Default thresholds per IP: log at 50 requests per 10 s, challenge at 100, block at 300. The event that
-  // reaches a threshold is not covered by the verdict it triggers; the next one is.
-  t.is(flood.findIndex((line) => line.action === 'log'), 50);
-  t.is(firstChallenge, 100);
-  t.is(firstBlock, 300);
+  // Default volumetric floors per IP: challenge at 100 requests per 10 s, block at 300. The flood
+  // sends ~67 a second; a step's summary is judged when the step ends (event time), so the
+  // verdict covers the flood from the first request of the next step: within 67 requests.
+  t.true(firstChallenge >= 100 && firstChallenge <= 167, `first challenge at flood request ${firstChallenge}`);
+  t.true(firstBlock >= 300 && firstBlock <= 367, `first block at flood request ${firstBlock}`);
   t.is(flood[firstBlock]?.subject, 'ip:203.0.113.9');
-  t.deepEqual(flood[firstBlock]?.reasons, ['request-rate']);
-  t.true((flood[firstBlock]?.score ?? 99) < 30);
+  t.deepEqual(flood[firstBlock]?.reasons, ['volumetric']);
+  t.true((flood[firstBlock]?.score ?? 99) <= 10);
   // Humans sharing the time window are untouched.
   t.true(out.filter((_, i) => i % 3 === 2).every((line) => line.action === 'allow' && line.score === null));
 });
@@ -69,9 +69,9 @@ test('replay reads gzip files and prints verdicts as NDJSON', async (t) => {
   await writeFile(file, gzipSync(`${traffic().lines.join('\n')}\n`));
   const { stdout } = await replay([file]);
   const verdicts = stdout.trim().split('\n').map((line) => JSON.parse(line) as { subject: string; action: string; decided_at: number });
-  t.true(verdicts.length >= 3);
+  t.true(verdicts.length >= 2);
   const ip = verdicts.filter((v) => v.subject === 'ip:203.0.113.9');
-  t.deepEqual(ip.map((v) => v.action), ['log', 'challenge', 'block']);
+  t.deepEqual(ip.map((v) => v.action), ['challenge', 'block']);
   // No human address or network got a verdict.
   t.false(verdicts.some((v) => v.subject.startsWith('ip:198.51.') || v.subject.startsWith('prefix:198.51.')));
 });

@@ -57,7 +57,9 @@ export class SummaryBuilder {
     if (event.prefix !== '') this.fold(this.prefix, event.prefix, 'prefix', event, features, step);
     if (event.asn !== 0) this.fold(this.asn, event.asn, 'asn', event, features, step);
     if (event.ja4 !== null && event.ja4 !== '') this.fold(this.ja4, event.ja4, 'ja4', event, features, step);
-    if (event.user_agent !== '') this.fold(this.ua, event.user_agent, 'ua', event, features, step);
+    // A UA that claims a good crawler is shared with the real crawler (verified, never acted on):
+    // the fakes are judged per IP (heuristics' fake_crawler), never through the UA string.
+    if (event.user_agent !== '' && features.claimed_crawler === '') this.fold(this.ua, event.user_agent, 'ua', event, features, step);
     return stepped || this.drained.length > 0 || this.open >= this.max_open;
   }
 

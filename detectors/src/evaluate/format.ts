@@ -54,7 +54,7 @@ export function describeCauses(row: ClassReport): string {
       .slice(0, limit)
       .map(([key, n]) => `${key} ${percent(n / total)}`)
       .join(', ');
-  return `subjects ${shares(Object.entries(row.causes.subjects), 4)}; detectors ${shares(Object.entries(row.causes.detectors), 5)}`;
+  return `subjects ${shares(Object.entries(row.causes.subjects), 5)}; detectors ${shares(Object.entries(row.causes.detectors), 5)}`;
 }
 
 function summary(report: EvaluationReport): string[] {

@@ -74,7 +74,7 @@ export interface EvaluationReport {
   missed: string[];
 }
 
-const SUBJECT_KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4'];
+const SUBJECT_KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 class Tally {
   requests = 0;

@@ -100,13 +100,13 @@ test('a record that is not an event is counted and skipped, never crashes the ba
   await service.close();
 });
 
-test('partition stage: ip subjects decided here, prefix/asn/ja4 summaries go to rollups keyed by subject', async (t) => {
+test('partition stage: ip subjects decided here, prefix/asn/ja4/ua summaries go to rollups keyed by subject', async (t) => {
   const bus = new FakeBus();
   const { service, consumer } = await started(bus, new ManualClock(T0), 'partition');
   await consumer.deliver(records('events', 0, 0, burst('81.2.69.1', 5, T0, { ja4: 't13d1516h2_8daaf6152771_02713d6af862', asn: 64_501 })));
   t.deepEqual(decoded(bus).map((v) => [v.subject, v.action]), [['ip:81.2.69.1', 'block']], 'the ja4 is not judged here');
   const rollups = bus.confirmed.filter((m) => m.topic === 'rollups');
-  t.deepEqual(rollups.map((m) => m.key).sort(), ['asn:64501', 'ja4:t13d1516h2_8daaf6152771_02713d6af862', 'prefix:81.2.69.0/24']);
+  t.deepEqual(rollups.map((m) => m.key).sort(), ['asn:64501', 'ja4:t13d1516h2_8daaf6152771_02713d6af862', 'prefix:81.2.69.0/24', 'ua:Mozilla/5.0']);
   const ja4 = decodeSummary(JSON.parse(rollups.find((m) => m.key?.startsWith('ja4:'))?.value.toString() ?? 'null'));
   t.is(ja4?.requests, 5);
   t.is(ja4?.ips?.estimate(), 1);
