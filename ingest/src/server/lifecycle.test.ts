@@ -143,7 +143,10 @@ test('drain gives up after its timeout', async (t) => {
   const ingest = await startIngest(producer, { ack_timeout_ms: 60_000 });
   t.teardown(() => ingest.close());
   void post(ingest.port, '/logpush', body(1));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // In flight once its events are sent (the seal hangs): wait for that, not for a fixed time.
+  const deadline = Date.now() + 10_000;
+  while (producer.records.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.true(producer.records.length > 0, 'the upload is in flight');
   const started = performance.now();
   await ingest.server.drain(300);
   const elapsed = performance.now() - started;
