@@ -1,39 +1,11 @@
 // Writes this directory's golden inputs (config.json, input.ndjson) from hand-built summaries.
 // Run after a build, from anywhere: `node src/scraping/testdata/generate.mjs`; then
 // `UPDATE_GOLDEN=1 npx ava 'dist/scraping/**/*.test.js'` and read every expected.ndjson.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { T0, caseWriter, ip, timeline, range } from '../../test-support/golden-inputs.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', '..', '..', 'dist');
-const { T0, makeSummary, range } = await import(join(dist, 'scraping', 'summary-fixtures.js'));
-const { encodeSummary } = await import(join(dist, 'engine', 'summary.js'));
-
-function write(name, config, steps) {
-  const base = join(here, name);
-  mkdirSync(base, { recursive: true });
-  writeFileSync(join(base, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const lines = steps.map((s) => (typeof s === 'number' ? JSON.stringify({ flush: s }) : `{"summary":${encodeSummary(makeSummary(s))}}`));
-  writeFileSync(join(base, 'input.ndjson'), lines.join('\n') + '\n');
-}
-
-/** Specs merged by step time, with a flush (watermark 2 s behind) every `flushEvery` ms of event time. */
-function timeline(specs, flushEvery = 30_000, end = null) {
-  const all = specs.flat().sort((a, b) => a.step_ms - b.step_ms);
-  const out = [];
-  let nextFlush = T0 + flushEvery;
-  for (const s of all) {
-    while (s.step_ms >= nextFlush) {
-      out.push(nextFlush - 2_000);
-      nextFlush += flushEvery;
-    }
-    out.push(s);
-  }
-  if (end !== null) out.push(end);
-  return out;
-}
-const ip = (a) => `ip:${a}`;
+const write = caseWriter(dirname(fileURLToPath(import.meta.url)));
 
 // catalogue-scraper-ip: 3 product pages a second, ids in a row, no assets → log, challenge, block (enumeration).
 {
