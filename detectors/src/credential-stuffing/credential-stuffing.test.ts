@@ -3,25 +3,12 @@ import { METRIC, type SubjectKey } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
 import { T0, halves, makeSummary, range, type SummarySpec } from '../scraping/summary-fixtures.js';
-import { runDetectorGolden } from '../test-support/detector-golden.js';
+import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { goldenCases } from '../test-support/golden.js';
 import { parseCredentialStuffingConfig } from './config.js';
 import { CredentialStuffingDetector, credentialStuffing } from './credential-stuffing.js';
 
-const cases = goldenCases('credential-stuffing/testdata');
-
-test('the golden cases exist', (t) => {
-  t.true(cases.length >= 3);
-});
-
-for (const { name, dir } of cases) {
-  test(`golden: ${name}`, (t) => {
-    const { actual, expected } = runDetectorGolden(dir, credentialStuffing, 'credential-stuffing');
-    t.true(expected.length > 0, 'expected.ndjson missing: run the tests with UPDATE_GOLDEN=1 and review it');
-    t.deepEqual(actual, expected);
-  });
-}
+registerGoldenTests(test, 'credential-stuffing', credentialStuffing, 3);
 
 function detector(raw: unknown = {}, telemetry = nullTelemetry()): CredentialStuffingDetector {
   const component = telemetry.component('detector/test');

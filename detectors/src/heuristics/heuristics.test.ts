@@ -4,7 +4,7 @@ import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import { defaultFeatures } from '../engine/default-features.js';
 import type { EventFeatures } from '../engine/features.js';
 import type { Signal } from '../engine/signal.js';
-import { runDetectorGolden } from '../test-support/detector-golden.js';
+import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { makeEvent, metricValue } from '../test-support/events.js';
 import { goldenCases } from '../test-support/golden.js';
 import { heuristicsConfigSchema, parseHeuristicsConfig } from './config.js';
@@ -18,13 +18,7 @@ test('the required golden cases exist', (t) => {
   for (const required of ['automation-ua', 'fake-googlebot', 'login-low-score-rule', 'cooldown', 'verified-never']) t.true(names.includes(required), required);
 });
 
-for (const { name, dir } of cases) {
-  test(`golden: ${name}`, (t) => {
-    const { actual, expected } = runDetectorGolden(dir, heuristics, 'heuristics');
-    t.true(expected.length > 0, 'expected.ndjson missing: run the tests with UPDATE_GOLDEN=1 and review the diff');
-    t.deepEqual(actual, expected);
-  });
-}
+registerGoldenTests(test, 'heuristics', heuristics, 5);
 
 function detector(raw: unknown, telemetry = nullTelemetry(), id = 'h'): HeuristicsDetector {
   const component = telemetry.component('detector/test');

@@ -3,26 +3,13 @@ import { METRIC, type SubjectKey } from '@botsieve/core';
 import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
-import { runDetectorGolden } from '../test-support/detector-golden.js';
+import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { goldenCases } from '../test-support/golden.js';
 import { feed, halves, makeSummary, names, STEP_MS, T0, testContext, type SummaryFixture } from '../volumetric/summary-fixtures.js';
 import { parseL7FloodConfig } from './config.js';
 import { l7Flood, L7FloodDetector, l7FloodScore } from './l7-flood.js';
 
-const cases = goldenCases('l7-flood/testdata');
-
-test('golden cases exist', (t) => {
-  t.true(cases.length >= 3);
-});
-
-for (const { name, dir } of cases) {
-  test(`golden: ${name}`, (t) => {
-    const { actual, expected } = runDetectorGolden(dir, l7Flood, 'l7-flood');
-    t.true(expected.length > 0, 'expected.ndjson missing: run with UPDATE_GOLDEN=1 and review it');
-    t.deepEqual(actual, expected);
-  });
-}
+registerGoldenTests(test, 'l7-flood', l7Flood, 3);
 
 function detector(raw: unknown = {}, telemetry?: Telemetry): L7FloodDetector {
   return l7Flood.create(l7Flood.parseConfig(raw), testContext(telemetry)) as L7FloodDetector;

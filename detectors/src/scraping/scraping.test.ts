@@ -2,27 +2,15 @@ import test from 'ava';
 import { METRIC, type SubjectKey } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
-import { runDetectorGolden } from '../test-support/detector-golden.js';
+import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { goldenCases } from '../test-support/golden.js';
 import { parseScrapingConfig } from './config.js';
 import { ScrapingDetector, scraping } from './scraping.js';
 import { T0, halves, makeSummary, range, type SummarySpec } from './summary-fixtures.js';
 
-const cases = goldenCases('scraping/testdata');
 const CHROME = 'ja4:t13d1516h2_8daaf6152771_e5627efa2ab1' as SubjectKey;
 
-test('the golden cases exist', (t) => {
-  t.true(cases.length >= 3);
-});
-
-for (const { name, dir } of cases) {
-  test(`golden: ${name}`, (t) => {
-    const { actual, expected } = runDetectorGolden(dir, scraping, 'scraping');
-    t.true(expected.length > 0, 'expected.ndjson missing: run the tests with UPDATE_GOLDEN=1 and review it');
-    t.deepEqual(actual, expected);
-  });
-}
+registerGoldenTests(test, 'scraping', scraping, 3);
 
 function detector(raw: unknown = {}, telemetry = nullTelemetry()): ScrapingDetector {
   const component = telemetry.component('detector/test');

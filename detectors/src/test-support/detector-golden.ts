@@ -23,7 +23,8 @@ import type { Signal } from '../engine/signal.js';
 import { decodeSummary } from '../engine/summary.js';
 import { Watermark } from '../runtime/watermark.js';
 import { makeEvent } from './events.js';
-import { readNdjson } from './golden.js';
+import { goldenCases, readNdjson } from './golden.js';
+import type { TestFn } from 'ava';
 
 interface Step {
   summary?: unknown;
@@ -75,4 +76,22 @@ export function runDetectorGolden(dir: string, factory: AnyEngineDetectorFactory
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(expectedPath, `${lines.join('\n')}\n`);
   const expected = existsSync(expectedPath) ? readNdjson(expectedPath).map((value) => JSON.stringify(value)) : [];
   return { actual: lines, expected };
+}
+
+/**
+ * Registers a detector's golden tests: one per `src/<type>/testdata/<case>/`, plus one that the
+ * cases exist (at least `minimum`), so a missing testdata directory fails instead of passing.
+ */
+export function registerGoldenTests(test: TestFn, type: string, factory: AnyEngineDetectorFactory, minimum = 3): void {
+  const cases = goldenCases(`${type}/testdata`);
+  test(`golden: at least ${minimum} cases`, (t) => {
+    t.true(cases.length >= minimum);
+  });
+  for (const { name, dir } of cases) {
+    test(`golden: ${name}`, (t) => {
+      const { actual, expected } = runDetectorGolden(dir, factory, type);
+      t.true(expected.length > 0, 'expected.ndjson missing: run the tests with UPDATE_GOLDEN=1 and review it');
+      t.deepEqual(actual, expected);
+    });
+  }
 }

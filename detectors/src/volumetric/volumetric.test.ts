@@ -3,26 +3,13 @@ import { METRIC, type SubjectKey } from '@botsieve/core';
 import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
-import { runDetectorGolden } from '../test-support/detector-golden.js';
+import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { goldenCases } from '../test-support/golden.js';
 import { parseVolumetricConfig } from './config.js';
 import { feed, halves, makeSummary, names, STEP_MS, T0, testContext, type SummaryFixture } from './summary-fixtures.js';
 import { volumetric, VolumetricDetector, volumetricScore } from './volumetric.js';
 
-const cases = goldenCases('volumetric/testdata');
-
-test('golden cases exist', (t) => {
-  t.true(cases.length >= 3);
-});
-
-for (const { name, dir } of cases) {
-  test(`golden: ${name}`, (t) => {
-    const { actual, expected } = runDetectorGolden(dir, volumetric, 'volumetric');
-    t.true(expected.length > 0, 'expected.ndjson missing: run with UPDATE_GOLDEN=1 and review it');
-    t.deepEqual(actual, expected);
-  });
-}
+registerGoldenTests(test, 'volumetric', volumetric, 3);
 
 function detector(raw: unknown = {}, telemetry?: Telemetry): VolumetricDetector {
   return volumetric.create(volumetric.parseConfig(raw), testContext(telemetry)) as VolumetricDetector;
