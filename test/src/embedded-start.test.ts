@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,8 +22,8 @@ interface Started {
 }
 
 /** Runs `botsieve start` on free ports in `cwd` and waits for its banner. */
-async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string, extra: string[] = []): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -81,4 +81,33 @@ test('a port already in use is a clear error and the process exits instead of ha
   }
   first.child.kill('SIGTERM');
   t.is(await first.exited, 0);
+});
+
+test('SIGHUP reloads detector thresholds without a restart; a bad file is refused and the old config kept', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-reload-'));
+  const file = join(cwd, 'botsieve.json');
+  const detect = (block: number) => ({ detect: { detectors: [{ type: 'volumetric', id: 'volumetric', config: { baseline: { enabled: false }, subjects: { ip: { challenge_requests: block - 1, block_requests: block } } } }] } });
+  await writeFile(file, JSON.stringify(detect(1_000)));
+  const { child, ingestPort, adminPort, stderr } = await startBotsieve(t, cwd, 'warn', ['--config', file]);
+  const blocked = async (ip: string) => {
+    const body = (await (await fetch(`http://127.0.0.1:${adminPort}/verdicts`)).json()) as { verdicts: { subject: string; action: string }[] };
+    return body.verdicts.some((v) => v.subject === `ip:${ip}` && v.action === 'block');
+  };
+  const now = Date.now();
+  t.is((await postLogpush(ingestPort, gzipBatch(flood('203.0.113.60', now - 3_000, 200, 3_000)))).status, 200);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  t.false(await blocked('203.0.113.60'), '200 requests are below the first threshold (1,000)');
+
+  await writeFile(file, JSON.stringify(detect(100)));
+  child.kill('SIGHUP');
+  await waitFor('the reload message', () => (stderr().includes('detector configuration reloaded') ? true : undefined));
+  t.is((await postLogpush(ingestPort, gzipBatch(flood('203.0.113.61', now - 3_000, 200, 3_000)))).status, 200);
+  await waitFor('a block under the reloaded threshold', async () => ((await blocked('203.0.113.61')) ? true : undefined));
+
+  await writeFile(file, '{"detect": {"detectors": [{"type": "crystal-ball", "id": "x"}]}}');
+  child.kill('SIGHUP');
+  await waitFor('the refusal', () => (stderr().includes('configuration NOT reloaded') ? true : undefined));
+  t.regex(stderr(), /NOT reloaded: invalid botsieve configuration:\n\s+detect\.detectors\.0\.type/);
+  t.is((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status, 200, 'still running on the previous configuration');
+  child.kill('SIGTERM');
 });
