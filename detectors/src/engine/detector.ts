@@ -34,6 +34,10 @@ export interface EventDetector {
 export interface SummaryDetector {
   readonly id: string;
   readonly input: 'summaries';
+  /**
+   * One summary. It (and its sketches) belongs to the engine and is reused once every detector
+   * saw it: copy what you keep (`mergeSummary`, `HyperLogLog.clone`), never the object.
+   */
   summary(summary: Summary): Signal[];
   flush(watermark_ms: number): Signal[];
   stateSize(): StateSize;

@@ -135,6 +135,42 @@ export function emptySummary(subject: SubjectKey, kind: SummaryKind, step_ms: nu
   };
 }
 
+/** Empties a summary in place for reuse as a new one (every field set, as emptySummary sets them). */
+export function resetSummary(s: Summary, subject: SubjectKey, kind: SummaryKind, step_ms: number): void {
+  s.subject = subject;
+  s.kind = kind;
+  s.step_ms = step_ms;
+  s.last_ms = step_ms;
+  s.requests = 0;
+  s.pages = 0;
+  s.assets = 0;
+  s.api = 0;
+  s.logins = 0;
+  s.login_failures = 0;
+  s.probes = 0;
+  s.not_found = 0;
+  s.client_errors = 0;
+  s.server_errors = 0;
+  s.cache_busting = 0;
+  s.scored = 0;
+  s.low_score = 0;
+  s.automation_ua = 0;
+  s.browser_ua = 0;
+  s.fake_crawler = 0;
+  s.ua_ja4_mismatch = 0;
+  s.spiking_route = 0;
+  s.low_score_under_load = 0;
+  s.under_load = 0;
+  s.top_route = '';
+  s.top_route_requests = 0;
+  s.id_min = -1;
+  s.id_max = -1;
+  s.ips = null;
+  s.urls = null;
+  s.ids = null;
+  s.uas = null;
+}
+
 /** Adds `from` into `into` (same subject; steps may differ when a detector folds steps into a window). */
 export function mergeSummary(into: Summary, from: Summary): void {
   for (const field of SUMMARY_COUNTERS) into[field] += from[field];

@@ -7,7 +7,7 @@
  */
 
 /** True when a segment looks like an identifier rather than a fixed word. */
-function idLike(path: string, start: number, end: number): boolean {
+export function idLike(path: string, start: number, end: number): boolean {
   const first = path.charCodeAt(start);
   if (first >= 48 && first <= 57) return true; // starts with a digit: 123, 123-blue-shoe
   if (end - start < 16) return false;
@@ -79,12 +79,31 @@ export function looksCacheBusting(uri: string): boolean {
     if (end === -1) end = uri.length;
     const eq = uri.indexOf('=', start);
     const nameEnd = eq === -1 || eq > end ? end : eq;
-    const name = uri.slice(start, nameEnd);
-    if (name === '_' || name === 'cb' || name === 'nocache' || name === 'rand' || name === 'rnd' || name === 'cachebuster') return true;
+    if (cacheBustingName(uri, start, nameEnd - start)) return true;
     if (eq !== -1 && eq < end && randomValue(uri, eq + 1, end)) return true;
     start = end + 1;
   }
   return false;
+}
+
+/** `uri.slice(start, start + length)` is a known cache-busting name (compared in place: no slice per parameter). */
+function cacheBustingName(uri: string, start: number, length: number): boolean {
+  switch (length) {
+    case 1:
+      return uri.charCodeAt(start) === 95; // _
+    case 2:
+      return uri.startsWith('cb', start);
+    case 3:
+      return uri.startsWith('rnd', start);
+    case 4:
+      return uri.startsWith('rand', start);
+    case 7:
+      return uri.startsWith('nocache', start);
+    case 11:
+      return uri.startsWith('cachebuster', start);
+    default:
+      return false;
+  }
 }
 
 function randomValue(s: string, start: number, end: number): boolean {

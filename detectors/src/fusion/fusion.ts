@@ -36,15 +36,23 @@ import type { FusionConfig } from './config.js';
 
 export const FUSION_DISCARD = { safelisted: 'safelisted', stateEvicted: 'fusion_state_evicted', collateral: 'collateral_guard' } as const;
 
-interface LiveSignal {
-  score: number;
-  action: VerdictAction;
-  at: number;
-  evidence: Record<string, number>;
+class LiveSignal {
+  constructor(
+    readonly id: string,
+    public score: number,
+    public action: VerdictAction,
+    public at: number,
+    public evidence: Record<string, number>,
+  ) {}
 }
 
 class SubjectState {
-  readonly signals = new Map<string, LiveSignal>();
+  /**
+   * The latest signal of each detector, in the order the detectors first signalled (a Map's
+   * order: a detector signalling again keeps its place). An array, not a Map: a subject has a
+   * handful, and iterating a Map allocated an iterator and an entry per signal per call.
+   */
+  readonly signals: LiveSignal[] = [];
   lastSignalAt = 0;
   activeAction: VerdictAction | null = null;
   activeScore = 99;
@@ -58,6 +66,10 @@ export class Fusion {
   private readonly subjects: BoundedMap<SubjectKey, SubjectState>;
   private reportedEvictions = 0;
   private config: FusionConfig;
+  /** Of the running flush: a subject is forgotten when idle past both (see `flush`). */
+  private sweepHorizon = Number.NEGATIVE_INFINITY;
+  private sweepWatermark = Number.NEGATIVE_INFINITY;
+  private readonly idle = (state: SubjectState): boolean => state.lastSignalAt < this.sweepHorizon && state.activeExpiresAt < this.sweepWatermark;
   readonly guard: CollateralGuard;
 
   constructor(
@@ -94,11 +106,9 @@ export class Fusion {
   }
 
   flush(watermark_ms: number): void {
-    const horizon = watermark_ms - this.config.offence_memory_ms;
-    for (const [subject, state] of this.subjects.entries()) {
-      if (state.lastSignalAt >= horizon || state.activeExpiresAt >= watermark_ms) break;
-      this.subjects.delete(subject);
-    }
+    this.sweepHorizon = watermark_ms - this.config.offence_memory_ms;
+    this.sweepWatermark = watermark_ms;
+    this.subjects.sweepOldest(this.idle);
     const evicted = this.subjects.evictions - this.reportedEvictions;
     if (evicted > 0) {
       this.metrics.discarded(FUSION_DISCARD.stateEvicted, evicted);
@@ -119,21 +129,23 @@ export class Fusion {
       this.subjects.set(signal.subject, state);
     }
     if (at > state.lastSignalAt) state.lastSignalAt = at;
-    state.signals.set(signal.detector, { score: signal.score, action: signal.action, at, evidence: signal.evidence });
+    const signals = state.signals;
+    setSignal(signals, signal);
 
     let keep = 1;
     let strongest = 1;
     let challengers = 0;
-    for (const [id, live] of state.signals) {
-      if (live.at + config.signal_ttl_ms < at) {
-        state.signals.delete(id);
-        continue;
-      }
+    let kept = 0;
+    for (let i = 0; i < signals.length; i++) {
+      const live = signals[i] as LiveSignal;
+      if (live.at + config.signal_ttl_ms < at) continue;
+      signals[kept++] = live;
       keep *= 1 - Math.min(1, Math.max(0, (99 - live.score) / 98));
       const rank = ACTION_RANK[live.action];
       if (rank > strongest) strongest = rank;
       if (rank >= ACTION_RANK.challenge) challengers += 1;
     }
+    signals.length = kept;
     const score = Math.min(99, Math.max(1, Math.round(99 - 98 * (1 - keep))));
     let rank = score <= config.block_score_max ? 3 : score <= config.challenge_score_max ? 2 : 1;
     if (rank === 3 && strongest < 3 && challengers < config.block_needs_challengers) rank = 2;
@@ -164,9 +176,9 @@ export class Fusion {
 
     const detectors: DetectorFinding[] = [];
     const ids: string[] = [];
-    for (const [id, live] of state.signals) {
-      detectors.push({ id, score: live.score, evidence: live.evidence });
-      ids.push(id);
+    for (const live of signals) {
+      detectors.push({ id: live.id, score: live.score, evidence: live.evidence });
+      ids.push(live.id);
     }
     detectors.sort((a, b) => a.score - b.score || (a.id < b.id ? -1 : 1));
     if (detectors.length > 1 || state.offences > 1) {
@@ -174,4 +186,18 @@ export class Fusion {
     }
     return { id: verdictId(signal.subject, at, action, ids), subject: signal.subject, action, score, ttl_ms: ttl, decided_at: at, detectors };
   }
+}
+
+/** Records `signal` as its detector's latest: in place when that detector has one (keeping its position), else appended. */
+function setSignal(signals: LiveSignal[], signal: Signal): void {
+  for (let i = 0; i < signals.length; i++) {
+    const live = signals[i] as LiveSignal;
+    if (live.id !== signal.detector) continue;
+    live.score = signal.score;
+    live.action = signal.action;
+    live.at = signal.at;
+    live.evidence = signal.evidence;
+    return;
+  }
+  signals.push(new LiveSignal(signal.detector, signal.score, signal.action, signal.at, signal.evidence));
 }

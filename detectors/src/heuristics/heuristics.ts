@@ -18,8 +18,8 @@ import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
-import { BoundedMap } from '../sketch/index.js';
 import { parseHeuristicsConfig, type BuiltinConfig, type HeuristicsConfig } from './config.js';
+import { CooldownTable, type Cooldown, type PairMap, type RawSubject } from './cooldown-table.js';
 import { HEURISTICS_DISCARD } from './metrics.js';
 import { compileRule, type CompiledRule } from './rules/index.js';
 
@@ -28,7 +28,7 @@ export const HEURISTICS = 'heuristics';
 /** `rule_index` in the evidence of built-in heuristics (configured rules count from 0). */
 export const BUILTIN_RULE_INDEX = -1;
 
-/** Approximate bytes per tracked pair: key string (~60), state object (~40), Map slot (~30). */
+/** Approximate bytes per tracked pair: state object with its links (~70), Map slot (~30), value (~30). */
 const BYTES_PER_PAIR = 130;
 
 interface ActiveRule {
@@ -41,14 +41,8 @@ interface ActiveRule {
   readonly score: number;
   readonly action: VerdictAction;
   readonly test: CompiledRule | null;
-}
-
-/** Cooldown of one (subject, rule) pair. Every field set at creation (one object shape). */
-interface Cooldown {
-  lastSignalMs: number;
-  lastMatchMs: number;
-  /** Matches since the last signal, this one included when it signals. */
-  pending: number;
+  /** This rule's cooldowns, by the subject's raw value. */
+  readonly pairs: PairMap;
 }
 
 export class HeuristicsDetector implements EventDetector {
@@ -59,14 +53,17 @@ export class HeuristicsDetector implements EventDetector {
   private fakeCrawler: ActiveRule | null = null;
   private ja4Mismatch: ActiveRule | null = null;
   private cooldownMs = 0;
-  private readonly cooldowns: BoundedMap<string, Cooldown>;
+  private readonly cooldowns: CooldownTable;
   private readonly metrics: ComponentMetrics;
   private reportedEvictions = 0;
+  /** The watermark of the running flush. */
+  private watermark = Number.NEGATIVE_INFINITY;
+  private readonly expired = (pair: Cooldown): boolean => this.watermark - pair.lastMatchMs >= this.cooldownMs;
 
   constructor(config: HeuristicsConfig, context: HostedDetectorContext) {
     this.id = context.id ?? HEURISTICS;
     this.metrics = context.metrics;
-    this.cooldowns = new BoundedMap<string, Cooldown>(config.max_tracked_subjects);
+    this.cooldowns = new CooldownTable(config.max_tracked_subjects);
     this.apply(config);
     context.logger.debug({ detector: this.id, rules: config.rules.length, cooldown_ms: config.cooldown_ms }, 'heuristics ready');
   }
@@ -74,13 +71,13 @@ export class HeuristicsDetector implements EventDetector {
   process(event: RequestEvent, features: EventFeatures): Signal[] {
     if (features.verified || features.safelisted) return NO_SIGNALS;
     let out: Signal[] | null = null;
-    if (this.automation !== null && features.automation_ua) out = this.matched(this.automation, event, out);
-    if (this.fakeCrawler !== null && features.claimed_crawler !== '') out = this.matched(this.fakeCrawler, event, out);
-    if (this.ja4Mismatch !== null && features.ua_ja4_mismatch) out = this.matched(this.ja4Mismatch, event, out);
+    if (this.automation !== null && features.automation_ua) out = this.matched(this.automation, event, features, out);
+    if (this.fakeCrawler !== null && features.claimed_crawler !== '') out = this.matched(this.fakeCrawler, event, features, out);
+    if (this.ja4Mismatch !== null && features.ua_ja4_mismatch) out = this.matched(this.ja4Mismatch, event, features, out);
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as ActiveRule;
-      if ((rule.test as CompiledRule)(event, features)) out = this.matched(rule, event, out);
+      if ((rule.test as CompiledRule)(event, features)) out = this.matched(rule, event, features, out);
     }
     return out ?? NO_SIGNALS;
   }
@@ -89,10 +86,8 @@ export class HeuristicsDetector implements EventDetector {
     // Least recently matched first: stop at the first pair still inside its cooldown. Events
     // arrive in event time within the allowed lateness, so the few pairs touched out of order
     // are freed at a later flush.
-    for (const [key, state] of this.cooldowns.entries()) {
-      if (watermark_ms - state.lastMatchMs < this.cooldownMs) break;
-      this.cooldowns.delete(key);
-    }
+    this.watermark = watermark_ms;
+    this.cooldowns.sweep(this.expired);
     const evicted = this.cooldowns.evictions - this.reportedEvictions;
     if (evicted > 0) {
       this.metrics.discarded(HEURISTICS_DISCARD.stateEvicted, evicted);
@@ -116,7 +111,7 @@ export class HeuristicsDetector implements EventDetector {
 
   private apply(config: HeuristicsConfig): void {
     const builtin = (name: string, c: BuiltinConfig): ActiveRule | null =>
-      c.enabled ? { detector: `${this.id}/${name}`, name, index: BUILTIN_RULE_INDEX, subject: 'ip', score: c.score, action: c.action, test: null } : null;
+      c.enabled ? { detector: `${this.id}/${name}`, name, index: BUILTIN_RULE_INDEX, subject: 'ip', score: c.score, action: c.action, test: null, pairs: this.cooldowns.pairsOf(name, 'ip') } : null;
     // Compile everything before replacing anything: a throw leaves the old rules in place.
     const rules = config.rules.map((rule, index) => ({
       detector: `${this.id}/${rule.id}`,
@@ -126,6 +121,7 @@ export class HeuristicsDetector implements EventDetector {
       score: rule.score,
       action: rule.action,
       test: compileRule(rule.expression),
+      pairs: this.cooldowns.pairsOf(rule.id, rule.subject),
     }));
     this.automation = builtin('automation_ua', config.automation_ua);
     this.fakeCrawler = builtin('fake_crawler', config.fake_crawler);
@@ -134,16 +130,13 @@ export class HeuristicsDetector implements EventDetector {
     this.cooldownMs = config.cooldown_ms;
   }
 
-  private matched(rule: ActiveRule, event: RequestEvent, out: Signal[] | null): Signal[] | null {
-    const subject = subjectOf(rule.subject, event);
-    if (subject === null) return out;
+  private matched(rule: ActiveRule, event: RequestEvent, features: EventFeatures, out: Signal[] | null): Signal[] | null {
+    const value = valueOf(rule.subject, event);
+    if (value === null) return out;
     const ts = event.timestamp_ms;
-    const key = `${rule.name} ${subject}`;
-    let state = this.cooldowns.get(key);
-    if (state === undefined) {
-      state = { lastSignalMs: Number.NEGATIVE_INFINITY, lastMatchMs: ts, pending: 0 };
-      this.cooldowns.set(key, state);
-    }
+    // The features' hashes of the IP and the user agent key the cooldowns' recent-pairs cache.
+    const hash = rule.subject === 'ip' ? features.ip_hash : rule.subject === 'ua' ? features.ua_hash : -1;
+    const state = this.cooldowns.touch(rule.pairs, value, ts, hash);
     state.pending += 1;
     if (ts > state.lastMatchMs) state.lastMatchMs = ts;
     // A late event (before the last signal) is inside the cooldown too.
@@ -153,26 +146,26 @@ export class HeuristicsDetector implements EventDetector {
     state.lastSignalMs = ts;
     const evidence: Record<string, number> = { matches, rule_index: rule.index };
     if (event.bot_score !== null) evidence.bot_score = event.bot_score;
-    const signal: Signal = { subject, at: ts, detector: rule.detector, score: rule.score, action: rule.action, evidence };
+    const signal: Signal = { subject: `${rule.subject}:${value}` as SubjectKey, at: ts, detector: rule.detector, score: rule.score, action: rule.action, evidence };
     if (out === null) return [signal];
     out.push(signal);
     return out;
   }
 }
 
-/** The subject of `kind` for this event; null when the event has none (no JA4, ASN 0, no IP). */
-function subjectOf(kind: SubjectKind, event: RequestEvent): SubjectKey | null {
+/** The event's value for a subject of `kind` (the subject is `kind:value`); null when it has none (no JA4, ASN 0, no IP). */
+function valueOf(kind: SubjectKind, event: RequestEvent): RawSubject | null {
   switch (kind) {
     case 'ip':
-      return event.ip === '' ? null : `ip:${event.ip}`;
+      return event.ip === '' ? null : event.ip;
     case 'prefix':
-      return event.prefix === '' ? null : `prefix:${event.prefix}`;
+      return event.prefix === '' ? null : event.prefix;
     case 'asn':
-      return event.asn === 0 ? null : `asn:${event.asn}`;
+      return event.asn === 0 ? null : event.asn;
     case 'ja4':
-      return event.ja4 === null || event.ja4 === '' ? null : `ja4:${event.ja4}`;
+      return event.ja4 === null || event.ja4 === '' ? null : event.ja4;
     case 'ua':
-      return event.user_agent === '' ? null : `ua:${event.user_agent}`;
+      return event.user_agent === '' ? null : event.user_agent;
   }
 }
 

@@ -25,6 +25,8 @@ export interface TrackedState {
 /** Approximate bytes of one Map entry and its key string (`ip:203.0.113.7`, a JA4, …). */
 export const ENTRY_BYTES = 100;
 
+const NEVER = (): boolean => false;
+
 export class StateTable<S extends TrackedState> {
   /** Approximate bytes held by every state and entry. */
   bytes = 0;
@@ -32,8 +34,13 @@ export class StateTable<S extends TrackedState> {
   evictions = 0;
   private reportedEvictions = 0;
   private readonly map: BoundedMap<string, S>;
-  /** Reused by `sweep`: keys to delete once the walk is over. */
-  private readonly expired: string[] = [];
+  /** The predicate of the running `sweep`, and the callback that releases what it says is over. */
+  private isExpired: (state: S) => boolean = NEVER;
+  private readonly release = (state: S): boolean => {
+    if (!this.isExpired(state)) return false;
+    this.bytes -= state.bytes + ENTRY_BYTES;
+    return true;
+  };
 
   constructor(readonly capacity: number) {
     this.map = new BoundedMap(capacity);
@@ -58,12 +65,11 @@ export class StateTable<S extends TrackedState> {
     const replaced = this.map.peek(key);
     if (replaced !== undefined) this.bytes -= replaced.bytes + ENTRY_BYTES;
     else if (this.map.size >= this.capacity) {
-      for (const [oldest, old] of this.map.entries()) {
-        this.map.delete(oldest);
-        this.bytes -= old.bytes + ENTRY_BYTES;
-        this.evictions += 1;
-        break;
-      }
+      const oldest = this.map.oldestKey() as string;
+      const old = this.map.peek(oldest) as S;
+      this.map.delete(oldest);
+      this.bytes -= old.bytes + ENTRY_BYTES;
+      this.evictions += 1;
     }
     this.map.set(key, state);
     this.bytes += state.bytes + ENTRY_BYTES;
@@ -86,14 +92,9 @@ export class StateTable<S extends TrackedState> {
    * first live one. Returns how many were released.
    */
   sweep(isExpired: (state: S) => boolean): number {
-    const expired = this.expired;
-    for (const [key, state] of this.map.entries()) {
-      if (!isExpired(state)) break;
-      expired.push(key);
-    }
-    for (const key of expired) this.delete(key);
-    const released = expired.length;
-    expired.length = 0;
+    this.isExpired = isExpired;
+    const released = this.map.sweepOldest(this.release);
+    this.isExpired = NEVER;
     return released;
   }
 

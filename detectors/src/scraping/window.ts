@@ -22,6 +22,7 @@
  * only; one older than that is refused (it would be outside every window) and counted.
  */
 import type { HyperLogLog } from '../sketch/index.js';
+import { unionEstimate } from '../sketch/hyperloglog-union.js';
 
 /** Where a summary of segment `seg` goes, for a window whose current segment is `current`. */
 export const SLOT = {
@@ -60,6 +61,7 @@ export function distinctUnion(a: HyperLogLog | null, b: HyperLogLog | null, scra
   let estimate = 0;
   if (a === null) estimate = b === null ? 0 : b.estimate();
   else if (b === null) estimate = a.estimate();
+  else if (a.precision === b.precision) estimate = unionEstimate(a, b);
   else if (scratch.precision !== a.precision) {
     const union = a.clone(); // summaries built with another precision: correct, if not free
     union.merge(b);

@@ -62,8 +62,13 @@ export class BoundedMap<K, V> {
     return this.evicted;
   }
 
-  /** The value of `key`, marking it most recently used. */
+  /**
+   * The value of `key`, marking it most recently used. The most recently used key is answered
+   * without the Map lookup (one subject's burst touches the same key again and again).
+   */
   get(key: K): V | undefined {
+    const head = this.head;
+    if (head !== NONE && this.keyOf[head] === key) return this.valueOf[head];
     const slot = this.index.get(key);
     if (slot === undefined) return undefined;
     if (slot !== this.head) {
@@ -143,6 +148,29 @@ export class BoundedMap<K, V> {
       saved = this.newer[slot]!;
       yield [this.keyOf[slot] as K, this.valueOf[slot] as V];
     }
+  }
+
+  /** The least recently used key (undefined when empty), recency unchanged. */
+  oldestKey(): K | undefined {
+    return this.tail === NONE ? undefined : this.keyOf[this.tail];
+  }
+
+  /**
+   * Deletes entries from the least recently used while `expired(value, key)` says so; stops at
+   * the first it keeps. Returns how many were deleted. The same as walking `entries()` and
+   * deleting, without an iterator and an entry array per visited entry (flush sweeps run at
+   * every step).
+   */
+  sweepOldest(expired: (value: V, key: K) => boolean): number {
+    let deleted = 0;
+    while (this.tail !== NONE) {
+      const slot = this.tail;
+      const key = this.keyOf[slot] as K;
+      if (!expired(this.valueOf[slot] as V, key)) break;
+      this.delete(key);
+      deleted += 1;
+    }
+    return deleted;
   }
 
   /** Removes every entry and releases the slots; `evictions` keeps counting from where it was. */

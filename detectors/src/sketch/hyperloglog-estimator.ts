@@ -10,7 +10,8 @@
  * 0.4σ of unbiased and at most 1.3σ RMS for p in {4, 8, 12, 16} and n from 0.5·m to 100·m,
  * for the same O(2^p) pass over the registers (plus ~50 iterations of σ and τ).
  *
- * Memory bound: one shared 34-entry histogram (estimates are synchronous, so it is reused).
+ * Memory bound: one shared 34-entry histogram (estimates are synchronous, so it is reused), and
+ * per precision used, two tables of 2^p + 1 memoised series values (4 KiB at p = 8).
  */
 
 const TWO_POW_32 = 4294967296;
@@ -46,6 +47,54 @@ function tau(x: number): number {
 }
 
 /**
+ * σ(c / m) and τ(1 − c / m) for a register count c in 0…m, each computed once (lazily): they
+ * depend only on how many registers are empty (σ) or saturated (τ), and their series (~30–60
+ * iterations, square roots for τ) were most of an estimate's cost — scraping estimates window
+ * unions on its hot path.
+ */
+class Terms {
+  private readonly sigmas: Float64Array;
+  private readonly taus: Float64Array;
+
+  constructor(private readonly m: number) {
+    this.sigmas = new Float64Array(m + 1).fill(Number.NaN);
+    this.taus = new Float64Array(m + 1).fill(Number.NaN);
+  }
+
+  /** σ(empty / m). */
+  sigma(empty: number): number {
+    let value = this.sigmas[empty]!;
+    if (value !== value) {
+      value = sigma(empty / this.m);
+      this.sigmas[empty] = value;
+    }
+    return value;
+  }
+
+  /** τ(1 − saturated / m). */
+  tau(saturated: number): number {
+    let value = this.taus[saturated]!;
+    if (value !== value) {
+      value = tau(1 - saturated / this.m);
+      this.taus[saturated] = value;
+    }
+    return value;
+  }
+}
+
+const TERMS: (Terms | undefined)[] = [];
+
+function termsFor(m: number): Terms {
+  const bits = 31 - Math.clz32(m);
+  let terms = TERMS[bits];
+  if (terms === undefined || m !== 1 << bits) {
+    terms = new Terms(m);
+    if (m === 1 << bits) TERMS[bits] = terms;
+  }
+  return terms;
+}
+
+/**
  * Estimated number of distinct 32-bit hashes behind `registers` (2^precision of them, each the
  * highest rank seen: 0 for none, up to 33 − precision). 0 when every register is empty; capped
  * at 2^32, the number of distinct hashes there are.
@@ -56,9 +105,10 @@ export function estimateFromRegisters(registers: Uint8Array, precision: number):
   const histogram = HISTOGRAM;
   histogram.fill(0);
   for (let i = 0; i < m; i++) histogram[registers[i]!]!++;
-  let z = m * tau(1 - histogram[q + 1]! / m);
+  const terms = termsFor(m);
+  let z = m * terms.tau(histogram[q + 1]!);
   for (let k = q; k >= 1; k--) z = 0.5 * (z + histogram[k]!);
-  z += m * sigma(histogram[0]! / m);
+  z += m * terms.sigma(histogram[0]!);
   // α∞ · m² / z with α∞ = 1 / (2 ln 2).
   const estimate = (m * m) / (2 * Math.LN2 * z);
   return estimate < TWO_POW_32 ? estimate : TWO_POW_32;

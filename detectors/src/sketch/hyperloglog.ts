@@ -29,7 +29,6 @@ const EMPTY = new Uint32Array(0);
 const INLINE = 3;
 const MIN_PRECISION = 4;
 const MAX_PRECISION = 16;
-const TWO_POW_32 = 4294967296;
 const FORMAT = /^([sd])(\d{1,2}):([A-Za-z0-9+/]*={0,2})$/;
 
 export class HyperLogLog {
@@ -192,20 +191,21 @@ export class HyperLogLog {
   }
 
   private addToRegisters(registers: Uint8Array, hash: number): void {
-    const p = this.precision;
-    const index = hash >>> (32 - p);
-    const rest = hash << p; // the remaining 32 − p bits, at the top
-    const rank = rest === 0 ? 33 - p : Math.clz32(rest) + 1;
-    if (rank > registers[index]!) registers[index] = rank;
+    addToRegisters(registers, this.precision, hash);
   }
 
   /** The 4th distinct hash: inline → sparse (the sparse limit is at least 4, at p = 4). */
   private spill(hash: number): void {
     const sparse = new Uint32Array(Math.min(8, this.sparseLimit()));
-    sparse[0] = this.h0 >>> 0;
-    sparse[1] = this.h1 >>> 0;
-    sparse[2] = this.h2 >>> 0;
-    sparse.subarray(0, INLINE).sort();
+    // The three inline hashes in ascending order, without a subarray view to sort.
+    const x = this.h0 >>> 0;
+    const y = this.h1 >>> 0;
+    const z = this.h2 >>> 0;
+    const low = x < y ? x : y;
+    const high = x < y ? y : x;
+    sparse[0] = z < low ? z : low;
+    sparse[1] = z < low ? low : z < high ? z : high;
+    sparse[2] = z < high ? high : z;
     this.h0 = this.h1 = this.h2 = 0;
     this.sparse = sparse;
     this.addSparse(hash);
@@ -232,37 +232,85 @@ export class HyperLogLog {
       target.set(sparse);
       this.sparse = target;
     }
-    target.copyWithin(low + 1, low, count);
+    // Shift the tail by hand: copyWithin's call costs more than moving the few entries a small
+    // sparse list holds (spill and addSparse were ~8 % of the summary builder's profile).
+    for (let i = count; i > low; i--) target[i] = target[i - 1]!;
     target[low] = hash;
     this.count = count + 1;
   }
 
-  /** Union of two sorted lists in one pass (adding one by one would shift the array each time). */
+  /**
+   * Union of two sorted lists (adding one by one would shift the array each time): counted
+   * first, then merged from the end into this list when it has the room (no new array: merging
+   * summaries into a window's sketch allocated one per merge, 9 % of scraping's profile), else
+   * into a new one of up to 2^p bytes.
+   */
   private mergeSorted(theirs: Uint32Array, theirCount: number): void {
     const mine = this.sparse;
     const myCount = this.count;
-    const merged = new Uint32Array(myCount + theirCount);
-    let i = 0;
-    let j = 0;
-    let n = 0;
-    while (i < myCount || j < theirCount) {
-      const a = i < myCount ? mine[i]! : TWO_POW_32;
-      const b = j < theirCount ? theirs[j]! : TWO_POW_32;
-      merged[n++] = a <= b ? a : b;
-      if (a <= b) i++;
-      if (b <= a) j++;
-    }
-    if (n > this.sparseLimit()) {
+    const n = unionSize(mine, myCount, theirs, theirCount);
+    if (n === myCount) return;
+    const limit = this.sparseLimit();
+    if (n > limit) {
+      const registers = new Uint8Array(1 << this.precision);
+      for (let k = 0; k < myCount; k++) this.addToRegisters(registers, mine[k]!);
+      for (let k = 0; k < theirCount; k++) this.addToRegisters(registers, theirs[k]!);
       this.count = 0;
       this.sparse = EMPTY;
-      const registers = new Uint8Array(1 << this.precision);
       this.registers = registers;
-      for (let k = 0; k < n; k++) this.addToRegisters(registers, merged[k]!);
       return;
     }
-    // Keep the spare room unless it would exceed the cap of 2^p bytes.
-    this.sparse = merged.length <= this.sparseLimit() ? merged : merged.slice(0, n);
+    let target = mine;
+    if (mine.length < n) {
+      target = new Uint32Array(Math.min(myCount + theirCount, limit));
+      target.set(mine.subarray(0, myCount));
+    }
+    // From the end: every write lands at or after the entries of `target` still to be read.
+    let i = myCount - 1;
+    let k = n - 1;
+    for (let j = theirCount - 1; j >= 0; ) {
+      const b = theirs[j]!;
+      const a = i >= 0 ? target[i]! : -1;
+      if (a > b) target[k--] = target[i--]!;
+      else {
+        target[k--] = b;
+        if (a === b) i--;
+        j--;
+      }
+    }
+    this.sparse = target;
     this.count = n;
+  }
+
+  /** The registers while dense, else null (read only: for the sketch package's union estimate). */
+  registersOrNull(): Uint8Array | null {
+    return this.registers;
+  }
+
+  /** While inline or sparse: writes the distinct hashes, ascending, into `into` and returns how many (0 when dense). */
+  copyHashes(into: Uint32Array): number {
+    if (this.registers !== null) return 0;
+    if (this.sparse !== EMPTY) {
+      for (let i = 0; i < this.count; i++) into[i] = this.sparse[i]!;
+      return this.count;
+    }
+    const n = this.count;
+    const x = this.h0 >>> 0;
+    const y = this.h1 >>> 0;
+    if (n > 0) into[0] = x;
+    if (n > 1) {
+      into[0] = x < y ? x : y;
+      into[1] = x < y ? y : x;
+    }
+    if (n > 2) {
+      const z = this.h2 >>> 0;
+      const low = into[0]!;
+      const high = into[1]!;
+      into[0] = z < low ? z : low;
+      into[1] = z < low ? low : z < high ? z : high;
+      into[2] = z < high ? high : z;
+    }
+    return n;
   }
 
   /** Switches to registers, folding in the hashes held so far. */
@@ -286,4 +334,27 @@ export class HyperLogLog {
     if (this.count > 2) hashes[2] = this.h2 >>> 0;
     return hashes.sort();
   }
+}
+
+/** Distinct values in two ascending lists of distinct values. */
+export function unionSize(a: Uint32Array, aCount: number, b: Uint32Array, bCount: number): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < aCount && j < bCount) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x <= y) i++;
+    if (y <= x) j++;
+    n++;
+  }
+  return n + (aCount - i) + (bCount - j);
+}
+
+/** What a dense sketch of precision `p` does with one hash (the register update). */
+export function addToRegisters(registers: Uint8Array, p: number, hash: number): void {
+  const index = hash >>> (32 - p);
+  const rest = hash << p; // the remaining 32 − p bits, at the top
+  const rank = rest === 0 ? 33 - p : Math.clz32(rest) + 1;
+  if (rank > registers[index]!) registers[index] = rank;
 }

@@ -32,17 +32,22 @@
  * subjects without a route, use the kind-wide baseline. Groups are never freed (bounded).
  */
 import { RobustBaseline } from '../sketch/index.js';
+import { selectKth } from '../sketch/select.js';
 import type { VolumetricBaselineConfig } from './config.js';
 import type { WindowTable } from './window-table.js';
 
-/** Packs (group, count) into one float64 sort key: counts below 2^32, groups below 2^21. */
+/** Counts are capped below 2^32 (the float64 sort key of the earlier layout packed (group, count)). */
 const GROUP_SPAN = 4_294_967_296;
 
 export class RouteBaselines {
   private readonly routes = new Map<string, number>();
   private readonly baselines: RobustBaseline[];
-  private readonly keys: Float64Array;
+  /** The sample: counts, and each one's group. */
   private readonly values: Float64Array;
+  private readonly sampleGroups: Int32Array;
+  /** The sample's counts bucketed by group (ascending groups), and each group's count / start. */
+  private readonly byGroup: Float64Array;
+  private groupCounts = new Int32Array(0);
   private readonly quantile: number;
   private readonly minSubjects: number;
   private readonly maxRoutes: number;
@@ -53,8 +58,9 @@ export class RouteBaselines {
 
   constructor(private readonly config: VolumetricBaselineConfig) {
     this.baselines = [this.make()];
-    this.keys = new Float64Array(config.sample_subjects);
     this.values = new Float64Array(config.sample_subjects);
+    this.sampleGroups = new Int32Array(config.sample_subjects);
+    this.byGroup = new Float64Array(config.sample_subjects);
     this.quantile = config.quantile;
     this.minSubjects = config.min_subjects;
     this.maxRoutes = config.max_routes;
@@ -96,7 +102,7 @@ export class RouteBaselines {
    * Subjects at or above `factor` × their ready baseline's upper(deviations) are left out.
    */
   observe(table: WindowTable, groups: Int32Array, counter: number, endBucket: number, factor: number, deviations: number): void {
-    const limit = this.keys.length;
+    const limit = this.values.length;
     const oldest = endBucket - table.buckets;
     let count = 0;
     let visited = 0;
@@ -109,7 +115,7 @@ export class RouteBaselines {
       const baseline = this.pick(group);
       if (baseline !== null && requests >= factor * baseline.upper(deviations)) continue;
       this.values[count] = requests;
-      this.keys[count] = group * GROUP_SPAN + requests;
+      this.sampleGroups[count] = group;
       count += 1;
     }
     if (count === 0) return;
@@ -117,25 +123,34 @@ export class RouteBaselines {
     // normal count up to it, which would inflate the deviation for minutes. Skip it.
     if (this.firstActive < 0) this.firstActive = endBucket;
     if (endBucket - this.firstActive < table.buckets || count < this.minSubjects) return;
-    const values = this.values.subarray(0, count).sort();
-    this.baselines[0]!.observe(values[nearestRank(this.quantile, count)]!);
+    // Quantiles by selection, not by sorting: the same values (the k-th smallest is the k-th of
+    // the sort), and route groups fed in ascending order as before.
+    this.baselines[0]!.observe(selectKth(this.values, 0, count, nearestRank(this.quantile, count)));
     if (this.routes.size === 0) return;
-    const keys = this.keys.subarray(0, count).sort();
-    let start = 0;
-    while (start < count) {
-      const group = Math.floor(keys[start]! / GROUP_SPAN);
-      let end = start + 1;
-      while (end < count && Math.floor(keys[end]! / GROUP_SPAN) === group) end += 1;
+    this.observeGroups(count);
+  }
+
+  /** Feeds each route group holding ≥ min_subjects of the `count` sampled subjects, in ascending group order. */
+  private observeGroups(count: number): void {
+    const groups = this.baselines.length;
+    if (this.groupCounts.length < groups + 1) this.groupCounts = new Int32Array(Math.max(groups + 1, 2 * this.groupCounts.length));
+    const starts = this.groupCounts;
+    starts.fill(0, 0, groups + 1);
+    for (let i = 0; i < count; i++) starts[this.sampleGroups[i]! + 1]! += 1;
+    for (let g = 1; g <= groups; g++) starts[g]! += starts[g - 1]!;
+    // Scatter by group (starts[g] advances to the end of group g); values of one group stay together.
+    for (let i = 0; i < count; i++) this.byGroup[starts[this.sampleGroups[i]!]!++] = this.values[i]!;
+    let start = starts[0]!; // group 0 (kind-wide) is not fed per route
+    for (let group = 1; group < groups; group++) {
+      const end = starts[group]!;
       const size = end - start;
-      if (group !== 0 && size >= this.minSubjects) {
-        this.baselines[group]!.observe(keys[start + nearestRank(this.quantile, size)]! - group * GROUP_SPAN);
-      }
+      if (size >= this.minSubjects) this.baselines[group]!.observe(selectKth(this.byGroup, start, end, nearestRank(this.quantile, size)));
       start = end;
     }
   }
 
   bytes(): number {
-    return this.keys.byteLength * 2 + this.baselines.length * 120 + this.routes.size * 100;
+    return this.values.byteLength * 2 + this.sampleGroups.byteLength + this.baselines.length * 120 + this.routes.size * 100;
   }
 
   private make(): RobustBaseline {
