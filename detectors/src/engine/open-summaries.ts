@@ -11,13 +11,16 @@
  * only when its generation is the table's, so nothing is cleared or reallocated once grown.
  *
  * Correctness does not depend on the hash: keys are compared (SameValueZero, like a Map), a poor
- * hash only makes probing longer. Memory: ≤ 2 × the most summaries of one kind open at once,
- * × 24 bytes (grown by doubling, never shrunk).
+ * hash only makes probing longer. Memory: 2 × the most summaries of one kind open at once × 28
+ * bytes (grown by doubling; beyond 65,536 cells released at the next close, so a spray's table
+ * does not outlive it).
  */
 import type { SubjectKey } from '@botsieve/core';
 import type { Summary, SummaryKind } from './summary.js';
 
 const INITIAL_CELLS = 256;
+/** Tables grown past this many cells (a spray, a burst) are released when their summaries close. */
+const KEPT_CELLS = 65_536;
 
 /**
  * Subject keys (`ip:203.0.113.7`) by raw value, so a subject gets the same string object in every
@@ -57,6 +60,8 @@ export class OpenSummaries<K extends string | number> {
   private generations = new Int32Array(INITIAL_CELLS);
   private generation = 1;
   private mask = INITIAL_CELLS - 1;
+  /** The cell of each summary of `order`. */
+  private cells = new Int32Array(INITIAL_CELLS / 2);
 
   /** `subjectBits`: log2 of the subject strings kept for reuse (see SubjectStrings). */
   constructor(subjectBits: number) {
@@ -84,17 +89,43 @@ export class OpenSummaries<K extends string | number> {
   /** Adds a summary for a `key` that has none (see `get`). */
   add(key: K, hash: number, summary: Summary): void {
     if (2 * (this.order.length + 1) > this.mask + 1) this.grow();
-    this.place(key, hash | 0, summary);
+    const n = this.order.length;
+    if (n === this.cells.length) {
+      const cells = new Int32Array(2 * n);
+      cells.set(this.cells);
+      this.cells = cells;
+    }
+    this.cells[n] = this.place(key, hash | 0, summary);
     this.order.push(summary);
   }
 
-  /** Forgets every open summary (the caller took `order`'s contents first). */
+  /**
+   * Forgets every open summary (the caller took `order`'s contents first). Their cells let go of
+   * the keys and summaries (a dead cell is never read, but would keep them from the GC).
+   */
   clear(): void {
+    const cells = this.cells;
+    for (let i = 0; i < this.order.length; i++) {
+      const cell = cells[i]!;
+      this.keys[cell] = undefined;
+      this.values[cell] = undefined;
+    }
     this.order.length = 0;
     this.generation += 1;
+    if (this.mask + 1 > KEPT_CELLS) this.reset();
   }
 
-  private place(key: K, hash: number, summary: Summary): void {
+  private reset(): void {
+    this.keys = new Array(INITIAL_CELLS);
+    this.values = new Array(INITIAL_CELLS);
+    this.hashes = new Int32Array(INITIAL_CELLS);
+    this.generations = new Int32Array(INITIAL_CELLS);
+    this.mask = INITIAL_CELLS - 1;
+    this.cells = new Int32Array(INITIAL_CELLS / 2);
+  }
+
+  /** Puts an entry in the first free cell of its probe sequence; returns the cell. */
+  private place(key: K, hash: number, summary: Summary): number {
     const mask = this.mask;
     let i = hash & mask;
     while (this.generations[i] === this.generation) i = (i + 1) & mask;
@@ -102,18 +133,22 @@ export class OpenSummaries<K extends string | number> {
     this.hashes[i] = hash;
     this.keys[i] = key;
     this.values[i] = summary;
+    return i;
   }
 
   private grow(): void {
-    const { keys, values, hashes, generations, generation } = this;
-    const cells = 2 * (this.mask + 1);
-    this.keys = new Array(cells);
-    this.values = new Array(cells);
-    this.hashes = new Int32Array(cells);
-    this.generations = new Int32Array(cells);
-    this.mask = cells - 1;
-    for (let i = 0; i < generations.length; i++) {
-      if (generations[i] === generation) this.place(keys[i] as K, hashes[i]!, values[i] as Summary);
+    const { keys, values, hashes } = this;
+    const size = 2 * (this.mask + 1);
+    this.keys = new Array(size);
+    this.values = new Array(size);
+    this.hashes = new Int32Array(size);
+    this.generations = new Int32Array(size);
+    this.mask = size - 1;
+    // Re-placed in opening order, so `cells` follows `order` again.
+    const cells = this.cells;
+    for (let k = 0; k < this.order.length; k++) {
+      const i = cells[k]!;
+      cells[k] = this.place(keys[i] as K, hashes[i]!, values[i] as Summary);
     }
   }
 }

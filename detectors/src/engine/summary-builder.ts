@@ -38,12 +38,12 @@ export class OpenSlot {
 }
 
 /** Summary objects kept for reuse at most (a burst's worth beyond it is left to the GC). */
-const MAX_FREE_SUMMARIES = 16_384;
+const MAX_FREE_SUMMARIES = 4_096;
 const MAX_FREE_SKETCHES = 4 * MAX_FREE_SUMMARIES;
 
 export class SummaryBuilder {
-  private readonly ip = new OpenSummaries<string>(16);
-  private readonly prefix = new OpenSummaries<string>(16);
+  private readonly ip = new OpenSummaries<string>(14);
+  private readonly prefix = new OpenSummaries<string>(14);
   private readonly asn = new OpenSummaries<number>(12);
   private readonly ja4 = new OpenSummaries<string>(10);
   private readonly ua = new OpenSummaries<string>(12);

@@ -20,6 +20,8 @@ const CACHE_BITS = 12;
 
 export class RouteNames {
   private readonly cache: (string | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
+  /** The host each cached route was built with (its route starts with it). */
+  private readonly hosts: string[] = new Array(1 << CACHE_BITS).fill('');
   private hostName = '';
   private hostHash = FNV_OFFSET;
 
@@ -56,9 +58,10 @@ export class RouteNames {
     if (segments === 0) h = Math.imul(h ^ SLASH, FNV_PRIME);
     const index = (h ^ (h >>> 15)) & ((1 << CACHE_BITS) - 1);
     const cached = this.cache[index];
-    if (cached !== undefined && this.same(cached, host, path)) return cached;
-    const route = routeOf(host, path, depth);
+    if (cached !== undefined && this.same(cached, this.hosts[index] === host, host, path)) return cached;
+    const route = flat(routeOf(host, path, depth));
     this.cache[index] = route;
+    this.hosts[index] = host;
     return route;
   }
 
@@ -70,10 +73,17 @@ export class RouteNames {
     return h;
   }
 
-  /** Whether `route` is exactly routeOf(host, path) (whose segments are ASCII: `of` checked). */
-  private same(route: string, host: string, path: string): boolean {
-    if (!route.startsWith(host)) return false;
-    let at = host.length;
+  /**
+   * Whether `route` is exactly routeOf(host, path) (whose segments are ASCII: `of` checked);
+   * `sameHost`: it was built with this host (one string comparison instead of a character loop).
+   */
+  private same(route: string, sameHost: boolean, host: string, path: string): boolean {
+    const hostLength = host.length;
+    if (!sameHost) {
+      if (route.length < hostLength) return false;
+      for (let i = 0; i < hostLength; i++) if (route.charCodeAt(i) !== host.charCodeAt(i)) return false;
+    }
+    let at = hostLength;
     const length = path.length;
     let start = path.charCodeAt(0) === SLASH ? 1 : 0;
     let segments = 0;
@@ -84,7 +94,7 @@ export class RouteNames {
         if (route.charCodeAt(at) !== SLASH) return false;
         at += 1;
         if (idLike(path, start, end)) {
-          if (!route.startsWith(':id', at)) return false;
+          if (route.charCodeAt(at) !== 58 || route.charCodeAt(at + 1) !== 105 || route.charCodeAt(at + 2) !== 100) return false; // ':id'
           at += 3;
         } else {
           for (let i = start; i < end; i++, at++) {
@@ -103,4 +113,15 @@ export class RouteNames {
     }
     return at === route.length;
   }
+}
+
+/**
+ * A flat copy of a string built by concatenation (a rope, whose characters V8 reaches through
+ * an extra object): cached routes are read character by character on every event.
+ */
+function flat(text: string): string {
+  if (text.length > 1_024) return text;
+  const codes: number[] = new Array(text.length);
+  for (let i = 0; i < text.length; i++) codes[i] = text.charCodeAt(i);
+  return String.fromCharCode.apply(null, codes);
 }

@@ -7,7 +7,8 @@
  * merged lists) was 8 % of the detector's profile.
  */
 import { estimateFromRegisters } from './hyperloglog-estimator.js';
-import { addToRegisters, unionSize, type HyperLogLog } from './hyperloglog.js';
+import type { HyperLogLog } from './hyperloglog.js';
+import { addToRegisters, unionSize } from './hyperloglog-registers.js';
 
 /** Reused buffers by precision (single-threaded, never re-entered). */
 const registersByPrecision: (Uint8Array | undefined)[] = [];

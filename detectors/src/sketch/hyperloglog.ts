@@ -24,6 +24,7 @@
  */
 
 import { estimateFromRegisters } from './hyperloglog-estimator.js';
+import { addToRegisters, unionSize } from './hyperloglog-registers.js';
 
 const EMPTY = new Uint32Array(0);
 const INLINE = 3;
@@ -197,15 +198,7 @@ export class HyperLogLog {
   /** The 4th distinct hash: inline → sparse (the sparse limit is at least 4, at p = 4). */
   private spill(hash: number): void {
     const sparse = new Uint32Array(Math.min(8, this.sparseLimit()));
-    // The three inline hashes in ascending order, without a subarray view to sort.
-    const x = this.h0 >>> 0;
-    const y = this.h1 >>> 0;
-    const z = this.h2 >>> 0;
-    const low = x < y ? x : y;
-    const high = x < y ? y : x;
-    sparse[0] = z < low ? z : low;
-    sparse[1] = z < low ? low : z < high ? z : high;
-    sparse[2] = z < high ? high : z;
+    this.copyHashes(sparse); // the three inline hashes, ascending (no subarray view to sort)
     this.h0 = this.h1 = this.h2 = 0;
     this.sparse = sparse;
     this.addSparse(hash);
@@ -329,32 +322,8 @@ export class HyperLogLog {
   private sortedHashes(): Uint32Array {
     if (this.sparse !== EMPTY) return this.sparse.subarray(0, this.count);
     const hashes = new Uint32Array(this.count);
-    if (this.count > 0) hashes[0] = this.h0 >>> 0;
-    if (this.count > 1) hashes[1] = this.h1 >>> 0;
-    if (this.count > 2) hashes[2] = this.h2 >>> 0;
-    return hashes.sort();
+    this.copyHashes(hashes);
+    return hashes;
   }
 }
 
-/** Distinct values in two ascending lists of distinct values. */
-export function unionSize(a: Uint32Array, aCount: number, b: Uint32Array, bCount: number): number {
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < aCount && j < bCount) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x <= y) i++;
-    if (y <= x) j++;
-    n++;
-  }
-  return n + (aCount - i) + (bCount - j);
-}
-
-/** What a dense sketch of precision `p` does with one hash (the register update). */
-export function addToRegisters(registers: Uint8Array, p: number, hash: number): void {
-  const index = hash >>> (32 - p);
-  const rest = hash << p; // the remaining 32 − p bits, at the top
-  const rank = rest === 0 ? 33 - p : Math.clz32(rest) + 1;
-  if (rank > registers[index]!) registers[index] = rank;
-}

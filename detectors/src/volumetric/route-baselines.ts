@@ -48,6 +48,7 @@ export class RouteBaselines {
   /** The sample's counts bucketed by group (ascending groups), and each group's count / start. */
   private readonly byGroup: Float64Array;
   private groupCounts = new Int32Array(0);
+  private ceilings = new Float64Array(0);
   private readonly quantile: number;
   private readonly minSubjects: number;
   private readonly maxRoutes: number;
@@ -106,14 +107,24 @@ export class RouteBaselines {
     const oldest = endBucket - table.buckets;
     let count = 0;
     let visited = 0;
+    // Each group's "abnormal" line, computed once per call (NaN: not yet) rather than per sampled
+    // subject: picking and reading the baseline was the walk's costliest line (CPU profile).
+    if (this.ceilings.length < this.baselines.length) this.ceilings = new Float64Array(2 * this.baselines.length);
+    const ceilings = this.ceilings;
+    ceilings.fill(Number.NaN, 0, this.baselines.length);
     for (let slot = table.newest(); slot !== -1 && count < limit && visited < 2 * limit; slot = table.older(slot)) {
       visited += 1;
       if (table.lastBucketOf(slot) <= oldest) continue;
       const requests = Math.min(table.totalEndingAt(slot, endBucket, counter), GROUP_SPAN - 1);
       if (requests <= 0) continue;
       const group = groups[slot] ?? 0;
-      const baseline = this.pick(group);
-      if (baseline !== null && requests >= factor * baseline.upper(deviations)) continue;
+      let ceiling = ceilings[group]!;
+      if (ceiling !== ceiling) {
+        const baseline = this.pick(group);
+        ceiling = baseline === null ? Number.POSITIVE_INFINITY : factor * baseline.upper(deviations);
+        ceilings[group] = ceiling;
+      }
+      if (requests >= ceiling) continue;
       this.values[count] = requests;
       this.sampleGroups[count] = group;
       count += 1;
