@@ -5,18 +5,23 @@
 export interface BotsieveErrorOptions {
   retryable?: boolean;
   cause?: unknown;
+  /** For retryable errors: the target asked not to be called again before this many ms (HTTP `retry-after`). */
+  retry_after_ms?: number;
 }
 
 export class BotsieveError extends Error {
   readonly code: string;
   /** True when the same operation may succeed if tried again later (broker down, queue full). */
   readonly retryable: boolean;
+  /** Earliest retry the target allows, in ms from now (a 429's `retry-after`); undefined when it said nothing. */
+  readonly retry_after_ms: number | undefined;
 
   constructor(code: string, message: string, options: BotsieveErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'BotsieveError';
     this.code = code;
     this.retryable = options.retryable ?? false;
+    this.retry_after_ms = options.retry_after_ms;
   }
 }
 

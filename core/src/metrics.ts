@@ -16,6 +16,11 @@ export const METRIC = {
   watermarkLagSeconds: 'botsieve_watermark_lag_seconds',
   verdicts: 'botsieve_verdicts_total',
   activeVerdicts: 'botsieve_active_verdicts',
+  /** Age of the newest record a sink wrote (append time to write confirmed): grows while a target is down. */
+  sinkLagSeconds: 'botsieve_sink_lag_seconds',
+  sinkWriteSeconds: 'botsieve_sink_write_seconds',
+  /** The back-off a sink is waiting out before its next attempt (0 after a success). */
+  sinkRetryBackoffSeconds: 'botsieve_sink_retry_backoff_seconds',
 } as const;
 
 /**

@@ -1,25 +1,80 @@
 /**
- * Runs one sink behind a bus consumer: decode a consumed batch, write it, and only then let the
- * consumer commit. The sink itself has no retry loop; a retryable error rejects the batch so the
- * consumer redelivers it from the last committed offset after a back-off. A non-retryable error
- * would fail forever: the batch is counted as discarded with the error's code and logged.
+ * Runs one sink behind a bus consumer. The sink only writes; this runtime owns the rest:
+ *
+ * - **Acknowledgement.** A consumed batch's offsets are committed (the handler resolves) only
+ *   after every item of it was written, dead-lettered or deliberately discarded.
+ * - **Retries.** A retryable error is retried here, in process, with exponential back-off and
+ *   jitter, never sooner than the target's `retry_after_ms` (a 429's `retry-after`). The batch
+ *   stays in memory (one batch per consumer: bounded) and fetching of that consumer waits, so lag
+ *   grows while the target is down and memory does not. A `PartialWriteError` retries only the
+ *   items that failed, so rows the target stored are not sent again.
+ * - **Dead letters.** Records that cannot be decoded, items the target refused as invalid, and
+ *   batches failing with a non-retryable error go to the deadletter topic with their reason and
+ *   are counted as discarded: one bad item never blocks the stream.
+ * - **Upkeep.** A sink with `maintain()` gets it called every `maintain_interval_ms`, never
+ *   concurrently with itself.
+ * - **Shutdown.** `close()` stops the back-off waits (the batch is then left uncommitted and
+ *   redelivered to the next owner), waits for the write in flight, commits, and closes the sink.
  */
-import { isBotsieveError, type Bus, type BusConsumer, type BusRecord, type Sink } from '@botsieve/core';
+import { isBotsieveError, METRIC, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Sink } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
+import { isPartialWriteError, type RejectedItem } from './partial-write-error.js';
+
+export interface SinkRetryOptions {
+  /** First back-off after a retryable failure. */
+  initial_backoff_ms: number;
+  /** Largest back-off between two attempts. */
+  max_backoff_ms: number;
+}
 
 export interface SinkServiceOptions<T> {
   /** Consumer group; one per sink, so each sink sees every record. */
   group_id: string;
+  /** Topic consumed (shorthand for `topics: [topic]`). */
   topic: string;
+  /** Further topics consumed by the same group. */
+  extra_topics?: string[];
   /** Turns a record into an item; returns undefined for a record that cannot be decoded. */
   decode: (record: BusRecord) => T | undefined;
   max_batch_records: number;
+  /** Where a group with no committed offset starts (default `earliest`). */
+  from?: 'earliest' | 'latest';
+  /** Re-read this much history when a partition is assigned (sinks with windows). */
+  rebuild_ms?: number;
+  /** Back-off of retries; defaults 100 ms doubling to 30 s. */
+  retry?: Partial<SinkRetryOptions>;
+  /** How often `sink.maintain()` runs, when the sink has it (default 5 s). */
+  maintain_interval_ms?: number;
+  /**
+   * Dead letters (undecodable records, rejected items, non-retryable failures) are produced to
+   * this topic. Absent: they are only counted and logged (the deadletter sink itself).
+   */
+  deadletter?: { producer: BusProducer; topic: string };
 }
+
+/** A dead-letter record from a sink: what failed, where it came from, and the original value. */
+export interface SinkDeadLetter {
+  reason: string;
+  detail: string;
+  sink: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The original record value (UTF-8; JSON records stay readable). */
+  value: string;
+}
+
+const DEFAULT_RETRY: SinkRetryOptions = { initial_backoff_ms: 100, max_backoff_ms: 30_000 };
 
 export class SinkService<T> {
   private consumer: BusConsumer | undefined;
   private readonly telemetry: ComponentTelemetry;
+  private readonly retry: SinkRetryOptions;
+  private closing = false;
+  private wakeSleepers: (() => void)[] = [];
+  private maintainTimer: NodeJS.Timeout | undefined;
+  private maintaining: Promise<void> | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -28,37 +83,163 @@ export class SinkService<T> {
     telemetry: Telemetry,
   ) {
     this.telemetry = telemetry.component(`sink.${sink.id}`);
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  get id(): string {
+    return this.sink.id;
   }
 
   async start(): Promise<void> {
+    const { options } = this;
     await this.sink.connect();
-    this.consumer = this.bus.consumer({ group_id: this.options.group_id, topics: [this.options.topic], from: 'earliest', max_batch_records: this.options.max_batch_records });
+    this.consumer = this.bus.consumer({
+      group_id: options.group_id,
+      topics: [options.topic, ...(options.extra_topics ?? [])],
+      from: options.from ?? 'earliest',
+      max_batch_records: options.max_batch_records,
+      ...(options.rebuild_ms === undefined ? {} : { rebuild_ms: options.rebuild_ms }),
+    });
     await this.consumer.start((records) => this.handle(records));
-    this.telemetry.log.info({ topic: this.options.topic, group: this.options.group_id }, 'sink started');
+    if (this.sink.maintain !== undefined) {
+      this.maintainTimer = setInterval(() => this.runMaintain(), options.maintain_interval_ms ?? 5_000);
+      this.maintainTimer.unref();
+    }
+    this.telemetry.log.info({ topics: [options.topic, ...(options.extra_topics ?? [])], group: options.group_id }, 'sink started');
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    for (const wake of this.wakeSleepers.splice(0)) wake();
+    clearInterval(this.maintainTimer);
     await this.consumer?.close();
+    await this.maintaining;
     await this.sink.close();
+  }
+
+  private runMaintain(): void {
+    if (this.maintaining !== undefined || this.closing) return;
+    const maintain = this.sink.maintain as () => Promise<void>;
+    this.maintaining = maintain
+      .call(this.sink)
+      .catch((error: unknown) => this.telemetry.fail(error, `sink ${this.sink.id} upkeep failed; it runs again at the next interval`, SINK_ERRORS.ERR_SINK_WRITE.code))
+      .finally(() => {
+        this.maintaining = undefined;
+      });
   }
 
   private async handle(records: BusRecord[]): Promise<void> {
     const { metrics } = this.telemetry;
     metrics.received(records.length);
     const items: T[] = [];
+    const origin = new Map<T, BusRecord>();
+    const dead: SinkDeadLetter[] = [];
     for (const record of records) {
       const item = this.options.decode(record);
-      if (item === undefined) metrics.discarded(SINK_ERRORS.ERR_SINK_DECODE.code);
-      else items.push(item);
+      if (item === undefined) {
+        metrics.discarded(SINK_ERRORS.ERR_SINK_DECODE.code);
+        dead.push(this.deadLetter(record, SINK_ERRORS.ERR_SINK_DECODE.code, 'record value could not be decoded'));
+      } else {
+        items.push(item);
+        if (typeof item === 'object' && item !== null) origin.set(item, record);
+      }
     }
-    try {
-      await this.sink.writeBatch(items);
-      metrics.sent(items.length);
-    } catch (error) {
-      this.telemetry.fail(error, `sink ${this.sink.id} failed to write ${items.length} items`, SINK_ERRORS.ERR_SINK_WRITE.code);
-      if (!isBotsieveError(error) || error.retryable) throw error;
-      metrics.discarded(error.code, items.length);
+    if (items.length > 0) await this.write(items, origin, dead, records);
+    await this.sendDeadLetters(dead);
+  }
+
+  /** Writes until every item is stored, rejected or discarded; throws only when closing. */
+  private async write(items: T[], origin: Map<T, BusRecord>, dead: SinkDeadLetter[], records: BusRecord[]): Promise<void> {
+    const { metrics } = this.telemetry;
+    let pending: readonly T[] = items;
+    for (let attempt = 0; ; attempt += 1) {
+      const started = performance.now();
+      try {
+        await this.sink.writeBatch(pending);
+        metrics.sent(pending.length);
+        metrics.observe(METRIC.sinkWriteSeconds, (performance.now() - started) / 1_000);
+        this.reportLag(records);
+        if (attempt > 0) metrics.gauge(METRIC.sinkRetryBackoffSeconds, 0);
+        return;
+      } catch (error) {
+        if (isPartialWriteError<T>(error)) {
+          const failed = error.retry.length + error.rejected.length;
+          metrics.sent(Math.max(0, pending.length - failed));
+          this.reject(error.rejected, origin, dead);
+          pending = error.retry;
+          if (pending.length === 0) return;
+          this.telemetry.fail(error, `sink ${this.sink.id}: ${pending.length} items failed and are retried`, SINK_ERRORS.ERR_SINK_PARTIAL.code);
+        } else if (isBotsieveError(error) && !error.retryable) {
+          this.telemetry.fail(error, `sink ${this.sink.id} refused ${pending.length} items; they are dead-lettered`);
+          metrics.discarded(error.code, pending.length);
+          this.reject(
+            pending.map((item) => ({ item, reason: error.code, detail: error.message })),
+            origin,
+            dead,
+            false,
+          );
+          return;
+        } else {
+          this.telemetry.fail(error, `sink ${this.sink.id} failed to write ${pending.length} items; retrying`, SINK_ERRORS.ERR_SINK_WRITE.code);
+        }
+        const hint = isBotsieveError(error) ? (error.retry_after_ms ?? 0) : 0;
+        const backoff = Math.min(this.retry.max_backoff_ms, this.retry.initial_backoff_ms * 2 ** Math.min(attempt, 20));
+        const wait = Math.max(hint, backoff * (0.5 + Math.random() / 2));
+        metrics.gauge(METRIC.sinkRetryBackoffSeconds, wait / 1_000);
+        if (!(await this.sleep(wait))) {
+          // Closing: leave the batch uncommitted; the next owner of the partition writes it.
+          throw isBotsieveError(error) ? error : new Error(String(error));
+        }
+      }
     }
+  }
+
+  private reject(rejected: readonly RejectedItem<T>[], origin: Map<T, BusRecord>, dead: SinkDeadLetter[], count = true): void {
+    for (const { item, reason, detail } of rejected) {
+      if (count) this.telemetry.metrics.discarded(reason);
+      const record = typeof item === 'object' && item !== null ? origin.get(item) : undefined;
+      if (record !== undefined) dead.push(this.deadLetter(record, reason, detail ?? ''));
+    }
+  }
+
+  private deadLetter(record: BusRecord, reason: string, detail: string): SinkDeadLetter {
+    return { reason, detail: detail.slice(0, 500), sink: this.sink.id, topic: record.topic, partition: record.partition, offset: record.offset, value: record.value.toString('utf8', 0, Math.min(record.value.length, 8_192)) };
+  }
+
+  /** Dead letters must be safe before the batch is committed; when the bus refuses, the batch is retried. */
+  private async sendDeadLetters(dead: SinkDeadLetter[]): Promise<void> {
+    const target = this.options.deadletter;
+    if (dead.length === 0 || target === undefined) return;
+    const batch = target.producer.batch();
+    for (const letter of dead) {
+      if (!batch.send(target.topic, null, Buffer.from(JSON.stringify(letter)))) {
+        await batch.seal().catch(() => undefined);
+        throw new Error(`sink ${this.sink.id}: the bus refused ${dead.length} dead letters; the batch is redelivered`);
+      }
+    }
+    await batch.seal();
+  }
+
+  private reportLag(records: BusRecord[]): void {
+    let newest = 0;
+    for (const record of records) if (record.timestamp_ms > newest) newest = record.timestamp_ms;
+    if (newest > 0) this.telemetry.metrics.gauge(METRIC.sinkLagSeconds, Math.max(0, Date.now() - newest) / 1_000);
+  }
+
+  /** Sleeps `ms`; resolves false at once when the service is closing. */
+  private sleep(ms: number): Promise<boolean> {
+    if (this.closing) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeSleepers = this.wakeSleepers.filter((wake) => wake !== onWake);
+        resolve(true);
+      }, ms);
+      const onWake = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      this.wakeSleepers.push(onWake);
+    });
   }
 }
 
