@@ -6,8 +6,11 @@
  * replaces a stronger active one. Writes are idempotent (the same verdict twice is a no-op), so
  * at-least-once delivery is harmless.
  */
-import { ACTION_RANK, type Clock, type EventAction, type Sink, type SubjectKey, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, BotsieveError, type Clock, type EventAction, type Sink, type SubjectKey, type Verdict } from '@botsieve/core';
+import type { ComponentTelemetry } from '@botsieve/runtime';
+import { SINK_ERRORS } from '../errors.js';
 import type { MemoryVerdictStoreConfig } from './config.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 
 export interface ActiveVerdict {
   verdict: Verdict;
@@ -24,6 +27,10 @@ const ALLOW: LookupResult = Object.freeze({ action: 'allow', verdict: null });
 export class MemoryVerdictStore implements Sink<Verdict> {
   readonly id = 'memory-verdict-store';
   private readonly active = new Map<string, ActiveVerdict>();
+  /** Writes since the last snapshot; a snapshot is written only when something changed. */
+  private changes = 0;
+  private lastSnapshotAt = 0;
+  private restored = false;
 
   /**
    * `clock` decides expiry for lookups. Verdicts carry event time; on live traffic event time
@@ -32,19 +39,57 @@ export class MemoryVerdictStore implements Sink<Verdict> {
   constructor(
     private readonly config: MemoryVerdictStoreConfig,
     private readonly clock: Clock,
+    private readonly telemetry?: ComponentTelemetry,
   ) {}
 
-  async connect(): Promise<void> {}
+  /** Restores the snapshot once (a store shared by several consumers connects several times). */
+  async connect(): Promise<void> {
+    if (this.restored || this.config.snapshot_path === '') return;
+    this.restored = true;
+    try {
+      const { verdicts, bad_lines } = await readSnapshot(this.config.snapshot_path);
+      let kept = 0;
+      for (const verdict of verdicts) if (verdict.decided_at + verdict.ttl_ms > this.clock.now() && this.put(verdict)) kept += 1;
+      this.changes = 0;
+      if (bad_lines > 0) this.telemetry?.metrics.discarded('snapshot_bad_line', bad_lines);
+      if (verdicts.length > 0 || bad_lines > 0) this.telemetry?.log.info({ path: this.config.snapshot_path, read: verdicts.length, active: kept, bad_lines }, 'verdict store restored from its snapshot');
+    } catch (error) {
+      this.telemetry?.fail(new BotsieveError(SINK_ERRORS.ERR_SINK_SNAPSHOT.code, `could not read the verdict snapshot ${this.config.snapshot_path}; starting empty`, { cause: error }), 'snapshot restore failed');
+    }
+  }
 
   async writeBatch(verdicts: readonly Verdict[]): Promise<void> {
-    for (const verdict of verdicts) this.put(verdict);
+    for (const verdict of verdicts) if (this.put(verdict)) this.changes += 1;
   }
 
   async healthcheck(): Promise<boolean> {
     return true;
   }
 
-  async close(): Promise<void> {}
+  /** Snapshots when something changed and `snapshot_interval_ms` passed since the last one. */
+  async maintain(): Promise<void> {
+    if (this.changes === 0 || this.clock.now() - this.lastSnapshotAt < this.config.snapshot_interval_ms) return;
+    await this.snapshot();
+  }
+
+  /** Writes the snapshot now (atomically: temporary file, then rename). */
+  async snapshot(): Promise<void> {
+    if (this.config.snapshot_path === '') return;
+    const changes = this.changes;
+    this.lastSnapshotAt = this.clock.now();
+    try {
+      const count = await writeSnapshot(this.config.snapshot_path, this.entries());
+      this.changes -= changes;
+      this.telemetry?.log.debug({ path: this.config.snapshot_path, verdicts: count }, 'verdict snapshot written');
+    } catch (error) {
+      throw new BotsieveError(SINK_ERRORS.ERR_SINK_SNAPSHOT.code, `could not write the verdict snapshot ${this.config.snapshot_path}`, { retryable: true, cause: error });
+    }
+  }
+
+  /** Writes a last snapshot. Several consumers may share the store: each close snapshots (cheap when unchanged). */
+  async close(): Promise<void> {
+    if (this.changes > 0) await this.snapshot();
+  }
 
   /** Applies one verdict under the replacement rule; returns true when it became the active one. */
   put(verdict: Verdict): boolean {

@@ -10,7 +10,7 @@ import { sinkConformance } from './sink-conformance.js';
 
 sinkConformance<Verdict>(test, 'memory-verdict-store', {
   async make() {
-    const store = new MemoryVerdictStore({ max_subjects: 1_000 }, new ManualClock(0));
+    const store = new MemoryVerdictStore({ max_subjects: 1_000, snapshot_path: '', snapshot_interval_ms: 1_000 }, new ManualClock(0));
     return { sink: store, stored: async () => [...store.entries()].map((entry) => entry.verdict.subject) };
   },
   item(i) {
