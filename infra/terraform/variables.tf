@@ -1,0 +1,390 @@
+# ---------------------------------------------------------------------------------------------
+# Google Cloud
+# ---------------------------------------------------------------------------------------------
+
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project holding every botsieve resource."
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project id (6-30 characters: lower-case letters, digits, hyphens)."
+  }
+}
+
+variable "network" {
+  type        = string
+  description = "VPC network (projects/PROJECT/global/networks/NAME) the GKE clusters, Redis Cluster PSC endpoints and Kafka brokers share."
+  validation {
+    condition     = can(regex("^projects/[^/]+/global/networks/[^/]+$", var.network))
+    error_message = "network must look like projects/PROJECT/global/networks/NAME."
+  }
+}
+
+variable "regions" {
+  description = <<-EOT
+    One entry per region that runs a botsieve pipeline (key: region, e.g. europe-west1). Each region
+    gets a GKE cluster, a Managed Kafka cluster with the bus topics, a Redis Cluster and its own
+    ordered Pub/Sub subscription to the verdicts topic. `subnetwork` is the region's subnet of
+    `network` (projects/PROJECT/regions/REGION/subnetworks/NAME).
+  EOT
+  type = map(object({
+    subnetwork               = string
+    redis_shard_count        = optional(number, 3)
+    redis_node_type          = optional(string, "REDIS_HIGHMEM_MEDIUM")
+    kafka_vcpu_count         = optional(number, 3)
+    kafka_memory_bytes       = optional(number, 12884901888) # 12 GiB: 4 GiB per vCPU
+    gke_machine_type         = optional(string, "n2-standard-8")
+    gke_total_min_node_count = optional(number, 3)
+    gke_total_max_node_count = optional(number, 12)
+  }))
+  validation {
+    condition     = length(var.regions) > 0
+    error_message = "regions needs at least one region."
+  }
+  validation {
+    condition     = alltrue([for region in keys(var.regions) : can(regex("^[a-z]+-[a-z]+[0-9]+$", region))])
+    error_message = "regions keys must be Google Cloud regions such as europe-west1."
+  }
+  validation {
+    condition     = alltrue([for region, spec in var.regions : can(regex("^projects/[^/]+/regions/${region}/subnetworks/[^/]+$", spec.subnetwork))])
+    error_message = "each subnetwork must be projects/PROJECT/regions/<its region>/subnetworks/NAME."
+  }
+  validation {
+    condition     = alltrue([for spec in values(var.regions) : spec.redis_shard_count >= 1 && spec.redis_shard_count <= 250])
+    error_message = "redis_shard_count must be between 1 and 250."
+  }
+  validation {
+    condition = alltrue([for spec in values(var.regions) : spec.kafka_vcpu_count >= 3 &&
+      spec.kafka_memory_bytes >= spec.kafka_vcpu_count * 1073741824 &&
+    spec.kafka_memory_bytes <= spec.kafka_vcpu_count * 8589934592])
+    error_message = "Managed Kafka needs at least 3 vCPUs and 1 to 8 GiB of memory per vCPU."
+  }
+  validation {
+    condition     = alltrue([for spec in values(var.regions) : spec.gke_total_min_node_count >= 1 && spec.gke_total_min_node_count <= spec.gke_total_max_node_count])
+    error_message = "gke_total_min_node_count must be at least 1 and at most gke_total_max_node_count."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels added to every Google Cloud resource that takes labels."
+  default     = { app = "botsieve" }
+}
+
+# --- BigQuery ----------------------------------------------------------------------------------
+
+variable "bigquery_dataset_id" {
+  type        = string
+  description = "Dataset of the verdicts and traffic_1m tables (botsieve config sinks.bigquery.dataset)."
+  default     = "botsieve"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,1024}$", var.bigquery_dataset_id))
+    error_message = "bigquery_dataset_id may hold only letters, digits and underscores."
+  }
+}
+
+variable "bigquery_location" {
+  type        = string
+  description = "Location of the dataset (multi-region US or EU, or a region); cannot change after creation."
+  default     = "EU"
+}
+
+variable "bigquery_partition_expiration_days" {
+  type        = number
+  description = "Days a daily partition is kept before BigQuery deletes it; 0 keeps partitions forever."
+  default     = 400
+  validation {
+    condition     = var.bigquery_partition_expiration_days >= 0 && floor(var.bigquery_partition_expiration_days) == var.bigquery_partition_expiration_days
+    error_message = "bigquery_partition_expiration_days must be a whole number of days, 0 or more."
+  }
+}
+
+variable "bigquery_deletion_protection" {
+  type        = bool
+  description = "Refuse to destroy (or replace) the tables; replacing happens when a schema change drops or retypes a column."
+  default     = true
+}
+
+# --- Pub/Sub -----------------------------------------------------------------------------------
+
+variable "pubsub_topic_name" {
+  type        = string
+  description = "Topic the Pub/Sub sink publishes verdicts to, ordered by subject (botsieve config sinks.pubsub.topic)."
+  default     = "botsieve-verdicts"
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$", var.pubsub_topic_name)) && !startswith(lower(var.pubsub_topic_name), "goog")
+    error_message = "pubsub_topic_name must be a valid Pub/Sub topic id (3-255 characters, starting with a letter, not goog...)."
+  }
+}
+
+variable "pubsub_ack_deadline_seconds" {
+  type        = number
+  description = "Ack deadline of the regional subscriptions (botsieve config sinks.pubsub.ack_deadline_seconds should match)."
+  default     = 30
+  validation {
+    condition     = var.pubsub_ack_deadline_seconds >= 10 && var.pubsub_ack_deadline_seconds <= 600
+    error_message = "pubsub_ack_deadline_seconds must be between 10 and 600."
+  }
+}
+
+variable "pubsub_max_delivery_attempts" {
+  type        = number
+  description = "Deliveries of a message before Pub/Sub moves it to the dead-letter topic."
+  default     = 10
+  validation {
+    condition     = var.pubsub_max_delivery_attempts >= 5 && var.pubsub_max_delivery_attempts <= 100
+    error_message = "pubsub_max_delivery_attempts must be between 5 and 100."
+  }
+}
+
+variable "pubsub_message_retention" {
+  type        = string
+  description = "How long a subscription keeps unacknowledged verdicts (a duration in seconds, e.g. 86400s)."
+  default     = "86400s"
+  validation {
+    # try(): && does not short-circuit before Terraform 1.12, so a non-number must not reach tonumber unguarded.
+    condition     = try(tonumber(trimsuffix(var.pubsub_message_retention, "s")) >= 600 && tonumber(trimsuffix(var.pubsub_message_retention, "s")) <= 604800 && endswith(var.pubsub_message_retention, "s"), false)
+    error_message = "pubsub_message_retention must be between 600s and 604800s."
+  }
+}
+
+variable "verdict_subscriber_members" {
+  type        = list(string)
+  description = "Extra IAM members (e.g. serviceAccount:origin@PROJECT.iam.gserviceaccount.com) allowed to consume the regional verdict subscriptions."
+  default     = []
+}
+
+# --- Memorystore for Redis Cluster ---------------------------------------------------------------
+
+variable "redis_replica_count" {
+  type        = number
+  description = "Replicas per shard; 1 keeps every shard available through a zone outage."
+  default     = 1
+  validation {
+    condition     = var.redis_replica_count >= 0 && var.redis_replica_count <= 2
+    error_message = "redis_replica_count must be 0, 1 or 2."
+  }
+}
+
+variable "redis_authorization_mode" {
+  type        = string
+  description = "AUTH_MODE_DISABLED (reachable only through the PSC endpoints in the VPC) or AUTH_MODE_IAM_AUTH (the client must send IAM access tokens)."
+  default     = "AUTH_MODE_DISABLED"
+  validation {
+    condition     = contains(["AUTH_MODE_DISABLED", "AUTH_MODE_IAM_AUTH"], var.redis_authorization_mode)
+    error_message = "redis_authorization_mode must be AUTH_MODE_DISABLED or AUTH_MODE_IAM_AUTH."
+  }
+}
+
+variable "redis_transit_encryption_mode" {
+  type        = string
+  description = "TRANSIT_ENCRYPTION_MODE_DISABLED or TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION (then set sinks.redis_cluster.tls and trust the cluster's CA)."
+  default     = "TRANSIT_ENCRYPTION_MODE_DISABLED"
+  validation {
+    condition     = contains(["TRANSIT_ENCRYPTION_MODE_DISABLED", "TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION"], var.redis_transit_encryption_mode)
+    error_message = "redis_transit_encryption_mode must be TRANSIT_ENCRYPTION_MODE_DISABLED or TRANSIT_ENCRYPTION_MODE_SERVER_AUTHENTICATION."
+  }
+}
+
+variable "redis_create_service_connection_policy" {
+  type        = bool
+  description = "Create the per-region PSC service connection policy (service class gcp-memorystore-redis); false when the network already has one."
+  default     = true
+}
+
+variable "redis_deletion_protection" {
+  type        = bool
+  description = "Refuse to delete the Redis Clusters."
+  default     = true
+}
+
+# --- Managed Service for Apache Kafka --------------------------------------------------------------
+
+variable "kafka_topic_prefix" {
+  type        = string
+  description = "Prefix of the bus topic names: <prefix>events, <prefix>verdicts, ... (botsieve config bus.topics.*; its defaults have no prefix)."
+  default     = "botsieve."
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._-]{0,200}$", var.kafka_topic_prefix))
+    error_message = "kafka_topic_prefix may hold only letters, digits, '.', '_' and '-'."
+  }
+}
+
+variable "kafka_topics" {
+  description = <<-EOT
+    The bus topics, keyed like botsieve's bus.topics config (events, verdicts, deadletter, rollups).
+    Partitions cap the consumers of a group; events are keyed by client IP, the others by subject.
+    events must be retained for at least the longest detector window: a partition that moves is
+    re-read from (now - that window) to rebuild its state.
+  EOT
+  type = map(object({
+    partitions   = number
+    retention_ms = number
+  }))
+  default = {
+    events     = { partitions = 48, retention_ms = 86400000 }
+    verdicts   = { partitions = 12, retention_ms = 604800000 }
+    deadletter = { partitions = 3, retention_ms = 1209600000 }
+    rollups    = { partitions = 12, retention_ms = 86400000 }
+  }
+  validation {
+    condition     = length(setsubtract(toset(keys(var.kafka_topics)), toset(["events", "verdicts", "deadletter", "rollups"]))) == 0 && length(var.kafka_topics) == 4
+    error_message = "kafka_topics needs exactly the keys events, verdicts, deadletter and rollups."
+  }
+  validation {
+    condition     = alltrue([for topic in values(var.kafka_topics) : topic.partitions >= 1 && topic.retention_ms >= 3600000])
+    error_message = "every topic needs at least 1 partition and at least one hour of retention."
+  }
+}
+
+variable "kafka_replication_factor" {
+  type        = number
+  description = "Replicas of every partition (3 survives a zone outage with acks=all)."
+  default     = 3
+  validation {
+    condition     = var.kafka_replication_factor >= 1 && var.kafka_replication_factor <= 3
+    error_message = "kafka_replication_factor must be 1, 2 or 3."
+  }
+}
+
+# --- GKE ---------------------------------------------------------------------------------------
+
+variable "gke_release_channel" {
+  type        = string
+  description = "GKE release channel of the clusters."
+  default     = "REGULAR"
+  validation {
+    condition     = contains(["RAPID", "REGULAR", "STABLE"], var.gke_release_channel)
+    error_message = "gke_release_channel must be RAPID, REGULAR or STABLE."
+  }
+}
+
+variable "gke_deletion_protection" {
+  type        = bool
+  description = "Refuse to delete the GKE clusters."
+  default     = true
+}
+
+variable "workload_namespace" {
+  type        = string
+  description = "Kubernetes namespace the botsieve workloads run in."
+  default     = "botsieve"
+}
+
+variable "workload_service_account" {
+  type        = string
+  description = "Kubernetes service account of the botsieve workloads; Workload Identity maps it onto the pipeline's Google service account."
+  default     = "botsieve"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Cloudflare
+# ---------------------------------------------------------------------------------------------
+
+variable "cloudflare_api_token" {
+  type        = string
+  sensitive   = true
+  description = "Token Terraform uses: Account Filter Lists Edit, Zone WAF Edit, Zone Logs Edit. (The pipeline's own token, sinks.cloudflare_lists.api_token, needs only the first two.)"
+}
+
+variable "cloudflare_account_id" {
+  type        = string
+  description = "Account owning the lists (sinks.cloudflare_lists.account_id)."
+  validation {
+    condition     = can(regex("^[0-9a-f]{32}$", var.cloudflare_account_id))
+    error_message = "cloudflare_account_id must be 32 hexadecimal characters."
+  }
+}
+
+variable "cloudflare_zone_id" {
+  type        = string
+  description = "Zone whose custom rules enforce the lists and whose http_requests are pushed to ingest (sinks.cloudflare_lists.zone_id)."
+  validation {
+    condition     = can(regex("^[0-9a-f]{32}$", var.cloudflare_zone_id))
+    error_message = "cloudflare_zone_id must be 32 hexadecimal characters."
+  }
+}
+
+variable "cloudflare_list_prefix" {
+  type        = string
+  description = "Prefix of the four lists <prefix>_block_ip, _challenge_ip, _block_asn, _challenge_asn (sinks.cloudflare_lists.list_prefix)."
+  default     = "botsieve"
+  validation {
+    # List names: ^[a-z0-9_]+$, at most 50 characters; the longest suffix is _challenge_asn (14).
+    condition     = can(regex("^[a-z0-9_]{1,36}$", var.cloudflare_list_prefix))
+    error_message = "cloudflare_list_prefix may hold only a-z, 0-9 and _, at most 36 characters."
+  }
+}
+
+variable "cloudflare_bot_management" {
+  type        = bool
+  description = "The zone has Bot Management (Enterprise add-on): the JA4 rules start as cf.bot_management.ja4 rules and Logpush sends the bot fields (sinks.cloudflare_lists.bot_management)."
+  default     = false
+}
+
+# --- Logpush to the ingest tier ------------------------------------------------------------------
+
+variable "logpush_enabled" {
+  type        = bool
+  description = "Create the Logpush job that sends http_requests to the ingest tier."
+  default     = true
+}
+
+variable "ingest_logpush_url" {
+  type        = string
+  description = "Public HTTPS URL of the ingest tier's Logpush route, e.g. https://ingest.example.com/logpush."
+  validation {
+    condition     = can(regex("^https://[^/?#]+(/[^?#]*)?/logpush$", var.ingest_logpush_url))
+    error_message = "ingest_logpush_url must be an https URL ending in /logpush, without a query."
+  }
+}
+
+variable "ingest_auth_header" {
+  type        = string
+  description = "Header carrying the shared token (ingest config ingest.auth.header)."
+  default     = "Authorization"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+$", var.ingest_auth_header))
+    error_message = "ingest_auth_header must be an HTTP header name."
+  }
+}
+
+variable "ingest_auth_token" {
+  type        = string
+  sensitive   = true
+  description = "Full header value ingest expects, e.g. \"Bearer <secret>\" (ingest config ingest.auth.token). It ends up in destination_conf, so in the state."
+  validation {
+    condition     = length(var.ingest_auth_token) >= 16
+    error_message = "ingest_auth_token must be at least 16 characters."
+  }
+}
+
+variable "logpush_max_upload_bytes" {
+  type        = number
+  description = "Largest uncompressed batch Logpush sends; must stay under ingest.max_decompressed_bytes (1 GiB by default)."
+  default     = 100000000
+  validation {
+    condition     = var.logpush_max_upload_bytes >= 5000000 && var.logpush_max_upload_bytes <= 1000000000
+    error_message = "logpush_max_upload_bytes must be between 5 MB and 1 GB."
+  }
+}
+
+variable "logpush_max_upload_records" {
+  type        = number
+  description = "Most lines per batch (100,000 fits the bus's default producer queue in durable mode)."
+  default     = 100000
+  validation {
+    condition     = var.logpush_max_upload_records >= 1000 && var.logpush_max_upload_records <= 1000000
+    error_message = "logpush_max_upload_records must be between 1,000 and 1,000,000."
+  }
+}
+
+variable "logpush_max_upload_interval_seconds" {
+  type        = number
+  description = "Longest wait before a batch is sent; detection on Logpush alone lags the edge by about this much."
+  default     = 30
+  validation {
+    condition     = var.logpush_max_upload_interval_seconds >= 30 && var.logpush_max_upload_interval_seconds <= 300
+    error_message = "logpush_max_upload_interval_seconds must be between 30 and 300."
+  }
+}
