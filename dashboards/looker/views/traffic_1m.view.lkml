@@ -34,7 +34,7 @@ view: traffic_1m {
 
   dimension: host {
     type: string
-    description: "Requested host."
+    description: "Requested host; (other) collects the hosts of a minute past the sink's open-row cap."
     sql: ${TABLE}.`host` ;;
   }
 
@@ -196,7 +196,7 @@ view: traffic_1m__mitigated_by {
 
   dimension: detector {
     type: string
-    description: "Top detector of the covering verdict."
+    description: "Top detector of the covering verdict (lowest score other than fusion); none when only fusion contributed."
     sql: ${TABLE}.`detector` ;;
   }
 

@@ -1,0 +1,16 @@
+export { SCHEMA_DIRECTORY, compileRowValidator, loadTableDefinition, tableValidator } from './schema.js';
+export type { FieldMode, FieldSchema, FieldType, RowValidator, StatisticsTable, TableDefinition } from './schema.js';
+export { isoOrNull, topDetector, verdictRow } from './verdict-row.js';
+export type { VerdictRow, VerdictRowDetector } from './verdict-row.js';
+export { MINUTE_MS, classify, trafficRowId } from './traffic-row.js';
+export type { TrafficClass, TrafficRow } from './traffic-row.js';
+export { OVERFLOW_HOST, TrafficAggregator } from './traffic-aggregator.js';
+export type { ClosedRow, DiscardCounter, TrafficAggregatorOptions, TrafficItem } from './traffic-aggregator.js';
+export { TopSubjects } from './top-subjects.js';
+export { VerdictCoverage } from './verdict-coverage.js';
+export type { Coverage } from './verdict-coverage.js';
+export { statisticsConfigFields } from './config.js';
+export type { RowWriter, TableRow } from './row-writer.js';
+export { VerdictStatisticsSink } from './verdict-statistics-sink.js';
+export type { StatisticsSinkDependencies } from './verdict-statistics-sink.js';
+export { TrafficStatisticsSink } from './traffic-statistics-sink.js';
