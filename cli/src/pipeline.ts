@@ -6,12 +6,12 @@
  * put it; shutdown is the reverse: ingest drains first (stops accepting, finishes in-flight
  * uploads, flushes the producer), then detectors and sinks finish their batches and commit.
  */
-import type { Bus, BusProducer, Verdict } from '@botsieve/core';
+import type { Bus, BusProducer } from '@botsieve/core';
 import { createBus } from '@botsieve/bus';
 import { DetectorService } from '@botsieve/detectors';
 import { IngestServer } from '@botsieve/ingest';
 import { systemClock, type Telemetry } from '@botsieve/runtime';
-import { DeadletterFile, MemoryVerdictStore, SinkService, decodeJson } from '@botsieve/sinks';
+import { SinkSet, type MemoryVerdictStore } from '@botsieve/sinks';
 import { AdminServer } from './admin-server.js';
 import type { BotsieveConfig } from './config.js';
 
@@ -34,7 +34,7 @@ export class Pipeline {
   private producer: BusProducer | undefined;
   private ingest: IngestServer | undefined;
   private readonly detectors: DetectorService[] = [];
-  private readonly sinks: SinkService<unknown>[] = [];
+  private readonly sinks: SinkSet | undefined;
   private admin: AdminServer | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -44,14 +44,15 @@ export class Pipeline {
   ) {
     this.bus = options.bus ?? createBus(config.bus, options.telemetry);
     this.ownsBus = options.bus === undefined;
-    this.store = options.roles.includes('sink') ? new MemoryVerdictStore(config.sinks.memory_verdict_store, systemClock) : undefined;
+    this.sinks = options.roles.includes('sink') ? new SinkSet(config.sinks, { bus: this.bus, telemetry: options.telemetry, clock: systemClock }) : undefined;
+    this.store = this.sinks?.store;
   }
 
   async start(): Promise<void> {
     const { config, options, bus } = this;
     const { telemetry, roles } = options;
     const log = telemetry.component('pipeline').log;
-    if (roles.includes('sink')) await this.startSinks();
+    await this.sinks?.start();
     if (roles.includes('detect')) {
       // aggregation `bus`: a partition stage (events by IP) and an aggregation stage (rollups by
       // subject) in this process; `local`: one stage that sees everything it consumes.
@@ -71,7 +72,7 @@ export class Pipeline {
     }
     this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
-    log.info({ roles, bus: bus.kind, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
+    log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
   }
 
   /**
@@ -88,29 +89,13 @@ export class Pipeline {
     return this.stopping;
   }
 
-  private async startSinks(): Promise<void> {
-    const { config, bus, options } = this;
-    const max_batch_records = config.sinks.max_batch_records;
-    if (this.store !== undefined) {
-      const verdicts = new SinkService<Verdict>(bus, this.store, { group_id: `${config.sinks.group_id_prefix}-memory`, topic: bus.topics.verdicts, decode: decodeJson, max_batch_records }, options.telemetry);
-      await verdicts.start();
-      this.sinks.push(verdicts as SinkService<unknown>);
-    }
-    // With Kafka the deadletter topic itself is the dead letter; a file only on the embedded default.
-    if (bus.kind === 'embedded') {
-      const deadletters = new SinkService<Buffer>(bus, new DeadletterFile(config.sinks.deadletter_file), { group_id: `${config.sinks.group_id_prefix}-deadletter`, topic: bus.topics.deadletter, decode: (record) => record.value, max_batch_records }, options.telemetry);
-      await deadletters.start();
-      this.sinks.push(deadletters as SinkService<unknown>);
-    }
-  }
-
   private async shutdown(timeout_ms: number): Promise<void> {
     const log = this.options.telemetry.component('pipeline').log;
     log.info('draining');
     await this.ingest?.drain(timeout_ms);
     await this.producer?.close();
     for (const service of this.detectors) await service.close();
-    for (const sink of this.sinks) await sink.close();
+    await this.sinks?.close();
     await this.admin?.close();
     if (this.ownsBus) await this.bus.close();
     log.info('stopped');

@@ -42,6 +42,8 @@ export interface SinkServiceOptions<T> {
   from?: 'earliest' | 'latest';
   /** Re-read this much history when a partition is assigned (sinks with windows). */
   rebuild_ms?: number;
+  /** Called with `topic/partition` keys when partitions are taken away (drop their state). */
+  on_revoked?: (partitions: string[]) => void;
   /** Back-off of retries; defaults 100 ms doubling to 30 s. */
   retry?: Partial<SinkRetryOptions>;
   /** How often `sink.maintain()` runs, when the sink has it (default 5 s). */
@@ -99,6 +101,9 @@ export class SinkService<T> {
       from: options.from ?? 'earliest',
       max_batch_records: options.max_batch_records,
       ...(options.rebuild_ms === undefined ? {} : { rebuild_ms: options.rebuild_ms }),
+      // At shutdown the partitions are released too, but the sink's close() then stores what it
+      // holds (a partial minute row is superseded by the next owner's full one under its id).
+      ...(options.on_revoked === undefined ? {} : { on_revoked: (partitions: string[]) => (this.closing ? undefined : options.on_revoked?.(partitions)) }),
     });
     await this.consumer.start((records) => this.handle(records));
     if (this.sink.maintain !== undefined) {
