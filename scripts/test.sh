@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of every workspace: unit, integration (real Kafka-protocol mock cluster on
-# loopback) and end-to-end. Installs what the tests need when it is missing: npm dependencies,
+# loopback, a Redis Cluster of Debian's redis-server) and end-to-end. Installs what the tests need when it is missing: npm dependencies,
 # and Debian packages when run as root (otherwise says what to install). Prints one closing line
 # "N passed, N failed" and exits non-zero when anything failed.
 set -uo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 debian_packages=()
 command -v kcat >/dev/null 2>&1 || debian_packages+=(kcat)
+command -v redis-server >/dev/null 2>&1 || debian_packages+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || debian_packages+=(redis-tools)
 if ((${#debian_packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing Debian packages the tests need: ${debian_packages[*]}"
