@@ -24,6 +24,11 @@ class FaultySink<T> implements Sink<T> {
   calls = 0;
   failNext: BotsieveError[] = [];
   delay_ms = 0;
+  /** While true every write fails as a target that is down would (retryable). */
+  down = false;
+  inFlight = 0;
+  maxInFlight = 0;
+  largestBatch = 0;
   constructor(private readonly inner: Sink<T>) {
     this.id = inner.id;
   }
@@ -32,10 +37,18 @@ class FaultySink<T> implements Sink<T> {
   }
   async writeBatch(items: readonly T[]): Promise<void> {
     this.calls += 1;
+    this.largestBatch = Math.max(this.largestBatch, items.length);
     const failure = this.failNext.shift();
     if (failure !== undefined) throw failure;
-    if (this.delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, this.delay_ms));
-    await this.inner.writeBatch(items);
+    if (this.down) throw new BotsieveError('ERR_SINK_UNAVAILABLE', 'injected: target down', { retryable: true });
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, this.delay_ms));
+      await this.inner.writeBatch(items);
+    } finally {
+      this.inFlight -= 1;
+    }
   }
   healthcheck(): Promise<boolean> {
     return this.inner.healthcheck();
@@ -63,7 +76,7 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
     await batch.seal();
     const made = await subject.make();
     const sink = new FaultySink(made.sink);
-    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10 }, telemetry);
+    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10, retry: { initial_backoff_ms: 20, max_backoff_ms: 100 } }, telemetry);
     return { telemetry, bus, sink, service, stored: made.stored, identities };
   }
 
@@ -139,5 +152,23 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
     await until('the discard to be counted', async () => (await counter(telemetry, 'botsieve_discarded_total', 'reason="ERR_SINK_CLOSED"')) === 4);
     await running.close();
     t.is(sink.calls, 1);
+  });
+
+  test(`${name}: a target down then back (slow meanwhile): nothing lost, one bounded batch in flight, lag reported`, async (t) => {
+    const { telemetry, sink, service, stored, identities } = await setup(40);
+    sink.down = true;
+    sink.delay_ms = 30;
+    const running = service(sink);
+    await running.start();
+    await until('several failed attempts', async () => sink.calls >= 4);
+    t.is((await stored()).length, 0, 'nothing stored while the target is down');
+    sink.down = false;
+    await until('all records stored after recovery', async () => (await stored()).length >= identities.length);
+    await running.close();
+    t.deepEqual((await stored()).sort(), [...identities].sort());
+    t.is(sink.maxInFlight, 1, 'one batch in flight per consumer');
+    t.true(sink.largestBatch <= 10, `batches bounded by max_batch_records (largest ${sink.largestBatch})`);
+    t.true((await counter(telemetry, 'botsieve_errors_total', 'code="ERR_SINK_UNAVAILABLE"')) >= 3);
+    t.true((await telemetry.exposition()).includes(`botsieve_sink_lag_seconds{component="sink.${sink.id}"}`));
   });
 }
