@@ -1,0 +1,12 @@
+export { RedisClusterVerdictStore, SINK_REDIS_NODES } from './redis-cluster.js';
+export type { RedisClusterVerdictStoreDependencies } from './redis-cluster.js';
+export { RedisVerdictLookup, VERDICT_LOOKUP_SECONDS } from './verdict-lookup.js';
+export type { RedisVerdictLookupDependencies } from './verdict-lookup.js';
+export { canonicalIp, clientSubjects } from './client-subjects.js';
+export type { CanonicalIp, ClientIdentity } from './client-subjects.js';
+export { createVerdictCluster, clusterOptions } from './cluster-client.js';
+export type { VerdictCluster, VerdictClusterFactory } from './cluster-client.js';
+export { decodeVerdict, encodeVerdict, verdictKey } from './verdict-record.js';
+export type { StoredVerdict } from './verdict-record.js';
+export { redisClusterConfigSchema } from './config.js';
+export type { RedisClusterConfig } from './config.js';

@@ -1,0 +1,113 @@
+/**
+ * The origin's read side: which action applies to a client, from the verdicts RedisClusterVerdictStore
+ * keeps. One GET per subject, all issued at once: auto-pipelining sends one pipeline per node, so a
+ * lookup costs one parallel round trip whatever the number of subjects.
+ *
+ *     const lookup = new RedisVerdictLookup(config, { clock: systemClock });
+ *     await lookup.connect();
+ *     const { action } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] });
+ *
+ * A failed read throws ERR_SINK_UNAVAILABLE; whether to fail open (allow) is the origin's choice.
+ */
+import { performance } from 'node:perf_hooks';
+import { BotsieveError, type Clock, type Logger, type SubjectKey, type Verdict } from '@botsieve/core';
+import type { ComponentTelemetry } from '@botsieve/runtime';
+import { SINK_ERRORS } from '../errors.js';
+import type { LookupResult } from '../memory-verdict-store/memory-verdict-store.js';
+import { clientSubjects, type ClientIdentity } from './client-subjects.js';
+import { connectCluster, createVerdictCluster, errorMessage, pingMasters, quitCluster, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
+import type { RedisClusterConfig } from './config.js';
+import { decodeVerdict, verdictKey } from './verdict-record.js';
+
+/** Seconds per lookup, all subjects' reads included. */
+export const VERDICT_LOOKUP_SECONDS = 'botsieve_verdict_lookup_seconds';
+
+const ALLOW: LookupResult = Object.freeze({ action: 'allow', verdict: null });
+
+export interface RedisVerdictLookupDependencies {
+  /** Decides what has expired: Redis drops a verdict at its PEXPIREAT, but clocks differ a little. */
+  clock: Clock;
+  /** Optional: lookup latency and errors. */
+  telemetry?: ComponentTelemetry;
+  cluster?: VerdictClusterFactory;
+}
+
+export class RedisVerdictLookup {
+  private cluster: VerdictCluster | undefined = undefined;
+  private readonly clock: Clock;
+  private readonly telemetry: ComponentTelemetry | undefined;
+  private readonly makeCluster: VerdictClusterFactory;
+
+  constructor(
+    private readonly config: RedisClusterConfig,
+    dependencies: RedisVerdictLookupDependencies,
+  ) {
+    this.clock = dependencies.clock;
+    this.telemetry = dependencies.telemetry;
+    this.makeCluster = dependencies.cluster ?? createVerdictCluster;
+  }
+
+  /** Connects (reading from replicas when `read_from_replicas`); ERR_SINK_CONNECT after `connect_timeout_ms`. */
+  async connect(): Promise<void> {
+    if (this.cluster !== undefined) return;
+    if (this.config.nodes.length === 0) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, 'redis verdict lookup has no nodes configured');
+    const cluster = this.makeCluster(this.config, 'read');
+    await connectCluster(cluster, this.config.connect_timeout_ms, this.telemetry?.log ?? silentLog);
+    cluster.on('error', (error: unknown) => this.telemetry?.log.warn({ err: error }, 'redis cluster error'));
+    this.cluster = cluster;
+  }
+
+  /** The strongest active verdict over the client's ip, prefix, asn, ja4 and user agent. */
+  lookup(client: ClientIdentity): Promise<LookupResult> {
+    return this.lookupSubjects(clientSubjects(client));
+  }
+
+  /** The strongest active verdict over `subjects`; on a tie in strength, the earlier subject's. */
+  async lookupSubjects(subjects: readonly SubjectKey[]): Promise<LookupResult> {
+    const cluster = this.cluster;
+    if (cluster === undefined) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CLOSED.code, 'redis verdict lookup is not connected');
+    if (subjects.length === 0) return ALLOW;
+    const started = performance.now();
+    let values: (string | null)[];
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Bounded: ioredis queues commands without limit while the cluster is unreachable.
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no reply within ${this.config.lookup_timeout_ms} ms`)), this.config.lookup_timeout_ms);
+      });
+      values = await Promise.race([Promise.all(subjects.map((subject) => cluster.get(verdictKey(this.config.key_prefix, subject)))), deadline]);
+    } catch (cause) {
+      this.telemetry?.metrics.error(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code);
+      // The next lookup routes by a fresh slot map (see refreshSlots); this one fails now.
+      cluster.refreshSlotsCache();
+      throw new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `verdict lookup failed: ${errorMessage(cause)}`, { retryable: true, cause });
+    } finally {
+      clearTimeout(timer);
+    }
+    const now = this.clock.now();
+    let best: Verdict | undefined;
+    let bestRank = 0;
+    for (const value of values) {
+      const stored = value === null ? undefined : decodeVerdict(value);
+      // Redis may still return a verdict a few ms past its deadline if its clock lags ours.
+      if (stored === undefined || stored.expires_at <= now || stored.rank <= bestRank) continue;
+      best = stored.verdict;
+      bestRank = stored.rank;
+    }
+    this.telemetry?.metrics.observe(VERDICT_LOOKUP_SECONDS, (performance.now() - started) / 1_000);
+    return best === undefined ? ALLOW : { action: best.action, verdict: best };
+  }
+
+  async healthcheck(): Promise<boolean> {
+    return this.cluster !== undefined && (await pingMasters(this.cluster));
+  }
+
+  async close(): Promise<void> {
+    const cluster = this.cluster;
+    this.cluster = undefined;
+    if (cluster !== undefined) await quitCluster(cluster, this.config.command_timeout_ms);
+  }
+}
+
+const ignore = () => {};
+const silentLog: Logger = { fatal: ignore, error: ignore, warn: ignore, info: ignore, debug: ignore, trace: ignore, child: () => silentLog };
