@@ -5,6 +5,7 @@ import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { ManualClock, nullTelemetry, type Telemetry } from '@botsieve/runtime';
 import { SinkService } from '../runtime/sink-service.js';
 import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
+import { caught, until } from '../testing/promises.js';
 import { T0, requestEvent, trafficItem, verdict } from '../statistics/fixtures.js';
 import type { TrafficItem } from '../statistics/traffic-aggregator.js';
 import { BigQueryTrafficSink, BigQueryVerdictsSink } from './bigquery.js';
@@ -37,23 +38,6 @@ function events(count: number, step_ms: number, overrides: Partial<RequestEvent>
 }
 
 const total = (rows: StoredTrafficRow[]) => rows.reduce((sum, row) => sum + row.requests, 0);
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function until(what: string, probe: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('rows of closed minutes are inserted with their row_id as insertId; open minutes wait; close() flushes them', async (t) => {
   const { server, sink, rows } = await setup(t);

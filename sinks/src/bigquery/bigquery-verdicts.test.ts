@@ -3,6 +3,7 @@ import { isBotsieveError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import { isPartialWriteError, type PartialWriteError } from '../runtime/partial-write-error.js';
 import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
+import { caught } from '../testing/promises.js';
 import { T0, verdict } from '../statistics/fixtures.js';
 import { BigQueryVerdictsSink } from './bigquery.js';
 import { bigqueryConfigSchema, type BigQueryConfig } from './config.js';
@@ -18,15 +19,6 @@ async function setup(t: ExecutionContext, overrides: Partial<BigQueryConfig> = {
 
 const verdicts = (count: number, from = 0): Verdict[] => Array.from({ length: count }, (_, i) => verdict(`ip:192.0.2.${from + i}`, 'block', T0 + i));
 const inserts = (server: BigQueryApiServer) => server.requests.filter((request) => request.path.endsWith('/insertAll'));
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 test('rows arrive once per verdict, with the verdict id as a stable insertId', async (t) => {
   const { server, sink } = await setup(t);

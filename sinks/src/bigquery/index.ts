@@ -1,3 +1,4 @@
+export { anonymousAuthClient } from './anonymous-auth.js';
 export { BigQueryTrafficSink, BigQueryVerdictsSink, makeBigQueryClient } from './bigquery.js';
 export type { BigQuerySinkDependencies } from './bigquery.js';
 export { BigQueryTableWriter } from './bigquery-table-writer.js';

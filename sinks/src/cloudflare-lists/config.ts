@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr } from './ip.js';
+import { parseCidr } from '../net/cidr.js';
 
 /** Longest list suffix the sink appends (`_challenge_asn`): prefixes stay within Cloudflare's 50-character names. */
 const LONGEST_SUFFIX = '_challenge_asn'.length;
@@ -83,6 +83,13 @@ export const cloudflareListsConfigSchema = z
      * Cloudflare's processing (measured ~2 × the interval + 20 ms against the local server).
      */
     operation_poll_interval_ms: z.number().int().positive().default(500).describe('Pause between two polls of a pending bulk operation.'),
+    /**
+     * Consumers of the verdicts topic feeding this sink in parallel. Batches that arrive during a
+     * sync pass share the next one, so with one consumer per partition a verdict waits for about
+     * one pass instead of one pass per partition in turn (measured by `npm run bench:sinks`).
+     * Set it to the verdicts topic's partition count.
+     */
+    consumers: z.number().int().positive().max(64).default(4).describe("Consumers of the verdicts topic feeding this sink in parallel (set to the topic's partition count): concurrent batches share one sync pass."),
     /** A bulk operation still pending after this long fails the pass (retryable); the next pass polls it again first. */
     operation_timeout_ms: z.number().int().positive().default(60_000).describe('A bulk operation pending longer fails the pass (retryable); the next pass resumes polling it.'),
     /** Timeout of one HTTP request. */

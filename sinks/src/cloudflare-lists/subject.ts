@@ -14,7 +14,7 @@
  * they are public-shaped and every test and example uses them.
  */
 import type { SubjectKey } from '@botsieve/core';
-import { formatCidr, overlaps, parseCidr, truncate, type Cidr } from './ip.js';
+import { formatCidr, overlaps, parseCidr, truncate, type Cidr } from '../net/cidr.js';
 
 export type TargetKind = 'ip' | 'asn' | 'ja4';
 

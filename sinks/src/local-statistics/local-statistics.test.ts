@@ -7,6 +7,7 @@ import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import { isPartialWriteError, type PartialWriteError } from '../runtime/partial-write-error.js';
 import { T0, trafficItem, verdict } from '../statistics/fixtures.js';
 import { tableValidator } from '../statistics/schema.js';
+import { caught } from '../testing/promises.js';
 import { localStatisticsConfigSchema, type LocalStatisticsConfig } from './config.js';
 import { LocalStatisticsTrafficSink, LocalStatisticsVerdictsSink } from './local-statistics.js';
 
@@ -26,15 +27,6 @@ async function setup(overrides: Partial<LocalStatisticsConfig> = {}) {
 async function lines(path: string): Promise<Record<string, unknown>[]> {
   const text = await readFile(path, 'utf8').catch(() => '');
   return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 test('verdict rows are appended to verdicts/<day>.ndjson, valid, carrying their id; a redelivered batch is not appended twice', async (t) => {

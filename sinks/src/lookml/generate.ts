@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadBigQuerySchemas } from './bigquery-schema.js';
+import { loadBigQuerySchemas } from '../schemas/bigquery-schemas.js';
 import { diffLookml, generateLookml, REGENERATE_COMMAND, writeLookml } from './lookml.js';
 
 export async function main(argv: readonly string[] = process.argv.slice(2), log: (line: string) => void = console.log): Promise<number> {

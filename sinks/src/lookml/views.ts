@@ -5,8 +5,8 @@
  */
 import { BotsieveError } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import type { BigQueryField, TableSchema } from './bigquery-schema.js';
-import { topLevelField } from './bigquery-schema.js';
+import type { BigQueryField, TableSchema } from '../schemas/bigquery-schemas.js';
+import { topLevelField } from '../schemas/bigquery-schemas.js';
 import type { LookmlConfig } from './config.js';
 import { bare, block, ident, list, param, queryableNames, sql, str } from './lookml-text.js';
 import type { FieldSpec, LookmlParam, ViewSpec } from './lookml-text.js';

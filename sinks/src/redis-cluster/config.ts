@@ -50,6 +50,14 @@ export const redisClusterConfigSchema = z
      * master's address. The sink also refreshes after any failed write.
      */
     slots_refresh_interval_ms: z.number().int().positive().default(5_000).describe('Re-read the slot map this often (ioredis 6 ships it off; stale maps keep routing to a dead master).'),
+    /**
+     * A batch is acknowledged only after this many replicas of every master confirmed its writes
+     * (Redis WAIT), so a master dying right after an acknowledgement loses nothing. Capped by the
+     * replicas a master has: a master left alone by a failover does not stall the sink. 0 turns it off.
+     */
+    wait_for_replicas: z.number().int().nonnegative().default(1).describe('Replicas of each master that must confirm a batch before it is acknowledged (Redis WAIT; capped by the replicas a master has; 0 = off).'),
+    /** Longest wait for the replicas' confirmation; past it the batch is retried (idempotently). */
+    wait_timeout_ms: z.number().int().positive().default(1_000).describe("Longest wait for the replicas' confirmation of a batch; past it the batch is retried."),
     /** Longest wait in `connect()` for the slot map and a ready cluster (also the TCP connect timeout per node). */
     connect_timeout_ms: z.number().int().positive().default(10_000).describe('Longest wait in connect() for a ready cluster; also the TCP connect timeout per node.'),
     /**

@@ -27,9 +27,10 @@
  * so without the refresh a retry after a failover could go to the dead master's address forever.
  *
  * Durability: Redis replicates asynchronously, so a write a master acknowledged an instant before
- * dying can be missing on the replica that replaces it (Redis Cluster's documented trade-off). On
- * loopback the window is microseconds; across hosts it is the replication lag. A lost verdict is
- * re-issued when the detector sees the subject again.
+ * dying could be missing on the replica that replaces it. The sink therefore acknowledges a batch
+ * only after `wait_for_replicas` replicas of each master confirmed it (WAIT, replication.ts); a
+ * verdict lost anyway (a master and its replicas gone together) is re-issued when the detector
+ * sees the subject again.
  */
 import { ACTION_RANK, BotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
@@ -38,6 +39,7 @@ import type { RejectedItem } from '../runtime/partial-write-error.js';
 import { connectCluster, createVerdictCluster, pingMasters, quitCluster, refreshSlots, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
 import { encodeVerdict, invalidVerdict, verdictKey } from './verdict-record.js';
+import { waitForReplicas } from './replication.js';
 import { batchFailure, settleWithin } from './write-outcome.js';
 
 /** Nodes in the client's pool, by `kind` (`master`, `replica`): a failover shows as a dip. */
@@ -144,9 +146,21 @@ export class RedisClusterVerdictStore implements Sink<Verdict> {
     if (expired > 0) this.telemetry.metrics.discarded('expired', expired);
     const failures = await settleWithin(sent, pending, 2 * this.config.command_timeout_ms);
     const failure = batchFailure(verdicts.length, failures, invalid);
-    if (failure === undefined) return;
+    if (failure === undefined) return this.replicated(cluster, sent.length);
     if (failures.length > 0) await refreshSlots(cluster, this.config.command_timeout_ms);
     throw failure;
+  }
+
+  /**
+   * The batch is acknowledged only once each master's replicas (up to `wait_for_replicas`) have
+   * it: a failover right after the acknowledgement then loses nothing. Not confirmed in time:
+   * retryable (the compare-and-set makes the rewrite a no-op, and WAIT is asked again).
+   */
+  private async replicated(cluster: VerdictCluster, written: number): Promise<void> {
+    if (written === 0) return;
+    const short = await waitForReplicas(cluster, this.config.wait_for_replicas, this.config.wait_timeout_ms);
+    if (short.length === 0) return;
+    throw new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `replicas of ${short.join(', ')} did not confirm the batch within ${this.config.wait_timeout_ms} ms`, { retryable: true });
   }
 
   /**

@@ -1,18 +1,20 @@
 /**
- * Helpers the Redis Cluster tests share: verdict builders, a sink on a test cluster, and a plain
- * client to look behind the sink's back (SCAN, PTTL, raw values).
+ * Helpers the Redis Cluster tests share: verdict builders, a sink on a test cluster, a plain
+ * client to look behind the sink's back (SCAN, PTTL, raw values), and one cluster per test file.
  */
-import type { ExecutionContext } from 'ava';
+import type { ExecutionContext, TestFn } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Clock, SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
-import type { TestRedisCluster } from '../testing/redis-cluster.js';
+import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster.js';
 import { redisClusterConfigSchema, type RedisClusterConfig } from './config.js';
 import { parseNodeAddress } from './cluster-client.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { RedisVerdictLookup } from './verdict-lookup.js';
 import { decodeVerdict, verdictKey, type StoredVerdict } from './verdict-record.js';
+
+export { until } from '../testing/promises.js';
 
 export function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, ttl_ms = 600_000): Verdict {
   return { id: `${subject}/${action}/${decided_at}/${ttl_ms}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'request-rate', score: 5, evidence: { requests: 100 } }] };
@@ -87,10 +89,38 @@ export class Inspector {
   }
 }
 
-export async function until(what: string, probe: () => Promise<boolean>, timeout_ms = 20_000): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/** The Redis cluster a test file shares, started before its tests and stopped after them, with an Inspector on it. */
+export class SharedCluster {
+  private started: { cluster: TestRedisCluster; inspect: Inspector } | undefined;
+
+  get cluster(): TestRedisCluster {
+    return this.running().cluster;
   }
+
+  get inspect(): Inspector {
+    return this.running().inspect;
+  }
+
+  async start(): Promise<void> {
+    const cluster = await startRedisCluster();
+    this.started = { cluster, inspect: await new Inspector(cluster).ready() };
+  }
+
+  async stop(): Promise<void> {
+    await this.started?.inspect.close();
+    await this.started?.cluster.stop();
+  }
+
+  private running(): { cluster: TestRedisCluster; inspect: Inspector } {
+    if (this.started === undefined) throw new Error('the shared Redis cluster is not started (use it inside tests)');
+    return this.started;
+  }
+}
+
+/** Registers the before/after hooks of a SharedCluster on `test`. */
+export function useSharedCluster(test: TestFn): SharedCluster {
+  const shared = new SharedCluster();
+  test.before(() => shared.start());
+  test.after.always(() => shared.stop());
+  return shared;
 }

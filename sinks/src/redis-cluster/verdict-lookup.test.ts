@@ -1,21 +1,12 @@
 import test from 'ava';
 import { ManualClock } from '@botsieve/runtime';
-import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster.js';
-import { connectedLookup, connectedStore, testConfig, until, verdict } from './test-support.js';
+import { connectedLookup, connectedStore, testConfig, until, useSharedCluster, verdict } from './test-support.js';
 import { RedisVerdictLookup } from './verdict-lookup.js';
 
-let cluster: TestRedisCluster;
-
-test.before(async () => {
-  cluster = await startRedisCluster();
-});
-
-test.after.always(async () => {
-  await cluster?.stop();
-});
+const redis = useSharedCluster(test);
 
 test('lookup returns the strongest verdict over the client’s ip, prefix and asn; allow when none', async (t) => {
-  const config = testConfig(cluster);
+  const config = testConfig(redis.cluster);
   const { store } = await connectedStore(t, config);
   const lookup = await connectedLookup(t, config);
   const now = Date.now();
@@ -29,7 +20,7 @@ test('lookup returns the strongest verdict over the client’s ip, prefix and as
 });
 
 test('IPv6 clients match their canonical /64, in whatever form the origin sees the address', async (t) => {
-  const config = testConfig(cluster);
+  const config = testConfig(redis.cluster);
   const { store } = await connectedStore(t, config);
   const lookup = await connectedLookup(t, config);
   const now = Date.now();
@@ -42,7 +33,7 @@ test('IPv6 clients match their canonical /64, in whatever form the origin sees t
 });
 
 test('ja4 and user-agent subjects are looked up when given', async (t) => {
-  const config = testConfig(cluster);
+  const config = testConfig(redis.cluster);
   const { store } = await connectedStore(t, config);
   const lookup = await connectedLookup(t, config);
   const now = Date.now();
@@ -53,7 +44,7 @@ test('ja4 and user-agent subjects are looked up when given', async (t) => {
 });
 
 test('a value past its expiry on the reader’s clock is ignored before Redis drops it', async (t) => {
-  const config = testConfig(cluster);
+  const config = testConfig(redis.cluster);
   const { store } = await connectedStore(t, config);
   const clock = new ManualClock(Date.now());
   const lookup = await connectedLookup(t, config, clock);
@@ -64,13 +55,13 @@ test('a value past its expiry on the reader’s clock is ignored before Redis dr
 });
 
 test('lookups can read from replicas', async (t) => {
-  const config = testConfig(cluster, { read_from_replicas: true });
+  const config = testConfig(redis.cluster, { read_from_replicas: true });
   const { store } = await connectedStore(t, config);
   const lookup = await connectedLookup(t, config);
   const replicaReads = async () => {
     let total = 0;
-    for (const replica of await cluster.replicas()) {
-      const stats = String(await cluster.command(replica, 'INFO', 'commandstats'));
+    for (const replica of await redis.cluster.replicas()) {
+      const stats = String(await redis.cluster.command(replica, 'INFO', 'commandstats'));
       total += Number(/cmdstat_get:calls=(\d+)/.exec(stats)?.[1] ?? 0);
     }
     return total;
@@ -83,7 +74,7 @@ test('lookups can read from replicas', async (t) => {
 });
 
 test('a lookup that is not connected, or cannot reach the cluster, fails with a typed error', async (t) => {
-  const config = testConfig(cluster);
+  const config = testConfig(redis.cluster);
   const lookup = new RedisVerdictLookup(config, { clock: new ManualClock(0) });
   await t.throwsAsync(lookup.lookup({ ip: '192.0.2.1' }), { code: 'ERR_SINK_CLOSED' });
   await t.throwsAsync(new RedisVerdictLookup({ ...config, nodes: ['127.0.0.1:1'], connect_timeout_ms: 300 }, { clock: new ManualClock(0) }).connect(), { code: 'ERR_SINK_CONNECT' });

@@ -38,6 +38,13 @@ export interface SinkServiceOptions<T> {
   /** Turns a record into an item; returns undefined for a record that cannot be decoded. */
   decode: (record: BusRecord) => T | undefined;
   max_batch_records: number;
+  /**
+   * Consumers of the group this service runs (default 1). Each hands the sink one batch at a
+   * time, so this is also the most batches in flight. More than one suits sinks that merge
+   * concurrent batches into one write (Cloudflare lists: one sync pass for every partition's
+   * batch instead of one pass per partition in turn).
+   */
+  consumers?: number;
   /** Where a group with no committed offset starts (default `earliest`). */
   from?: 'earliest' | 'latest';
   /** Re-read this much history when a partition is assigned (sinks with windows). */
@@ -70,7 +77,7 @@ export interface SinkDeadLetter {
 const DEFAULT_RETRY: SinkRetryOptions = { initial_backoff_ms: 100, max_backoff_ms: 30_000 };
 
 export class SinkService<T> {
-  private consumer: BusConsumer | undefined;
+  private readonly consumers: BusConsumer[] = [];
   private readonly telemetry: ComponentTelemetry;
   private readonly retry: SinkRetryOptions;
   private closing = false;
@@ -95,17 +102,20 @@ export class SinkService<T> {
   async start(): Promise<void> {
     const { options } = this;
     await this.sink.connect();
-    this.consumer = this.bus.consumer({
-      group_id: options.group_id,
-      topics: [options.topic, ...(options.extra_topics ?? [])],
-      from: options.from ?? 'earliest',
-      max_batch_records: options.max_batch_records,
-      ...(options.rebuild_ms === undefined ? {} : { rebuild_ms: options.rebuild_ms }),
-      // At shutdown the partitions are released too, but the sink's close() then stores what it
-      // holds (a partial minute row is superseded by the next owner's full one under its id).
-      ...(options.on_revoked === undefined ? {} : { on_revoked: (partitions: string[]) => (this.closing ? undefined : options.on_revoked?.(partitions)) }),
-    });
-    await this.consumer.start((records) => this.handle(records));
+    for (let i = 0; i < Math.max(1, options.consumers ?? 1); i += 1) {
+      const consumer = this.bus.consumer({
+        group_id: options.group_id,
+        topics: [options.topic, ...(options.extra_topics ?? [])],
+        from: options.from ?? 'earliest',
+        max_batch_records: options.max_batch_records,
+        ...(options.rebuild_ms === undefined ? {} : { rebuild_ms: options.rebuild_ms }),
+        // At shutdown the partitions are released too, but the sink's close() then stores what it
+        // holds (a partial minute row is superseded by the next owner's full one under its id).
+        ...(options.on_revoked === undefined ? {} : { on_revoked: (partitions: string[]) => (this.closing ? undefined : options.on_revoked?.(partitions)) }),
+      });
+      this.consumers.push(consumer);
+      await consumer.start((records) => this.handle(records));
+    }
     if (this.sink.maintain !== undefined) {
       this.maintainTimer = setInterval(() => this.runMaintain(), options.maintain_interval_ms ?? 5_000);
       this.maintainTimer.unref();
@@ -117,7 +127,7 @@ export class SinkService<T> {
     this.closing = true;
     for (const wake of this.wakeSleepers.splice(0)) wake();
     clearInterval(this.maintainTimer);
-    await this.consumer?.close();
+    await Promise.all(this.consumers.map((consumer) => consumer.close()));
     await this.maintaining;
     await this.sink.close();
   }

@@ -13,8 +13,7 @@
  */
 import { BotsieveError, type Bus, type BusProducer, type BusRecord, type Clock, type RequestEvent, type Sink, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
-import type { BigQueryOptions } from '@google-cloud/bigquery';
-import { BigQueryTrafficSink, BigQueryVerdictsSink, makeBigQueryClient } from '../bigquery/index.js';
+import { BigQueryTrafficSink, BigQueryVerdictsSink, anonymousAuthClient, makeBigQueryClient } from '../bigquery/index.js';
 import { CloudflareListsSink } from '../cloudflare-lists/index.js';
 import type { SinksConfig } from '../config.js';
 import { DeadletterFile } from '../deadletter-file/index.js';
@@ -52,11 +51,6 @@ function decodeTrafficRecord(record: BusRecord): TrafficItem | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A plain-HTTP BigQuery endpoint is a local emulator or test server: no credentials are sent there. */
-function anonymousAuth(): NonNullable<BigQueryOptions['authClient']> {
-  return { getRequestHeaders: async () => new Headers(), getProjectId: async () => 'local' } as unknown as NonNullable<BigQueryOptions['authClient']>;
 }
 
 export class SinkSet {
@@ -101,12 +95,13 @@ export class SinkSet {
       redis = new RedisClusterVerdictStore(config.redis_cluster, { telemetry: telemetry.component('sink.redis-cluster'), clock });
       await this.run<Verdict>(redis, { ...verdicts, group_id: shared('redis-cluster') });
     }
-    await this.run<Verdict>(this.cloudflare, { ...verdicts, group_id: own('cloudflare-lists') });
+    await this.run<Verdict>(this.cloudflare, { ...verdicts, group_id: own('cloudflare-lists'), consumers: config.cloudflare_lists.consumers });
 
     if (config.bigquery.project_id !== '') {
       const component = (name: string) => telemetry.component(`sink.${name}`);
       const endpoint = config.bigquery.api_endpoint;
-      const auth = endpoint !== undefined && endpoint.startsWith('http://') ? { authClient: anonymousAuth() } : {};
+      // A plain-HTTP endpoint is a local emulator or test server: no credentials are sent there.
+      const auth = endpoint !== undefined && endpoint.startsWith('http://') ? { authClient: anonymousAuthClient() } : {};
       const bigquery = makeBigQueryClient(config.bigquery, auth);
       await this.run<Verdict>(new BigQueryVerdictsSink(config.bigquery, { telemetry: component('bigquery-verdicts'), clock, bigquery }), { ...verdicts, group_id: shared('bigquery-verdicts') });
       await this.runTraffic(new BigQueryTrafficSink(config.bigquery, { telemetry: component('bigquery-traffic'), clock, bigquery }), config.bigquery.allowed_lateness_ms);
@@ -146,7 +141,7 @@ export class SinkSet {
     });
   }
 
-  private async run<T>(sink: Sink<T>, options: Pick<SinkServiceOptions<T>, 'topic' | 'decode' | 'group_id' | 'rebuild_ms' | 'on_revoked'>, deadletters = true): Promise<void> {
+  private async run<T>(sink: Sink<T>, options: Pick<SinkServiceOptions<T>, 'topic' | 'decode' | 'group_id' | 'rebuild_ms' | 'on_revoked' | 'consumers'>, deadletters = true): Promise<void> {
     const { config, deps } = this;
     if (this.producer === undefined) throw new BotsieveError('ERR_SINK_CLOSED', 'sink set is not started');
     const service = new SinkService<T>(

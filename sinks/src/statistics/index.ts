@@ -12,5 +12,6 @@ export type { Coverage } from './verdict-coverage.js';
 export { statisticsConfigFields } from './config.js';
 export type { RowWriter, TableRow } from './row-writer.js';
 export { VerdictStatisticsSink } from './verdict-statistics-sink.js';
-export type { StatisticsSinkDependencies } from './verdict-statistics-sink.js';
+export { StatisticsSink } from './statistics-sink.js';
+export type { StatisticsSinkDependencies } from './statistics-sink.js';
 export { TrafficStatisticsSink } from './traffic-statistics-sink.js';

@@ -1,7 +1,7 @@
 /**
- * Table schemas of the statistics tables, loaded from `sinks/schemas/bigquery/` (BigQuery JSON
- * schema format: the single source of truth for the sinks, Terraform and LookML), and compiled
- * once into a row validator.
+ * The row validator of the statistics tables, compiled once from the table definitions in
+ * `sinks/schemas/bigquery/` (read and checked by `../schemas/bigquery-schemas.ts`, the one loader
+ * of those files).
  *
  * The validator is a tree of closures built at start-up, one per field, so checking a row walks
  * the schema without looking anything up by name; it returns the first error with its path
@@ -9,11 +9,17 @@
  * applies to `insertAll` JSON rows: REQUIRED fields present and non-null, REPEATED fields arrays
  * (null or missing = empty), unknown fields rejected (we never send `ignoreUnknownValues`).
  */
-import { readFileSync } from 'node:fs';
+import { BotsieveError } from '@botsieve/core';
+import { SINK_ERRORS } from '../errors.js';
+import { readBigQuerySchemas, SCHEMA_DIRECTORY, type BigQueryMode, type BigQuerySchemas, type BigQueryType, type TableSchema } from '../schemas/bigquery-schemas.js';
 
-export type FieldType = 'STRING' | 'INTEGER' | 'INT64' | 'FLOAT' | 'FLOAT64' | 'BOOLEAN' | 'BOOL' | 'TIMESTAMP' | 'RECORD' | 'STRUCT';
-export type FieldMode = 'NULLABLE' | 'REQUIRED' | 'REPEATED';
+export { SCHEMA_DIRECTORY };
 
+/** A BigQuery type: the canonical names and their standard-SQL aliases (the validator supports the scalar types rows use). */
+export type FieldType = BigQueryType | 'INT64' | 'FLOAT64' | 'BOOL' | 'STRUCT';
+export type FieldMode = BigQueryMode;
+
+/** A field as the validator takes it: a loaded BigQueryField, or one written by hand (mode defaults to NULLABLE). */
 export interface FieldSchema {
   name: string;
   type: FieldType;
@@ -23,43 +29,27 @@ export interface FieldSchema {
 }
 
 /** One table: its entry in `tables.json` and its fields. */
-export interface TableDefinition {
-  name: string;
-  description: string;
-  schema_file: string;
-  /** Field whose value is the row's insertId (BigQuery best-effort de-duplication, view dedup key). */
-  insert_id_field: string;
-  /** TIMESTAMP field the table is partitioned on (by day); local files are split by its UTC day. */
-  partition_field: string;
-  clustering: string[];
-  fields: FieldSchema[];
-}
+export type TableDefinition = TableSchema;
 
 export type StatisticsTable = 'verdicts' | 'traffic_1m';
 
 /** Returns the error (`path: problem`) of the first bad field, or undefined for a good row. */
 export type RowValidator = (row: unknown) => string | undefined;
 
-/** `sinks/schemas/bigquery/`, from this module's compiled location `sinks/dist/statistics/`. */
-export const SCHEMA_DIRECTORY = new URL('../../schemas/bigquery/', import.meta.url);
-
-const definitions = new Map<string, TableDefinition>();
+const schemasByDirectory = new Map<string, BigQuerySchemas>();
 const validators = new Map<string, RowValidator>();
 
 /** Reads a table's definition (cached: the files are read once per process). */
 export function loadTableDefinition(table: StatisticsTable | string, directory: URL = SCHEMA_DIRECTORY): TableDefinition {
-  const key = `${directory.href}#${table}`;
-  const cached = definitions.get(key);
-  if (cached !== undefined) return cached;
-  const tables = JSON.parse(readFileSync(new URL('tables.json', directory), 'utf8')) as Record<string, Omit<TableDefinition, 'name' | 'fields'>>;
-  const entry = tables[table];
-  if (entry === undefined) throw new Error(`table ${table} is not described in ${new URL('tables.json', directory).pathname}`);
-  const fields = JSON.parse(readFileSync(new URL(entry.schema_file, directory), 'utf8')) as FieldSchema[];
-  const definition: TableDefinition = { name: table, ...entry, fields };
-  for (const required of [definition.insert_id_field, definition.partition_field]) {
-    if (!fields.some((field) => field.name === required)) throw new Error(`table ${table}: field ${required} named in tables.json is not in ${entry.schema_file}`);
+  let schemas = schemasByDirectory.get(directory.href);
+  if (schemas === undefined) {
+    schemas = readBigQuerySchemas(directory);
+    schemasByDirectory.set(directory.href, schemas);
   }
-  definitions.set(key, definition);
+  const definition = schemas.tables.find((candidate) => candidate.name === table);
+  if (definition === undefined) {
+    throw new BotsieveError(SINK_ERRORS.ERR_SINK_SCHEMA.code, `table ${table} is not described in ${new URL('tables.json', directory).pathname}`);
+  }
   return definition;
 }
 

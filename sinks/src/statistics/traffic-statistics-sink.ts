@@ -20,8 +20,8 @@ import { SINK_ERRORS } from '../errors.js';
 import { isPartialWriteError } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from './row-writer.js';
 import { tableValidator, type RowValidator } from './schema.js';
+import { StatisticsSink, type StatisticsSinkDependencies } from './statistics-sink.js';
 import { TrafficAggregator, type ClosedRow, type TrafficAggregatorOptions, type TrafficItem } from './traffic-aggregator.js';
-import type { StatisticsSinkDependencies } from './verdict-statistics-sink.js';
 
 interface PendingRow {
   row: TableRow;
@@ -29,33 +29,19 @@ interface PendingRow {
   first_offset: number;
 }
 
-export class TrafficStatisticsSink implements Sink<TrafficItem> {
+export class TrafficStatisticsSink extends StatisticsSink<TrafficItem> {
   private readonly aggregator: TrafficAggregator;
-  private readonly validate: RowValidator;
   private pending: PendingRow[] = [];
   /** Tail of the send chain: each send starts after the previous one settled. */
   private tail: Promise<void> = Promise.resolve();
-  private open = false;
 
-  constructor(
-    readonly id: string,
-    options: TrafficAggregatorOptions,
-    private readonly writer: RowWriter,
-    private readonly deps: StatisticsSinkDependencies,
-    validate?: RowValidator,
-  ) {
+  constructor(id: string, options: TrafficAggregatorOptions, writer: RowWriter, deps: StatisticsSinkDependencies, validate?: RowValidator) {
+    super(id, 'traffic', writer, deps, validate ?? tableValidator('traffic_1m'));
     this.aggregator = new TrafficAggregator(options, deps.telemetry.metrics);
-    this.validate = validate ?? tableValidator('traffic_1m');
-  }
-
-  async connect(): Promise<void> {
-    await this.writer.connect();
-    this.open = true;
-    this.deps.telemetry.log.info({ table: this.writer.table }, 'traffic statistics sink connected');
   }
 
   async writeBatch(items: readonly TrafficItem[]): Promise<void> {
-    if (!this.open) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CLOSED.code, `${this.id} is not connected`);
+    this.assertOpen();
     this.enqueue(this.aggregator.absorb(items, this.deps.clock.now()));
     await this.store();
   }
@@ -69,10 +55,6 @@ export class TrafficStatisticsSink implements Sink<TrafficItem> {
     metrics.gauge('botsieve_statistics_pending_rows', this.pending.length);
     metrics.gauge('botsieve_statistics_verdict_subjects', this.aggregator.verdictSubjects());
     await this.store();
-  }
-
-  async healthcheck(): Promise<boolean> {
-    return this.open && (await this.writer.healthcheck());
   }
 
   /** Emits every open minute, waits until it is stored (or the write failed), closes the writer. */

@@ -7,44 +7,32 @@
  * are mapped back to their verdicts, so the runtime retries only those and dead-letters the
  * refused ones. The insertId is the verdict id: a verdict written twice is one row to readers.
  */
-import { BotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
+import { BotsieveError, type Verdict } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
 import { PartialWriteError, isPartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from './row-writer.js';
 import { tableValidator, type RowValidator } from './schema.js';
+import { StatisticsSink, type StatisticsSinkDependencies } from './statistics-sink.js';
 import { verdictRow } from './verdict-row.js';
 
-export interface StatisticsSinkDependencies {
-  telemetry: ComponentTelemetry;
-  /** Wall clock for `inserted_at` (and, for traffic, closing quiet minutes). */
-  clock: Clock;
-}
+export type { StatisticsSinkDependencies };
 
-export class VerdictStatisticsSink implements Sink<Verdict> {
-  private open = false;
-  private readonly validate: RowValidator;
+export class VerdictStatisticsSink extends StatisticsSink<Verdict> {
   /** Writes in flight: close() lets them finish before closing the writer. */
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(
-    readonly id: string,
+    id: string,
     private readonly region: string,
-    private readonly writer: RowWriter,
-    private readonly deps: StatisticsSinkDependencies,
+    writer: RowWriter,
+    deps: StatisticsSinkDependencies,
     validate?: RowValidator,
   ) {
-    this.validate = validate ?? tableValidator('verdicts');
-  }
-
-  async connect(): Promise<void> {
-    await this.writer.connect();
-    this.open = true;
-    this.deps.telemetry.log.info({ table: this.writer.table }, 'verdict statistics sink connected');
+    super(id, 'verdict', writer, deps, validate ?? tableValidator('verdicts'));
   }
 
   async writeBatch(verdicts: readonly Verdict[]): Promise<void> {
-    if (!this.open) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CLOSED.code, `${this.id} is not connected`);
+    this.assertOpen();
     const write = this.write(verdicts);
     this.inflight.add(write);
     try {
@@ -92,10 +80,6 @@ export class VerdictStatisticsSink implements Sink<Verdict> {
       throw new PartialWriteError<Verdict>(`${this.id}: write failed`, retryable ? valid : [], rejected, { cause: error, ...(error instanceof BotsieveError && error.retry_after_ms !== undefined ? { retry_after_ms: error.retry_after_ms } : {}) });
     }
     if (rejected.length > 0) throw new PartialWriteError<Verdict>(`${this.id}: ${rejected.length} verdict rows do not match the table schema`, [], rejected);
-  }
-
-  async healthcheck(): Promise<boolean> {
-    return this.open && (await this.writer.healthcheck());
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import type { BigQueryOptions } from '@google-cloud/bigquery';
+
+/** The client to point at this server (no credentials, no metadata-server probe). */
+export { anonymousAuthClient } from '../bigquery/anonymous-auth.js';
 
 interface Field {
   name: string;
@@ -311,13 +313,4 @@ function checkValue(field: Field, v: unknown, path: string, ignoreUnknown: boole
     default:
       return [`${path}: unsupported type ${field.type}`];
   }
-}
-
-/**
- * An auth client that adds no credentials, for the BigQuery client pointed at this server:
- * without it the client looks for Application Default Credentials and probes the GCE metadata
- * server (off-host traffic, seconds of delay).
- */
-export function anonymousAuthClient(): NonNullable<BigQueryOptions['authClient']> {
-  return { getRequestHeaders: async () => new Headers(), getProjectId: async () => 'local' } as unknown as NonNullable<BigQueryOptions['authClient']>;
 }

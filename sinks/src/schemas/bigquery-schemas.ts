@@ -1,18 +1,21 @@
 /**
  * The BigQuery table definitions in `sinks/schemas/bigquery/`: `tables.json` (per table: description,
  * schema file, insert id, partition and clustering fields) and one BigQuery JSON schema per table.
- * They are the single source of truth for the sink, Terraform (`schema = file(...)`) and LookML,
- * so this module only reads and validates them; it never carries a copy.
+ * They are the single source of truth for the statistics sinks (row validation, local files),
+ * Terraform (`schema = file(...)`) and LookML, so this module only reads and validates them; it
+ * never carries a copy. Every reader in the sinks package goes through it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BotsieveError } from '@botsieve/core';
 import { z } from 'zod';
 import { SINK_ERRORS } from '../errors.js';
 
-/** `sinks/schemas/bigquery/`, from `sinks/dist/lookml/` (and from `sinks/src/lookml/`). */
-export const DEFAULT_SCHEMA_DIR = fileURLToPath(new URL('../../schemas/bigquery/', import.meta.url));
+/** `sinks/schemas/bigquery/`, from `sinks/dist/schemas/` (and from `sinks/src/schemas/`). */
+export const SCHEMA_DIRECTORY = new URL('../../schemas/bigquery/', import.meta.url);
+/** SCHEMA_DIRECTORY as a path. */
+export const DEFAULT_SCHEMA_DIR = fileURLToPath(SCHEMA_DIRECTORY);
 
 /** Canonical BigQuery legacy type names; the standard-SQL aliases are mapped onto them. */
 export type BigQueryType =
@@ -192,22 +195,31 @@ export function topLevelField(table: TableSchema, name: string): BigQueryField {
   return field;
 }
 
-/** Reads `tables.json` and every schema file it names from `dir`. */
-export async function loadBigQuerySchemas(dir: string = DEFAULT_SCHEMA_DIR): Promise<BigQuerySchemas> {
-  const tablesJson = await readJson(join(dir, 'tables.json'));
+/**
+ * Reads `tables.json` and every schema file it names from `dir`. Synchronous: a few small files,
+ * read once at start-up (the statistics sinks need their table in a constructor).
+ */
+export function readBigQuerySchemas(dir: string | URL = SCHEMA_DIRECTORY): BigQuerySchemas {
+  const root = typeof dir === 'string' ? dir : fileURLToPath(dir);
+  const tablesJson = readJson(join(root, 'tables.json'));
   const parsedTables = tablesFileSchema.safeParse(tablesJson);
   if (!parsedTables.success) throw schemaError(`tables.json: ${z.prettifyError(parsedTables.error)}`, parsedTables.error);
   const schemaFiles: Record<string, unknown> = {};
   for (const entry of Object.values(parsedTables.data)) {
-    schemaFiles[entry.schema_file] ??= await readJson(join(dir, entry.schema_file));
+    schemaFiles[entry.schema_file] ??= readJson(join(root, entry.schema_file));
   }
   return parseBigQuerySchemas(tablesJson, schemaFiles);
 }
 
-async function readJson(path: string): Promise<unknown> {
+/** readBigQuerySchemas, as a promise (the LookML generator's entry point). */
+export async function loadBigQuerySchemas(dir: string = DEFAULT_SCHEMA_DIR): Promise<BigQuerySchemas> {
+  return readBigQuerySchemas(dir);
+}
+
+function readJson(path: string): unknown {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw schemaError(`cannot read ${path}: ${(error as Error).message}`, error);
   }
