@@ -1,20 +1,23 @@
 /**
  * Admin HTTP endpoints every role serves (the ingest tier serves its own on its port too):
  * `/healthz` (process up), `/readyz` (bus reachable and not draining), `/metrics` (Prometheus
- * text), `/verdicts` (active verdicts in the embedded store, for operators and the Quick start).
+ * text), `/verdicts` (active verdicts in the embedded store, for operators and the Quick start),
+ * `/sinks` (each sink's progress, failures and lag; the Cloudflare lists' state).
  * Plain node:http: this is not a hot path.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BotsieveError, type Bus } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
-import type { MemoryVerdictStore } from '@botsieve/sinks';
+import type { MemoryVerdictStore, SinkSetStatus } from '@botsieve/sinks';
 import { CLI_ERRORS } from './errors.js';
 
 export interface AdminDeps {
   telemetry: Telemetry;
   bus: Bus;
   store: MemoryVerdictStore | undefined;
+  /** The sinks' status; undefined in processes without the sink role. */
+  sinks: (() => SinkSetStatus) | undefined;
   isDraining: () => boolean;
 }
 
@@ -64,6 +67,10 @@ export class AdminServer {
         if (this.deps.store === undefined) return { status: 404, type: 'text/plain', body: 'no verdict store in this process\n' };
         const active = [...this.deps.store.entries()].map((entry) => entry.verdict);
         return { status: 200, type: 'application/json', body: `${JSON.stringify({ count: active.length, verdicts: active })}\n` };
+      }
+      case '/sinks': {
+        if (this.deps.sinks === undefined) return { status: 404, type: 'text/plain', body: 'no sinks in this process\n' };
+        return { status: 200, type: 'application/json', body: `${JSON.stringify(this.deps.sinks(), null, 2)}\n` };
       }
       default:
         return { status: 404, type: 'text/plain', body: 'not found\n' };

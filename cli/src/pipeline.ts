@@ -70,7 +70,7 @@ export class Pipeline {
       this.ingest = new IngestServer(config.ingest, { producer: this.producer, topics: bus.topics, telemetry });
       this.ingestPort = await this.ingest.listen();
     }
-    this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, isDraining: () => this.stopping !== undefined });
+    this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, sinks: this.sinks === undefined ? undefined : () => (this.sinks as SinkSet).status(), isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
     log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
   }

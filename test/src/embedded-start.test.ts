@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,9 +60,31 @@ test('botsieve start runs every tier in one process and drains on SIGTERM', asyn
   });
   t.is(deadletters.trim().split('\n').length, 1);
 
+  // The embedded default's sinks: memory store, dead-letter file, Cloudflare in dry-run, local statistics.
+  interface Status { sinks: { sink: string; written: number; failing_attempts: number }[]; cloudflare_lists: { dry_run: boolean; desired: number } }
+  const status = await waitFor('the Cloudflare dry-run to hold the block', async () => {
+    const body = (await (await fetch(`http://127.0.0.1:${adminPort}/sinks`)).json()) as Status;
+    return body.cloudflare_lists.desired > 0 ? body : undefined;
+  });
+  t.true(status.cloudflare_lists.dry_run);
+  t.deepEqual(status.sinks.map((sink) => sink.sink).sort(), ['cloudflare-lists', 'deadletter-file', 'local-statistics-traffic', 'local-statistics-traffic-verdict-feed', 'local-statistics-verdicts', 'memory-verdict-store']);
+  t.true(status.sinks.every((sink) => sink.failing_attempts === 0));
+  t.true((status.sinks.find((sink) => sink.sink === 'memory-verdict-store')?.written ?? 0) > 0);
+
   child.kill('SIGTERM');
   t.is(await exited, 0);
   t.regex(stderr(), /draining/);
+
+  // Shutdown stored the statistics and the verdict snapshot; a restart restores the verdicts.
+  const trafficDir = join(cwd, 'data', 'statistics', 'traffic_1m');
+  const traffic = (await Promise.all((await readdir(trafficDir)).map((name) => readFile(join(trafficDir, name), 'utf8')))).join('');
+  const requests = traffic.trim().split('\n').reduce((sum, line) => sum + (JSON.parse(line) as { requests: number }).requests, 0);
+  t.true(requests >= 401, `traffic rows count the upload (${requests})`);
+  const again = await startBotsieve(t, cwd, 'warn');
+  const restored = (await (await fetch(`http://127.0.0.1:${again.adminPort}/verdicts`)).json()) as { verdicts: { subject: string; action: string }[] };
+  t.true(restored.verdicts.some((v) => v.subject === 'ip:203.0.113.50' && v.action === 'block'), 'restored from the snapshot');
+  again.child.kill('SIGTERM');
+  t.is(await again.exited, 0);
 });
 
 test('a port already in use is a clear error and the process exits instead of hanging', async (t) => {

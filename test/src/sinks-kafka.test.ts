@@ -21,6 +21,7 @@ import { BigQueryApiServer } from '@botsieve/sinks/testing/bigquery-api-server.j
 import { CloudflareApiServer } from '@botsieve/sinks/testing/cloudflare-api-server.js';
 import { PubSubServer } from '@botsieve/sinks/testing/pubsub-server.js';
 import { startRedisCluster, type TestRedisCluster } from '@botsieve/sinks/testing/redis-cluster.js';
+import { KafkaObserver } from './support/kafka-observer.js';
 import { waitFor } from './support/logpush.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/botsieve.js', import.meta.url));
@@ -83,6 +84,10 @@ test('botsieve start --role sink writes verdicts to Redis Cluster, Cloudflare li
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor('the start banner', () => (/botsieve running \(sink\) on the kafka bus/.test(stderr) ? true : undefined), 30_000);
 
+  const observer = new KafkaObserver(kafka.brokers);
+  await observer.start([topics.deadletter]);
+  t.teardown(() => observer.stop());
+
   // Verdicts and events on the topics, as the detector and ingest tiers produce them.
   const bus = createBus(busConfigSchema.parse({ kind: 'kafka', kafka: { brokers: kafka.brokers, extra: MOCK_KAFKA_EXTRA }, topics }), nullTelemetry());
   const producer = bus.producer();
@@ -144,6 +149,14 @@ test('botsieve start --role sink writes verdicts to Redis Cluster, Cloudflare li
     return result.action === 'block' ? result : undefined;
   }, 30_000);
   t.is(applied.verdict?.id, 'from-us');
+
+  // The record that is not a verdict is dead-lettered by every sink reading verdicts, with its reason.
+  const dead = await waitFor('the dead letters', () => {
+    const letters = observer.on(topics.deadletter).map((m) => JSON.parse(m.value) as { reason: string; sink: string; value: string });
+    return letters.length >= 5 ? letters : undefined;
+  }, 30_000);
+  t.true(dead.every((letter) => letter.reason === 'ERR_SINK_DECODE' && letter.value === '{not a verdict'));
+  t.true(['redis-cluster', 'cloudflare-lists', 'bigquery-verdicts', 'pubsub', 'memory-verdict-store'].every((sink) => dead.some((letter) => letter.sink === sink)));
 
   child.kill('SIGTERM');
   t.is(await exited, 0, stderr);

@@ -44,7 +44,7 @@ export async function startCommand(flags: StartFlags): Promise<number> {
     const base = `http://localhost:${pipeline.ingestPort}`;
     lines.push(`  Logpush destination  POST ${base}/logpush`, `  origin events        POST ${base}/events`, `  live stream          ws://localhost:${pipeline.ingestPort}/stream`);
   }
-  lines.push(`  admin                http://localhost:${pipeline.adminPort}/{healthz,readyz,metrics,verdicts}`, '  stop with Ctrl-C (drains in-flight uploads first)');
+  lines.push(`  admin                http://localhost:${pipeline.adminPort}/{healthz,readyz,metrics,verdicts,sinks}`, '  stop with Ctrl-C (drains in-flight uploads first)');
   process.stderr.write(`${lines.join('\n')}\n`);
 
   return new Promise<number>((resolve) => {

@@ -74,6 +74,22 @@ export interface SinkDeadLetter {
   value: string;
 }
 
+/** What one sink is doing, for the admin API (`/sinks`). */
+export interface SinkStatus {
+  sink: string;
+  group: string;
+  topics: string[];
+  consumers: number;
+  /** Items written (stored, dead-lettered or discarded on purpose) since start. */
+  written: number;
+  /** Failed attempts in a row (0 once a write succeeds): > 0 means the target is failing now. */
+  failing_attempts: number;
+  last_error: { code: string; message: string; at: string } | null;
+  last_write_at: string | null;
+  /** Append time to write of the newest record written, in seconds. */
+  lag_seconds: number | null;
+}
+
 const DEFAULT_RETRY: SinkRetryOptions = { initial_backoff_ms: 100, max_backoff_ms: 30_000 };
 
 export class SinkService<T> {
@@ -84,6 +100,7 @@ export class SinkService<T> {
   private wakeSleepers: (() => void)[] = [];
   private maintainTimer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
+  private readonly stats = { written: 0, failing_attempts: 0, last_error: null as SinkStatus['last_error'], last_write_at: null as string | null, lag_seconds: null as number | null };
 
   constructor(
     private readonly bus: Bus,
@@ -97,6 +114,11 @@ export class SinkService<T> {
 
   get id(): string {
     return this.sink.id;
+  }
+
+  status(): SinkStatus {
+    const { options } = this;
+    return { sink: this.sink.id, group: options.group_id, topics: [options.topic, ...(options.extra_topics ?? [])], consumers: this.consumers.length, ...this.stats };
   }
 
   async start(): Promise<void> {
@@ -175,14 +197,23 @@ export class SinkService<T> {
         metrics.observe(METRIC.sinkWriteSeconds, (performance.now() - started) / 1_000);
         this.reportLag(records);
         if (attempt > 0) metrics.gauge(METRIC.sinkRetryBackoffSeconds, 0);
+        this.stats.written += items.length;
+        this.stats.failing_attempts = 0;
+        this.stats.last_write_at = new Date().toISOString();
         return;
       } catch (error) {
+        this.stats.failing_attempts += 1;
+        this.stats.last_error = { code: isBotsieveError(error) ? error.code : SINK_ERRORS.ERR_SINK_WRITE.code, message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
         if (isPartialWriteError<T>(error)) {
           const failed = error.retry.length + error.rejected.length;
           metrics.sent(Math.max(0, pending.length - failed));
           this.reject(error.rejected, origin, dead);
           pending = error.retry;
-          if (pending.length === 0) return;
+          if (pending.length === 0) {
+            this.stats.written += items.length;
+            this.stats.failing_attempts = 0;
+            return;
+          }
           this.telemetry.fail(error, `sink ${this.sink.id}: ${pending.length} items failed and are retried`, SINK_ERRORS.ERR_SINK_PARTIAL.code);
         } else if (isBotsieveError(error) && !error.retryable) {
           this.telemetry.fail(error, `sink ${this.sink.id} refused ${pending.length} items; they are dead-lettered`);
@@ -193,6 +224,7 @@ export class SinkService<T> {
             dead,
             false,
           );
+          this.stats.written += items.length;
           return;
         } else {
           this.telemetry.fail(error, `sink ${this.sink.id} failed to write ${pending.length} items; retrying`, SINK_ERRORS.ERR_SINK_WRITE.code);
@@ -238,7 +270,9 @@ export class SinkService<T> {
   private reportLag(records: BusRecord[]): void {
     let newest = 0;
     for (const record of records) if (record.timestamp_ms > newest) newest = record.timestamp_ms;
-    if (newest > 0) this.telemetry.metrics.gauge(METRIC.sinkLagSeconds, Math.max(0, Date.now() - newest) / 1_000);
+    if (newest === 0) return;
+    this.stats.lag_seconds = Math.max(0, Date.now() - newest) / 1_000;
+    this.telemetry.metrics.gauge(METRIC.sinkLagSeconds, this.stats.lag_seconds);
   }
 
   /** Sleeps `ms`; resolves false at once when the service is closing. */

@@ -23,7 +23,15 @@ import { PubSubVerdictPublisher, RegionalVerdictSubscriber } from '../pubsub/ind
 import { RedisClusterVerdictStore } from '../redis-cluster/index.js';
 import type { TrafficItem } from '../statistics/index.js';
 import type { TrafficStatisticsSink } from '../statistics/traffic-statistics-sink.js';
-import { SinkService, type SinkServiceOptions } from './sink-service.js';
+import { SinkService, type SinkServiceOptions, type SinkStatus } from './sink-service.js';
+import type { CloudflareListsStatus } from '../cloudflare-lists/index.js';
+
+/** Every sink's status and the Cloudflare lists' state, for `/sinks`. */
+export interface SinkSetStatus {
+  sinks: SinkStatus[];
+  cloudflare_lists: CloudflareListsStatus;
+  pubsub_subscriber: boolean;
+}
 
 export interface SinkSetDependencies {
   bus: Bus;
@@ -69,6 +77,10 @@ export class SinkSet {
     const { telemetry, clock } = deps;
     this.store = new MemoryVerdictStore(config.memory_verdict_store, clock, telemetry.component('sink.memory-verdict-store'));
     this.cloudflare = new CloudflareListsSink(config.cloudflare_lists, { telemetry: telemetry.component('sink.cloudflare-lists'), clock });
+  }
+
+  status(): SinkSetStatus {
+    return { sinks: this.services.map((service) => service.status()), cloudflare_lists: this.cloudflare.status(), pubsub_subscriber: this.subscriber !== undefined };
   }
 
   /** Sink ids running, in start order. */
