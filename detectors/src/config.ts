@@ -11,6 +11,7 @@ import { classifyConfigSchema, trafficContextConfigSchema } from './features/con
 import { fusionConfigSchema } from './fusion/config.js';
 import { safelistConfigSchema } from './safelist/index.js';
 import { DETECTOR_ERRORS } from './errors.js';
+import { parseOrThrow } from './parse-or-throw.js';
 import { DETECTOR_TYPES, registry, type DetectorType } from './registry.js';
 
 /**
@@ -120,8 +121,5 @@ export function parseDetectorConfig(type: string, id: string, raw: unknown, fact
  * its factory (also ERR_DETECTOR_CONFIG).
  */
 export function parseDetectConfig(raw: unknown): DetectConfig {
-  const result = detectConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid detect config:\n${problems}`);
+  return parseOrThrow(detectConfigSchema, raw ?? {}, 'detect config');
 }

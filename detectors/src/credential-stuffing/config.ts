@@ -4,13 +4,12 @@
  * user tunes is here, as data.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKind } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
-import { levelsSchema, type LevelValues } from '../scraping/levels.js';
+import type { SubjectKind } from '@botsieve/core';
+import { kindEnabledSchema, maxTrackedSubjectsSchema, subjectsSchema, type TrackedKindDefaults } from '../engine/config-fragments.js';
+import { levelsSchema, reemitMsSchema, type LevelValues } from '../engine/levels.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 
-interface SubjectDefaults {
-  enabled: boolean;
-  max_tracked_subjects: number;
+interface SubjectDefaults extends TrackedKindDefaults {
   min_failure_ratio: number;
   min_distinct_ips: number;
   failures: LevelValues;
@@ -22,9 +21,9 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
   return z
     .strictObject({
       /** Track subjects of this kind. */
-      enabled: z.boolean().default(d.enabled).describe(`Track \`${kind}:\` subjects.`),
+      enabled: kindEnabledSchema('Track', kind, d.enabled),
       /** Most subjects of this kind tracked at once; only subjects with login attempts get state. */
-      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(d.max_tracked_subjects).describe('Most subjects of this kind tracked at once (only subjects with login attempts get state); when full the least recently seen is evicted.'),
+      max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked at once (only subjects with login attempts get state); when full the least recently seen is evicted.'),
       /** The failures and long_failures rules need failures / attempts at or above this. */
       min_failure_ratio: z.number().min(0).max(1).default(d.min_failure_ratio).describe('The failures and long_failures rules need failed / all login attempts at or above this.'),
       /** Every rule needs at least this many distinct IPs behind the attempts (1 for `ip:`). */
@@ -57,10 +56,10 @@ export const credentialStuffingConfigSchema = z.strictObject({
   /** Half-life of the long decayed counters (sustained attacks below the short thresholds). */
   long_half_life_ms: z.number().int().positive().default(1_800_000).describe('Half-life of the long, exponentially decayed counters; their distinct IPs cover one to two half-lives.'),
   /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
-  reemit_ms: z.number().int().nonnegative().default(60_000).describe('A subject gets a new signal only when the recommended action escalates or its last signal is at least this old (event time).'),
+  reemit_ms: reemitMsSchema,
   /** Per kind of subject: tracked or not, thresholds and the cap on tracked subjects. */
-  subjects: z
-    .strictObject({
+  subjects: subjectsSchema(
+    {
       /**
        * `ip:` brute force. A human mistyping twice, an office of 40 behind one NAT (~4 failures
        * in 44 logins): nothing. 10 failures at ≥ 50 % in 5–10 min: challenge; 30: block.
@@ -82,9 +81,9 @@ export const credentialStuffingConfigSchema = z.strictObject({
       ja4: subjectSchema('ja4', aggregate(true, 50_000)).describe('`ja4:<fp>`: credential stuffing from one client stack over many IPs.'),
       /** `ua:<user agent>`: one user-agent string. */
       ua: subjectSchema('ua', aggregate(true, 50_000)).describe('`ua:<user agent>`: credential stuffing from one user agent over many IPs.'),
-    })
-    .prefault({})
-    .describe('Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.'),
+    },
+    'Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.',
+  ),
 });
 
 export type CredentialStuffingConfig = z.output<typeof credentialStuffingConfigSchema>;
@@ -92,10 +91,7 @@ export type CredentialStuffingSubjectConfig = CredentialStuffingConfig['subjects
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseCredentialStuffingConfig(raw: unknown): CredentialStuffingConfig {
-  const result = credentialStuffingConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid credential-stuffing config:\n${problems}`);
+  return parseOrThrow(credentialStuffingConfigSchema, raw ?? {}, 'credential-stuffing config');
 }
 
 /** Longest look-back: the long distinct IPs cover up to two half-lives (older failures weigh ≤ 1/4). */

@@ -11,14 +11,14 @@
  *                  ≥ min_failure_ratio (a sustained trickle below the short thresholds).
  * Every rule needs ≥ min_distinct_ips distinct IPs (10 for aggregates; an `ip:` subject is one).
  *
- * Score: the band score (levels.ts) of the rule with the highest rank, from its own quantity and
- * thresholds (the lowest score among ties). Cooldown: a subject is signalled again only when
- * the action escalates or its last signal is `reemit_ms` old.
+ * Score: the band score (engine/levels.ts) of the rule with the highest rank, from its own
+ * quantity and thresholds (the lowest score among ties). Cooldown: a subject is signalled again
+ * only when the action escalates or its last signal is `reemit_ms` old.
  *
- * Windows: the short one is two tumbling segments of `window_ms` (window.ts); the long counters
- * decay exponentially, anchored at the subject's newest step, so a late partial adds its
- * decayed share and the order of partials does not matter. Distinct IPs over the long window:
- * two segments of one half-life.
+ * Windows: the short one is two tumbling segments of `window_ms` (engine/segment-window.ts); the
+ * long counters decay exponentially, anchored at the subject's newest step, so a late partial
+ * adds its decayed share and the order of partials does not matter. Distinct IPs over the long
+ * window: two segments of one half-life.
  *
  * Cheap path: only summaries with login attempts matter (a summary without any returns after one
  * comparison) and only subjects with attempts get state. Distinct IPs come from the summaries'
@@ -28,11 +28,12 @@
 import type { Logger, SubjectKey } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
+import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
+import { distinct } from '../engine/segment-window.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
-import { ACTION_BY_RANK, Levels, round3, shouldSignal } from '../scraping/levels.js';
-import { StateTable } from '../scraping/state-table.js';
-import { distinct } from '../scraping/window.js';
+import { TableTracker } from '../engine/table-tracker.js';
 import { credentialStuffingLookbackMs, parseCredentialStuffingConfig, type CredentialStuffingConfig, type CredentialStuffingSubjectConfig } from './config.js';
 import { CREDENTIAL_STUFFING_DISCARD } from './metrics.js';
 import { LoginState } from './login-state.js';
@@ -56,27 +57,19 @@ class KindRules {
   }
 }
 
-class Tracker {
-  readonly aggregate: boolean;
-  rules: KindRules;
-  readonly table: StateTable<LoginState>;
+type Tracker = TableTracker<CredentialStuffingSubjectConfig, KindRules, LoginState>;
 
-  constructor(readonly kind: SummaryKind, config: CredentialStuffingSubjectConfig) {
-    this.aggregate = kind !== 'ip';
-    this.rules = new KindRules(config, this.aggregate);
-    this.table = new StateTable(config.max_tracked_subjects);
-  }
-}
-
-type Trackers = Record<SummaryKind, Tracker | null>;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
+const TRACKERS: KindTrackerFactory<CredentialStuffingConfig, CredentialStuffingSubjectConfig, Tracker> = {
+  /** A kind keeps its state across a reconfigure only with the same windows and cap. */
+  shapeOf: (subject, config) => JSON.stringify([config.window_ms, config.long_half_life_ms, subject.max_tracked_subjects]),
+  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules),
+};
 
 export class CredentialStuffingDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config: CredentialStuffingConfig;
-  private trackers: Trackers;
-  private late = 0;
+  private readonly kinds = new KindTrackers(TRACKERS);
   private watermark = 0;
   private readonly logger: Logger;
   private readonly isExpired = (s: LoginState): boolean => s.expired(this.watermark, this.config);
@@ -84,13 +77,13 @@ export class CredentialStuffingDetector implements SummaryDetector {
   constructor(config: CredentialStuffingConfig, private readonly context: HostedDetectorContext) {
     this.id = context.id ?? CREDENTIAL_STUFFING;
     this.config = config;
-    this.trackers = buildTrackers(config, null);
     this.logger = context.logger;
+    this.kinds.reconfigure(config);
   }
 
   summary(summary: Summary): Signal[] {
     if (summary.logins === 0) return NO_SIGNALS;
-    const tracker = this.trackers[summary.kind];
+    const tracker = this.kinds.byKind[summary.kind];
     if (tracker === null) return NO_SIGNALS;
     const { window_ms, long_half_life_ms } = this.config;
     const step = summary.step_ms;
@@ -100,7 +93,7 @@ export class CredentialStuffingDetector implements SummaryDetector {
       tracker.table.add(summary.subject, state);
     }
     const before = state.bytes;
-    if (!state.fold(summary, window_ms, long_half_life_ms, tracker.aggregate)) this.late += 1;
+    if (!state.fold(summary, window_ms, long_half_life_ms, tracker.aggregate)) this.kinds.late += 1;
     state.bytes = state.measure();
     tracker.table.resized(state, before);
     return this.judge(tracker, summary.subject, state);
@@ -108,65 +101,43 @@ export class CredentialStuffingDetector implements SummaryDetector {
 
   flush(watermark_ms: number): Signal[] {
     this.watermark = watermark_ms;
-    const metrics = this.context.metrics;
-    for (const kind of KINDS) {
-      const tracker = this.trackers[kind];
-      if (tracker === null) continue;
-      tracker.table.sweep(this.isExpired);
-      const evicted = tracker.table.takeEvictions();
-      if (evicted > 0) metrics.discarded(CREDENTIAL_STUFFING_DISCARD.stateEvicted, evicted);
-    }
-    if (this.late > 0) {
-      metrics.discarded(CREDENTIAL_STUFFING_DISCARD.lateSummary, this.late);
-      this.late = 0;
-    }
+    for (const tracker of this.kinds.all) tracker.table.sweep(this.isExpired);
+    this.kinds.reportDiscards(this.context.metrics, CREDENTIAL_STUFFING_DISCARD.stateEvicted, CREDENTIAL_STUFFING_DISCARD.lateSummary);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const kind of KINDS) {
-      const table = this.trackers[kind]?.table;
-      if (table === undefined) continue;
-      keys += table.size;
-      bytes += table.bytes;
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** New thresholds keep the state; new window lengths or caps restart the kinds they change. */
   reconfigure(config: unknown): void {
     const next = config as CredentialStuffingConfig;
     const reset = next.window_ms !== this.config.window_ms || next.long_half_life_ms !== this.config.long_half_life_ms;
-    this.trackers = buildTrackers(next, reset ? null : this.trackers);
+    this.kinds.reconfigure(next);
     this.config = next;
     if (reset) this.logger.info({ detector: this.id }, 'credential-stuffing windows changed: state restarted');
   }
 
   /** Tracked subjects of one kind (tests, debugging). */
   trackedSubjects(kind: SummaryKind): number {
-    return this.trackers[kind]?.table.size ?? 0;
+    return this.kinds.byKind[kind]?.table.size ?? 0;
   }
 
   /** What the rules see for a subject right now, cooldown aside (tests, debugging). */
   evidenceOf(kind: SummaryKind, subject: SubjectKey): Record<string, number> | null {
-    const tracker = this.trackers[kind];
+    const tracker = this.kinds.byKind[kind];
     const state = tracker?.table.peek(subject);
-    return tracker === null || tracker === undefined || state === undefined ? null : this.evaluate(tracker, state).evidence;
+    return tracker === null || state === undefined ? null : this.evaluate(tracker, state).evidence;
   }
 
   private judge(tracker: Tracker, subject: SubjectKey, s: LoginState): Signal[] {
     const rules = tracker.rules;
     if (s.failures < rules.failures.lowest && s.attempts < rules.attempts.lowest && s.longFailures < rules.longFailures.lowest) return NO_SIGNALS;
-    const { rank, score, evidence } = this.evaluate(tracker, s);
-    if (!shouldSignal(rank, s.rank, s.signalAt, s.lastMs, this.config.reemit_ms)) return NO_SIGNALS;
-    s.rank = rank;
-    s.signalAt = s.lastMs;
-    return [{ subject, at: s.lastMs, detector: this.id, score, action: ACTION_BY_RANK[rank]!, evidence }];
+    return signalOnce(s, subject, s.lastMs, this.id, this.evaluate(tracker, s), this.config.reemit_ms);
   }
 
-  private evaluate(tracker: Tracker, s: LoginState): { rank: number; score: number; evidence: Record<string, number> } {
+  private evaluate(tracker: Tracker, s: LoginState): Judgement {
     const rules = tracker.rules;
     const ratio = s.attempts > 0 ? s.failures / s.attempts : 0;
     const ips = tracker.aggregate ? distinct(s.ips) : 1;
@@ -200,23 +171,6 @@ export class CredentialStuffingDetector implements SummaryDetector {
     };
     return { rank, score, evidence };
   }
-}
-
-/** Trackers for `config`, keeping a previous kind's state when its cap is unchanged. */
-function buildTrackers(config: CredentialStuffingConfig, previous: Trackers | null): Trackers {
-  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  for (const kind of KINDS) {
-    const subject = config.subjects[kind];
-    if (!subject.enabled) continue;
-    const kept = previous?.[kind] ?? null;
-    if (kept !== null && kept.table.capacity === subject.max_tracked_subjects) {
-      kept.rules = new KindRules(subject, kept.aggregate);
-      out[kind] = kept;
-    } else {
-      out[kind] = new Tracker(kind, subject);
-    }
-  }
-  return out;
 }
 
 export const credentialStuffing: EngineDetectorFactory<CredentialStuffingConfig> = {

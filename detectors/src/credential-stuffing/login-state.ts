@@ -1,8 +1,9 @@
 /**
  * One subject's login history for `credential-stuffing`: the short window as two tumbling
- * segments (window.ts: `attempts`/`failures`/`ips` cover the previous and the current segment,
- * `cur*` the current one), the long window as exponentially decayed counters plus distinct IPs
- * over two segments of one half-life, and the cooldown.
+ * segments (engine/segment-window.ts: `attempts`/`failures`/`ips` cover the previous and the
+ * current segment, `cur*` the current one), the long window as exponentially decayed counters
+ * plus distinct IPs over two segments of one half-life; the short window's segment clock and the
+ * cooldown are SegmentedState's.
  *
  * Decayed counters are anchored at `longRef`, the newest step folded in: a newer step decays them
  * first (value × 2^(−Δ/half-life)), an older (late) partial adds its decayed share. Every partial
@@ -10,23 +11,18 @@
  *
  * One object shape (every field set in the constructor); ~300 bytes with inline sketches.
  */
-import type { CredentialStuffingConfig } from './config.js';
+import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../engine/segment-window.js';
+import { SegmentedState } from '../engine/segmented-state.js';
 import type { Summary } from '../engine/summary.js';
-import type { TrackedState } from '../scraping/state-table.js';
-import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../scraping/window.js';
 import { decayFactor, type HyperLogLog } from '../sketch/index.js';
+import type { CredentialStuffingConfig } from './config.js';
 
 /** Object header and number fields, measured roughly as 8 bytes per field plus the header. */
 const FIXED_BYTES = 200;
 /** Below this many decayed attempts a subject's long history is forgotten (it can no longer matter). */
 const FORGET_BELOW = 1;
 
-export class LoginState implements TrackedState {
-  bytes = 0;
-  lastMs: number;
-  seg: number;
-  firstMs: number;
-  curFirstMs: number;
+export class LoginState extends SegmentedState {
   attempts = 0;
   failures = 0;
   curAttempts = 0;
@@ -39,15 +35,9 @@ export class LoginState implements TrackedState {
   longSeg: number;
   longIps: HyperLogLog | null = null;
   longCurIps: HyperLogLog | null = null;
-  /** Rank and event time of the last signal (cooldown). */
-  rank = 0;
-  signalAt = Number.NEGATIVE_INFINITY;
 
   constructor(seg: number, longSeg: number, step_ms: number) {
-    this.lastMs = step_ms;
-    this.seg = seg;
-    this.firstMs = step_ms;
-    this.curFirstMs = step_ms;
+    super(seg, step_ms);
     this.longRef = step_ms;
     this.longSeg = longSeg;
     this.bytes = this.measure();
@@ -90,9 +80,8 @@ export class LoginState implements TrackedState {
 
   /** Nothing left that could matter at `watermark_ms` (short window past, long history faded, cooldown over). */
   expired(watermark_ms: number, config: CredentialStuffingConfig): boolean {
-    if (Math.floor(watermark_ms / config.window_ms) <= this.seg + 1) return false;
+    if (!this.expiredAt(watermark_ms, config.window_ms, config.reemit_ms)) return false;
     if (Math.floor(watermark_ms / config.long_half_life_ms) <= this.longSeg + 1) return false;
-    if (watermark_ms - this.signalAt < config.reemit_ms) return false;
     return this.longAttempts * decayFactor(watermark_ms - this.longRef, config.long_half_life_ms) < FORGET_BELOW;
   }
 
@@ -105,20 +94,17 @@ export class LoginState implements TrackedState {
     if (reset) {
       this.attempts = 0;
       this.failures = 0;
-      this.firstMs = Number.POSITIVE_INFINITY;
       this.curIps?.clear();
     } else {
       this.attempts = this.curAttempts;
       this.failures = this.curFailures;
-      this.firstMs = this.curFirstMs;
       this.ips = this.curIps;
       this.curIps = old;
     }
     old?.clear();
     this.curAttempts = 0;
     this.curFailures = 0;
-    this.curFirstMs = Number.POSITIVE_INFINITY;
-    this.seg = seg;
+    this.rotateClock(seg, reset);
   }
 
   private foldLongIps(seg: number, ips: HyperLogLog | null): void {

@@ -5,8 +5,7 @@
  * path (`rules.<n>.expression`), column and what was expected.
  */
 import { z } from 'zod';
-import { BotsieveError } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 import { DEFAULT_BROWSER_JA4_A_PATTERNS } from './ja4.js';
 import { compileRule, RuleError } from './rules/index.js';
 
@@ -131,8 +130,5 @@ export type BuiltinConfig = HeuristicsConfig['automation_ua'];
 
 /** Validates raw config and compiles every rule; throws ERR_DETECTOR_CONFIG listing every problem. */
 export function parseHeuristicsConfig(raw: unknown): HeuristicsConfig {
-  const result = heuristicsConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid heuristics config:\n${problems}`);
+  return parseOrThrow(heuristicsConfigSchema, raw ?? {}, 'heuristics config');
 }

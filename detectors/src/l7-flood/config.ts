@@ -3,8 +3,9 @@
  * attacking population (see l7-flood.ts for the rule). Everything a user tunes is here.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKind } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
+import type { SubjectKind } from '@botsieve/core';
+import { CAP_EVICTS_COUNTED, inWholeSteps, kindEnabledSchema, maxTrackedSubjectsSchema, ringStepMsSchema, subjectsSchema } from '../engine/config-fragments.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 
 /** Most steps per window: the evaluation walks the window's steps newest first. */
 export const MAX_STEPS_PER_WINDOW = 120;
@@ -19,7 +20,7 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
   return z
     .strictObject({
       /** Judge subjects of this kind. */
-      enabled: z.boolean().default(true).describe(`Judge \`${kind}:\` subjects.`),
+      enabled: kindEnabledSchema('Judge', kind, true),
       /** Fewest spiking-route requests within the window for a subject to be part of the flood. */
       min_requests: z.number().int().positive().default(defaults.min_requests).describe('Fewest requests to spiking routes within the window for a subject to be part of the flood.'),
       /**
@@ -29,17 +30,17 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
        */
       min_requests_per_ip: z.number().positive().default(defaults.min_requests_per_ip).describe('Aggregates: spiking-route requests per distinct IP (over the window) at or above which the subject is a concentrated source; ignored for ip.'),
       /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
-      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(defaults.max_tracked_subjects).describe('Most subjects of this kind tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+      max_tracked_subjects: maxTrackedSubjectsSchema(defaults.max_tracked_subjects, CAP_EVICTS_COUNTED),
     })
     .prefault({});
 }
 
-export const l7FloodConfigSchema = z
-  .strictObject({
+export const l7FloodConfigSchema = inWholeSteps(
+  z.strictObject({
     /** Longest window the flood evidence is taken over (shorter windows ending now count too). */
     window_ms: z.number().int().positive().default(5_000).describe('Longest window the evidence is taken over; any window of whole steps ending at the newest step counts.'),
     /** Ring step: the engine's summary step. */
-    step_ms: z.number().int().positive().default(1_000).describe('Ring step; the engine summary step. Must divide window_ms.'),
+    step_ms: ringStepMsSchema,
     /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
     /** Smallest share of the subject's requests that go to spiking routes. */
@@ -58,19 +59,19 @@ export const l7FloodConfigSchema = z
     heavy_hitter_capacity: z.number().int().positive().max(100_000).default(256).describe('Keys of the Space-Saving sketch per aggregate kind.'),
     /** How many leading positions the evidence `heavy_hitter_rank` reports (0 when outside). */
     heavy_hitter_top: z.number().int().positive().max(1_000).default(10).describe('Positions reported as `heavy_hitter_rank` (0 when outside them).'),
-    subjects: z
-      .strictObject({
+    subjects: subjectsSchema(
+      {
         ip: kindSchema('ip', { min_requests: 20, min_requests_per_ip: 1, max_tracked_subjects: 100_000 }).describe('`ip:<ip>`: one client address (always block when flagged).'),
         prefix: kindSchema('prefix', { min_requests: 60, min_requests_per_ip: 10, max_tracked_subjects: 50_000 }).describe('`prefix:<cidr>`: the client /24 or /64.'),
         asn: kindSchema('asn', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`asn:<n>`: the client autonomous system.'),
         ja4: kindSchema('ja4', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`ja4:<fp>`: the TLS fingerprint.'),
         ua: kindSchema('ua', { min_requests: 200, min_requests_per_ip: 10, max_tracked_subjects: 20_000 }).describe('`ua:<user agent>`: one user-agent string.'),
-      })
-      .prefault({})
-      .describe('Per kind of subject: judged or not, thresholds, and the cap on tracked subjects.'),
-  })
-  .refine((c) => c.window_ms % c.step_ms === 0, { message: 'window_ms must be a multiple of step_ms', path: ['window_ms'] })
-  .refine((c) => c.window_ms / c.step_ms <= MAX_STEPS_PER_WINDOW, { message: `at most ${MAX_STEPS_PER_WINDOW} steps per window`, path: ['step_ms'] })
+      },
+      'Per kind of subject: judged or not, thresholds, and the cap on tracked subjects.',
+    ),
+  }),
+  MAX_STEPS_PER_WINDOW,
+)
   .refine((c) => c.block_min_spiking_share >= c.min_spiking_share, { message: 'block_min_spiking_share must be at least min_spiking_share', path: ['block_min_spiking_share'] })
   .refine((c) => c.block_max_assets_ratio <= c.max_assets_ratio, { message: 'block_max_assets_ratio must be at most max_assets_ratio', path: ['block_max_assets_ratio'] });
 
@@ -79,8 +80,5 @@ export type L7FloodKindConfig = L7FloodConfig['subjects']['ip'];
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseL7FloodConfig(raw: unknown): L7FloodConfig {
-  const result = l7FloodConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid l7-flood config:\n${problems}`);
+  return parseOrThrow(l7FloodConfigSchema, raw ?? {}, 'l7-flood config');
 }

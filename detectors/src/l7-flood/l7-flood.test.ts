@@ -2,18 +2,16 @@ import test from 'ava';
 import { METRIC, type SubjectKey } from '@botsieve/core';
 import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
-import type { Summary } from '../engine/summary.js';
 import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { feed, halves, makeSummary, names, STEP_MS, T0, testContext, type SummaryFixture } from '../volumetric/summary-fixtures.js';
+import { createDetector, runSteps, sprayByReuse, sprayIp } from '../test-support/summary-detectors.js';
+import { halves, makeSummary, names, STEP_MS, T0, type SummaryFixture } from '../test-support/summary-fixtures.js';
 import { parseL7FloodConfig } from './config.js';
 import { l7Flood, L7FloodDetector, l7FloodScore } from './l7-flood.js';
 
 registerGoldenTests(test, 'l7-flood', l7Flood, 3);
 
-function detector(raw: unknown = {}, telemetry?: Telemetry): L7FloodDetector {
-  return l7Flood.create(l7Flood.parseConfig(raw), testContext(telemetry)) as L7FloodDetector;
-}
+const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<L7FloodDetector>(l7Flood, raw, telemetry);
 
 const ROUTE = 'shop.example/search';
 /** A flooder: `n` requests per step to the spiking route, no assets, `busting` of them cache-busting. */
@@ -21,21 +19,11 @@ const flooder = (n: number, busting = n, extra: SummaryFixture = {}): SummaryFix
 /** A human on the spiking route: one page to it and its assets, plus another page. */
 const human: SummaryFixture = { requests: 14, spiking_route: 2, pages: 3, assets: 11, top_route: ROUTE, top_route_requests: 2 };
 
-function run(d: L7FloodDetector, start: number, steps: number, perStep: (step_ms: number, i: number) => Summary[]): Signal[] {
-  const out: Signal[] = [];
-  for (let i = 0; i < steps; i++) {
-    const step = start + i * STEP_MS;
-    d.flush(step);
-    feed(d, perStep(step, i), out);
-  }
-  return out;
-}
-
 test('the flood population is blocked within 3 s of the start; humans on the same spiking route are not', (t) => {
   const d = detector();
   // 50 flooders at 10 requests per second; the engine flags the route only from the second step
   // on, so over the full 5 s window their spiking share would stay below 0.8 until ~3 s in.
-  const signals = run(d, T0, 20, (step, i) => [
+  const signals = runSteps(d, T0, 20, (step, i) => [
     ...names('', 50).map((_, n) => makeSummary(`ip:198.18.0.${n}` as SubjectKey, step, flooder(10, 10, { spiking_route: i === 0 ? 0 : 10 }))),
     ...names('', 200).map((_, n) => makeSummary(`ip:192.0.2.${n}` as SubjectKey, step, i === 0 ? { ...human, spiking_route: 0 } : human)),
   ]);
@@ -53,13 +41,13 @@ test('the flood population is blocked within 3 s of the start; humans on the sam
 });
 
 test('thresholds per kind: ip 20 spiking requests per window, prefix 60 and concentrated', (t) => {
-  t.deepEqual(run(detector(), T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, flooder(3, 0))]), [], '15 per 5 s');
-  t.deepEqual(run(detector(), T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, flooder(4, 0))]).map((s) => [s.action, s.evidence.spiking_requests, s.evidence.window_ms]), [['block', 20, 5_000]]);
+  t.deepEqual(runSteps(detector(), T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, flooder(3, 0))]), [], '15 per 5 s');
+  t.deepEqual(runSteps(detector(), T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, flooder(4, 0))]).map((s) => [s.action, s.evidence.spiking_requests, s.evidence.window_ms]), [['block', 20, 5_000]]);
   // A /24 with 5 IPs at 13 per step: 65 in 5 steps, 65 / 5 IPs per window ≥ 10.
-  const prefix = run(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, flooder(13, 13, { ips: names('198.51.100.', 5) }))]);
+  const prefix = runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, flooder(13, 13, { ips: names('198.51.100.', 5) }))]);
   t.deepEqual(prefix.map((s) => [s.action, s.evidence.spiking_requests, s.evidence.requests_per_ip, s.evidence.heavy_hitter_rank]), [['block', 65, 13, 1]]);
   // Not concentrated (200 IPs, 0.4 per IP per window) and not a heavy hitter (others send 20× more): not flagged.
-  const spread = run(detector(), T0, 10, (step) => [
+  const spread = runSteps(detector(), T0, 10, (step) => [
     makeSummary('prefix:203.0.113.0/24', step, flooder(16, 16, { ips: names('203.0.113.', 200) })),
     ...names('', 10).map((_, n) => makeSummary(`prefix:10.${n}.0.0/24` as SubjectKey, step, flooder(40, 40, { ips: names(`10.${n}.0.`, 200) }))),
   ]);
@@ -68,7 +56,7 @@ test('thresholds per kind: ip 20 spiking requests per window, prefix 60 and conc
 
 test('aggregates: a human-dominated JA4 is left alone, a mixed carrier ASN is challenged, a near-pure flood is blocked', (t) => {
   const d = detector();
-  const signals = run(d, T0, 10, (step) => [
+  const signals = runSteps(d, T0, 10, (step) => [
     // Every Chrome: 1,000 humans, 2,000 spiking-route requests among 12,000 mostly assets.
     makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, { requests: 12_000, spiking_route: 2_000, pages: 2_000, assets: 10_000, top_route: ROUTE, ips: names('172.16.', 1_000) }),
     // A carrier: 10,000 flood requests from its NAT pools plus humans (250 assets).
@@ -99,18 +87,18 @@ test('additive partial summaries: two halves, in either order, give the same sig
       const [a, b] = halves(subject, step, fixture);
       return split === 'halves' ? [a, b] : [b, a];
     });
-  const whole = run(detector(), T0, 12, script('whole'));
+  const whole = runSteps(detector(), T0, 12, script('whole'));
   t.deepEqual(whole.map((s) => [s.subject, s.action]), [
     ['ip:198.51.100.2', 'block'],
     ['prefix:198.51.100.0/24', 'block'],
     ['ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', 'challenge'],
   ]);
-  t.deepEqual(run(detector(), T0, 12, script('halves')), whole);
-  t.deepEqual(run(detector(), T0, 12, script('reversed')), whole);
+  t.deepEqual(runSteps(detector(), T0, 12, script('halves')), whole);
+  t.deepEqual(runSteps(detector(), T0, 12, script('reversed')), whole);
 });
 
 test('cooldown: an aggregate challenged, escalated to block when its flood turns pure, then silent until reemit_ms', (t) => {
-  const signals = run(detector(), T0, 130, (step, i) => [makeSummary('asn:64503', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.', 10) }))]);
+  const signals = runSteps(detector(), T0, 130, (step, i) => [makeSummary('asn:64503', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.', 10) }))]);
   t.deepEqual(signals.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS]), [
     ['challenge', 0],
     ['block', 10],
@@ -120,9 +108,9 @@ test('cooldown: an aggregate challenged, escalated to block when its flood turns
 
 test('calm traffic holds no state; spiking subjects are tracked and expire', (t) => {
   const d = detector();
-  run(d, T0, 10, (step) => names('', 100).map((_, n) => makeSummary(`ip:192.0.2.${n}` as SubjectKey, step, { ...human, spiking_route: 0 })));
+  runSteps(d, T0, 10, (step) => names('', 100).map((_, n) => makeSummary(`ip:192.0.2.${n}` as SubjectKey, step, { ...human, spiking_route: 0 })));
   t.is(d.stateSize().keys, 0);
-  run(d, T0 + 10_000, 1, (step) => [makeSummary('ip:192.0.2.1', step, human)]);
+  runSteps(d, T0 + 10_000, 1, (step) => [makeSummary('ip:192.0.2.1', step, human)]);
   t.is(d.trackedSubjects('ip'), 1);
   d.flush(T0 + 20_000);
   t.is(d.trackedSubjects('ip'), 0);
@@ -132,24 +120,17 @@ test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts
   const telemetry = nullTelemetry();
   const cap = 1_000;
   const d = detector({ subjects: { ip: { max_tracked_subjects: cap }, prefix: { max_tracked_subjects: cap } } }, telemetry);
-  const signals: Signal[] = [];
-  let max = 0;
-  let step = T0;
   const spray = makeSummary('ip:10.0.0.0', T0, flooder(1));
   const prefixSpray = makeSummary('prefix:10.0.0.0/24', T0, flooder(1, 1, { ips: ['10.0.0.1'] }));
-  for (let i = 0; i < 1_000_000; i++) {
-    if (i % 10_000 === 0) {
-      step = T0 + (i / 10_000) * STEP_MS;
-      d.flush(step);
-    }
-    const summary = i % 2 === 0 ? spray : prefixSpray;
-    summary.subject = i % 2 === 0 ? `ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` : `prefix:p${i}`;
-    summary.step_ms = step;
-    summary.last_ms = step + 900;
-    signals.push(...d.summary(summary));
-    if (i % 500 === 0) signals.push(...d.summary(makeSummary('ip:203.0.113.99', step, flooder(10))));
-    if (i % 1_000 === 0) max = Math.max(max, d.trackedSubjects('ip'), d.trackedSubjects('prefix'));
-  }
+  const { signals, maxTracked: max, lastStep: step } = sprayByReuse(d, {
+    spray: (i) => {
+      const summary = i % 2 === 0 ? spray : prefixSpray;
+      summary.subject = i % 2 === 0 ? sprayIp(i) : `prefix:p${i}`;
+      return summary;
+    },
+    attacker: (step_ms) => makeSummary('ip:203.0.113.99', step_ms, flooder(10)),
+    tracked: () => Math.max(d.trackedSubjects('ip'), d.trackedSubjects('prefix')),
+  });
   t.is(max, cap);
   t.deepEqual([...new Set(signals.map((s) => s.subject))], ['ip:203.0.113.99']);
   t.true(d.stateSize().keys <= 2 * cap + 256, `keys ${d.stateSize().keys}`);

@@ -36,11 +36,12 @@
 import type { SubjectKind } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { EpochDistinct } from '../engine/epoch-distinct.js';
+import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
+import { WindowTable } from '../engine/window-table.js';
 import { SpaceSaving } from '../sketch/index.js';
-import { EpochDistinct } from '../volumetric/epoch-distinct.js';
-import { WindowTable } from '../volumetric/window-table.js';
 import { parseL7FloodConfig, type L7FloodConfig, type L7FloodKindConfig } from './config.js';
 import { L7_FLOOD_DISCARD } from './metrics.js';
 
@@ -53,23 +54,20 @@ const CACHE_BUSTING = 3;
 const COUNTERS = 4;
 const CHALLENGE = 2;
 const BLOCK = 3;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for a flood member (see the file comment). */
 export function l7FloodScore(rank: number, confidence: number): number {
   return (rank === BLOCK ? 10 : 29) - Math.round(9 * Math.min(1, Math.max(0, confidence)));
 }
 
-class KindState {
+class KindState implements KindTracker<L7FloodKindConfig> {
   readonly table: WindowTable;
   readonly aggregate: boolean;
   readonly ips: EpochDistinct | null;
   readonly hitters: SpaceSaving<string> | null;
   hitterEpoch = -1;
-  minRequests: number;
-  minRequestsPerIp: number;
-  late = 0;
-  reportedLate = 0;
+  minRequests = 0;
+  minRequestsPerIp = 0;
 
   constructor(
     readonly kind: SubjectKind,
@@ -82,6 +80,10 @@ class KindState {
     this.hitters = this.aggregate ? new SpaceSaving<string>(config.heavy_hitter_capacity) : null;
     const ips = this.ips;
     this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS, ips === null ? null : (slot) => ips.release(slot));
+    this.retune(kindConfig);
+  }
+
+  retune(kindConfig: L7FloodKindConfig): void {
     this.minRequests = kindConfig.min_requests;
     this.minRequestsPerIp = kindConfig.min_requests_per_ip;
   }
@@ -107,14 +109,23 @@ class KindState {
     return 0;
   }
 
+  keys(): number {
+    return this.table.size + (this.hitters?.size ?? 0);
+  }
+
   bytes(): number {
     return this.table.bytes() + (this.ips?.bytes() ?? 0) + (this.hitters?.bytes() ?? 0);
   }
+
+  takeEvictions(): number {
+    return this.table.takeEvictions();
+  }
 }
 
-function shapeOf(kind: L7FloodKindConfig, config: L7FloodConfig): string {
-  return JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects, config.heavy_hitter_capacity]);
-}
+const KIND_STATES: KindTrackerFactory<L7FloodConfig, L7FloodKindConfig, KindState> = {
+  shapeOf: (kind, config) => JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects, config.heavy_hitter_capacity]),
+  create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
+};
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
@@ -122,8 +133,7 @@ export class L7FloodDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: L7FloodConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  private states: KindState[] = [];
+  private readonly kinds = new KindTrackers(KIND_STATES);
 
   constructor(
     config: L7FloodConfig,
@@ -131,26 +141,17 @@ export class L7FloodDetector implements SummaryDetector {
   ) {
     this.id = context.id ?? L7_FLOOD;
     this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.states.map((s) => s.kind) }, 'l7-flood ready');
+    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'l7-flood ready');
   }
 
   reconfigure(raw: unknown): void {
     const config = raw as L7FloodConfig;
     this.config = config;
-    for (const kind of KINDS) {
-      const kindConfig = config.subjects[kind];
-      const old = this.byKind[kind];
-      if (!kindConfig.enabled) this.byKind[kind] = null;
-      else if (old !== null && old.shape === shapeOf(kindConfig, config)) {
-        old.minRequests = kindConfig.min_requests;
-        old.minRequestsPerIp = kindConfig.min_requests_per_ip;
-      } else this.byKind[kind] = new KindState(kind, shapeOf(kindConfig, config), kindConfig, config);
-    }
-    this.states = KINDS.map((kind) => this.byKind[kind]).filter((s): s is KindState => s !== null);
+    this.kinds.reconfigure(config);
   }
 
   summary(s: Summary): Signal[] {
-    const state = this.byKind[s.kind];
+    const state = this.kinds.byKind[s.kind];
     if (state === null || s.requests <= 0) return NO_SIGNALS;
     const table = state.table;
     // Only subjects touching a spiking route are tracked: in calm traffic this is one Map miss.
@@ -158,7 +159,7 @@ export class L7FloodDetector implements SummaryDetector {
     const bucket = Math.floor(s.step_ms / this.config.step_ms);
     const slot = table.slotFor(s.subject, bucket);
     if (slot < 0) {
-      state.late += 1;
+      this.kinds.late += 1;
       return NO_SIGNALS;
     }
     table.add(slot, bucket, REQUESTS, s.requests);
@@ -175,31 +176,21 @@ export class L7FloodDetector implements SummaryDetector {
   flush(watermark_ms: number): Signal[] {
     const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
     const epoch = Math.floor(watermark_ms / this.config.window_ms);
-    for (const state of this.states) {
+    for (const state of this.kinds.all) {
       state.decayHitters(epoch);
       state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-      const evicted = state.table.evictions - state.table.reportedEvictions;
-      if (evicted > 0) this.context.metrics.discarded(L7_FLOOD_DISCARD.stateEvicted, evicted);
-      state.table.reportedEvictions = state.table.evictions;
-      if (state.late > state.reportedLate) this.context.metrics.discarded(L7_FLOOD_DISCARD.summaryTooLate, state.late - state.reportedLate);
-      state.reportedLate = state.late;
     }
+    this.kinds.reportDiscards(this.context.metrics, L7_FLOOD_DISCARD.stateEvicted, L7_FLOOD_DISCARD.summaryTooLate);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const state of this.states) {
-      keys += state.table.size + (state.hitters?.size ?? 0);
-      bytes += state.bytes();
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** Tracked subjects of a kind (tests, debugging). */
   trackedSubjects(kind: SubjectKind): number {
-    return this.byKind[kind]?.table.size ?? 0;
+    return this.kinds.byKind[kind]?.table.size ?? 0;
   }
 
   private evaluate(state: KindState, slot: number, at: number): Signal[] {

@@ -1,35 +1,22 @@
 import test from 'ava';
 import { METRIC, type SubjectKey } from '@botsieve/core';
 import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
-import type { Signal } from '../engine/signal.js';
-import type { Summary } from '../engine/summary.js';
 import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
-import { feed, halves, makeSummary, STEP_MS, T0, testContext, type SummaryFixture } from '../volumetric/summary-fixtures.js';
+import { createDetector, runSteps, sprayByReuse, sprayIp } from '../test-support/summary-detectors.js';
+import { halves, makeSummary, STEP_MS, T0, type SummaryFixture } from '../test-support/summary-fixtures.js';
 import { parseLoadBucketConfig } from './config.js';
 import { loadBucket, LoadBucketDetector, loadBucketScore } from './load-bucket.js';
 
 registerGoldenTests(test, 'load-bucket', loadBucket, 3);
 
-function detector(raw: unknown = {}, telemetry?: Telemetry): LoadBucketDetector {
-  return loadBucket.create(loadBucket.parseConfig(raw), testContext(telemetry)) as LoadBucketDetector;
-}
+const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<LoadBucketDetector>(loadBucket, raw, telemetry);
 
 /** `n` low-score requests per step, all of them while the origin is `loaded` or not. */
 const bots = (n: number, loaded: boolean): SummaryFixture => ({ requests: n, pages: n, scored: n, low_score: n, low_score_under_load: loaded ? n : 0, under_load: loaded ? n : 0 });
 
-function run(d: LoadBucketDetector, start: number, steps: number, perStep: (step_ms: number, i: number) => Summary[]): Signal[] {
-  const out: Signal[] = [];
-  for (let i = 0; i < steps; i++) {
-    const step = start + i * STEP_MS;
-    d.flush(step);
-    feed(d, perStep(step, i), out);
-  }
-  return out;
-}
-
 test('limits per kind: ip more than 1/s, prefix more than 5/s, over 10 s, while the origin is loaded', (t) => {
-  const ip = run(detector(), T0, 20, (step) => [makeSummary('ip:198.51.100.1', step, bots(2, true))]);
+  const ip = runSteps(detector(), T0, 20, (step) => [makeSummary('ip:198.51.100.1', step, bots(2, true))]);
   t.deepEqual(ip, [
     {
       subject: 'ip:198.51.100.1',
@@ -40,28 +27,28 @@ test('limits per kind: ip more than 1/s, prefix more than 5/s, over 10 s, while 
       evidence: { bucket_requests: 12, window_ms: 10_000, bucket_rate_per_s: 1.2, limit_per_s: 1, under_load_requests: 12 },
     },
   ]);
-  t.deepEqual(run(detector(), T0, 20, (step) => [makeSummary('ip:198.51.100.2', step, bots(1, true))]), [], 'exactly 1/s is within the limit');
-  const prefix = run(detector(), T0, 20, (step) => [makeSummary('prefix:198.51.100.0/24', step, bots(6, true)), makeSummary('asn:64500', step, bots(6, true))]);
+  t.deepEqual(runSteps(detector(), T0, 20, (step) => [makeSummary('ip:198.51.100.2', step, bots(1, true))]), [], 'exactly 1/s is within the limit');
+  const prefix = runSteps(detector(), T0, 20, (step) => [makeSummary('prefix:198.51.100.0/24', step, bots(6, true)), makeSummary('asn:64500', step, bots(6, true))]);
   t.deepEqual(prefix.map((s) => [s.subject, s.evidence.bucket_requests]), [['prefix:198.51.100.0/24', 54]]);
-  const heavy = run(detector(), T0, 20, (step) => [makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, bots(150, true))]);
+  const heavy = runSteps(detector(), T0, 20, (step) => [makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, bots(150, true))]);
   t.deepEqual(heavy.map((s) => [s.action, s.score, s.evidence.bucket_rate_per_s]), [['challenge', 25, 30]]);
 });
 
 test('load on/off: nothing while the origin is healthy (and no state), challenges while loaded, silence once the load is gone', (t) => {
   const d = detector({ reemit_ms: 5_000 });
-  const healthy = run(d, T0, 30, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, false))]);
+  const healthy = runSteps(d, T0, 30, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, false))]);
   t.deepEqual(healthy, []);
   t.is(d.stateSize().keys, 0);
-  const loaded = run(d, T0 + 30_000, 12, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, true))]);
+  const loaded = runSteps(d, T0 + 30_000, 12, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, true))]);
   t.deepEqual(loaded.map((s) => [(s.at - T0 - 30_900) / STEP_MS, s.score]), [[0, 24], [5, 20], [10, 20]]);
-  const after = run(d, T0 + 42_000, 30, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, false))]);
+  const after = runSteps(d, T0 + 42_000, 30, (step) => [makeSummary('ip:198.51.100.3', step, bots(20, false))]);
   t.deepEqual(after, []);
   t.is(d.stateSize().keys, 0, 'swept once its window is empty and its cooldown over');
 });
 
 test('humans under load are not in the bucket: their requests under load alone never signal', (t) => {
   const humans: SummaryFixture = { requests: 50, pages: 5, assets: 45, under_load: 50, browser_ua: 50 };
-  t.deepEqual(run(detector(), T0, 30, (step) => [makeSummary('ip:100.64.0.1', step, humans)]), []);
+  t.deepEqual(runSteps(detector(), T0, 30, (step) => [makeSummary('ip:100.64.0.1', step, humans)]), []);
 });
 
 test('additive partial summaries: two halves, in either order, give the same signals as the whole', (t) => {
@@ -76,17 +63,17 @@ test('additive partial summaries: two halves, in either order, give the same sig
       const [a, b] = halves(subject, step, fixture);
       return split === 'halves' ? [a, b] : [b, a];
     });
-  const whole = run(detector(), T0, 15, script('whole'));
+  const whole = runSteps(detector(), T0, 15, script('whole'));
   t.deepEqual(whole.map((s) => [s.subject, s.evidence.bucket_requests]), [
     ['ip:198.51.100.4', 12],
     ['prefix:198.51.100.0/24', 60],
   ]);
-  t.deepEqual(run(detector(), T0, 15, script('halves')), whole);
-  t.deepEqual(run(detector(), T0, 15, script('reversed')), whole);
+  t.deepEqual(runSteps(detector(), T0, 15, script('halves')), whole);
+  t.deepEqual(runSteps(detector(), T0, 15, script('reversed')), whole);
 });
 
 test('cooldown: one challenge per reemit_ms while the load and the excess persist', (t) => {
-  const signals = run(detector(), T0, 150, (step) => [makeSummary('ip:198.51.100.5', step, bots(3, true))]);
+  const signals = runSteps(detector(), T0, 150, (step) => [makeSummary('ip:198.51.100.5', step, bots(3, true))]);
   t.deepEqual(signals.map((s) => (s.at - T0 - 900) / STEP_MS), [3, 63, 123]);
 });
 
@@ -94,22 +81,15 @@ test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts
   const telemetry = nullTelemetry();
   const cap = 1_000;
   const d = detector({ subjects: { ip: { max_tracked_subjects: cap } } }, telemetry);
-  const signals: Signal[] = [];
-  let max = 0;
-  let step = T0;
   const spray = makeSummary('ip:10.0.0.0', T0, bots(1, true));
-  for (let i = 0; i < 1_000_000; i++) {
-    if (i % 10_000 === 0) {
-      step = T0 + (i / 10_000) * STEP_MS;
-      d.flush(step);
-    }
-    spray.subject = `ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    spray.step_ms = step;
-    spray.last_ms = step + 900;
-    signals.push(...d.summary(spray));
-    if (i % 500 === 0) signals.push(...d.summary(makeSummary('ip:203.0.113.99', step, bots(1, true))));
-    if (i % 1_000 === 0) max = Math.max(max, d.trackedSubjects('ip'));
-  }
+  const { signals, maxTracked: max, lastStep: step } = sprayByReuse(d, {
+    spray: (i) => {
+      spray.subject = sprayIp(i);
+      return spray;
+    },
+    attacker: (step_ms) => makeSummary('ip:203.0.113.99', step_ms, bots(1, true)),
+    tracked: () => d.trackedSubjects('ip'),
+  });
   t.is(max, cap);
   t.deepEqual([...new Set(signals.map((s) => s.subject))], ['ip:203.0.113.99']);
   t.true(d.stateSize().bytes < 1_000_000, `bytes ${d.stateSize().bytes}`);
@@ -120,9 +100,9 @@ test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts
 
 test('reconfigure swaps limits and keeps the windows', (t) => {
   const d = detector();
-  t.deepEqual(run(d, T0, 4, (step) => [makeSummary('ip:198.51.100.6', step, bots(2, true))]), []);
+  t.deepEqual(runSteps(d, T0, 4, (step) => [makeSummary('ip:198.51.100.6', step, bots(2, true))]), []);
   d.reconfigure(parseLoadBucketConfig({ subjects: { ip: { max_bucket_rate_per_s: 0.5 } } }));
-  const signals = run(d, T0 + 4 * STEP_MS, 1, (step) => [makeSummary('ip:198.51.100.6', step, bots(2, true))]);
+  const signals = runSteps(d, T0 + 4 * STEP_MS, 1, (step) => [makeSummary('ip:198.51.100.6', step, bots(2, true))]);
   t.deepEqual(signals.map((s) => [s.evidence.bucket_requests, s.evidence.limit_per_s]), [[10, 0.5]]);
 });
 

@@ -23,9 +23,10 @@
 import type { SubjectKind } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
-import { WindowTable } from '../volumetric/window-table.js';
+import { WindowTable } from '../engine/window-table.js';
 import { parseLoadBucketConfig, type LoadBucketConfig, type LoadBucketKindConfig } from './config.js';
 import { LOAD_BUCKET_DISCARD } from './metrics.js';
 
@@ -35,36 +36,51 @@ const BUCKET = 0;
 const UNDER_LOAD = 1;
 const COUNTERS = 2;
 const CHALLENGE = 2;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for a bucket rate above its limit (see the file comment). */
 export function loadBucketScore(rate_per_s: number, limit_per_s: number): number {
   return 25 - Math.min(5, Math.max(0, Math.floor(rate_per_s / limit_per_s) - 1));
 }
 
-class KindState {
+class KindState implements KindTracker<LoadBucketKindConfig> {
   readonly table: WindowTable;
-  limitPerS: number;
+  limitPerS = 0;
   /** Bucket requests per window above which a subject is over the limit. */
-  limitPerWindow: number;
-  late = 0;
-  reportedLate = 0;
+  limitPerWindow = 0;
 
   constructor(
     readonly kind: SubjectKind,
     readonly shape: string,
     kindConfig: LoadBucketKindConfig,
-    config: LoadBucketConfig,
+    private readonly window_ms: number,
+    step_ms: number,
   ) {
-    this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS);
+    this.table = new WindowTable(kindConfig.max_tracked_subjects, window_ms / step_ms, COUNTERS);
+    this.retune(kindConfig);
+  }
+
+  retune(kindConfig: LoadBucketKindConfig): void {
     this.limitPerS = kindConfig.max_bucket_rate_per_s;
-    this.limitPerWindow = (kindConfig.max_bucket_rate_per_s * config.window_ms) / 1_000;
+    this.limitPerWindow = (kindConfig.max_bucket_rate_per_s * this.window_ms) / 1_000;
+  }
+
+  keys(): number {
+    return this.table.size;
+  }
+
+  bytes(): number {
+    return this.table.bytes();
+  }
+
+  takeEvictions(): number {
+    return this.table.takeEvictions();
   }
 }
 
-function shapeOf(kind: LoadBucketKindConfig, config: LoadBucketConfig): string {
-  return JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects]);
-}
+const KIND_STATES: KindTrackerFactory<LoadBucketConfig, LoadBucketKindConfig, KindState> = {
+  shapeOf: (kind, config) => JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects]),
+  create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config.window_ms, config.step_ms),
+};
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
@@ -72,8 +88,7 @@ export class LoadBucketDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: LoadBucketConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  private states: KindState[] = [];
+  private readonly kinds = new KindTrackers(KIND_STATES);
 
   constructor(
     config: LoadBucketConfig,
@@ -81,26 +96,17 @@ export class LoadBucketDetector implements SummaryDetector {
   ) {
     this.id = context.id ?? LOAD_BUCKET;
     this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.states.map((s) => s.kind) }, 'load-bucket ready');
+    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'load-bucket ready');
   }
 
   reconfigure(raw: unknown): void {
     const config = raw as LoadBucketConfig;
     this.config = config;
-    for (const kind of KINDS) {
-      const kindConfig = config.subjects[kind];
-      const old = this.byKind[kind];
-      if (!kindConfig.enabled) this.byKind[kind] = null;
-      else if (old !== null && old.shape === shapeOf(kindConfig, config)) {
-        old.limitPerS = kindConfig.max_bucket_rate_per_s;
-        old.limitPerWindow = (kindConfig.max_bucket_rate_per_s * config.window_ms) / 1_000;
-      } else this.byKind[kind] = new KindState(kind, shapeOf(kindConfig, config), kindConfig, config);
-    }
-    this.states = KINDS.map((kind) => this.byKind[kind]).filter((s): s is KindState => s !== null);
+    this.kinds.reconfigure(config);
   }
 
   summary(s: Summary): Signal[] {
-    const state = this.byKind[s.kind];
+    const state = this.kinds.byKind[s.kind];
     if (state === null || (s.under_load === 0 && s.low_score_under_load === 0)) return NO_SIGNALS;
     const table = state.table;
     // Healthy origin or no bot-bucket traffic: one field test (and a Map miss under load).
@@ -108,7 +114,7 @@ export class LoadBucketDetector implements SummaryDetector {
     const bucket = Math.floor(s.step_ms / this.config.step_ms);
     const slot = table.slotFor(s.subject, bucket);
     if (slot < 0) {
-      state.late += 1;
+      this.kinds.late += 1;
       return NO_SIGNALS;
     }
     table.add(slot, bucket, BUCKET, s.low_score_under_load);
@@ -141,30 +147,18 @@ export class LoadBucketDetector implements SummaryDetector {
 
   flush(watermark_ms: number): Signal[] {
     const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
-    for (const state of this.states) {
-      state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-      const evicted = state.table.evictions - state.table.reportedEvictions;
-      if (evicted > 0) this.context.metrics.discarded(LOAD_BUCKET_DISCARD.stateEvicted, evicted);
-      state.table.reportedEvictions = state.table.evictions;
-      if (state.late > state.reportedLate) this.context.metrics.discarded(LOAD_BUCKET_DISCARD.summaryTooLate, state.late - state.reportedLate);
-      state.reportedLate = state.late;
-    }
+    for (const state of this.kinds.all) state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
+    this.kinds.reportDiscards(this.context.metrics, LOAD_BUCKET_DISCARD.stateEvicted, LOAD_BUCKET_DISCARD.summaryTooLate);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const state of this.states) {
-      keys += state.table.size;
-      bytes += state.table.bytes();
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** Tracked subjects of a kind (tests, debugging). */
   trackedSubjects(kind: SubjectKind): number {
-    return this.byKind[kind]?.table.size ?? 0;
+    return this.kinds.byKind[kind]?.table.size ?? 0;
   }
 }
 

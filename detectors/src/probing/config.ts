@@ -4,13 +4,12 @@
  * with thresholds per kind of subject. Everything a user tunes is here, as data.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKind } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
-import { levelsSchema, type LevelValues } from '../scraping/levels.js';
+import type { SubjectKind } from '@botsieve/core';
+import { kindEnabledSchema, maxTrackedSubjectsSchema, subjectsSchema, type TrackedKindDefaults } from '../engine/config-fragments.js';
+import { levelsSchema, reemitMsSchema, type LevelValues } from '../engine/levels.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 
-interface SubjectDefaults {
-  enabled: boolean;
-  max_tracked_subjects: number;
+interface SubjectDefaults extends TrackedKindDefaults {
   probes: LevelValues;
   min_probe_ips: number;
   min_probe_ratio: number;
@@ -23,9 +22,9 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
   return z
     .strictObject({
       /** Track subjects of this kind. */
-      enabled: z.boolean().default(d.enabled).describe(`Track \`${kind}:\` subjects.`),
+      enabled: kindEnabledSchema('Track', kind, d.enabled),
       /** Most subjects of this kind tracked at once; only subjects with a probe or a 404 get state. */
-      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(d.max_tracked_subjects).describe('Most subjects of this kind tracked at once (only subjects with a probe or a 404 get state); when full the least recently seen is evicted.'),
+      max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked at once (only subjects with a probe or a 404 get state); when full the least recently seen is evicted.'),
       /** Requests for sensitive paths per window. */
       probes: levelsSchema('Requests for sensitive paths per window', d.probes).describe('Requests for sensitive paths (`.env`, `.git/`, admin panels, backups…) per window.'),
       /** The probes rule needs at least this many distinct IPs (an `ip:` subject is one). */
@@ -59,10 +58,10 @@ export const probingConfigSchema = z.strictObject({
   /** Judged over the current and the previous window (one to two windows of history). */
   window_ms: z.number().int().positive().default(600_000).describe('Requests are judged over the current and the previous window, i.e. one to two windows of event time.'),
   /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
-  reemit_ms: z.number().int().nonnegative().default(60_000).describe('A subject gets a new signal only when the recommended action escalates or its last signal is at least this old (event time).'),
+  reemit_ms: reemitMsSchema,
   /** Per kind of subject: tracked or not, thresholds and the cap on tracked subjects. */
-  subjects: z
-    .strictObject({
+  subjects: subjectsSchema(
+    {
       /**
        * `ip:` One probe: log; three within the window: block. 404s: log at 10 and challenge at 100
        * when they are half of ≥ 20 requests (a human's broken links stay far below); never block.
@@ -85,9 +84,9 @@ export const probingConfigSchema = z.strictObject({
       ja4: subjectSchema('ja4', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ja4:<fp>`: a scan from one client stack over many IPs.'),
       /** `ua:<user agent>`: one user-agent string. */
       ua: subjectSchema('ua', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ua:<user agent>`: a scan from one user agent over many IPs.'),
-    })
-    .prefault({})
-    .describe('Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.'),
+    },
+    'Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.',
+  ),
 });
 
 export type ProbingConfig = z.output<typeof probingConfigSchema>;
@@ -95,10 +94,7 @@ export type ProbingSubjectConfig = ProbingConfig['subjects']['ip'];
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseProbingConfig(raw: unknown): ProbingConfig {
-  const result = probingConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid probing config:\n${problems}`);
+  return parseOrThrow(probingConfigSchema, raw ?? {}, 'probing config');
 }
 
 /** Longest look-back: the window covers up to two window lengths. */

@@ -1,26 +1,22 @@
 /**
- * One subject's window for `probing`: two tumbling segments (window.ts): the plain fields cover
- * the previous and the current segment, `cur*` the current one; plus the cooldown.
+ * One subject's window for `probing`: two tumbling segments (engine/segment-window.ts): the
+ * plain fields cover the previous and the current segment, `cur*` the current one; the segment
+ * clock and the cooldown are SegmentedState's.
  *
  * Distinct IPs are merged only from steps with probes: a summary's `ips` counts every IP of the
  * step, and on a big ASN most of them never probed. It stays an upper bound of the probing IPs.
  *
  * One object shape (every field set in the constructor); ~250 bytes with inline sketches.
  */
+import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../engine/segment-window.js';
+import { SegmentedState } from '../engine/segmented-state.js';
 import type { Summary } from '../engine/summary.js';
-import type { TrackedState } from '../scraping/state-table.js';
-import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../scraping/window.js';
 import type { HyperLogLog } from '../sketch/index.js';
 
 /** Object header and number fields, roughly 8 bytes per field plus the header. */
 const FIXED_BYTES = 180;
 
-export class ProbeState implements TrackedState {
-  bytes = 0;
-  lastMs: number;
-  seg: number;
-  firstMs: number;
-  curFirstMs: number;
+export class ProbeState extends SegmentedState {
   requests = 0;
   probes = 0;
   notFound = 0;
@@ -31,15 +27,9 @@ export class ProbeState implements TrackedState {
   curClientErrors = 0;
   ips: HyperLogLog | null = null;
   curIps: HyperLogLog | null = null;
-  /** Rank and event time of the last signal (cooldown). */
-  rank = 0;
-  signalAt = Number.NEGATIVE_INFINITY;
 
   constructor(seg: number, step_ms: number) {
-    this.lastMs = step_ms;
-    this.seg = seg;
-    this.firstMs = step_ms;
-    this.curFirstMs = step_ms;
+    super(seg, step_ms);
     this.bytes = this.measure();
   }
 
@@ -69,11 +59,6 @@ export class ProbeState implements TrackedState {
     return true;
   }
 
-  /** Nothing left that could matter at `watermark_ms`: the window is past and the cooldown over. */
-  expired(watermark_ms: number, window_ms: number, reemit_ms: number): boolean {
-    return Math.floor(watermark_ms / window_ms) > this.seg + 1 && watermark_ms - this.signalAt >= reemit_ms;
-  }
-
   measure(): number {
     return FIXED_BYTES + sketchBytes(this.ips) + sketchBytes(this.curIps);
   }
@@ -82,20 +67,17 @@ export class ProbeState implements TrackedState {
     const old = this.ips;
     if (reset) {
       this.requests = this.probes = this.notFound = this.clientErrors = 0;
-      this.firstMs = Number.POSITIVE_INFINITY;
       this.curIps?.clear();
     } else {
       this.requests = this.curRequests;
       this.probes = this.curProbes;
       this.notFound = this.curNotFound;
       this.clientErrors = this.curClientErrors;
-      this.firstMs = this.curFirstMs;
       this.ips = this.curIps;
       this.curIps = old;
     }
     old?.clear();
     this.curRequests = this.curProbes = this.curNotFound = this.curClientErrors = 0;
-    this.curFirstMs = Number.POSITIVE_INFINITY;
-    this.seg = seg;
+    this.rotateClock(seg, reset);
   }
 }

@@ -3,17 +3,18 @@
  * `.env`, `.git/`, `wp-login.php`, admin panels, backups…) and for paths that do not exist.
  *
  * Rules, per kind of subject (thresholds and defaults in config.ts), over the window (two
- * tumbling segments of `window_ms`: one to two windows of history, window.ts), each reaching a
- * rank (0 nothing, 1 log, 2 challenge, 3 block); the subject's recommendation is the highest:
+ * tumbling segments of `window_ms`: one to two windows of history, engine/segment-window.ts),
+ * each reaching a rank (0 nothing, 1 log, 2 challenge, 3 block); the subject's recommendation is
+ * the highest:
  * - probes:    requests for sensitive paths, when they come from ≥ min_probe_ips distinct IPs
  *              and make ≥ min_probe_ratio of the subject's requests. Defaults: `ip:` one → log,
  *              three → block; aggregates → at most challenge, from several IPs.
  * - not_found: 404/410 answers, when they are ≥ min_not_found_ratio of ≥ min_requests requests
  *              (a human's few broken links on a large site never add up). Never blocks by default.
  *
- * Score: the band score (levels.ts) of the rule with the highest rank, from its own quantity and
- * thresholds (the lowest score among ties). Cooldown: a subject is signalled again only when the
- * action escalates or its last signal is `reemit_ms` old.
+ * Score: the band score (engine/levels.ts) of the rule with the highest rank, from its own
+ * quantity and thresholds (the lowest score among ties). Cooldown: a subject is signalled again
+ * only when the action escalates or its last signal is `reemit_ms` old.
  *
  * Cheap path: a subject gets state at its first probe or 404; summaries of other subjects cost
  * one Map lookup. Requests before the first probe or 404 are not counted: they could only have
@@ -22,11 +23,12 @@
 import type { Logger, SubjectKey } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
+import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
+import { distinct } from '../engine/segment-window.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
-import { ACTION_BY_RANK, Levels, round3, shouldSignal } from '../scraping/levels.js';
-import { StateTable } from '../scraping/state-table.js';
-import { distinct } from '../scraping/window.js';
+import { TableTracker } from '../engine/table-tracker.js';
 import { parseProbingConfig, probingLookbackMs, type ProbingConfig, type ProbingSubjectConfig } from './config.js';
 import { PROBING_DISCARD } from './metrics.js';
 import { ProbeState } from './probe-state.js';
@@ -52,40 +54,32 @@ class KindRules {
   }
 }
 
-class Tracker {
-  readonly aggregate: boolean;
-  rules: KindRules;
-  readonly table: StateTable<ProbeState>;
+type Tracker = TableTracker<ProbingSubjectConfig, KindRules, ProbeState>;
 
-  constructor(readonly kind: SummaryKind, config: ProbingSubjectConfig) {
-    this.aggregate = kind !== 'ip';
-    this.rules = new KindRules(config, this.aggregate);
-    this.table = new StateTable(config.max_tracked_subjects);
-  }
-}
-
-type Trackers = Record<SummaryKind, Tracker | null>;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
+const TRACKERS: KindTrackerFactory<ProbingConfig, ProbingSubjectConfig, Tracker> = {
+  /** A kind keeps its state across a reconfigure only with the same window and cap. */
+  shapeOf: (subject, config) => JSON.stringify([config.window_ms, subject.max_tracked_subjects]),
+  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules),
+};
 
 export class ProbingDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config: ProbingConfig;
-  private trackers: Trackers;
-  private late = 0;
+  private readonly kinds = new KindTrackers(TRACKERS);
   private watermark = 0;
   private readonly logger: Logger;
-  private readonly isExpired = (s: ProbeState): boolean => s.expired(this.watermark, this.config.window_ms, this.config.reemit_ms);
+  private readonly isExpired = (s: ProbeState): boolean => s.expiredAt(this.watermark, this.config.window_ms, this.config.reemit_ms);
 
   constructor(config: ProbingConfig, private readonly context: HostedDetectorContext) {
     this.id = context.id ?? PROBING;
     this.config = config;
-    this.trackers = buildTrackers(config, null);
     this.logger = context.logger;
+    this.kinds.reconfigure(config);
   }
 
   summary(summary: Summary): Signal[] {
-    const tracker = this.trackers[summary.kind];
+    const tracker = this.kinds.byKind[summary.kind];
     if (tracker === null) return NO_SIGNALS;
     const flagged = summary.probes > 0 || summary.not_found > 0;
     let state = tracker.table.get(summary.subject);
@@ -96,7 +90,7 @@ export class ProbingDetector implements SummaryDetector {
     }
     const before = state.bytes;
     if (!state.fold(summary, this.config.window_ms, tracker.aggregate)) {
-      this.late += 1;
+      this.kinds.late += 1;
       return NO_SIGNALS;
     }
     state.bytes = state.measure();
@@ -107,65 +101,43 @@ export class ProbingDetector implements SummaryDetector {
 
   flush(watermark_ms: number): Signal[] {
     this.watermark = watermark_ms;
-    const metrics = this.context.metrics;
-    for (const kind of KINDS) {
-      const tracker = this.trackers[kind];
-      if (tracker === null) continue;
-      tracker.table.sweep(this.isExpired);
-      const evicted = tracker.table.takeEvictions();
-      if (evicted > 0) metrics.discarded(PROBING_DISCARD.stateEvicted, evicted);
-    }
-    if (this.late > 0) {
-      metrics.discarded(PROBING_DISCARD.lateSummary, this.late);
-      this.late = 0;
-    }
+    for (const tracker of this.kinds.all) tracker.table.sweep(this.isExpired);
+    this.kinds.reportDiscards(this.context.metrics, PROBING_DISCARD.stateEvicted, PROBING_DISCARD.lateSummary);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const kind of KINDS) {
-      const table = this.trackers[kind]?.table;
-      if (table === undefined) continue;
-      keys += table.size;
-      bytes += table.bytes;
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** New thresholds keep the state; a new window length or cap restarts what it changes. */
   reconfigure(config: unknown): void {
     const next = config as ProbingConfig;
     const reset = next.window_ms !== this.config.window_ms;
-    this.trackers = buildTrackers(next, reset ? null : this.trackers);
+    this.kinds.reconfigure(next);
     this.config = next;
     if (reset) this.logger.info({ detector: this.id }, 'probing window changed: state restarted');
   }
 
   /** Tracked subjects of one kind (tests, debugging). */
   trackedSubjects(kind: SummaryKind): number {
-    return this.trackers[kind]?.table.size ?? 0;
+    return this.kinds.byKind[kind]?.table.size ?? 0;
   }
 
   /** What the rules see for a subject right now, cooldown aside (tests, debugging). */
   evidenceOf(kind: SummaryKind, subject: SubjectKey): Record<string, number> | null {
-    const tracker = this.trackers[kind];
+    const tracker = this.kinds.byKind[kind];
     const state = tracker?.table.peek(subject);
-    return tracker === null || tracker === undefined || state === undefined ? null : this.evaluate(tracker, state).evidence;
+    return tracker === null || state === undefined ? null : this.evaluate(tracker, state).evidence;
   }
 
   private judge(tracker: Tracker, subject: SubjectKey, s: ProbeState): Signal[] {
     const rules = tracker.rules;
     if (s.probes < rules.probes.lowest && s.notFound < rules.notFound.lowest) return NO_SIGNALS;
-    const { rank, score, evidence } = this.evaluate(tracker, s);
-    if (!shouldSignal(rank, s.rank, s.signalAt, s.lastMs, this.config.reemit_ms)) return NO_SIGNALS;
-    s.rank = rank;
-    s.signalAt = s.lastMs;
-    return [{ subject, at: s.lastMs, detector: this.id, score, action: ACTION_BY_RANK[rank]!, evidence }];
+    return signalOnce(s, subject, s.lastMs, this.id, this.evaluate(tracker, s), this.config.reemit_ms);
   }
 
-  private evaluate(tracker: Tracker, s: ProbeState): { rank: number; score: number; evidence: Record<string, number> } {
+  private evaluate(tracker: Tracker, s: ProbeState): Judgement {
     const rules = tracker.rules;
     const requests = s.requests;
     const ips = tracker.aggregate ? distinct(s.ips) : 1;
@@ -191,23 +163,6 @@ export class ProbingDetector implements SummaryDetector {
     };
     return { rank, score, evidence };
   }
-}
-
-/** Trackers for `config`, keeping a previous kind's state when its cap is unchanged. */
-function buildTrackers(config: ProbingConfig, previous: Trackers | null): Trackers {
-  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  for (const kind of KINDS) {
-    const subject = config.subjects[kind];
-    if (!subject.enabled) continue;
-    const kept = previous?.[kind] ?? null;
-    if (kept !== null && kept.table.capacity === subject.max_tracked_subjects) {
-      kept.rules = new KindRules(subject, kept.aggregate);
-      out[kind] = kept;
-    } else {
-      out[kind] = new Tracker(kind, subject);
-    }
-  }
-  return out;
 }
 
 export const probing: EngineDetectorFactory<ProbingConfig> = {

@@ -7,12 +7,13 @@
  * CIDRs) and are refreshed with `botsieve crawlers refresh` (refresh.ts). Google, Bing and Apple
  * publish the same JSON shape: `{"creationTime": …, "prefixes": [{"ipv4Prefix"}|{"ipv6Prefix"}]}`.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { BotsieveError } from '@botsieve/core';
 import { DETECTOR_ERRORS } from '../errors.js';
+import { detectorsPackageRoot } from '../package-root.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 import { CidrSet } from './cidr-set.js';
 import { parseCidr } from './ip-address.js';
 
@@ -58,25 +59,7 @@ export const crawlerFileSchema = z.array(crawlerRangesSchema).superRefine((crawl
 
 /** Validates crawler data (a file's parsed JSON); throws ERR_DETECTOR_CONFIG listing every problem. */
 export function parseCrawlerRanges(raw: unknown, origin = 'crawler ranges'): CrawlerRanges[] {
-  const result = crawlerFileSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid ${origin}:\n${problems}`);
-}
-
-/**
- * Root of @botsieve/detectors (where `data/` lives), found by walking up from this module to the
- * package.json with that name: works from src/ (tests via tsx) and dist/ alike.
- */
-function detectorsPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === '@botsieve/detectors') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package root of @botsieve/detectors not found');
-    dir = parent;
-  }
+  return parseOrThrow(crawlerFileSchema, raw, origin);
 }
 
 /** The crawler data shipped with the package. */

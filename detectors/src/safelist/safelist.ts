@@ -8,8 +8,8 @@
  * except `subject()` of a `prefix:`, which parses the prefix.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKey } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
+import type { SubjectKey } from '@botsieve/core';
+import { parseOrThrow } from '../parse-or-throw.js';
 import { CidrSet } from './cidr-set.js';
 import { parseCidr } from './ip-address.js';
 import { PRIVATE_SET } from './private-ranges.js';
@@ -38,10 +38,7 @@ export type SafelistConfig = z.output<typeof safelistConfigSchema>;
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseSafelistConfig(raw: unknown): SafelistConfig {
-  const result = safelistConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid safelist config:\n${problems}`);
+  return parseOrThrow(safelistConfigSchema, raw ?? {}, 'safelist config');
 }
 
 /**

@@ -4,13 +4,12 @@
  * Everything a user tunes is here, as data.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKind } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
-import { levelsSchema, type LevelValues } from './levels.js';
+import type { SubjectKind } from '@botsieve/core';
+import { kindEnabledSchema, maxTrackedSubjectsSchema, subjectsSchema, type TrackedKindDefaults } from '../engine/config-fragments.js';
+import { levelsSchema, reemitMsSchema, type LevelValues } from '../engine/levels.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 
-interface SubjectDefaults {
-  enabled: boolean;
-  max_tracked_subjects: number;
+interface SubjectDefaults extends TrackedKindDefaults {
   max_long_tracked_subjects: number;
   max_assets_ratio: number;
   coverage: LevelValues;
@@ -29,11 +28,11 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
   return z
     .strictObject({
       /** Track subjects of this kind. */
-      enabled: z.boolean().default(d.enabled).describe(`Track \`${kind}:\` subjects.`),
+      enabled: kindEnabledSchema('Track', kind, d.enabled),
       /** Most subjects of this kind with a short window at once (every subject fetching pages). */
-      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(d.max_tracked_subjects).describe('Most subjects of this kind tracked over the short window at once (every subject fetching pages); when full the least recently seen is evicted.'),
+      max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked over the short window at once (every subject fetching pages); when full the least recently seen is evicted.'),
       /** Most subjects of this kind with a long window at once (only those fetching pages without assets). */
-      max_long_tracked_subjects: z.number().int().positive().max(10_000_000).default(d.max_long_tracked_subjects).describe('Most subjects of this kind tracked over the long window at once (admitted after 3 pages with assets / pages ≤ max_assets_ratio); when full the least recently seen is evicted.'),
+      max_long_tracked_subjects: maxTrackedSubjectsSchema(d.max_long_tracked_subjects, 'Most subjects of this kind tracked over the long window at once (admitted after 3 pages with assets / pages ≤ max_assets_ratio); when full the least recently seen is evicted.'),
       /** "Pages without their assets": assets / pages at or below this. Browsers load 3–20 assets per page. */
       max_assets_ratio: z.number().min(0).default(d.max_assets_ratio).describe('Pages without the assets a browser loads: assets / pages at or below this (browsers load 3–20 per page). Gates coverage, distributed and low_and_slow.'),
       /** Distinct page URLs per window, with few assets. */
@@ -85,10 +84,10 @@ export const scrapingConfigSchema = z.strictObject({
   /** Long window (low and slow): judged over one to two long windows. */
   long_window_ms: z.number().int().positive().default(7_200_000).describe('Long window for low-and-slow crawling: judged over the current and the previous long window, i.e. one to two long windows (2–4 h by default).'),
   /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
-  reemit_ms: z.number().int().nonnegative().default(60_000).describe('A subject gets a new signal only when the recommended action escalates or its last signal is at least this old (event time).'),
+  reemit_ms: reemitMsSchema,
   /** Per kind of subject: tracked or not, thresholds and the caps on tracked subjects. */
-  subjects: z
-    .strictObject({
+  subjects: subjectsSchema(
+    {
       /**
        * `ip:` A human reads at most a few pages a minute and loads their assets: 100 pages with
        * assets in an hour never count. Without assets: 40 distinct pages in 5–10 min log, 100
@@ -116,9 +115,9 @@ export const scrapingConfigSchema = z.strictObject({
       ja4: subjectSchema('ja4', aggregate(2, [50_000, 10_000], 20)).describe('`ja4:<fp>`: the TLS fingerprint.'),
       /** `ua:<user agent>`: one user-agent string (the fingerprint without Bot Management). */
       ua: subjectSchema('ua', aggregate(2, [50_000, 10_000], 20)).describe('`ua:<user agent>`: one user-agent string.'),
-    })
-    .prefault({})
-    .describe('Per kind of subject: tracked or not, thresholds and the caps on tracked subjects.'),
+    },
+    'Per kind of subject: tracked or not, thresholds and the caps on tracked subjects.',
+  ),
 });
 
 export type ScrapingConfig = z.output<typeof scrapingConfigSchema>;
@@ -126,10 +125,7 @@ export type ScrapingSubjectConfig = ScrapingConfig['subjects']['ip'];
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseScrapingConfig(raw: unknown): ScrapingConfig {
-  const result = scrapingConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid scraping config:\n${problems}`);
+  return parseOrThrow(scrapingConfigSchema, raw ?? {}, 'scraping config');
 }
 
 /** Longest look-back: the long window covers up to two long windows. */

@@ -1,12 +1,13 @@
 /**
- * One subject's pages over one window for `scraping`, as two tumbling segments (window.ts):
+ * One subject's pages over one window for `scraping`, as two tumbling segments
+ * (engine/segment-window.ts):
  * - counters (requests, pages, assets) and the id range as window totals (previous + current
  *   segment) and current-segment totals: reading the window costs nothing;
  * - sketches (distinct page URLs, numeric ids and, for aggregates, IPs) as the previous and the
  *   current segment apart: one merge per summary, and the union is built only when a rule needs
- *   it (window.ts `distinctUnion`): 2 merges per summary instead of 4 (window + current); see
- *   scraping.ts for the measured cost.
- * Plus the cooldown (used on the short window only).
+ *   it (`distinctUnion`): 2 merges per summary instead of 4 (window + current); see scraping.ts
+ *   for the measured cost.
+ * The segment clock and the cooldown (used on the short window only) are SegmentedState's.
  *
  * The same class holds the short window (ids and IPs tracked) and the long one (neither: those
  * sketches stay null and cost a reference each).
@@ -14,20 +15,15 @@
  * One object shape (every field set in the constructor): ~330 bytes with inline sketches, up to
  * ~2.4 KB with six dense ones (p = 8).
  */
+import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../engine/segment-window.js';
+import { SegmentedState } from '../engine/segmented-state.js';
 import type { Summary } from '../engine/summary.js';
 import type { HyperLogLog } from '../sketch/index.js';
-import type { TrackedState } from './state-table.js';
-import { SLOT, mergeSketch, segmentSlot, sketchBytes } from './window.js';
 
 /** Object header and number fields, roughly 8 bytes per field plus the header. */
 const FIXED_BYTES = 240;
 
-export class PageWindow implements TrackedState {
-  bytes = 0;
-  lastMs: number;
-  seg: number;
-  firstMs: number;
-  curFirstMs: number;
+export class PageWindow extends SegmentedState {
   requests = 0;
   pages = 0;
   assets = 0;
@@ -45,9 +41,6 @@ export class PageWindow implements TrackedState {
   curIds: HyperLogLog | null = null;
   prevIps: HyperLogLog | null = null;
   curIps: HyperLogLog | null = null;
-  /** Rank and event time of the last signal (cooldown; short window only). */
-  rank = 0;
-  signalAt = Number.NEGATIVE_INFINITY;
   /** Short window only: the subject was admitted to the long window (it may have left it since). */
   inLong = false;
   /**
@@ -63,10 +56,7 @@ export class PageWindow implements TrackedState {
     private readonly withIds: boolean,
     private readonly withIps: boolean,
   ) {
-    this.lastMs = step_ms;
-    this.seg = seg;
-    this.firstMs = step_ms;
-    this.curFirstMs = step_ms;
+    super(seg, step_ms);
     this.bytes = this.measure();
   }
 
@@ -131,11 +121,6 @@ export class PageWindow implements TrackedState {
     if (this.withIps) this.curIps = mergeSketch(mergeSketch(this.curIps, other.prevIps), other.curIps);
   }
 
-  /** The window is past at `watermark_ms` and the cooldown is over. */
-  expired(watermark_ms: number, segment_ms: number, reemit_ms: number): boolean {
-    return Math.floor(watermark_ms / segment_ms) > this.seg + 1 && watermark_ms - this.signalAt >= reemit_ms;
-  }
-
   measure(): number {
     return FIXED_BYTES + this.prevBytes + sketchBytes(this.curUrls) + sketchBytes(this.curIds) + sketchBytes(this.curIps);
   }
@@ -149,7 +134,6 @@ export class PageWindow implements TrackedState {
     if (reset) {
       this.requests = this.pages = this.assets = 0;
       this.idMin = this.idMax = -1;
-      this.firstMs = Number.POSITIVE_INFINITY;
       this.curUrls?.clear();
       this.curIds?.clear();
       this.curIps?.clear();
@@ -159,7 +143,6 @@ export class PageWindow implements TrackedState {
       this.assets = this.curAssets;
       this.idMin = this.curIdMin;
       this.idMax = this.curIdMax;
-      this.firstMs = this.curFirstMs;
       this.prevUrls = this.curUrls;
       this.prevIds = this.curIds;
       this.prevIps = this.curIps;
@@ -174,7 +157,6 @@ export class PageWindow implements TrackedState {
     this.measurePrevious();
     this.curRequests = this.curPages = this.curAssets = 0;
     this.curIdMin = this.curIdMax = -1;
-    this.curFirstMs = Number.POSITIVE_INFINITY;
-    this.seg = seg;
+    this.rotateClock(seg, reset);
   }
 }

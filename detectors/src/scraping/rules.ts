@@ -2,11 +2,12 @@
  * `scraping`'s thresholds per kind of subject, compiled once from the config (numbers only on
  * the per-summary path), and the trackers that hold each kind's tables.
  */
-import type { SummaryKind } from '../engine/summary.js';
+import type { SubjectKind } from '@botsieve/core';
+import type { KindTracker, KindTrackerFactory } from '../engine/kind-trackers.js';
+import { Levels } from '../engine/levels.js';
+import { StateTable } from '../engine/state-table.js';
 import type { ScrapingConfig, ScrapingSubjectConfig } from './config.js';
-import { Levels } from './levels.js';
 import type { PageWindow } from './page-window.js';
-import { StateTable } from './state-table.js';
 
 export class ScrapingRules {
   readonly maxAssetsRatio: number;
@@ -39,47 +40,52 @@ export class ScrapingRules {
   }
 }
 
-export class ScrapingTracker {
+/** Whether a kind keeps a long window: only when some low_and_slow threshold is set. */
+function hasLongWindow(config: ScrapingSubjectConfig): boolean {
+  const { log, challenge, block } = config.low_and_slow;
+  return log !== null || challenge !== null || block !== null;
+}
+
+export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
   readonly aggregate: boolean;
   rules: ScrapingRules;
   readonly short: StateTable<PageWindow>;
   /** Null when no low_and_slow threshold is set. */
   readonly long: StateTable<PageWindow> | null;
 
-  constructor(readonly kind: SummaryKind, config: ScrapingSubjectConfig) {
+  constructor(
+    readonly kind: SubjectKind,
+    readonly shape: string,
+    config: ScrapingSubjectConfig,
+  ) {
     this.aggregate = kind !== 'ip';
     this.rules = new ScrapingRules(config, this.aggregate);
     this.short = new StateTable(config.max_tracked_subjects);
-    this.long = Number.isFinite(this.rules.lowAndSlow.lowest) ? new StateTable(config.max_long_tracked_subjects) : null;
+    this.long = hasLongWindow(config) ? new StateTable(config.max_long_tracked_subjects) : null;
   }
 
-  /** Whether `config` can keep this tracker's tables (same caps, long window on or off alike). */
-  fits(config: ScrapingSubjectConfig): boolean {
-    const next = new ScrapingRules(config, this.aggregate);
-    return (
-      this.short.capacity === config.max_tracked_subjects &&
-      (this.long === null) === !Number.isFinite(next.lowAndSlow.lowest) &&
-      (this.long === null || this.long.capacity === config.max_long_tracked_subjects)
-    );
+  retune(config: ScrapingSubjectConfig): void {
+    this.rules = new ScrapingRules(config, this.aggregate);
+  }
+
+  keys(): number {
+    return this.short.size + (this.long?.size ?? 0);
+  }
+
+  bytes(): number {
+    return this.short.bytes + (this.long?.bytes ?? 0);
+  }
+
+  takeEvictions(): number {
+    return this.short.takeEvictions() + (this.long?.takeEvictions() ?? 0);
   }
 }
 
-export type Trackers = Record<SummaryKind, ScrapingTracker | null>;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
-
-/** Trackers for `config`, keeping a previous kind's tables (and state) when they still fit. */
-export function buildTrackers(config: ScrapingConfig, previous: Trackers | null): Trackers {
-  const out: Trackers = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  for (const kind of KINDS) {
-    const subject = config.subjects[kind];
-    if (!subject.enabled) continue;
-    const kept = previous?.[kind] ?? null;
-    if (kept !== null && kept.fits(subject)) {
-      kept.rules = new ScrapingRules(subject, kept.aggregate);
-      out[kind] = kept;
-    } else {
-      out[kind] = new ScrapingTracker(kind, subject);
-    }
-  }
-  return out;
-}
+export const SCRAPING_TRACKERS: KindTrackerFactory<ScrapingConfig, ScrapingSubjectConfig, ScrapingTracker> = {
+  /**
+   * A kind keeps its tables (and state) across a reconfigure only with the same windows and
+   * caps, and its long window on or off alike.
+   */
+  shapeOf: (subject, config) => JSON.stringify([config.window_ms, config.long_window_ms, subject.max_tracked_subjects, hasLongWindow(subject) ? subject.max_long_tracked_subjects : null]),
+  create: (kind, subject, shape) => new ScrapingTracker(kind, shape, subject),
+};

@@ -1,27 +1,19 @@
 import test from 'ava';
 import { METRIC, type SubjectKey } from '@botsieve/core';
-import { ManualClock, nullTelemetry } from '@botsieve/runtime';
+import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
 import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
+import { createDetector, feedSpecHalves, feedSpecs, sprayBySpecs } from '../test-support/summary-detectors.js';
+import { T0, range, type SummarySpec } from '../test-support/summary-specs.js';
 import { parseScrapingConfig } from './config.js';
 import { ScrapingDetector, scraping } from './scraping.js';
-import { T0, halves, makeSummary, range, type SummarySpec } from './summary-fixtures.js';
 
 const CHROME = 'ja4:t13d1516h2_8daaf6152771_e5627efa2ab1' as SubjectKey;
 
 registerGoldenTests(test, 'scraping', scraping, 3);
 
-function detector(raw: unknown = {}, telemetry = nullTelemetry()): ScrapingDetector {
-  const component = telemetry.component('detector/test');
-  return scraping.create(parseScrapingConfig(raw), { clock: new ManualClock(T0), logger: component.log, metrics: component.metrics }) as ScrapingDetector;
-}
-
-function feed(d: ScrapingDetector, specs: Iterable<SummarySpec>): Signal[] {
-  const out: Signal[] = [];
-  for (const spec of specs) out.push(...d.summary(makeSummary(spec)));
-  return out;
-}
+const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<ScrapingDetector>(scraping, raw, telemetry);
 
 interface Pages {
   start?: number;
@@ -55,7 +47,7 @@ function firsts(signals: Signal[]): Signal[] {
 }
 
 test('page coverage: 4 pages a second without assets is logged, challenged, then blocked', (t) => {
-  const signals = feed(detector(), pages('ip:203.0.113.1', 80, 1_000, 4, 0));
+  const signals = feedSpecs(detector(), pages('ip:203.0.113.1', 80, 1_000, 4, 0));
   t.deepEqual(signals.map((s) => s.action), ['log', 'challenge', 'block']);
   const [log, challenge, block] = signals as [Signal, Signal, Signal];
   t.like(log.evidence, { distinct_urls: 40, pages: 40, assets: 0, assets_ratio: 0, rule_coverage: 1 });
@@ -68,17 +60,17 @@ test('page coverage: 4 pages a second without assets is logged, challenged, then
 
 test('humans reading with assets: 100 pages in an hour, 60 in ten minutes, assets a step late, 30 from cache: nothing', (t) => {
   const d = detector();
-  t.deepEqual(feed(d, pages('ip:192.0.2.1', 100, 36_000, 1, 8)), []);
-  t.deepEqual(feed(d, pages('ip:192.0.2.2', 60, 10_000, 1, 6)), []);
-  t.deepEqual(feed(d, pages('ip:192.0.2.3', 100, 6_000, 1, 5, { assetsLater: true })), []);
-  t.deepEqual(feed(d, pages('ip:192.0.2.4', 30, 20_000, 1, 0)), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.1', 100, 36_000, 1, 8)), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.2', 60, 10_000, 1, 6)), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.3', 100, 6_000, 1, 5, { assetsLater: true })), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.4', 30, 20_000, 1, 0)), []);
   t.like(d.evidenceOf('ip', 'ip:192.0.2.3'), { pages: 100, assets: 500, assets_ratio: 5, rule_coverage: 0 });
   t.is(d.trackedSubjects('ip').long, 1); // only the reader whose assets came from cache entered the long window
 });
 
 test('id enumeration: a dense walk of ids is caught even with assets; random ids and short page runs are not', (t) => {
   const walk = (i: number, n: number) => Array.from({ length: n }, (_, k) => 1_000 + i * n + k);
-  const signals = feed(detector(), pages('ip:203.0.113.2', 160, 1_000, 2, 10, { ids: walk }));
+  const signals = feedSpecs(detector(), pages('ip:203.0.113.2', 160, 1_000, 2, 10, { ids: walk }));
   t.deepEqual(firsts(signals).map((s) => s.action), ['log', 'challenge', 'block']);
   for (const [i, s] of firsts(signals).entries()) {
     t.like(s.evidence, { rule_coverage: 0, rule_enumeration: i + 1, assets_ratio: 5 });
@@ -89,8 +81,8 @@ test('id enumeration: a dense walk of ids is caught even with assets; random ids
   const d = detector();
   let seed = 7;
   const random = () => (seed = (seed * 48_271) % 2_147_483_647) % 100_000;
-  t.deepEqual(feed(d, pages('ip:192.0.2.5', 60, 10_000, 1, 6, { ids: () => [random()] })), []);
-  t.deepEqual(feed(d, pages('ip:192.0.2.6', 30, 20_000, 1, 6, { ids: (i) => [i + 1] })), []); // a forum thread, pages 1–30
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.5', 60, 10_000, 1, 6, { ids: () => [random()] })), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.6', 30, 20_000, 1, 6, { ids: (i) => [i + 1] })), []); // a forum thread, pages 1–30
   t.like(d.evidenceOf('ip', 'ip:192.0.2.6'), { distinct_ids: 30, id_density: 1, rule_enumeration: 0 });
 });
 
@@ -98,7 +90,7 @@ test('a fleet behind one JA4: each IP used once, no assets; the JA4 is logged, c
   const d = detector();
   const fleet: SummarySpec[] = [];
   for (let i = 0; i < 200; i++) fleet.push({ subject: 'ja4:t13d190900_9dc949149365_97f8aa674fd9', step_ms: T0 + i * 1_000, counters: { requests: 2, pages: 2 }, urls: range('/p/', 2 * i, 2), ips: range('100.64.', 2 * i, 2) });
-  const signals = feed(d, fleet);
+  const signals = feedSpecs(d, fleet);
   // Defaults for ja4: log at 40 distinct pages, challenge at 60, block at 200 (fusion's collateral
   // guard keeps a JA4 that carries humans at log; this one loads no assets at all).
   t.deepEqual(firsts(signals).map((s) => s.action), ['log', 'challenge', 'block']);
@@ -109,7 +101,7 @@ test('a fleet behind one JA4: each IP used once, no assets; the JA4 is logged, c
   const block = firsts(signals)[2]!;
   t.like(block.evidence, { rule_distributed: 3, assets: 0 });
   t.true(block.evidence.distinct_urls! >= 200);
-  t.deepEqual(feed(d, [{ subject: 'ip:100.64.0.7', step_ms: T0, counters: { requests: 1, pages: 1 }, urls: ['/p/7'] }]), []);
+  t.deepEqual(feedSpecs(d, [{ subject: 'ip:100.64.0.7', step_ms: T0, counters: { requests: 1, pages: 1 }, urls: ['/p/7'] }]), []);
 });
 
 test('aggregates of humans: a Chrome JA4 and a mobile ASN, thousands of browsers with assets, a small catalogue covered densely: nothing', (t) => {
@@ -122,14 +114,14 @@ test('aggregates of humans: a Chrome JA4 and a mobile ASN, thousands of browsers
     return out;
   };
   const d = detector();
-  t.deepEqual(feed(d, humans(CHROME)), []);
-  t.deepEqual(feed(d, humans('asn:64501')), []);
+  t.deepEqual(feedSpecs(d, humans(CHROME)), []);
+  t.deepEqual(feedSpecs(d, humans('asn:64501')), []);
   const chrome = d.evidenceOf('ja4', CHROME)!;
   t.like(chrome, { assets_ratio: 8, id_span: 500, rule_enumeration: 0, rule_coverage: 0, rule_distributed: 0 });
   t.true(chrome.id_density! >= 0.9 && chrome.requests_per_ip! > 3);
   // The asset gate is what protects them: without it the dense catalogue would look like a walk.
   const ungated = detector({ subjects: { ja4: { enumeration_needs_few_assets: false } } });
-  t.true(feed(ungated, humans(CHROME)).some((s) => s.evidence.rule_enumeration! > 0));
+  t.true(feedSpecs(ungated, humans(CHROME)).some((s) => s.evidence.rule_enumeration! > 0));
 });
 
 test('additive: every step split into two partial halves, in either order, gives the same signals as the whole', (t) => {
@@ -138,12 +130,8 @@ test('additive: every step split into two partial halves, in either order, gives
   for (let i = 0; i < 16; i++) steps.push({ subject: CHROME, step_ms: T0 + i * 2_000, counters: { requests: 4, pages: 4 }, urls: range('/p/', 4 * i, 4), ips: range('100.64.', 4 * i, 4), ids: [4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3] });
   const whole = detector(config);
   const parts = detector(config);
-  const expected = feed(whole, steps);
-  const actual: Signal[] = [];
-  steps.forEach((spec, i) => {
-    const [a, b] = halves(spec);
-    actual.push(...feed(parts, i % 2 === 0 ? [b, a] : [a, b]));
-  });
+  const expected = feedSpecs(whole, steps);
+  const actual = feedSpecHalves(parts, steps, true);
   t.deepEqual(expected.map((s) => [s.action, s.evidence.distinct_urls]), [['log', 20], ['challenge', 40], ['block', 60]]);
   t.deepEqual(actual, expected);
   t.deepEqual(parts.evidenceOf('ja4', CHROME), whole.evidenceOf('ja4', CHROME));
@@ -151,14 +139,14 @@ test('additive: every step split into two partial halves, in either order, gives
 
 test('cooldown: a steady scraper repeats its action once per reemit_ms', (t) => {
   const d = detector({ subjects: { ip: { coverage: { log: null, challenge: 40, block: 10_000 } } } });
-  const signals = feed(d, pages('ip:203.0.113.3', 240, 1_000, 1, 0));
+  const signals = feedSpecs(d, pages('ip:203.0.113.3', 240, 1_000, 1, 0));
   t.deepEqual(signals.map((s) => (s.at - T0 - 999) / 1_000), [39, 99, 159, 219]);
   t.true(signals.every((s) => s.action === 'challenge'));
 });
 
 test('low and slow: a page every 20 s for 4 hours, never an asset, is logged, challenged then blocked by the long window', (t) => {
   const d = detector();
-  const signals = feed(d, pages('ip:203.0.113.4', 720, 20_000, 1, 0));
+  const signals = feedSpecs(d, pages('ip:203.0.113.4', 720, 20_000, 1, 0));
   const first = firsts(signals);
   t.deepEqual(first.map((s) => s.action), ['log', 'challenge', 'block']);
   t.true(signals.every((s) => s.evidence.rule_coverage === 0 && s.evidence.rule_low_and_slow! > 0));
@@ -167,27 +155,20 @@ test('low and slow: a page every 20 s for 4 hours, never an asset, is logged, ch
   t.true(first[2]!.evidence.long_distinct_urls! >= 600);
   // A human reading a page every 36 s with its assets for the same 4 hours: nothing, and no long state.
   const human = detector();
-  t.deepEqual(feed(human, pages('ip:192.0.2.7', 400, 36_000, 1, 8)), []);
+  t.deepEqual(feedSpecs(human, pages('ip:192.0.2.7', 400, 36_000, 1, 8)), []);
   t.is(human.trackedSubjects('ip').long, 0);
 });
 
 test('bounded state: a spray of 1,000,000 distinct IPs never tracks more than the caps; the scraper is still caught', async (t) => {
   const telemetry = nullTelemetry();
   const d = detector({ subjects: { ip: { max_tracked_subjects: 1_000, max_long_tracked_subjects: 100 } } }, telemetry);
-  const caught: Signal[] = [];
-  let max = 0;
   let n = 0;
-  for (let i = 0; i < 1_000_000; i++) {
-    const step = T0 + Math.floor(i / 1_000) * 1_000;
-    d.summary(makeSummary({ subject: `ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, step_ms: step, counters: { requests: 1, pages: 1 }, urls: [`/p/${i}`] }));
-    if (i % 500 === 0) {
-      caught.push(...d.summary(makeSummary({ subject: 'ip:203.0.113.99', step_ms: step, counters: { requests: 1, pages: 1 }, urls: [`/q/${n++}`] })));
-    }
-    if (i % 10_000 === 0) {
-      d.flush(step - 2_000);
-      max = Math.max(max, d.trackedSubjects('ip').short);
-    }
-  }
+  const { signals: caught, maxTracked: max } = sprayBySpecs(d, {
+    spray: (i) => ({ counters: { requests: 1, pages: 1 }, urls: [`/p/${i}`] }),
+    attacker: (step_ms) => ({ subject: 'ip:203.0.113.99', step_ms, counters: { requests: 1, pages: 1 }, urls: [`/q/${n++}`] }),
+    attackerEvery: 500,
+    tracked: () => d.trackedSubjects('ip').short,
+  });
   t.true(max <= 1_000, `tracked ${max}`);
   t.deepEqual(d.trackedSubjects('ip'), { short: 1_000, long: 1 });
   t.deepEqual(firsts(caught).map((s) => `${s.subject} ${s.action}`), ['ip:203.0.113.99 log', 'ip:203.0.113.99 challenge', 'ip:203.0.113.99 block']);
@@ -198,7 +179,7 @@ test('bounded state: a spray of 1,000,000 distinct IPs never tracks more than th
 
 test('flush releases the short window after two windows and the long one after two long windows', (t) => {
   const d = detector();
-  feed(d, pages('ip:203.0.113.5', 10, 1_000, 1, 0));
+  feedSpecs(d, pages('ip:203.0.113.5', 10, 1_000, 1, 0));
   t.deepEqual(d.trackedSubjects('ip'), { short: 1, long: 1 });
   d.flush(T0 + 600_000);
   t.deepEqual(d.trackedSubjects('ip'), { short: 0, long: 1 });
@@ -209,9 +190,9 @@ test('flush releases the short window after two windows and the long one after t
 
 test('reconfigure swaps thresholds and keeps the windows', (t) => {
   const d = detector();
-  t.deepEqual(feed(d, pages('ip:203.0.113.6', 10, 1_000, 3, 0)), []);
+  t.deepEqual(feedSpecs(d, pages('ip:203.0.113.6', 10, 1_000, 3, 0)), []);
   d.reconfigure(parseScrapingConfig({ subjects: { ip: { coverage: { log: 10, challenge: 20, block: 31 } } } }));
-  t.deepEqual(feed(d, pages('ip:203.0.113.6', 1, 1_000, 3, 0, { start: T0 + 10_000, first: 30 })).map((s) => [s.action, s.evidence.distinct_urls]), [['block', 33]]);
+  t.deepEqual(feedSpecs(d, pages('ip:203.0.113.6', 1, 1_000, 3, 0, { start: T0 + 10_000, first: 30 })).map((s) => [s.action, s.evidence.distinct_urls]), [['block', 33]]);
   // A new window length changes what a segment is: the state restarts.
   d.reconfigure(parseScrapingConfig({ window_ms: 60_000 }));
   t.deepEqual(d.trackedSubjects('ip'), { short: 0, long: 0 });

@@ -13,11 +13,11 @@
  *                 prefix is the subject, not the IP;
  * - low_and_slow: distinct page URLs over the long window, with few assets over it.
  * Windows: two tumbling segments of `window_ms` (short) and of `long_window_ms` (long), judged
- * over one to two windows (window.ts).
+ * over one to two windows (engine/segment-window.ts).
  *
- * Score: the band score (levels.ts) of the rule with the highest rank, from its own quantity and
- * thresholds (the lowest score among ties). Cooldown: a subject is signalled again only when the
- * action escalates or its last signal is `reemit_ms` old.
+ * Score: the band score (engine/levels.ts) of the rule with the highest rank, from its own
+ * quantity and thresholds (the lowest score among ties). Cooldown: a subject is signalled again
+ * only when the action escalates or its last signal is `reemit_ms` old.
  *
  * State: every subject fetching pages has a short window (its own cap). The long window has a
  * separate, smaller table and admits a subject only once its short window holds ≥ 3 pages with
@@ -40,55 +40,48 @@
 import type { Logger, SubjectKey } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { KindTrackers } from '../engine/kind-trackers.js';
+import { ACTION_BY_RANK, round3, shouldSignal, type Judgement } from '../engine/levels.js';
+import { distinctUnion } from '../engine/segment-window.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import type { StateTable } from '../engine/state-table.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
 import { HyperLogLog } from '../sketch/index.js';
 import { parseScrapingConfig, scrapingLookbackMs, type ScrapingConfig } from './config.js';
-import { ACTION_BY_RANK, round3, shouldSignal } from './levels.js';
 import { SCRAPING_DISCARD } from './metrics.js';
 import { PageWindow } from './page-window.js';
-import { buildTrackers, type ScrapingTracker, type Trackers } from './rules.js';
-import type { StateTable } from './state-table.js';
-import { distinctUnion } from './window.js';
+import { SCRAPING_TRACKERS, type ScrapingTracker } from './rules.js';
 
 export const SCRAPING = 'scraping';
 
 /** Pages with few assets a short window needs before the subject enters the long window. */
 const LONG_ADMIT_PAGES = 3;
-const KINDS: readonly SummaryKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Evidence of a judgement made only to rank (never emitted). */
 const NO_EVIDENCE: Record<string, number> = Object.freeze({}) as Record<string, number>;
-
-interface Judgement {
-  rank: number;
-  score: number;
-  evidence: Record<string, number>;
-}
 
 export class ScrapingDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config: ScrapingConfig;
-  private trackers: Trackers;
-  private late = 0;
+  private readonly kinds = new KindTrackers(SCRAPING_TRACKERS);
   private watermark = 0;
   private readonly logger: Logger;
   /** Reused to estimate the union of two segments' sketches. */
   private readonly scratch = new HyperLogLog();
-  private readonly shortExpired = (s: PageWindow): boolean => s.expired(this.watermark, this.config.window_ms, this.config.reemit_ms);
-  private readonly longExpired = (s: PageWindow): boolean => s.expired(this.watermark, this.config.long_window_ms, 0);
+  private readonly shortExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.window_ms, this.config.reemit_ms);
+  private readonly longExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.long_window_ms, 0);
 
   constructor(config: ScrapingConfig, private readonly context: HostedDetectorContext) {
     this.id = context.id ?? SCRAPING;
     this.config = config;
-    this.trackers = buildTrackers(config, null);
     this.logger = context.logger;
+    this.kinds.reconfigure(config);
   }
 
   summary(summary: Summary): Signal[] {
     if (summary.pages === 0 && summary.assets === 0) return NO_SIGNALS;
-    const tracker = this.trackers[summary.kind];
+    const tracker = this.kinds.byKind[summary.kind];
     if (tracker === null) return NO_SIGNALS;
     const window_ms = this.config.window_ms;
     const subject = summary.subject;
@@ -99,7 +92,7 @@ export class ScrapingDetector implements SummaryDetector {
       tracker.short.add(subject, short);
     }
     const before = short.bytes;
-    if (!short.fold(summary, window_ms)) this.late += 1;
+    if (!short.fold(summary, window_ms)) this.kinds.late += 1;
     short.bytes = short.measure();
     tracker.short.resized(short, before);
 
@@ -110,57 +103,38 @@ export class ScrapingDetector implements SummaryDetector {
 
   flush(watermark_ms: number): Signal[] {
     this.watermark = watermark_ms;
-    const metrics = this.context.metrics;
-    let evicted = 0;
-    for (const kind of KINDS) {
-      const tracker = this.trackers[kind];
-      if (tracker === null) continue;
+    for (const tracker of this.kinds.all) {
       tracker.short.sweep(this.shortExpired);
-      evicted += tracker.short.takeEvictions();
-      if (tracker.long === null) continue;
-      tracker.long.sweep(this.longExpired);
-      evicted += tracker.long.takeEvictions();
+      tracker.long?.sweep(this.longExpired);
     }
-    if (evicted > 0) metrics.discarded(SCRAPING_DISCARD.stateEvicted, evicted);
-    if (this.late > 0) {
-      metrics.discarded(SCRAPING_DISCARD.lateSummary, this.late);
-      this.late = 0;
-    }
+    this.kinds.reportDiscards(this.context.metrics, SCRAPING_DISCARD.stateEvicted, SCRAPING_DISCARD.lateSummary);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const kind of KINDS) {
-      const tracker = this.trackers[kind];
-      if (tracker === null) continue;
-      keys += tracker.short.size + (tracker.long?.size ?? 0);
-      bytes += tracker.short.bytes + (tracker.long?.bytes ?? 0);
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** New thresholds keep the state; new window lengths or caps restart what they change. */
   reconfigure(config: unknown): void {
     const next = config as ScrapingConfig;
     const reset = next.window_ms !== this.config.window_ms || next.long_window_ms !== this.config.long_window_ms;
-    this.trackers = buildTrackers(next, reset ? null : this.trackers);
+    this.kinds.reconfigure(next);
     this.config = next;
     if (reset) this.logger.info({ detector: this.id }, 'scraping windows changed: state restarted');
   }
 
   /** Tracked subjects of one kind over the short and the long window (tests, debugging). */
   trackedSubjects(kind: SummaryKind): { short: number; long: number } {
-    const tracker = this.trackers[kind];
+    const tracker = this.kinds.byKind[kind];
     return { short: tracker?.short.size ?? 0, long: tracker?.long?.size ?? 0 };
   }
 
   /** What the rules see for a subject right now, cooldown aside (tests, debugging). */
   evidenceOf(kind: SummaryKind, subject: SubjectKey): Record<string, number> | null {
-    const tracker = this.trackers[kind];
+    const tracker = this.kinds.byKind[kind];
     const short = tracker?.short.peek(subject);
-    if (tracker === null || tracker === undefined || short === undefined) return null;
+    if (tracker === null || short === undefined) return null;
     return this.evaluate(tracker, short, tracker.long?.peek(subject) ?? null, true).evidence;
   }
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
-const { T0, makeSummary, range } = await import(join(dist, 'scraping', 'summary-fixtures.js'));
+const { T0, makeSummary, range } = await import(join(dist, 'test-support', 'summary-specs.js'));
 const { encodeSummary } = await import(join(dist, 'engine', 'summary.js'));
 
 export { T0, range };

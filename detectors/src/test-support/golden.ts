@@ -9,23 +9,15 @@
  * found by walking up from the compiled test to the package.json of @botsieve/detectors.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { RequestEvent } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
 import { parseDetectConfig } from '../config.js';
+import { detectorsPackageRoot } from '../package-root.js';
 import { createReplay } from '../replay/replay.js';
 
-export function packageRoot(from: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(from));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === '@botsieve/detectors') return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package root of @botsieve/detectors not found');
-    dir = parent;
-  }
-}
+/** Root of @botsieve/detectors (tests read their testdata and the README from it). */
+export const packageRoot = detectorsPackageRoot;
 
 /** Case directories under `src/<relative>` (sorted). */
 export function goldenCases(relative: string): { name: string; dir: string }[] {

@@ -4,8 +4,9 @@
  * threshold of a browser-like `ip:` scaled by the humans estimated behind it.
  */
 import { z } from 'zod';
-import { BotsieveError, type SubjectKind } from '@botsieve/core';
-import { DETECTOR_ERRORS } from '../errors.js';
+import type { SubjectKind } from '@botsieve/core';
+import { CAP_EVICTS_COUNTED, inWholeSteps, kindEnabledSchema, maxTrackedSubjectsSchema, ringStepMsSchema, subjectsSchema } from '../engine/config-fragments.js';
+import { parseOrThrow } from '../parse-or-throw.js';
 
 /** Most steps per window: bounds the memory per tracked subject (5 counters × 4 bytes per step). */
 export const MAX_STEPS_PER_WINDOW = 600;
@@ -22,13 +23,13 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
   return z
     .strictObject({
       /** Judge subjects of this kind. */
-      enabled: z.boolean().default(defaults.enabled).describe(`Judge \`${kind}:\` subjects.`),
+      enabled: kindEnabledSchema('Judge', kind, defaults.enabled),
       /** Floor: requests per window at or above which a `challenge` is recommended (before the baseline and humans raise it). */
       challenge_requests: z.number().int().positive().default(defaults.challenge_requests).describe('Floor: requests per window at or above which `challenge` is recommended; the baseline and the humans estimate can only raise it.'),
       /** Floor: requests per window at or above which a `block` is recommended. */
       block_requests: z.number().int().positive().default(defaults.block_requests).describe('Floor: requests per window at or above which `block` is recommended; the baseline and the humans estimate can only raise it.'),
       /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
-      max_tracked_subjects: z.number().int().positive().max(10_000_000).default(defaults.max_tracked_subjects).describe('Most subjects of this kind tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+      max_tracked_subjects: maxTrackedSubjectsSchema(defaults.max_tracked_subjects, CAP_EVICTS_COUNTED),
       /** Multiply the thresholds by the humans estimated behind a browser-like subject (distinct user agents). */
       scale_by_humans: z.boolean().default(defaults.scale_by_humans).describe('Multiply the thresholds by the humans estimated behind a browser-like subject (its distinct user agents, capped by `max_humans_multiplier`).'),
     })
@@ -64,12 +65,12 @@ const baselineSchema = z
   .refine((b) => b.challenge_factor < b.block_factor, { message: 'challenge_factor must be below block_factor', path: ['challenge_factor'] })
   .prefault({});
 
-export const volumetricConfigSchema = z
-  .strictObject({
+export const volumetricConfigSchema = inWholeSteps(
+  z.strictObject({
     /** Length of the sliding event-time window. */
     window_ms: z.number().int().positive().default(10_000).describe('Length of the sliding event-time window the requests are counted over.'),
     /** Ring step: the engine's summary step (a summary lands in the step of its `step_ms`). */
-    step_ms: z.number().int().positive().default(1_000).describe('Ring step; the engine summary step. Must divide window_ms.'),
+    step_ms: ringStepMsSchema,
     /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
     /** assets / pages at or above which a subject's traffic looks like browsers loading pages. */
@@ -85,19 +86,19 @@ export const volumetricConfigSchema = z
      * Per kind. ASN and JA4 are off by default: one ASN (a mobile carrier) or one JA4 (every
      * current Chrome) aggregates many humans, so their floors need tuning per site.
      */
-    subjects: z
-      .strictObject({
+    subjects: subjectsSchema(
+      {
         ip: kindSchema('ip', { enabled: true, challenge_requests: 100, block_requests: 300, max_tracked_subjects: 200_000, scale_by_humans: true }).describe('`ip:<ip>`: one client address.'),
         prefix: kindSchema('prefix', { enabled: true, challenge_requests: 400, block_requests: 1_200, max_tracked_subjects: 100_000, scale_by_humans: false }).describe('`prefix:<cidr>`: the client /24 (IPv4) or /64 (IPv6).'),
         asn: kindSchema('asn', { enabled: false, challenge_requests: 10_000, block_requests: 50_000, max_tracked_subjects: 20_000, scale_by_humans: false }).describe('`asn:<n>`: the client autonomous system.'),
         ja4: kindSchema('ja4', { enabled: false, challenge_requests: 3_000, block_requests: 10_000, max_tracked_subjects: 50_000, scale_by_humans: false }).describe('`ja4:<fp>`: the TLS fingerprint.'),
         ua: kindSchema('ua', { enabled: false, challenge_requests: 3_000, block_requests: 10_000, max_tracked_subjects: 50_000, scale_by_humans: false }).describe('`ua:<user agent>`: one user-agent string (the fingerprint without Bot Management).'),
-      })
-      .prefault({})
-      .describe('Per kind of subject: judged or not, floors (requests per window), humans scaling and the cap on tracked subjects.'),
-  })
-  .refine((c) => c.window_ms % c.step_ms === 0, { message: 'window_ms must be a multiple of step_ms', path: ['window_ms'] })
-  .refine((c) => c.window_ms / c.step_ms <= MAX_STEPS_PER_WINDOW, { message: `at most ${MAX_STEPS_PER_WINDOW} steps per window`, path: ['step_ms'] });
+      },
+      'Per kind of subject: judged or not, floors (requests per window), humans scaling and the cap on tracked subjects.',
+    ),
+  }),
+  MAX_STEPS_PER_WINDOW,
+);
 
 export type VolumetricConfig = z.output<typeof volumetricConfigSchema>;
 export type VolumetricKindConfig = VolumetricConfig['subjects']['ip'];
@@ -105,8 +106,5 @@ export type VolumetricBaselineConfig = VolumetricConfig['baseline'];
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseVolumetricConfig(raw: unknown): VolumetricConfig {
-  const result = volumetricConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `invalid volumetric config:\n${problems}`);
+  return parseOrThrow(volumetricConfigSchema, raw ?? {}, 'volumetric config');
 }

@@ -2,5 +2,5 @@ export { volumetric, VolumetricDetector, volumetricScore, VOLUMETRIC } from './v
 export { volumetricConfigSchema, parseVolumetricConfig } from './config.js';
 export type { VolumetricConfig, VolumetricKindConfig, VolumetricBaselineConfig } from './config.js';
 export { VOLUMETRIC_DISCARD } from './metrics.js';
-export { WindowTable } from './window-table.js';
-export { EpochDistinct } from './epoch-distinct.js';
+export { WindowTable } from '../engine/window-table.js';
+export { EpochDistinct } from '../engine/epoch-distinct.js';

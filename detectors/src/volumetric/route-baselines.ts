@@ -31,10 +31,10 @@
  * Routes: the first `max_routes` distinct routes get a group of their own; later ones, and
  * subjects without a route, use the kind-wide baseline. Groups are never freed (bounded).
  */
+import type { WindowTable } from '../engine/window-table.js';
 import { RobustBaseline } from '../sketch/index.js';
 import { selectKth } from '../sketch/select.js';
 import type { VolumetricBaselineConfig } from './config.js';
-import type { WindowTable } from './window-table.js';
 
 /** Counts are capped below 2^32 (the float64 sort key of the earlier layout packed (group, count)). */
 const GROUP_SPAN = 4_294_967_296;

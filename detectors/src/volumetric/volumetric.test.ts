@@ -1,37 +1,24 @@
 import test from 'ava';
 import { METRIC, type SubjectKey } from '@botsieve/core';
 import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
-import type { Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
 import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { metricValue } from '../test-support/events.js';
+import { createDetector, runSteps, sprayByReuse, sprayIp } from '../test-support/summary-detectors.js';
+import { halves, makeSummary, names, STEP_MS, T0, type SummaryFixture } from '../test-support/summary-fixtures.js';
 import { parseVolumetricConfig } from './config.js';
-import { feed, halves, makeSummary, names, STEP_MS, T0, testContext, type SummaryFixture } from './summary-fixtures.js';
 import { volumetric, VolumetricDetector, volumetricScore } from './volumetric.js';
 
 registerGoldenTests(test, 'volumetric', volumetric, 3);
 
-function detector(raw: unknown = {}, telemetry?: Telemetry): VolumetricDetector {
-  return volumetric.create(volumetric.parseConfig(raw), testContext(telemetry)) as VolumetricDetector;
-}
+const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<VolumetricDetector>(volumetric, raw, telemetry);
 
 /** A scripted client: `requests` pages per step, no assets, one user agent. */
 const bot = (requests: number): SummaryFixture => ({ requests, pages: requests, browser_ua: requests, uas: ['curl/8'], top_route: 'shop.example/', top_route_requests: requests });
 
-/** Runs `steps` steps from `start`: flush at each step start (closing the previous step), then the step's summaries. */
-function run(d: VolumetricDetector, start: number, steps: number, perStep: (step_ms: number) => Summary[]): Signal[] {
-  const out: Signal[] = [];
-  for (let i = 0; i < steps; i++) {
-    const step = start + i * STEP_MS;
-    d.flush(step);
-    feed(d, perStep(step), out);
-  }
-  return out;
-}
-
 test('floors per kind: ip 100/300, prefix 400/1200; asn and ja4 off by default', (t) => {
   const d = detector();
-  const ip = run(d, T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, bot(30))]);
+  const ip = runSteps(d, T0, 10, (step) => [makeSummary('ip:198.51.100.1', step, bot(30))]);
   t.deepEqual(ip.map((s) => [s.action, s.evidence.requests, s.evidence.threshold]), [['challenge', 120, 100], ['block', 300, 300]]);
   t.deepEqual(ip[1], {
     subject: 'ip:198.51.100.1',
@@ -41,18 +28,18 @@ test('floors per kind: ip 100/300, prefix 400/1200; asn and ja4 off by default',
     action: 'block',
     evidence: { requests: 300, window_ms: 10_000, rate_per_s: 30, baseline_per_s: 0, threshold: 300, assets_ratio: 0, distinct_uas: 1, humans_estimate: 1 },
   });
-  const prefix = run(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, bot(120))]);
+  const prefix = runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, bot(120))]);
   t.deepEqual(prefix.map((s) => [s.action, s.evidence.requests, s.evidence.threshold]), [['challenge', 480, 400], ['block', 1200, 1200]]);
   t.deepEqual(prefix[0]?.evidence.distinct_uas, 0, 'prefix does not track user agents by default');
   const off = detector();
-  t.deepEqual(run(off, T0, 10, (step) => [makeSummary('asn:64500', step, bot(100_000)), makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, bot(100_000))]), []);
+  t.deepEqual(runSteps(off, T0, 10, (step) => [makeSummary('asn:64500', step, bot(100_000)), makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, bot(100_000))]), []);
   t.is(off.stateSize().keys, 0);
   const on = detector({ subjects: { asn: { enabled: true } } });
-  t.deepEqual(run(on, T0, 10, (step) => [makeSummary('asn:64500', step, bot(6_000))]).map((s) => s.action), ['challenge', 'block']);
+  t.deepEqual(runSteps(on, T0, 10, (step) => [makeSummary('asn:64500', step, bot(6_000))]).map((s) => s.action), ['challenge', 'block']);
 });
 
 test('the window slides: 9 per second never reaches 100 per 10 s', (t) => {
-  t.deepEqual(run(detector(), T0, 60, (step) => [makeSummary('ip:198.51.100.2', step, bot(9))]), []);
+  t.deepEqual(runSteps(detector(), T0, 60, (step) => [makeSummary('ip:198.51.100.2', step, bot(9))]), []);
 });
 
 test('additive partial summaries: two halves, in either order, give the same signals as the whole', (t) => {
@@ -68,14 +55,14 @@ test('additive partial summaries: two halves, in either order, give the same sig
     }
     return out;
   };
-  const whole = run(detector(), T0, 30, script('whole'));
+  const whole = runSteps(detector(), T0, 30, script('whole'));
   t.deepEqual(whole.map((s) => [s.subject, s.action]), [['ip:198.51.100.3', 'challenge'], ['ip:198.51.100.3', 'block']]);
-  t.deepEqual(run(detector(), T0, 30, script('halves')), whole);
-  t.deepEqual(run(detector(), T0, 30, script('reversed')), whole);
+  t.deepEqual(runSteps(detector(), T0, 30, script('halves')), whole);
+  t.deepEqual(runSteps(detector(), T0, 30, script('reversed')), whole);
 });
 
 test('cooldown: challenge, escalation to block, then silence until reemit_ms', (t) => {
-  const signals = run(detector(), T0, 150, (step) => [makeSummary('ip:198.51.100.5', step, bot(50))]);
+  const signals = runSteps(detector(), T0, 150, (step) => [makeSummary('ip:198.51.100.5', step, bot(50))]);
   t.deepEqual(signals.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS]), [['challenge', 1], ['block', 5], ['block', 65], ['block', 125]]);
 });
 
@@ -83,22 +70,15 @@ test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts
   const telemetry = nullTelemetry();
   const cap = 1_000;
   const d = detector({ subjects: { ip: { max_tracked_subjects: cap } } }, telemetry);
-  const signals: Signal[] = [];
-  let max = 0;
-  let step = T0;
   const spray = makeSummary('ip:10.0.0.0', T0, bot(1));
-  for (let i = 0; i < 1_000_000; i++) {
-    if (i % 10_000 === 0) {
-      step = T0 + (i / 10_000) * STEP_MS;
-      d.flush(step);
-    }
-    spray.subject = `ip:10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    spray.step_ms = step;
-    spray.last_ms = step + 900;
-    signals.push(...d.summary(spray));
-    if (i % 500 === 0) signals.push(...d.summary(makeSummary('ip:203.0.113.99', step, bot(10))));
-    if (i % 1_000 === 0) max = Math.max(max, d.trackedSubjects('ip'));
-  }
+  const { signals, maxTracked: max, lastStep: step } = sprayByReuse(d, {
+    spray: (i) => {
+      spray.subject = sprayIp(i);
+      return spray;
+    },
+    attacker: (step_ms) => makeSummary('ip:203.0.113.99', step_ms, bot(10)),
+    tracked: () => d.trackedSubjects('ip'),
+  });
   t.is(max, cap);
   t.true(d.trackedSubjects('ip') <= cap);
   t.deepEqual([...new Set(signals.map((s) => s.subject))], ['ip:203.0.113.99']);
@@ -113,14 +93,14 @@ test('baseline: a steadily busy site draws no signal once learned; a 30× jump d
   const route = 'api.example/v1/items';
   const busy = (i: number, step: number) => makeSummary(`ip:192.0.2.${i}` as SubjectKey, step, { ...bot(25), top_route: route });
   // 50 clients at 25 requests per second (250 per window: above the ip floors) for 5 minutes.
-  const steady = run(d, T0, 300, (step) => names('', 50).map((_, i) => busy(i, step)));
+  const steady = runSteps(d, T0, 300, (step) => names('', 50).map((_, i) => busy(i, step)));
   // Floors alone while the baseline warms up (one window to fill, then 60 steps): a challenge
   // at 100 requests, and again when the cooldown ends at 63 s; none once the baseline is ready.
   t.deepEqual([...new Set(steady.map((s) => `${s.action}@${Math.floor((s.at - T0) / STEP_MS)}`))], ['challenge@3', 'challenge@63']);
   const learned = d.baselineLevel('ip', route);
   t.true(learned >= 240 && learned <= 260, `level ${learned}`);
   // 50 new clients at 30× the normal peak, from one second to the next, for 10 minutes.
-  const flood = run(d, T0 + 300_000, 600, (step) => [...names('', 50).map((_, i) => busy(i, step)), ...names('', 50).map((_, i) => makeSummary(`ip:198.18.0.${i}` as SubjectKey, step, { ...bot(750), top_route: route }))]);
+  const flood = runSteps(d, T0 + 300_000, 600, (step) => [...names('', 50).map((_, i) => busy(i, step)), ...names('', 50).map((_, i) => makeSummary(`ip:198.18.0.${i}` as SubjectKey, step, { ...bot(750), top_route: route }))]);
   t.false(flood.some((s) => s.subject.startsWith('ip:192.0.2.')), 'the steady clients stay unsignalled');
   const firstBlocks = new Map<string, number>();
   for (const s of flood) if (s.action === 'block' && !firstBlocks.has(s.subject)) firstBlocks.set(s.subject, s.at - (T0 + 300_000));
@@ -135,22 +115,22 @@ test('shared IPs: a NAT of 40 browsers loading assets is not signalled; one UA, 
   const d = detector();
   const nat: SummaryFixture = { requests: 80, pages: 8, assets: 72, browser_ua: 80, uas: names('Mozilla/5.0 browser ', 40) };
   const rotating: SummaryFixture = { requests: 80, pages: 80, browser_ua: 80, uas: names('Mozilla/5.0 browser ', 40) };
-  const signals = run(d, T0, 30, (step) => [makeSummary('ip:100.64.0.1', step, nat), makeSummary('ip:198.51.100.6', step, bot(80)), makeSummary('ip:198.51.100.7', step, rotating)]);
+  const signals = runSteps(d, T0, 30, (step) => [makeSummary('ip:100.64.0.1', step, nat), makeSummary('ip:198.51.100.6', step, bot(80)), makeSummary('ip:198.51.100.7', step, rotating)]);
   t.deepEqual(signals.filter((s) => s.action === 'block').map((s) => [s.subject, s.evidence.requests, s.evidence.distinct_uas, s.evidence.humans_estimate]), [
     ['ip:198.51.100.6', 320, 1, 1],
     ['ip:198.51.100.7', 320, 40, 1],
   ]);
   t.false(signals.some((s) => s.subject === 'ip:100.64.0.1'));
   // The same NAT at 4× the rate (3,200 per window) crosses the scaled challenge threshold (40 × 100).
-  const busier = run(detector(), T0, 12, (step) => [makeSummary('ip:100.64.0.1', step, { ...nat, requests: 400, pages: 40, assets: 360, browser_ua: 400 })]);
+  const busier = runSteps(detector(), T0, 12, (step) => [makeSummary('ip:100.64.0.1', step, { ...nat, requests: 400, pages: 40, assets: 360, browser_ua: 400 })]);
   t.deepEqual(busier.map((s) => [s.action, s.evidence.threshold, s.evidence.humans_estimate]), [['challenge', 4_000, 40]]);
 });
 
 test('reconfigure swaps floors and keeps the windows', (t) => {
   const d = detector();
-  t.deepEqual(run(d, T0, 3, (step) => [makeSummary('ip:198.51.100.8', step, bot(20))]), []);
+  t.deepEqual(runSteps(d, T0, 3, (step) => [makeSummary('ip:198.51.100.8', step, bot(20))]), []);
   d.reconfigure(parseVolumetricConfig({ subjects: { ip: { challenge_requests: 70, block_requests: 500 } } }));
-  const signals = run(d, T0 + 3 * STEP_MS, 1, (step) => [makeSummary('ip:198.51.100.8', step, bot(20))]);
+  const signals = runSteps(d, T0 + 3 * STEP_MS, 1, (step) => [makeSummary('ip:198.51.100.8', step, bot(20))]);
   t.deepEqual(signals.map((s) => [s.action, s.evidence.requests, s.evidence.threshold]), [['challenge', 80, 70]]);
   d.reconfigure(parseVolumetricConfig({ window_ms: 5_000 }));
   t.is(d.trackedSubjects('ip'), 0, 'a new window length starts afresh');

@@ -36,13 +36,14 @@
 import type { SubjectKind } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import { EpochDistinct } from '../engine/epoch-distinct.js';
+import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
+import { WindowTable } from '../engine/window-table.js';
 import { parseVolumetricConfig, type VolumetricConfig, type VolumetricKindConfig } from './config.js';
-import { EpochDistinct } from './epoch-distinct.js';
 import { VOLUMETRIC_DISCARD } from './metrics.js';
 import { RouteBaselines } from './route-baselines.js';
-import { WindowTable } from './window-table.js';
 
 export const VOLUMETRIC = 'volumetric';
 
@@ -55,7 +56,6 @@ const BROWSER = 4;
 const COUNTERS = 5;
 const CHALLENGE = 2;
 const BLOCK = 3;
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** Score for `requests` that reached `rank` (see the file comment). */
 export function volumetricScore(rank: number, requests: number, challenge: number, block: number): number {
@@ -64,14 +64,12 @@ export function volumetricScore(rank: number, requests: number, challenge: numbe
 }
 
 /** One kind of subject: its windows, route groups, distinct user agents and baselines. */
-class KindState {
+class KindState implements KindTracker<VolumetricKindConfig> {
   readonly table: WindowTable;
   readonly baselines: RouteBaselines | null;
   readonly uas: EpochDistinct | null;
-  challengeFloor: number;
-  blockFloor: number;
-  late = 0;
-  reportedLate = 0;
+  challengeFloor = 0;
+  blockFloor = 0;
   private groups = new Int32Array(0);
   private readonly routes: (string | undefined)[] = [];
 
@@ -84,6 +82,10 @@ class KindState {
     this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS, (slot) => this.release(slot));
     this.baselines = config.baseline.enabled ? new RouteBaselines(config.baseline) : null;
     this.uas = kindConfig.scale_by_humans ? new EpochDistinct(config.window_ms) : null;
+    this.retune(kindConfig);
+  }
+
+  retune(kindConfig: VolumetricKindConfig): void {
     this.challengeFloor = kindConfig.challenge_requests;
     this.blockFloor = kindConfig.block_requests;
   }
@@ -114,6 +116,14 @@ class KindState {
     this.baselines.observe(this.table, this.groups, REQUESTS, endBucket, config.baseline.challenge_factor, config.baseline.deviations);
   }
 
+  keys(): number {
+    return this.table.size + (this.baselines?.routeCount ?? 0);
+  }
+
+  takeEvictions(): number {
+    return this.table.takeEvictions();
+  }
+
   bytes(): number {
     return this.table.bytes() + this.groups.byteLength + this.routes.length * 8 + (this.uas?.bytes() ?? 0) + (this.baselines?.bytes() ?? 0);
   }
@@ -125,11 +135,14 @@ class KindState {
   }
 }
 
-/** What decides whether a kind's state survives a reconfigure (see the file comment). */
-function shapeOf(kind: VolumetricKindConfig, config: VolumetricConfig): string {
-  const { deviations: _d, challenge_factor: _c, block_factor: _b, ...learning } = config.baseline;
-  return JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects, kind.scale_by_humans, learning]);
-}
+const KIND_STATES: KindTrackerFactory<VolumetricConfig, VolumetricKindConfig, KindState> = {
+  /** What decides whether a kind's state survives a reconfigure (see the file comment). */
+  shapeOf(kind, config) {
+    const { deviations: _d, challenge_factor: _c, block_factor: _b, ...learning } = config.baseline;
+    return JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects, kind.scale_by_humans, learning]);
+  },
+  create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
+};
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
@@ -137,8 +150,7 @@ export class VolumetricDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config!: VolumetricConfig;
-  private readonly byKind: Record<SubjectKind, KindState | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
-  private states: KindState[] = [];
+  private readonly kinds = new KindTrackers(KIND_STATES);
 
   constructor(
     config: VolumetricConfig,
@@ -146,32 +158,23 @@ export class VolumetricDetector implements SummaryDetector {
   ) {
     this.id = context.id ?? VOLUMETRIC;
     this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.states.map((s) => s.kind) }, 'volumetric ready');
+    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'volumetric ready');
   }
 
   reconfigure(raw: unknown): void {
     const config = raw as VolumetricConfig;
     this.config = config;
-    for (const kind of KINDS) {
-      const kindConfig = config.subjects[kind];
-      const old = this.byKind[kind];
-      if (!kindConfig.enabled) this.byKind[kind] = null;
-      else if (old !== null && old.shape === shapeOf(kindConfig, config)) {
-        old.challengeFloor = kindConfig.challenge_requests;
-        old.blockFloor = kindConfig.block_requests;
-      } else this.byKind[kind] = new KindState(kind, shapeOf(kindConfig, config), kindConfig, config);
-    }
-    this.states = KINDS.map((kind) => this.byKind[kind]).filter((s): s is KindState => s !== null);
+    this.kinds.reconfigure(config);
   }
 
   summary(s: Summary): Signal[] {
-    const state = this.byKind[s.kind];
+    const state = this.kinds.byKind[s.kind];
     if (state === null || s.requests <= 0) return NO_SIGNALS;
     const bucket = Math.floor(s.step_ms / this.config.step_ms);
     const table = state.table;
     const slot = table.slotFor(s.subject, bucket);
     if (slot < 0) {
-      state.late += 1;
+      this.kinds.late += 1;
       return NO_SIGNALS;
     }
     table.add(slot, bucket, REQUESTS, s.requests);
@@ -189,36 +192,27 @@ export class VolumetricDetector implements SummaryDetector {
 
   flush(watermark_ms: number): Signal[] {
     const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
-    for (const state of this.states) {
+    for (const state of this.kinds.all) {
+      // The closed step is observed before the sweep frees the subjects it still counts.
       state.observeClosedStep(watermarkBucket - 1, this.config);
       state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-      const evicted = state.table.evictions - state.table.reportedEvictions;
-      if (evicted > 0) this.context.metrics.discarded(VOLUMETRIC_DISCARD.stateEvicted, evicted);
-      state.table.reportedEvictions = state.table.evictions;
-      if (state.late > state.reportedLate) this.context.metrics.discarded(VOLUMETRIC_DISCARD.summaryTooLate, state.late - state.reportedLate);
-      state.reportedLate = state.late;
     }
+    this.kinds.reportDiscards(this.context.metrics, VOLUMETRIC_DISCARD.stateEvicted, VOLUMETRIC_DISCARD.summaryTooLate);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    let keys = 0;
-    let bytes = 0;
-    for (const state of this.states) {
-      keys += state.table.size + (state.baselines?.routeCount ?? 0);
-      bytes += state.bytes();
-    }
-    return { keys, bytes };
+    return this.kinds.stateSize();
   }
 
   /** Tracked subjects of a kind (tests, debugging). */
   trackedSubjects(kind: SubjectKind): number {
-    return this.byKind[kind]?.table.size ?? 0;
+    return this.kinds.byKind[kind]?.table.size ?? 0;
   }
 
   /** The baseline level (requests per window) a subject of `kind` on `route` is judged against; 0 while not ready. */
   baselineLevel(kind: SubjectKind, route: string): number {
-    const baselines = this.byKind[kind]?.baselines ?? null;
+    const baselines = this.kinds.byKind[kind]?.baselines ?? null;
     return baselines?.pick(baselines.peekGroup(route))?.level ?? 0;
   }
 

@@ -1,7 +1,7 @@
 /**
  * Tumbling two-segment windows over partial summaries, shared by the summary detectors
- * `scraping`, `credential-stuffing` and `probing` (it belongs in `engine/` once that directory is
- * open to edits).
+ * `scraping`, `credential-stuffing` and `probing` (their per-subject states build on
+ * segmented-state.ts).
  *
  * Sketches do not subtract, so a sliding distinct count is approximated by segments of one
  * window length: per subject the previous and the current segment. A subject is judged on both,

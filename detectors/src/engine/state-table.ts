@@ -1,7 +1,6 @@
 /**
  * Per-subject state objects for one kind of subject, with a hard cap and an O(1) byte count.
- * Shared by the summary detectors `scraping`, `credential-stuffing` and `probing` (it belongs in
- * `engine/` once that directory is open to edits).
+ * Shared by the summary detectors `scraping`, `credential-stuffing` and `probing`.
  *
  * A BoundedMap keyed by the summary's own `subject` string (no string is built per summary), in
  * recency order (least recently used first). Invariants:

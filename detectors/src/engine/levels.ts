@@ -1,6 +1,6 @@
 /**
  * Thresholds as data, shared by the summary detectors `scraping`, `credential-stuffing` and
- * `probing` (it belongs in `engine/` once that directory is open to edits):
+ * `probing`:
  *
  * - `levelsSchema`: one measured quantity's thresholds `{ log, challenge, block }`, each
  *   nullable (null: this quantity never recommends that action), rising when set.
@@ -13,10 +13,12 @@
  *                (or at 2× the challenge threshold when block is off)
  *   - log:       49 at the log threshold, falling linearly to 30 at the next threshold set
  *                (or at 2× the log threshold when none is)
- * - `shouldSignal`: the per-subject cooldown (re-signal only on escalation or after `reemit_ms`).
+ * - `shouldSignal`: the per-subject cooldown (re-signal only on escalation or after `reemit_ms`);
+ *   `signalOnce` applies it to a judgement and notes the signal.
  */
 import { z } from 'zod';
-import type { VerdictAction } from '@botsieve/core';
+import type { SubjectKey, VerdictAction } from '@botsieve/core';
+import { NO_SIGNALS, type Signal } from './signal.js';
 
 export interface LevelValues {
   log: number | null;
@@ -96,12 +98,40 @@ function clamp(x: number, low: number, high: number): number {
   return x < low ? low : x > high ? high : x;
 }
 
+/** `reemit_ms`: the cooldown `shouldSignal` applies (0: every judgement that recommends something signals). */
+export const reemitMsSchema = z.number().int().nonnegative().default(60_000).describe('A subject gets a new signal only when the recommended action escalates or its last signal is at least this old (event time).');
+
 /**
  * Cooldown: a subject whose rules reach `rank` gets a signal when that recommends something and
  * either escalates past the last signal's rank or the last signal is at least `reemit_ms` old.
  */
 export function shouldSignal(rank: number, lastRank: number, lastAt: number, at: number, reemit_ms: number): boolean {
   return rank > 0 && (rank > lastRank || at - lastAt >= reemit_ms);
+}
+
+/** What a detector's rules concluded for one subject: the strongest rule's rank and score. */
+export interface Judgement {
+  rank: number;
+  score: number;
+  evidence: Record<string, number>;
+}
+
+/** A subject's cooldown: the rank and event time of its last signal. */
+export interface Cooldown {
+  rank: number;
+  signalAt: number;
+}
+
+/**
+ * The signal `judgement` makes for `subject` at `at`, noted in its cooldown; NO_SIGNALS when
+ * nothing is recommended or the cooldown holds it back (`shouldSignal`).
+ */
+export function signalOnce(cooldown: Cooldown, subject: SubjectKey, at: number, detector: string, judgement: Judgement, reemit_ms: number): Signal[] {
+  const { rank, score, evidence } = judgement;
+  if (!shouldSignal(rank, cooldown.rank, cooldown.signalAt, at, reemit_ms)) return NO_SIGNALS;
+  cooldown.rank = rank;
+  cooldown.signalAt = at;
+  return [{ subject, at, detector, score, action: ACTION_BY_RANK[rank]!, evidence }];
 }
 
 /** Ratios and decayed counts in evidence: 3 decimals, so goldens stay stable and readable. */

@@ -2,7 +2,7 @@
  * Sliding event-time windows of several additive counters per subject, with a hard cap on
  * tracked subjects. Shared by the summary detectors `volumetric`, `l7-flood` and `load-bucket`
  * (it generalises request-rate's SubjectTable from one counter per event to C counters per
- * partial summary; it belongs in `engine/` once that directory is open to edits).
+ * partial summary).
  *
  * Layout: typed arrays indexed by slot, grown by doubling up to the cap:
  * - `counts`: `buckets × counters` uint32 per slot, a ring indexed by `bucket % buckets`;
@@ -41,10 +41,9 @@ const TOTALS = 4;
 export class WindowTable {
   /** Subjects evicted because the table was full (since creation). */
   evictions = 0;
-  /** Evictions already reported as a metric (the owner updates it on flush). */
-  reportedEvictions = 0;
   /** Whether the last `slotFor` allocated the slot (a new subject). */
   created = false;
+  private reportedEvictions = 0;
   private readonly index = new Map<string, number>();
   private readonly stride: number;
   private readonly cells: number;
@@ -191,6 +190,13 @@ export class WindowTable {
       if (this.lastRank(slot) === 0 || this.lastSignalAt(slot) + keep_ms <= watermark_ms) this.release(slot);
       slot = newer;
     }
+  }
+
+  /** Evictions since the last call (reported as a metric on flush, as a delta). */
+  takeEvictions(): number {
+    const delta = this.evictions - this.reportedEvictions;
+    this.reportedEvictions = this.evictions;
+    return delta;
   }
 
   /** Approximate bytes held: typed arrays plus ~80 bytes per Map entry and key. */

@@ -2,6 +2,10 @@
  * Test fixtures shared by the tests of the summary detectors (`volumetric`, `l7-flood`,
  * `load-bucket`): hand-built summaries with sketches from plain string lists, a split into two
  * additive halves, and a quiet detector context. Not used outside tests.
+ *
+ * summary-specs.ts builds the other summary detectors' summaries: alike, but with another spec
+ * shape, T0 and default `last_ms` (+999 ms, not +900), which those tests' expected values
+ * encode; the two stay apart rather than one changing the other's assertions.
  */
 import type { SubjectKey } from '@botsieve/core';
 import { ManualClock, nullTelemetry, type Telemetry } from '@botsieve/runtime';

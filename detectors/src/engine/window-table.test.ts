@@ -1,6 +1,6 @@
 import test from 'ava';
 import { EpochDistinct } from './epoch-distinct.js';
-import { distinct } from './summary-fixtures.js';
+import { distinct } from '../test-support/summary-fixtures.js';
 import { WindowTable } from './window-table.js';
 
 test('windows slide step by step; partials of an older step inside the window still add', (t) => {
