@@ -6,6 +6,8 @@ import { CloudflareApiServer, type CloudflareApiServerOptions } from '../testing
 import { CloudflareListsSink } from './cloudflare-lists.js';
 import { cloudflareListsConfigSchema, type CloudflareListsConfig } from './config.js';
 
+export { until } from '../testing/promises.js';
+
 export const LISTS = {
   block_ip: 'botsieve_block_ip',
   challenge_ip: 'botsieve_challenge_ip',
@@ -74,14 +76,6 @@ export function verdict(subject: SubjectKey, action: VerdictAction, options: Ver
     decided_at,
     detectors: [{ id: 'request-rate', score, evidence: options.requests === undefined ? {} : { requests: options.requests } }],
   };
-}
-
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeout_ms = 20_000): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Sum of a metric's samples whose label set contains `label`. */

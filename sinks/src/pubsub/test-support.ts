@@ -5,6 +5,8 @@ import type { Telemetry } from '@botsieve/runtime';
 import type { PubSubServer } from '../testing/pubsub-server.js';
 import { pubsubConfigSchema, type PubSubConfig } from './config.js';
 
+export { until } from '../testing/promises.js';
+
 export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
@@ -41,14 +43,6 @@ export function idsByKey(verdicts: readonly Verdict[]): Record<string, string[]>
     ids.push(v.id);
   }
   return Object.fromEntries([...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeout_ms = 15_000): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 export async function counter(telemetry: Telemetry, metric: string, label: string): Promise<number> {
