@@ -17,7 +17,13 @@ class ScriptedSink implements Sink<Item> {
   stored = new Set<number>();
   script: ((items: readonly Item[]) => void)[] = [];
   maintained = 0;
-  async connect(): Promise<void> {}
+  connectFailures: BotsieveError[] = [];
+  connects = 0;
+  async connect(): Promise<void> {
+    this.connects += 1;
+    const failure = this.connectFailures.shift();
+    if (failure !== undefined) throw failure;
+  }
   async writeBatch(items: readonly Item[]): Promise<void> {
     this.calls.push(items.map((item) => item.n));
     const step = this.script.shift();
@@ -147,4 +153,24 @@ test('maintain() is called periodically', async (t) => {
   await service.close();
   await stop();
   t.true(sink.maintained >= 3);
+});
+
+test('a target down at start does not fail the start: the sink connects in the background and then writes', async (t) => {
+  const { sink, service, stop } = await setup([json({ n: 1 }), json({ n: 2 })]);
+  sink.connectFailures.push(new BotsieveError('ERR_SINK_CONNECT', 'down', { retryable: true }), new BotsieveError('ERR_SINK_CONNECT', 'down', { retryable: true }));
+  await service.start();
+  t.is(service.status().consumers, 0, 'not consuming while the target is unreachable');
+  await until('the writes after the third connect', () => sink.stored.size === 2);
+  t.is(sink.connects, 3);
+  t.is(service.status().consumers, 1);
+  await service.close();
+  await stop();
+});
+
+test('a configuration error at connect fails the start', async (t) => {
+  const { sink, service, stop } = await setup([json({ n: 1 })]);
+  sink.connectFailures.push(new BotsieveError('ERR_SINK_CONFIG', 'no nodes', { retryable: false }));
+  await t.throwsAsync(() => service.start(), { code: 'ERR_SINK_CONFIG' });
+  await service.close();
+  await stop();
 });

@@ -79,6 +79,7 @@ export interface SinkStatus {
   sink: string;
   group: string;
   topics: string[];
+  /** Consumers running; 0 while the target has been unreachable since start (connecting in the background). */
   consumers: number;
   /** Items written (stored, dead-lettered or discarded on purpose) since start. */
   written: number;
@@ -100,6 +101,8 @@ export class SinkService<T> {
   private wakeSleepers: (() => void)[] = [];
   private maintainTimer: NodeJS.Timeout | undefined;
   private maintaining: Promise<void> | undefined;
+  /** The background connect of a sink whose target was down at start. */
+  private connecting: Promise<void> | undefined;
   private readonly stats = { written: 0, failing_attempts: 0, last_error: null as SinkStatus['last_error'], last_write_at: null as string | null, lag_seconds: null as number | null };
 
   constructor(
@@ -121,9 +124,43 @@ export class SinkService<T> {
     return { sink: this.sink.id, group: options.group_id, topics: [options.topic, ...(options.extra_topics ?? [])], consumers: this.consumers.length, ...this.stats };
   }
 
+  /**
+   * Connects the sink and starts consuming. A target that is down at start (a retryable connect
+   * error) does not fail the process: the service keeps connecting in the background with
+   * back-off, its records wait on the topic, and the other sinks run meanwhile. A
+   * non-retryable error (configuration) fails the start.
+   */
   async start(): Promise<void> {
+    try {
+      await this.sink.connect();
+    } catch (error) {
+      if (!isBotsieveError(error) || !error.retryable) throw error;
+      this.telemetry.fail(error, `sink ${this.sink.id} cannot reach its target at start; connecting in the background while its records wait`);
+      this.connecting = this.connectInBackground();
+      return;
+    }
+    await this.consume();
+  }
+
+  private async connectInBackground(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const backoff = Math.min(this.retry.max_backoff_ms, this.retry.initial_backoff_ms * 2 ** Math.min(attempt, 20));
+      if (!(await this.sleep(backoff * (0.5 + Math.random() / 2)))) return;
+      try {
+        await this.sink.connect();
+      } catch (error) {
+        this.telemetry.fail(error, `sink ${this.sink.id} still cannot reach its target`, SINK_ERRORS.ERR_SINK_CONNECT.code);
+        if (isBotsieveError(error) && !error.retryable) return;
+        continue;
+      }
+      if (this.closing) return;
+      await this.consume();
+      return;
+    }
+  }
+
+  private async consume(): Promise<void> {
     const { options } = this;
-    await this.sink.connect();
     for (let i = 0; i < Math.max(1, options.consumers ?? 1); i += 1) {
       const consumer = this.bus.consumer({
         group_id: options.group_id,
@@ -148,6 +185,7 @@ export class SinkService<T> {
   async close(): Promise<void> {
     this.closing = true;
     for (const wake of this.wakeSleepers.splice(0)) wake();
+    await this.connecting;
     clearInterval(this.maintainTimer);
     await Promise.all(this.consumers.map((consumer) => consumer.close()));
     await this.maintaining;
