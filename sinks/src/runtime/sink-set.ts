@@ -69,6 +69,8 @@ export class SinkSet {
   private producer: BusProducer | undefined;
   private subscriber: RegionalVerdictSubscriber | undefined;
   private subscriberTarget: Sink<Verdict> | undefined;
+  private targetConnecting: Promise<void> | undefined;
+  private closing = false;
 
   constructor(
     private readonly config: SinksConfig,
@@ -126,7 +128,7 @@ export class SinkSet {
       await this.run<Verdict>(new PubSubVerdictPublisher(config.pubsub, { telemetry: telemetry.component('sink.pubsub'), clock }), { ...verdicts, group_id: shared('pubsub') });
       // Other regions' verdicts go to this region's Redis Cluster (its own client), else the memory store.
       this.subscriberTarget = redis === undefined ? this.store : new RedisClusterVerdictStore(config.redis_cluster, { telemetry: telemetry.component('pubsub-subscriber.redis-cluster'), clock });
-      if (this.subscriberTarget !== this.store) await this.subscriberTarget.connect();
+      if (this.subscriberTarget !== this.store) this.targetConnecting = this.connectSubscriberTarget(this.subscriberTarget);
       this.subscriber = new RegionalVerdictSubscriber(config.pubsub, { telemetry: telemetry.component('pubsub-subscriber'), target: this.subscriberTarget, clock });
       await this.subscriber.start();
     }
@@ -134,10 +136,31 @@ export class SinkSet {
 
   /** Stops in reverse order: the Pub/Sub subscriber, then each sink finishes its batch and commits. */
   async close(): Promise<void> {
+    this.closing = true;
     await this.subscriber?.close();
+    await this.targetConnecting;
     if (this.subscriberTarget !== undefined && this.subscriberTarget !== this.store) await this.subscriberTarget.close();
     for (const service of [...this.services].reverse()) await service.close();
     await this.producer?.close();
+  }
+
+  /**
+   * Connects the subscriber's Redis client, retrying while the cluster is unreachable: until then
+   * the subscriber's writes fail with ERR_SINK_CLOSED and its messages are nacked and redelivered,
+   * so nothing is acknowledged unapplied and the other sinks run meanwhile.
+   */
+  private async connectSubscriberTarget(target: Sink<Verdict>): Promise<void> {
+    const log = this.deps.telemetry.component('pubsub-subscriber').log;
+    for (let attempt = 0; !this.closing; attempt += 1) {
+      try {
+        await target.connect();
+        return;
+      } catch (error) {
+        log.warn({ err: error, attempt }, 'the subscriber cannot reach this region’s Redis Cluster yet; its messages are redelivered meanwhile');
+        // At most 1 s between attempts, so close() never waits long for this loop.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, this.config.initial_retry_backoff_ms * 2 ** Math.min(attempt, 20))));
+      }
+    }
   }
 
   private async runTraffic(sink: TrafficStatisticsSink, lateness_ms: number): Promise<void> {
