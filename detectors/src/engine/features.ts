@@ -53,3 +53,32 @@ export interface EventFeatures {
   /** Hash of the page URI (path + query) for pages; 0 for other kinds. */
   url_hash: number;
 }
+
+/** Every field set, so the reused object keeps one shape. */
+export function blankFeatures(): EventFeatures {
+  return {
+    route: '',
+    kind: 'other',
+    login: false,
+    login_failed: false,
+    probe: false,
+    not_found: false,
+    client_error: false,
+    server_error: false,
+    cache_busting: false,
+    numeric_id: -1,
+    has_bot_management: false,
+    low_score: false,
+    verified: false,
+    safelisted: false,
+    automation_ua: false,
+    browser_ua: false,
+    claimed_crawler: '',
+    ua_ja4_mismatch: false,
+    route_spiking: false,
+    origin_loaded: false,
+    ip_hash: 0,
+    ua_hash: 0,
+    url_hash: 0,
+  };
+}

@@ -5,7 +5,7 @@
  * JA4) and the traffic context's two map updates.
  */
 import type { RequestEvent } from '@botsieve/core';
-import type { EventFeatures, RequestKind } from '../engine/features.js';
+import { blankFeatures, type EventFeatures, type RequestKind } from '../engine/features.js';
 import { OpenSlot } from '../engine/summary-builder.js';
 import { MAX_CACHED_USER_AGENT_LENGTH, UserAgentClassifier, ja4LooksLikeBrowser } from '../heuristics/index.js';
 import { BoundedMap, hash32 } from '../sketch/index.js';
@@ -208,33 +208,4 @@ export class FeatureExtractor {
     this.ja4Slot = known.slot;
     return known.browser;
   }
-}
-
-/** Every field set, so the reused object keeps one shape. */
-function blankFeatures(): EventFeatures {
-  return {
-    route: '',
-    kind: 'other',
-    login: false,
-    login_failed: false,
-    probe: false,
-    not_found: false,
-    client_error: false,
-    server_error: false,
-    cache_busting: false,
-    numeric_id: -1,
-    has_bot_management: false,
-    low_score: false,
-    verified: false,
-    safelisted: false,
-    automation_ua: false,
-    browser_ua: false,
-    claimed_crawler: '',
-    ua_ja4_mismatch: false,
-    route_spiking: false,
-    origin_loaded: false,
-    ip_hash: 0,
-    ua_hash: 0,
-    url_hash: 0,
-  };
 }
