@@ -7,9 +7,12 @@ export const METRIC = {
   sent: 'botsieve_sent_total',
   errors: 'botsieve_errors_total',
   discarded: 'botsieve_discarded_total',
+  corrected: 'botsieve_corrected_total',
   ingestUploads: 'botsieve_ingest_uploads_total',
   ingestAckSeconds: 'botsieve_ingest_ack_seconds',
   ingestInflightBytes: 'botsieve_ingest_inflight_bytes',
+  /** 1 when ingest runs on the node:http fallback because no uWebSockets.js build loads (label kind = the server in use). */
+  ingestServerFallback: 'botsieve_ingest_server_fallback',
   busQueuedBytes: 'botsieve_bus_queued_bytes',
   detectorStateKeys: 'botsieve_detector_state_keys',
   detectorStateBytes: 'botsieve_detector_state_bytes',
@@ -34,6 +37,8 @@ export interface ComponentMetrics {
   error(code: string, count?: number): void;
   /** Counts data dropped on purpose (bad line, late event, explicit drop setting) by reason. */
   discarded(reason: string, count?: number): void;
+  /** Counts data kept but corrected on purpose (e.g. a future timestamp clamped), by reason. */
+  corrected(reason: string, count?: number): void;
   /** Sets a gauge owned by this component, e.g. detector state size. */
   gauge(name: string, value: number, labels?: Record<string, string>): void;
   /** Observes a value (seconds) in a histogram owned by this component. */

@@ -10,6 +10,7 @@ import { packageRoot } from './test-support/golden.js';
 test('defaults: every detector type once, in enforce mode, each config validated and filled in', (t) => {
   const config = parseConfig(detectConfigSchema, {});
   t.is(config.allowed_lateness_ms, 5_000);
+  t.is(config.max_future_skew_ms, 1_000, 'below the lateness: a forged future timestamp cannot make real-time events late');
   t.is(config.flush_interval_ms, 1_000);
   t.is(config.aggregation, 'auto');
   t.deepEqual(
@@ -27,6 +28,7 @@ test('unknown keys are rejected, at the top and inside a detector config', (t) =
   const error = t.throws(() => parseDetectConfig({ detectors: [{ type: 'volumetric', id: 'ip-flood', config: { subjects: { ipv4: {} } } }] }), { code: 'ERR_DETECTOR_CONFIG' });
   t.regex(error?.message ?? '', /detector "ip-flood" \(volumetric\)/);
   t.throws(() => parseDetectConfig({ fusion: { block_score_max: 40 } }), { code: 'ERR_DETECTOR_CONFIG' });
+  t.throws(() => parseDetectConfig({ max_future_skew_ms: -1 }), { code: 'ERR_DETECTOR_CONFIG' });
 });
 
 test('an invalid detector config is ERR_DETECTOR_CONFIG even through the runtime parseConfig (the CLI path)', (t) => {

@@ -45,6 +45,15 @@ export const detectConfigSchema = z
   .strictObject({
     /** Events older than (max event time seen − this) are late: counted and dropped. */
     allowed_lateness_ms: z.number().int().nonnegative().default(5_000).describe('Events older than the newest event time seen minus this are late: counted (discarded `late`) and dropped.'),
+    /**
+     * The detector service caps an event's time at (wall clock + this) before it reaches an
+     * engine: a later timestamp is clamped to that ceiling (the event is still judged, and counted
+     * as botsieve_corrected_total{reason="future_timestamp"}), so one event dated in the future cannot drag the
+     * watermark ahead and make every current event late. Keep it below `allowed_lateness_ms`:
+     * real-time events then stay on time whatever timestamps a producer writes. Replay has no
+     * wall clock and trusts the file's timestamps.
+     */
+    max_future_skew_ms: z.number().int().nonnegative().default(1_000).describe('Event times later than the record\'s append time (or the wall clock, if earlier) plus this are clamped to it before detection (counted in botsieve_corrected_total{reason="future_timestamp"}; the event is still judged); keep it below `allowed_lateness_ms`. Not applied by replay.'),
     /** Wall-clock tick of the service: when no event arrived for this long, event time is advanced so windows close. */
     flush_interval_ms: z.number().int().positive().default(1_000).describe('Wall-clock tick of the detector service; after this long without events, event time is advanced by the time elapsed so windows close.'),
     /** Event time step: detectors are flushed each time the watermark crosses a multiple of it. */

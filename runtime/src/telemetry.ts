@@ -33,6 +33,7 @@ export class Telemetry {
   private readonly sent: Counter<'component'>;
   private readonly errors: Counter<'component' | 'code'>;
   private readonly discarded: Counter<'component' | 'reason'>;
+  private readonly corrected: Counter<'component' | 'reason'>;
   private readonly gauges = new Map<string, Gauge<string>>();
   private readonly histograms = new Map<string, Histogram<string>>();
 
@@ -45,6 +46,7 @@ export class Telemetry {
     this.sent = new Counter({ name: METRIC.sent, help: 'Items a component handed on and had confirmed.', labelNames: ['component'], registers });
     this.errors = new Counter({ name: METRIC.errors, help: 'Errors by component and error code.', labelNames: ['component', 'code'], registers });
     this.discarded = new Counter({ name: METRIC.discarded, help: 'Items dropped on purpose, by component and reason.', labelNames: ['component', 'reason'], registers });
+    this.corrected = new Counter({ name: METRIC.corrected, help: 'Items kept but corrected on purpose (e.g. a future timestamp clamped), by component and reason.', labelNames: ['component', 'reason'], registers });
   }
 
   component(name: string): ComponentTelemetry {
@@ -56,6 +58,7 @@ export class Telemetry {
       sent: (count = 1) => sent.inc(count),
       error: (code, count = 1) => this.errors.labels(name, code).inc(count),
       discarded: (reason, count = 1) => this.discarded.labels(name, reason).inc(count),
+      corrected: (reason, count = 1) => this.corrected.labels(name, reason).inc(count),
       gauge: (metric, value, labels) => this.gauge(metric).set({ component: name, ...labels }, value),
       observe: (metric, value, labels) => this.histogram(metric).observe({ component: name, ...labels }, value),
     };

@@ -58,7 +58,7 @@ function config(window_ms: number, overrides: Partial<Record<SubjectKind, Partia
 function recordingMetrics(): { metrics: ComponentMetrics; discarded: [string, number][] } {
   const discarded: [string, number][] = [];
   const none = (): void => undefined;
-  const metrics: ComponentMetrics = { received: none, sent: none, error: none, gauge: none, observe: none, discarded: (reason, count = 1) => discarded.push([reason, count]) };
+  const metrics: ComponentMetrics = { received: none, sent: none, error: none, gauge: none, observe: none, corrected: none, discarded: (reason, count = 1) => discarded.push([reason, count]) };
   return { metrics, discarded };
 }
 

@@ -125,7 +125,8 @@ test('aggregation stage: partial summaries from several instances add up', async
 
 test('idle flush advances event time by the wall time elapsed (bounded) so windows close', async (t) => {
   const bus = new FakeBus();
-  const clock = new ManualClock(5_000_000);
+  // The wall clock reads the events' own time: an event later than it + max_future_skew_ms would be clamped.
+  const clock = new ManualClock(T0);
   const { service, consumer } = await started(bus, clock);
   const engine = () => service.engines().get('*');
   await service.idleFlush();

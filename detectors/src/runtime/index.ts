@@ -1,4 +1,4 @@
 export { Watermark } from './watermark.js';
-export { DetectorService, SERVICE_DISCARD } from './detector-service.js';
-export type { DetectorServiceDeps, ServiceStage } from './detector-service.js';
+export { DetectorService, SERVICE_CORRECTED, SERVICE_DISCARD } from './detector-service.js';
+export type { DetectorServiceDeps, ServiceStage, ServiceStats } from './detector-service.js';
 export { decodeEvent } from './decode-event.js';
