@@ -68,10 +68,29 @@ export const ingestConfigSchema = z
     max_line_bytes: bytes().default(1 * MiB).describe('Longest NDJSON line in bytes; a longer line is dead-lettered as line_too_long and skipped, never buffered whole.'),
     /** Largest JSON array body on /events (arrays are parsed whole, unlike NDJSON). */
     max_array_bytes: bytes().default(16 * MiB).describe('Largest JSON-array body on /events in bytes (arrays are parsed whole, unlike NDJSON); 413 above.'),
-    /** Request bytes (compressed) of all uploads not yet answered; a new upload over it gets 503. */
-    max_inflight_bytes: bytes().default(512 * MiB).describe('Request bytes (as received) of all uploads not yet answered; an upload that would exceed it gets 503 with Retry-After.'),
+    /**
+     * Request bytes (compressed) of all uploads not yet answered, booked as they arrive (a declared
+     * Content-Length reserves nothing, so idle connections cannot hold the budget).
+     */
+    max_inflight_bytes: bytes().default(512 * MiB).describe('Request bytes (as received) of all uploads not yet answered, booked as they arrive; an upload whose declared length does not fit, or whose next bytes do not, gets 503 with Retry-After.'),
+    /** An upload that receives no body bytes for this long is cut with 408 (its connection closed). */
+    upload_idle_timeout_ms: z.number().int().positive().default(15_000).describe('An upload that receives no body bytes for this long (while the server is not itself pausing it) is answered 408 ERR_INGEST_UPLOAD_STALLED and its connection closed.'),
+    /** Events dated later than the server clock plus this are dead-lettered `timestamp_in_future`. */
+    max_future_skew_ms: z.number().int().nonnegative().default(60_000).describe('Events dated more than this ahead of the ingest clock are dead-lettered as timestamp_in_future (a forged or broken clock would otherwise drag event time).'),
+    /** Events older than this (by the server clock) are dead-lettered `timestamp_too_old`. */
+    max_event_age_ms: z.number().int().positive().default(24 * 3_600_000).describe('Events dated more than this before the ingest clock are dead-lettered as timestamp_too_old.'),
+    /** Deepest nesting of objects and arrays in one event; deeper ones are dead-lettered before parsing. */
+    max_json_depth: z.number().int().min(2).max(1_000).default(16).describe('Deepest nesting of objects and arrays within one event (the event object is 1); deeper events are dead-lettered as json_too_deep before they are parsed, the rest of the batch goes through.'),
+    /** Blank lines an upload may hold beyond its non-blank ones; more refuse it (a newline bomb). */
+    max_blank_lines: z.number().int().nonnegative().default(10_000).describe('Blank lines an NDJSON upload may hold beyond its non-blank lines; past that it is refused with 400 ERR_INGEST_BLANK_LINES as soon as the limit is crossed.'),
+    /** Dead letters an upload holds until its body is read whole; past this they are sent early. */
+    deadletter_hold_bytes: bytes().default(4 * MiB).describe('Dead letters of one upload are held until its body has been read whole, so an upload refused as a whole leaves none; past this many bytes they are handed to the bus early.'),
+    /** Which HTTP server carries ingest; see the README, "Node versions and the ingest server". */
+    http_server: z.enum(['auto', 'uwebsockets', 'node']).default('auto').describe('HTTP server behind ingest: auto = uWebSockets.js when a build loads on this Node and platform, else node:http (warned once, metric botsieve_ingest_server_fallback); uwebsockets = fail to start without it; node = always node:http.'),
     /** How long a durable ack may wait for the bus before the upload gets 503. */
     ack_timeout_ms: z.number().int().positive().default(30_000).describe('How long an upload waits for the bus to confirm its events before it is answered 503.'),
+    /** How long a shutdown (SIGTERM) lets uploads in flight finish before answering the rest 503. */
+    drain_timeout_ms: z.number().int().positive().default(30_000).describe('On SIGTERM, how long uploads and /stream batches in flight may finish; shortly before it ends, whatever is still unanswered is answered 503 ERR_INGEST_DRAINING, then the producer is flushed.'),
     /** Retry-After sent with every 503. */
     retry_after_s: z.number().int().min(0).default(5).describe('Retry-After (seconds) sent with every 503; /stream nacks carry it as retry_after_ms.'),
     /** How much of a rejected line a dead letter keeps. */

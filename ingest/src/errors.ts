@@ -47,11 +47,11 @@ export const INGEST_ERRORS = {
   },
   ERR_INGEST_OVERLOADED: {
     code: 'ERR_INGEST_OVERLOADED', status: 503, retryable: true,
-    description: 'Admitting the upload would exceed max_inflight_bytes (answered 503 with Retry-After before the body is read), or a /stream socket already has stream.max_inflight_batches unanswered (nacked).',
+    description: 'The upload does not fit in max_inflight_bytes: its declared length (answered before the body is read) or, booked as they arrive, its next bytes; or a /stream socket already has stream.max_inflight_batches unanswered (nacked).',
   },
   ERR_INGEST_DRAINING: {
     code: 'ERR_INGEST_DRAINING', status: 503, retryable: true,
-    description: 'The server is draining for shutdown and takes no new uploads.',
+    description: 'The server is draining for shutdown: new uploads are refused, and an upload still unanswered when the drain deadline comes is answered 503 (its events may arrive twice).',
   },
   ERR_INGEST_ABORTED: {
     code: 'ERR_INGEST_ABORTED', status: 499, retryable: true,
@@ -59,7 +59,7 @@ export const INGEST_ERRORS = {
   },
   ERR_INGEST_NOT_FOUND: {
     code: 'ERR_INGEST_NOT_FOUND', status: 404, retryable: false,
-    description: 'No such route (routes: POST /logpush, POST /events, WS /stream, GET /healthz, /readyz, /metrics).',
+    description: 'No such route (routes: POST /logpush, POST /events, WS /stream, GET /healthz, /readyz; metrics are on the admin port).',
   },
   ERR_INGEST_STREAM_BAD_MESSAGE: {
     code: 'ERR_INGEST_STREAM_BAD_MESSAGE', status: 1007, retryable: false,
@@ -72,6 +72,18 @@ export const INGEST_ERRORS = {
   ERR_INGEST_LISTEN: {
     code: 'ERR_INGEST_LISTEN', status: 0, retryable: false,
     description: 'The server could not listen on the configured host and port.',
+  },
+  ERR_INGEST_UPLOAD_STALLED: {
+    code: 'ERR_INGEST_UPLOAD_STALLED', status: 408, retryable: true,
+    description: 'No body bytes arrived for upload_idle_timeout_ms; the upload is answered 408 and its connection closed, releasing what it had booked.',
+  },
+  ERR_INGEST_BLANK_LINES: {
+    code: 'ERR_INGEST_BLANK_LINES', status: 400, retryable: false,
+    description: 'The body holds more than max_blank_lines blank lines beyond its non-blank ones (a newline bomb); refused as soon as the limit is crossed.',
+  },
+  ERR_INGEST_SERVER_UNAVAILABLE: {
+    code: 'ERR_INGEST_SERVER_UNAVAILABLE', status: 0, retryable: false,
+    description: 'ingest.http_server is "uwebsockets" but no uWebSockets.js build loads on this Node major and platform; use "auto" (falls back to node:http) or a supported Node.',
   },
   ERR_INGEST_UNEXPECTED: {
     code: 'ERR_INGEST_UNEXPECTED', status: 500, retryable: true,

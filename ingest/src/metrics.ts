@@ -3,13 +3,16 @@
  * work only bumps plain integers in a tally, which this helper turns into counter increments
  * and, for failures, one log line whose code matches the counted one.
  *
- * - botsieve_received_total{component="ingest"}: lines/records read (accepted + rejected)
+ * - botsieve_received_total{component="ingest"}: lines/records of answered uploads (accepted +
+ *   rejected); an upload refused as a whole (4xx, 503, aborted) counts nothing here, it will be
+ *   sent again or was never taken, so received = accepted + rejected over the uploads answered 200
  * - botsieve_sent_total{component="ingest"}: events the bus confirmed
  * - botsieve_discarded_total{component="ingest",reason}: lines dead-lettered, by reject reason
  * - botsieve_errors_total{component="ingest",code}: uploads that failed, by error code
  * - botsieve_ingest_uploads_total{route,outcome}: uploads by route and outcome (ok or error code)
  * - botsieve_ingest_ack_seconds{mode,route}: from the end of the body to the 200
  * - botsieve_ingest_inflight_bytes: request bytes of uploads not yet answered
+ * - botsieve_ingest_server_fallback{kind}: 1 when auto fell back to node:http (kind = the server in use)
  */
 import { METRIC } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
@@ -60,9 +63,8 @@ export class IngestMetrics {
     this.component.metrics.observe(METRIC.ingestAckSeconds, ackSeconds, { mode, route });
   }
 
-  /** An upload ended with an error response (or a /stream batch was nacked). */
-  failed(route: IngestRoute, tally: UploadTally | null, info: IngestErrorInfo, error: unknown): void {
-    if (tally !== null) this.counted(tally);
+  /** An upload ended with an error response (or a /stream batch was nacked): none of its lines count. */
+  failed(route: IngestRoute, info: IngestErrorInfo, error: unknown): void {
     this.uploads.labels(route, info.code).inc();
     if (info.code === 'ERR_INGEST_UNEXPECTED') {
       this.component.fail(error, `${route} upload failed`, info.code);
@@ -84,6 +86,11 @@ export class IngestMetrics {
     this.component.fail(error, `${route}: ${count} events acknowledged as enqueued were not confirmed by the bus`, 'ERR_INGEST_BUS_UNAVAILABLE');
     // Acknowledged and then lost: the one loss ack=enqueued accepts. Count every event of it.
     this.component.metrics.discarded('enqueued_undelivered', count);
+  }
+
+  /** Which HTTP server carries ingest; `fallback` when auto fell back to node:http. */
+  server(implementation: string, fallback: boolean): void {
+    this.component.metrics.gauge(METRIC.ingestServerFallback, fallback ? 1 : 0, { kind: implementation });
   }
 
   inflightChanged(delta: number): void {

@@ -3,3 +3,4 @@ export type { ComponentTelemetry, LogLevel, TelemetryOptions } from './telemetry
 export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile } from './config.js';
 export { ManualClock, systemClock } from './clock.js';
 export { nullTelemetry } from './null-telemetry.js';
+export { TokenAuth } from './token-auth.js';

@@ -1,12 +1,12 @@
 /**
- * Shared-token authentication. The expected token is hashed once at start; each request's header
+ * Shared-token authentication, used by the ingest tier and the admin server. The expected token is hashed once at start; each request's header
  * is hashed and compared with timingSafeEqual, so the comparison takes the same time whatever the
  * header holds (equal-length digests: no length leak either). The token is never logged.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export class TokenAuth {
-  /** Lower-case header name, as uWS `getHeader` wants it. */
+  /** Lower-case header name, as uWS `getHeader` and node:http's `headers` want it. */
   readonly header: string;
   private readonly expected: Buffer | null;
 

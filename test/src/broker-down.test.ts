@@ -46,6 +46,8 @@ test('an upload posted while the broker is stopped gets 503 and nothing unconfir
     return response.status === 503 ? response.status : undefined;
   });
   t.is(ready, 503);
-  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  // Metrics are on the admin port only.
+  t.is((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 404);
+  const metrics = await (await fetch(`http://127.0.0.1:${pipeline.adminPort}/metrics`)).text();
   t.regex(metrics, /botsieve_errors_total\{[^}]*code="ERR_INGEST_(BUS_UNAVAILABLE|ACK_TIMEOUT)"[^}]*\} [1-9]/);
 });

@@ -1,8 +1,9 @@
 /**
- * Child process of the ingest benchmark: runs one server (uWS IngestServer or the node:http
- * baseline) on one bus, so the parent can read this process's CPU time on its own.
+ * Child process of the ingest benchmark: runs one server (IngestServer on uWebSockets.js or on
+ * its node:http fallback, or the plain node:http baseline) on one bus, so the parent can read this
+ * process's CPU time on its own.
  *
- * argv: <uws|node-http> <durable|enqueued> <embedded|kafka> [brokers]
+ * argv: <uws|node-server|node-http> <durable|enqueued> <embedded|kafka> [brokers]
  * IPC: sends {type:'ready', port}; answers {type:'cpu'} with {type:'cpu', usage, rss}.
  */
 import { randomUUID } from 'node:crypto';
@@ -30,8 +31,8 @@ if (kind === 'embedded') {
 
 let close: () => Promise<void>;
 let port: number;
-if (mode === 'uws') {
-  const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, ack });
+if (mode === 'uws' || mode === 'node-server') {
+  const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, ack, http_server: mode === 'uws' ? 'uwebsockets' : 'node' });
   const server = new IngestServer(config, { producer, topics: bus.topics, telemetry });
   port = await server.listen();
   close = async () => {

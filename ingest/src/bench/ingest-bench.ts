@@ -5,9 +5,10 @@
  * Management fields), posts them over loopback from a few keep-alive clients for a bounded time
  * per case, and prints one table: events/s, ingest CPU (the server runs in a child process and
  * reports its own process.cpuUsage, thread pool included), events/s per ingest core, and ack
- * latency p50/p99 as the client sees it — for IngestServer in both ack modes, for a plain
- * node:http server doing the same gunzip + parse + publish, and, as the ceiling, gunzip + line
- * split alone on one core in-process.
+ * latency p50/p99 as the client sees it — for IngestServer on uWebSockets.js in both ack modes
+ * (where a build loads on this Node), for IngestServer on its node:http fallback, for a plain
+ * node:http server doing the same gunzip + parse + publish (what a user would write), and, as the
+ * ceiling, gunzip + line split alone on one core in-process.
  *
  * Env: BENCH_SECONDS (per case, default 6), BENCH_CLIENTS (default 4), BENCH_BATCHES (distinct
  * batches, default 16), BENCH_SOLO_SECONDS (one-client latency run, default 3),
@@ -19,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { parseLogpushLine } from '../logpush/parse-event.js';
 import { LineSplitter, type LineSink } from '../server/line-splitter.js';
+import { loadUws } from '../server/transport/load-uws.js';
 import { sampleGzip, sampleNdjson } from '../test-support/logpush-sample.js';
 import { percentile, runLoad } from './load-client.js';
 import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
@@ -171,8 +173,13 @@ async function main(): Promise<void> {
     rows.push(row);
     return row;
   };
-  await run('uWS ingest · embedded bus · durable', ['uws', 'durable', 'embedded']);
-  await run('uWS ingest · embedded bus · enqueued', ['uws', 'enqueued', 'embedded']);
+  const uws = await loadUws();
+  if (uws.uws === null) process.stdout.write(`  (no uWebSockets.js build loads on Node ${process.versions.node}: the uWS cases are skipped; ${uws.failures.join('; ')})\n`);
+  if (uws.uws !== null) {
+    await run('uWS ingest · embedded bus · durable', ['uws', 'durable', 'embedded']);
+    await run('uWS ingest · embedded bus · enqueued', ['uws', 'enqueued', 'embedded']);
+  }
+  await run('node:http ingest (fallback) · embedded · durable', ['node-server', 'durable', 'embedded']);
   const baselines = new Map<string, Row>();
   baselines.set('embedded', await run('node:http + readline · embedded · durable', ['node-http', 'durable', 'embedded']));
   let mock: MockKafka | undefined;
@@ -187,8 +194,11 @@ async function main(): Promise<void> {
   try {
     if (kafka !== undefined) {
       const where = mock === undefined ? 'Kafka' : 'Kafka mock';
-      await run(`uWS ingest · ${where} · durable`, ['uws', 'durable', 'kafka', kafka]);
-      await run(`uWS ingest · ${where} · enqueued`, ['uws', 'enqueued', 'kafka', kafka]);
+      if (uws.uws !== null) {
+        await run(`uWS ingest · ${where} · durable`, ['uws', 'durable', 'kafka', kafka]);
+        await run(`uWS ingest · ${where} · enqueued`, ['uws', 'enqueued', 'kafka', kafka]);
+      }
+      await run(`node:http ingest (fallback) · ${where} · durable`, ['node-server', 'durable', 'kafka', kafka]);
       baselines.set('kafka', await run(`node:http + readline · ${where} · durable`, ['node-http', 'durable', 'kafka', kafka]));
     }
   } finally {

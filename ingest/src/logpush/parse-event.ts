@@ -24,7 +24,10 @@ export type RejectReason =
   | 'invalid_ip'
   | 'invalid_timestamp'
   | 'invalid_field'
-  | 'line_too_long';
+  | 'line_too_long'
+  | 'json_too_deep'
+  | 'timestamp_in_future'
+  | 'timestamp_too_old';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_json',
@@ -34,7 +37,20 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'invalid_timestamp',
   'invalid_field',
   'line_too_long',
+  'json_too_deep',
+  'timestamp_in_future',
+  'timestamp_too_old',
 ];
+
+/**
+ * The event times an upload accepts, from the receiving server's clock: later than `latest_ms`
+ * is a forged or broken clock (one such event would drag the detectors' watermark), earlier than
+ * `earliest_ms` is implausibly old. Replay of files passes none: their times are history.
+ */
+export interface TimeWindow {
+  earliest_ms: number;
+  latest_ms: number;
+}
 
 /** Length caps of string fields, in UTF-16 code units (what `String#length` counts). */
 export interface FieldLimits {
@@ -67,23 +83,23 @@ class Rejection {
 const ip = newIpParts();
 
 /** Parses one NDJSON line (without its newline). */
-export function parseLogpushLine(line: string, source: EventSource, limits: FieldLimits = DEFAULT_FIELD_LIMITS): ParseResult {
+export function parseLogpushLine(line: string, source: EventSource, limits: FieldLimits = DEFAULT_FIELD_LIMITS, window: TimeWindow | null = null): ParseResult {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
     return { ok: false, reason: 'invalid_json', detail: (error as Error).message };
   }
-  return parseLogpushRecord(value, source, limits);
+  return parseLogpushRecord(value, source, limits, window);
 }
 
 /** Validates an already-parsed record (an element of a JSON array, a /stream event). */
-export function parseLogpushRecord(value: unknown, source: EventSource, limits: FieldLimits = DEFAULT_FIELD_LIMITS): ParseResult {
+export function parseLogpushRecord(value: unknown, source: EventSource, limits: FieldLimits = DEFAULT_FIELD_LIMITS, window: TimeWindow | null = null): ParseResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'not_object', detail: `expected a JSON object, got ${describe(value)}` };
   }
   try {
-    return { ok: true, event: toEvent(value as Record<string, unknown>, source, limits) };
+    return { ok: true, event: toEvent(value as Record<string, unknown>, source, limits, window) };
   } catch (error) {
     if (error instanceof Rejection) return { ok: false, reason: error.reason, detail: error.detail };
     throw error;
@@ -108,7 +124,7 @@ export function isValidationUpload(value: unknown): boolean {
   return record.content === 'tests' && Object.keys(record).length === 1;
 }
 
-function toEvent(record: Record<string, unknown>, source: EventSource, limits: FieldLimits): RequestEvent {
+function toEvent(record: Record<string, unknown>, source: EventSource, limits: FieldLimits, window: TimeWindow | null): RequestEvent {
   const rayId = record.RayID;
   if (rayId === undefined || rayId === null || rayId === '') throw new Rejection('missing_field', 'RayID is required');
   if (typeof rayId !== 'string') throw new Rejection('invalid_field', `RayID: expected a string, got ${describe(rayId)}`);
@@ -122,6 +138,10 @@ function toEvent(record: Record<string, unknown>, source: EventSource, limits: F
   if (start === undefined || start === null || start === '') throw new Rejection('missing_field', 'EdgeStartTimestamp is required');
   const timestampMs = parseTimestampMs(start);
   if (timestampMs !== timestampMs) throw new Rejection('invalid_timestamp', `EdgeStartTimestamp: not a timestamp: ${preview(start)}`);
+  if (window !== null) {
+    if (timestampMs > window.latest_ms) throw new Rejection('timestamp_in_future', `EdgeStartTimestamp: ${new Date(timestampMs).toISOString()} is ${Math.round((timestampMs - window.latest_ms) / 1_000)} s past the accepted skew ahead of the server clock`);
+    if (timestampMs < window.earliest_ms) throw new Rejection('timestamp_too_old', `EdgeStartTimestamp: ${new Date(timestampMs).toISOString()} is older than max_event_age_ms`);
+  }
 
   const stringCap = limits.max_string_chars;
   let uri = optionalString(record.ClientRequestURI, 'ClientRequestURI', limits.max_uri_chars);

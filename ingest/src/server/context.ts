@@ -2,11 +2,19 @@
  * What every upload and stream socket of one server shares, built once at construction.
  */
 import type { BusProducer, Logger } from '@botsieve/core';
-import uWS from 'uWebSockets.js';
 import type { IngestConfig } from '../config.js';
 import type { IngestErrorInfo } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { PublishSettings } from './publisher.js';
+import type { Exchange } from './transport/index.js';
+
+/** An upload the server may have to cut: stalled, or still unanswered at the drain deadline. */
+export interface LiveUpload {
+  /** Cut it now if no body bytes arrived since `before_ms` (performance.now() time). */
+  cutIfStalled(before_ms: number): void;
+  /** Answer it now, 503 draining, unless it is answered already. */
+  cutForDrain(): void;
+}
 
 export interface IngestContext {
   readonly config: IngestConfig;
@@ -18,7 +26,9 @@ export interface IngestContext {
   /** Retry-After header value, and the same in ms for /stream nacks. */
   readonly retryAfter: string;
   readonly retryAfterMs: number;
-  /** Wall clock (ms); dead letters' received_at_ms. */
+  /** Uploads not yet answered. */
+  readonly uploads: Set<LiveUpload>;
+  /** Wall clock (ms): dead letters' received_at_ms and the accepted event-time window. */
   now(): number;
   isDraining(): boolean;
   /** Work started / finished (uploads, stream batches): drain waits for the count to reach 0. */
@@ -26,7 +36,12 @@ export interface IngestContext {
   workFinished(): void;
 }
 
-/** Bounds the request bytes of all uploads not yet answered. */
+/**
+ * Bounds the request bytes of all uploads not yet answered. Bytes are booked as they arrive, never
+ * from a declared Content-Length: a connection that announces 256 MiB and sends three bytes holds
+ * three bytes. A declared length is still checked against what is booked now (`fits`), so an
+ * upload that cannot fit is refused before its body is read.
+ */
 export class Admission {
   private inflight = 0;
 
@@ -39,7 +54,13 @@ export class Admission {
     return this.inflight;
   }
 
-  tryReserve(bytes: number): boolean {
+  /** Whether `bytes` more would fit now (nothing is booked). */
+  fits(bytes: number): boolean {
+    return this.inflight + bytes <= this.maxBytes;
+  }
+
+  /** Books `bytes` that arrived; false (nothing booked) when they do not fit. */
+  tryBook(bytes: number): boolean {
     if (bytes === 0) return true;
     if (this.inflight + bytes > this.maxBytes) return false;
     this.inflight += bytes;
@@ -54,28 +75,9 @@ export class Admission {
   }
 }
 
-const STATUS_LINES: Readonly<Record<number, string>> = {
-  200: '200 OK',
-  400: '400 Bad Request',
-  401: '401 Unauthorized',
-  404: '404 Not Found',
-  413: '413 Payload Too Large',
-  415: '415 Unsupported Media Type',
-  500: '500 Internal Server Error',
-  503: '503 Service Unavailable',
-};
-
-/**
- * Writes a whole JSON response, corked (required after an await, harmless before). `close` ends
- * the connection too: needed whenever the request body was not read to its end.
- */
-export function sendJson(res: uWS.HttpResponse, status: number, body: string, retryAfter: string | null, close: boolean): void {
-  res.cork(() => {
-    res.writeStatus(STATUS_LINES[status] ?? `${status} Error`);
-    res.writeHeader('content-type', 'application/json');
-    if (retryAfter !== null) res.writeHeader('retry-after', retryAfter);
-    res.end(body, close);
-  });
+/** Writes a whole JSON response. `close` ends the connection too: needed whenever the request body was not read to its end. */
+export function respondJson(exchange: Exchange, status: number, body: string, retryAfter: string | null, close: boolean): void {
+  exchange.respond(status, body, { contentType: 'application/json', retryAfter, close });
 }
 
 export function errorBody(info: IngestErrorInfo, message: string): string {

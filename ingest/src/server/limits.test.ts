@@ -65,24 +65,37 @@ test('a line over max_line_bytes is dead-lettered as line_too_long, not buffered
   t.is(record?.line, 'x'.repeat(100));
 });
 
-test('503 + Retry-After when admitting an upload would exceed max_inflight_bytes', async (t) => {
+test('503 + Retry-After when the declared length of an upload does not fit what is booked now; bytes are booked as they arrive', async (t) => {
   const ingest = await startOnEmbeddedBus({ max_body_bytes: 100_000, max_inflight_bytes: 150_000, retry_after_s: 7 });
   t.teardown(() => ingest.close());
-  const body = Buffer.from(`${line()}\n`.repeat(600)).subarray(0, 100_000);
-  // Upload A: announces 100 kB and sends half of it, then waits.
+  const body = Buffer.from(`${line()}\n`.repeat(1_000)).subarray(0, 100_000);
+  // Upload A: announces 100 kB and sends 60 kB of it, then waits: 60 kB booked, not 100.
   const first = request({ host: '127.0.0.1', port: ingest.port, method: 'POST', path: '/logpush', headers: { 'content-length': body.length }, agent: false });
   const firstAnswer = new Promise<number>((resolve) => first.on('response', (res) => {
     res.resume();
     resolve(res.statusCode ?? 0);
   }));
-  first.write(body.subarray(0, 50_000));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  first.write(body.subarray(0, 60_000));
+  const booked = await waitForMetric(ingest, /botsieve_ingest_inflight_bytes\{component="ingest"\} (\d+)/, (value) => value >= 60_000);
+  t.is(booked, 60_000);
   const second = await post(ingest.port, '/logpush', body);
   t.is(second.status, 503);
   t.is(second.headers['retry-after'], '7');
   t.is((second.json as { error: string }).error, 'ERR_INGEST_OVERLOADED');
-  first.end(body.subarray(50_000));
+  // 80 kB fits beside A's 60 kB: the announced 100 kB of A reserve nothing.
+  t.is((await post(ingest.port, '/logpush', body.subarray(0, body.lastIndexOf(10, 80_000) + 1))).status, 200);
+  first.end(body.subarray(60_000));
   t.is(await firstAnswer, 200);
   // The budget is returned once A is answered.
   t.is((await post(ingest.port, '/logpush', body)).status, 200);
+  t.regex(await ingest.metrics(), /botsieve_ingest_inflight_bytes\{component="ingest"\} 0\n/);
 });
+
+async function waitForMetric(ingest: { metrics(): Promise<string> }, pattern: RegExp, done: (value: number) => boolean): Promise<number> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = Number(pattern.exec(await ingest.metrics())?.[1] ?? Number.NaN);
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -13,16 +13,35 @@ class Collect implements LineSink {
 }
 
 function split(chunks: string[], maxLineBytes = 1_000, headBytes = 4): Collect {
-  const sink = new Collect();
-  const splitter = new LineSplitter(maxLineBytes, headBytes, sink);
-  for (const chunk of chunks) splitter.push(Buffer.from(chunk));
-  splitter.end();
-  return sink;
+  return splitWith(new LineSplitter(maxLineBytes, headBytes, new Collect()), chunks);
 }
 
-test('lines within and across chunks, CRLF, last line without newline', (t) => {
+function splitWith(splitter: LineSplitter, chunks: string[]): Collect {
+  for (const chunk of chunks) splitter.push(Buffer.from(chunk));
+  splitter.end();
+  return (splitter as unknown as { sink: Collect }).sink;
+}
+
+test('lines within and across chunks, CRLF, last line without newline; blank lines are skipped and counted', (t) => {
   t.deepEqual(split(['a\nbb\r\nc', 'cc\n', '', 'd', 'd', '\nlast']).lines, ['a', 'bb', 'ccc', 'dd', 'last']);
-  t.deepEqual(split(['\n\n']).lines, ['', '']);
+  const splitter = new LineSplitter(1_000, 4, new Collect());
+  t.deepEqual(splitWith(splitter, ['\n\n', 'x\r\n\r\n', '\n']).lines, ['x']);
+  t.is(splitter.blankLines, 4);
+  t.is(splitter.lines, 1);
+});
+
+test('blank lines past max_blank_lines plus the non-blank ones stop the splitter in the chunk that crosses it', (t) => {
+  // Double-spaced NDJSON is fine: as many blank lines as records.
+  const spaced = new LineSplitter(1_000, 4, new Collect(), 10);
+  t.is(splitWith(spaced, ['a\n\nb\n\n'.repeat(1_000)]).lines.length, 2_000);
+  t.false(spaced.tooManyBlankLines);
+  // A newline bomb: 64 MiB of newlines in one chunk is refused at the 11th, the rest not looked at.
+  const bomb = new LineSplitter(1_000, 4, new Collect(), 10);
+  bomb.push(Buffer.alloc(64 * 1024 * 1024, 0x0a));
+  t.true(bomb.tooManyBlankLines);
+  t.is(bomb.blankLines, 11);
+  bomb.push(Buffer.from('late\n'));
+  t.deepEqual((bomb as unknown as { sink: Collect }).sink.lines, [], 'nothing after the refusal is looked at');
 });
 
 test('every byte split point gives the same lines', (t) => {

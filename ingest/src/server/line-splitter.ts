@@ -6,6 +6,10 @@
  * that never exceeds `maxLineBytes`. A longer line is reported once through `longLine` with its
  * first bytes, then skipped up to its newline without being stored. `\r\n` endings are accepted.
  * The chunk passed to `push` need not outlive the call.
+ *
+ * Blank lines are skipped here, runs of them byte by byte (a gzip of 256 MiB of newlines once cost
+ * seconds of CPU through one call per line), and counted: once they exceed `maxBlankLines` plus the
+ * non-blank lines seen, `tooManyBlankLines` is set and the rest of the chunk is not looked at.
  */
 
 export interface LineSink {
@@ -23,17 +27,23 @@ export class LineSplitter {
   private carry: Buffer | null = null;
   private carryLength = 0;
   private skipping = false;
-  /** Lines handed to the sink so far, over-long ones included. */
+  /** Non-blank lines handed to the sink so far, over-long ones included. */
   lines = 0;
+  /** Blank lines skipped so far. */
+  blankLines = 0;
+  /** Blank lines passed `maxBlankLines` plus `lines`: the caller refuses the body. */
+  tooManyBlankLines = false;
 
   constructor(
     private readonly maxLineBytes: number,
     /** How much of an over-long line `longLine` receives. */
     private readonly headBytes: number,
     private readonly sink: LineSink,
+    private readonly maxBlankLines = Number.POSITIVE_INFINITY,
   ) {}
 
   push(chunk: Buffer): void {
+    if (this.tooManyBlankLines) return;
     const length = chunk.length;
     let position = 0;
     if (this.skipping) {
@@ -59,8 +69,21 @@ export class LineSplitter {
     }
     let newline = chunk.indexOf(NEWLINE, position);
     while (newline !== -1) {
+      if (newline === position) {
+        // Look no further than one past what may still be blank: a bomb stops right there.
+        const stop = Math.min(length, position + (this.maxBlankLines + this.lines - this.blankLines) + 1);
+        let run = position + 1;
+        while (run < stop && chunk[run] === NEWLINE) run++;
+        if (this.blank(run - position)) return;
+        position = run;
+        newline = chunk.indexOf(NEWLINE, position);
+        continue;
+      }
       if (newline - position > this.maxLineBytes) this.overflow(chunk, position, newline, false);
-      else this.emit(chunk, position, newline);
+      else {
+        this.emit(chunk, position, newline);
+        if (this.tooManyBlankLines) return;
+      }
       position = newline + 1;
       newline = chunk.indexOf(NEWLINE, position);
     }
@@ -80,8 +103,20 @@ export class LineSplitter {
 
   private emit(buffer: Buffer, start: number, end: number): void {
     if (end > start && buffer[end - 1] === CARRIAGE_RETURN) end--;
+    if (end === start) {
+      this.blank(1);
+      return;
+    }
     this.lines++;
     this.sink.line(buffer, start, end);
+  }
+
+  /** Counts blank lines; true (and flagged) once they are too many. */
+  private blank(count: number): boolean {
+    this.blankLines += count;
+    if (this.blankLines <= this.maxBlankLines + this.lines) return false;
+    this.tooManyBlankLines = true;
+    return true;
   }
 
   private overflow(buffer: Buffer, start: number, end: number, unfinished: boolean): void {

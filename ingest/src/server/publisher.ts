@@ -3,9 +3,16 @@
  * events topic (key = client IP, value = the RequestEvent as JSON), rejected lines to the
  * deadletter topic with their reason. Both go through the same ProduceBatch, so the upload's
  * acknowledgement covers its dead letters too.
+ *
+ * Dead letters are held until the body has been read whole (`seal`), and dropped with it when the
+ * upload is refused as a whole (413, 400, aborted, cut): a gzip bomb or a retried upload must not
+ * leave traces of lines nobody accepted. The hold is bounded (`deadletter_hold_bytes`); past it the
+ * dead letters are handed to the bus early, the one case where a refused upload leaves some.
  */
 import type { EventSource, ProduceBatch, TopicNames } from '@botsieve/core';
-import type { FieldLimits, RejectReason } from '../logpush/parse-event.js';
+import { ingestError } from '../errors.js';
+import { exceedsDepth } from '../logpush/json-structure.js';
+import type { FieldLimits, RejectReason, TimeWindow } from '../logpush/parse-event.js';
 import { isValidationUpload, parseLogpushLine, parseLogpushRecord } from '../logpush/parse-event.js';
 import { UploadTally } from '../metrics.js';
 
@@ -14,6 +21,10 @@ export interface PublishSettings {
   readonly limits: FieldLimits;
   readonly max_line_bytes: number;
   readonly deadletter_line_bytes: number;
+  readonly deadletter_hold_bytes: number;
+  readonly max_json_depth: number;
+  readonly max_future_skew_ms: number;
+  readonly max_event_age_ms: number;
 }
 
 /** Lines shorter than this may be the Logpush validation upload `{"content":"tests"}`. */
@@ -26,16 +37,23 @@ export class BatchPublisher {
   /** The upload held Logpush's destination check. */
   validation = false;
   private sealing: Promise<void> | null = null;
+  private readonly window: TimeWindow;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly settings: PublishSettings,
     readonly batch: ProduceBatch,
     private readonly source: EventSource,
     private readonly receivedAtMs: number,
-  ) {}
+  ) {
+    this.window = { earliest_ms: receivedAtMs - settings.max_event_age_ms, latest_ms: receivedAtMs + settings.max_future_skew_ms };
+  }
 
-  /** One NDJSON line. False when the bus refused it. */
-  line(text: string): boolean {
+  /** One NDJSON line, bytes [start, end) of `buffer`. False when the bus refused it. */
+  line(buffer: Buffer, start: number, end: number): boolean {
+    if (exceedsDepth(buffer, start, end, this.settings.max_json_depth)) return this.tooDeep(buffer, start, end);
+    const text = buffer.toString('utf8', start, end);
     if (text.length < VALIDATION_MAX_CHARS) {
       if (isBlank(text)) return true;
       if (isValidationUpload(text)) {
@@ -43,16 +61,28 @@ export class BatchPublisher {
         return true;
       }
     }
-    const result = parseLogpushLine(text, this.source, this.settings.limits);
+    const result = parseLogpushLine(text, this.source, this.settings.limits, this.window);
     if (result.ok) return this.publish(result.event.ip, JSON.stringify(result.event));
     return this.deadLetter(result.reason, result.detail, text);
   }
 
-  /** One already-parsed record (JSON array element, /stream event). False when the bus refused it. */
-  record(value: unknown): boolean {
-    const result = parseLogpushRecord(value, this.source, this.settings.limits);
+  /**
+   * One JSON value, bytes [start, end) of `buffer`, nested `depth` deep (an element of a JSON-array
+   * body or of a /stream batch, already delimited by the structural scan). False when the bus
+   * refused it.
+   */
+  element(buffer: Buffer, start: number, end: number, depth: number): boolean {
+    if (depth > this.settings.max_json_depth) return this.tooDeep(buffer, start, end);
+    const text = buffer.toString('utf8', start, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return this.deadLetter('invalid_json', (error as Error).message, text);
+    }
+    const result = parseLogpushRecord(value, this.source, this.settings.limits, this.window);
     if (result.ok) return this.publish(result.event.ip, JSON.stringify(result.event));
-    return this.deadLetter(result.reason, result.detail, JSON.stringify(value) ?? String(value));
+    return this.deadLetter(result.reason, result.detail, text);
   }
 
   /** A line over max_line_bytes, of which only `head` was kept. */
@@ -60,15 +90,29 @@ export class BatchPublisher {
     return this.deadLetter('line_too_long', `line longer than max_line_bytes (${this.settings.max_line_bytes})`, head.toString('utf8'));
   }
 
-  /** Seals the batch once; later calls return the same promise. */
+  /**
+   * Hands the held dead letters on and seals the batch, once; later calls return the same promise.
+   * Rejects when the bus confirmed nothing or refused a held dead letter.
+   */
   seal(): Promise<void> {
-    this.sealing ??= this.batch.seal();
+    if (this.sealing === null) {
+      const released = this.releaseHeld();
+      const sealed = this.batch.seal();
+      this.sealing = released
+        ? sealed
+        : sealed.then(() => {
+            throw ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused a dead letter (producer queue full or not ready)');
+          });
+    }
     return this.sealing;
   }
 
-  /** Seals a batch that will not be acknowledged (refused, aborted), ignoring its outcome. */
+  /** Seals a batch that will not be acknowledged (refused, aborted), its held dead letters dropped. */
   abandon(): void {
-    this.seal().catch(() => {});
+    this.held = [];
+    this.heldBytes = 0;
+    this.sealing ??= this.batch.seal();
+    this.sealing.catch(() => {});
   }
 
   /**
@@ -82,13 +126,30 @@ export class BatchPublisher {
     return true;
   }
 
+  private tooDeep(buffer: Buffer, start: number, end: number): boolean {
+    const head = buffer.toString('utf8', start, Math.min(end, start + this.settings.deadletter_line_bytes));
+    return this.deadLetter('json_too_deep', `nested deeper than max_json_depth (${this.settings.max_json_depth})`, head);
+  }
+
   private deadLetter(reason: RejectReason, detail: string, line: string): boolean {
     const cap = this.settings.deadletter_line_bytes;
     // A UTF-8 character takes at most 3 bytes per UTF-16 unit: only measure when it may be over.
     const kept = line.length * 3 <= cap ? line : Buffer.from(line).subarray(0, cap).toString('utf8');
-    const record = { reason, detail, line: kept, source: this.source, received_at_ms: this.receivedAtMs };
-    if (!this.batch.send(this.settings.topics.deadletter, null, Buffer.from(JSON.stringify(record)))) return this.refuse();
+    const record = Buffer.from(JSON.stringify({ reason, detail, line: kept, source: this.source, received_at_ms: this.receivedAtMs }));
     this.tally.reject(reason);
+    this.held.push(record);
+    this.heldBytes += record.length;
+    if (this.heldBytes > this.settings.deadletter_hold_bytes && !this.releaseHeld()) return this.refuse();
+    return true;
+  }
+
+  /** Sends the held dead letters; false when the bus refused one. */
+  private releaseHeld(): boolean {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    const topic = this.settings.topics.deadletter;
+    for (const record of held) if (!this.batch.send(topic, null, record)) return this.refuse();
     return true;
   }
 

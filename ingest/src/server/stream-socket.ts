@@ -10,18 +10,24 @@
  * for N, every batch received before the client could see that nack is nacked too (even if the
  * bus took it), so a client simply resends from N; duplicates are expected (at least once).
  *
+ * The envelope is read by a structural scan, not one JSON.parse: each event is delimited and its
+ * nesting measured before it is parsed, so an event nested too deep (or malformed) is dead-lettered
+ * on its own and the rest of the batch goes through.
+ *
  * Backpressure: a batch arriving while stream.max_inflight_batches are unanswered on its socket is
  * refused (nacked in its turn, nothing of it published); at twice that many, or when the client's
  * unread acks exceed stream.max_buffered_bytes, the socket is closed with 1013.
- * Invalid envelopes close the socket with 1007 (there is no seq to nack). Invalid events inside
- * a valid envelope are dead-lettered like bad lines.
+ * Invalid envelopes close the socket with 1007 (there is no seq to nack). However a socket ends,
+ * its unanswered batches are settled then, so drain never waits for a socket that is gone.
  */
 import type { BotsieveError } from '@botsieve/core';
-import type uWS from 'uWebSockets.js';
 import { INGEST_ERRORS, ingestError, ingestErrorInfo } from '../errors.js';
-import type { TokenAuth } from './auth.js';
-import { errorBody, sendJson, type IngestContext } from './context.js';
+import { arrayElements, forEachObjectMember } from '../logpush/json-structure.js';
+import type { TokenAuth } from '@botsieve/runtime';
+import { errorBody, type IngestContext } from './context.js';
 import { BatchPublisher } from './publisher.js';
+import type { StreamConnection, StreamHandlers } from './transport/index.js';
+import type { StreamOptions } from './transport/transport.js';
 
 type BatchState = 'pending' | 'ok' | 'failed';
 
@@ -44,87 +50,120 @@ export interface StreamUserData {
   open: boolean;
 }
 
+type Connection = StreamConnection<StreamUserData>;
+
+const OPEN_BRACKET = 0x5b;
+
 export class StreamEndpoint {
-  readonly sockets = new Set<uWS.WebSocket<StreamUserData>>();
+  readonly sockets = new Set<Connection>();
 
   constructor(
     private readonly context: IngestContext,
     private readonly auth: TokenAuth,
   ) {}
 
-  behavior(): uWS.WebSocketBehavior<StreamUserData> {
+  options(): StreamOptions {
     const { stream } = this.context.config;
     return {
-      maxPayloadLength: stream.max_message_bytes,
-      // uWS drops sends past maxBackpressure; ours close the socket well before that.
-      maxBackpressure: stream.max_buffered_bytes * 4,
-      idleTimeout: stream.idle_timeout_s,
-      sendPingsAutomatically: true,
-      upgrade: (res, req, socketContext) => this.upgrade(res, req, socketContext),
-      open: (ws) => {
-        this.sockets.add(ws);
+      max_message_bytes: stream.max_message_bytes,
+      // Sends past this are dropped by the transport; ours close the socket well before that.
+      max_backpressure_bytes: stream.max_buffered_bytes * 4,
+      idle_timeout_s: stream.idle_timeout_s,
+    };
+  }
+
+  handlers(): StreamHandlers<StreamUserData> {
+    return {
+      upgrade: (head) => {
+        // Everything is synchronous here: the head is only valid during this call.
+        if (!this.auth.check(this.auth.enabled ? head.header(this.auth.header) : '')) {
+          const info = INGEST_ERRORS.ERR_INGEST_UNAUTHORIZED;
+          this.context.metrics.failed('stream', info, ingestError(info.code, 'missing or wrong token on /stream upgrade'));
+          return { refuse: { status: info.status, body: errorBody(info, 'missing or wrong token'), retryAfter: null } };
+        }
+        if (this.context.isDraining()) {
+          const info = INGEST_ERRORS.ERR_INGEST_DRAINING;
+          return { refuse: { status: info.status, body: errorBody(info, 'server draining'), retryAfter: this.context.retryAfter } };
+        }
+        return { accept: { pending: [], open: true } };
       },
-      message: (ws, message) => {
+      open: (connection) => {
+        this.sockets.add(connection);
+      },
+      message: (connection, message) => {
         try {
-          this.onMessage(ws, message);
+          this.onMessage(connection, message);
         } catch (error) {
           // A bug: close the socket (its unanswered batches are never acked) rather than crash.
           const info = INGEST_ERRORS.ERR_INGEST_UNEXPECTED;
-          this.context.metrics.failed('stream', null, info, ingestError(info.code, String(error), error));
-          ws.end(1011, 'internal error');
+          this.context.metrics.failed('stream', info, ingestError(info.code, String(error), error));
+          connection.end(1011, 'internal error');
         }
       },
-      close: (ws) => {
-        ws.getUserData().open = false;
-        this.sockets.delete(ws);
-      },
+      close: (connection) => this.closed(connection),
     };
   }
 
   /** Draining: closes every socket once its batches are answered. */
   closeIdleSockets(): void {
-    for (const ws of this.sockets) if (ws.getUserData().pending.length === 0) ws.end(1001, 'server draining');
+    for (const connection of this.sockets) if (connection.data.pending.length === 0) connection.end(1001, 'server draining');
   }
 
-  private upgrade(res: uWS.HttpResponse, req: uWS.HttpRequest, socketContext: uWS.us_socket_context_t): void {
-    // Everything is synchronous here: req is only valid during this call.
-    if (!this.auth.check(this.auth.enabled ? req.getHeader(this.auth.header) : '')) {
-      const info = INGEST_ERRORS.ERR_INGEST_UNAUTHORIZED;
-      this.context.metrics.failed('stream', null, info, ingestError(info.code, 'missing or wrong token on /stream upgrade'));
-      sendJson(res, info.status, errorBody(info, 'missing or wrong token'), null, true);
-      return;
+  /** The drain deadline: every unanswered batch is nacked now, then its socket closed. */
+  cutForDrain(): void {
+    for (const connection of this.sockets) {
+      for (const batch of connection.data.pending) {
+        if (batch.state === 'pending') this.settle(connection, batch, ingestError('ERR_INGEST_DRAINING', 'the bus did not confirm the batch before shutdown'));
+      }
     }
-    if (this.context.isDraining()) {
-      const info = INGEST_ERRORS.ERR_INGEST_DRAINING;
-      sendJson(res, info.status, errorBody(info, 'server draining'), this.context.retryAfter, true);
-      return;
-    }
-    const userData: StreamUserData = { pending: [], open: true };
-    res.upgrade(userData, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), socketContext);
   }
 
-  private onMessage(ws: uWS.WebSocket<StreamUserData>, message: ArrayBuffer): void {
-    const userData = ws.getUserData();
-    let envelope: unknown;
-    try {
-      // Decoding copies: the ArrayBuffer is only valid during this callback.
-      envelope = JSON.parse(Buffer.from(message).toString('utf8'));
-    } catch {
-      this.badMessage(ws, 'message is not JSON');
+  /**
+   * However the socket ended (client gone, 1011 after a bug, 1013, drain), its unanswered batches
+   * are settled now: their work is released and nothing of them is acknowledged.
+   */
+  private closed(connection: Connection): void {
+    const userData = connection.data;
+    userData.open = false;
+    this.sockets.delete(connection);
+    for (const batch of userData.pending) {
+      if (batch.state === 'pending') this.settle(connection, batch, ingestError('ERR_INGEST_ABORTED', 'the socket closed before the batch was answered'));
+    }
+  }
+
+  private onMessage(connection: Connection, message: Uint8Array): void {
+    const userData = connection.data;
+    // A view, not a copy: everything below runs before this callback returns.
+    const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    let seq: unknown;
+    let eventsStart = -1;
+    let eventsEnd = -1;
+    const problem = forEachObjectMember(bytes, 0, bytes.length, (key, start, end) => {
+      if (key === 'seq') seq = parseScalar(bytes, start, end);
+      else if (key === 'events') {
+        eventsStart = start;
+        eventsEnd = end;
+      }
+    });
+    if (problem !== null) {
+      this.badMessage(connection, `message is not a JSON envelope: ${problem}`);
       return;
     }
-    const seq = (envelope as { seq?: unknown } | null)?.seq;
-    const events = (envelope as { events?: unknown } | null)?.events;
-    if (typeof envelope !== 'object' || !Number.isSafeInteger(seq) || (seq as number) < 0 || !Array.isArray(events)) {
-      this.badMessage(ws, 'expected {"seq": <non-negative integer>, "events": [...]}');
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0 || eventsStart === -1 || bytes[eventsStart] !== OPEN_BRACKET) {
+      this.badMessage(connection, 'expected {"seq": <non-negative integer>, "events": [...]}');
+      return;
+    }
+    const spans = arrayElements(bytes, eventsStart, eventsEnd);
+    if (typeof spans === 'string') {
+      this.badMessage(connection, `events is not a valid JSON array: ${spans}`);
       return;
     }
     const { context } = this;
     if (userData.pending.length >= 2 * context.config.stream.max_inflight_batches) {
       // The client ignores its nacks and keeps sending: even refusals would pile up.
       const info = INGEST_ERRORS.ERR_INGEST_STREAM_BACKPRESSURE;
-      context.metrics.failed('stream', null, info, ingestError(info.code, 'client keeps sending past its nacks'));
-      ws.end(info.status, 'backpressure: wait for your acks');
+      context.metrics.failed('stream', info, ingestError(info.code, 'client keeps sending past its nacks'));
+      connection.end(info.status, 'backpressure: wait for your acks');
       return;
     }
     const refusal = this.refusal(userData);
@@ -133,16 +172,18 @@ export class StreamEndpoint {
       batch.state = 'failed';
       batch.error = refusal;
       userData.pending.push(batch);
-      this.flush(ws, userData);
+      this.flush(connection);
       return;
     }
     const publisher = new BatchPublisher(context.publish, context.producer.batch(), 'stream', context.now());
     const batch = new StreamBatch(seq as number, publisher);
     userData.pending.push(batch);
     context.workStarted();
-    for (const record of events) if (!publisher.record(record)) break;
+    for (let i = 0; i < spans.length; i += 3) {
+      if (!publisher.element(bytes, spans[i] as number, spans[i + 1] as number, spans[i + 2] as number)) break;
+    }
     if (publisher.refused) {
-      this.settle(ws, userData, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
+      this.settle(connection, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
       return;
     }
     const accepted = publisher.tally.accepted;
@@ -158,16 +199,16 @@ export class StreamEndpoint {
           context.workFinished();
         },
       );
-      this.settle(ws, userData, batch, null);
+      this.settle(connection, batch, null);
       return;
     }
-    batch.timer = setTimeout(() => this.settle(ws, userData, batch, ingestError('ERR_INGEST_ACK_TIMEOUT', 'the bus did not confirm the batch in time')), context.config.ack_timeout_ms);
+    batch.timer = setTimeout(() => this.settle(connection, batch, ingestError('ERR_INGEST_ACK_TIMEOUT', 'the bus did not confirm the batch in time')), context.config.ack_timeout_ms);
     publisher.seal().then(
       () => {
         context.metrics.delivered(accepted);
-        this.settle(ws, userData, batch, null);
+        this.settle(connection, batch, null);
       },
-      (error: unknown) => this.settle(ws, userData, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the batch', error)),
+      (error: unknown) => this.settle(connection, batch, ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the batch', error)),
     );
   }
 
@@ -180,7 +221,7 @@ export class StreamEndpoint {
   }
 
   /** A batch's outcome is known (once); acks go out when every earlier batch is answered. */
-  private settle(ws: uWS.WebSocket<StreamUserData>, userData: StreamUserData, batch: StreamBatch, error: BotsieveError | null): void {
+  private settle(connection: Connection, batch: StreamBatch, error: BotsieveError | null): void {
     if (batch.state !== 'pending') return;
     if (batch.timer !== null) clearTimeout(batch.timer);
     batch.timer = null;
@@ -188,14 +229,15 @@ export class StreamEndpoint {
     batch.error = error;
     if (error !== null) batch.publisher?.abandon();
     this.context.workFinished();
-    this.flush(ws, userData);
+    this.flush(connection);
   }
 
   /**
-   * Sends the answers that are due. `userData` is passed in because the socket may be closed by
-   * now (a seal resolving after the client left), and a closed uWS socket must not be touched.
+   * Sends the answers that are due. The socket may be closed by now (a seal resolving after the
+   * client left): then the answers are only counted, and a closed socket is never touched.
    */
-  private flush(ws: uWS.WebSocket<StreamUserData>, userData: StreamUserData): void {
+  private flush(connection: Connection): void {
+    const userData = connection.data;
     const { pending } = userData;
     if (pending.length === 0 || pending[0]?.state === 'pending') return;
     const { metrics, config } = this.context;
@@ -207,15 +249,15 @@ export class StreamEndpoint {
         let message: string;
         if (tally === null || batch.state === 'failed' || batch.forceNack) {
           const error = batch.error ?? ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'an earlier batch was nacked; resend from it');
-          metrics.failed('stream', tally, ingestErrorInfo(error), error);
+          metrics.failed('stream', ingestErrorInfo(error), error);
           for (const later of pending) later.forceNack = true;
           message = `{"nack":${batch.seq},"retry_after_ms":${this.context.retryAfterMs},"error":"${error.code}"}`;
         } else {
           metrics.succeeded('stream', tally, config.ack, (performance.now() - batch.started) / 1_000);
           message = `{"ack":${batch.seq},"accepted":${tally.accepted},"rejected":${tally.rejected}}`;
         }
-        // 2 = dropped by uWS (over maxBackpressure): the client would miss an answer.
-        if (userData.open && !dropped && ws.send(message) === 2) dropped = true;
+        // false = dropped by the transport (over its hard limit): the client would miss an answer.
+        if (userData.open && !dropped && !connection.send(message)) dropped = true;
       }
     };
     if (!userData.open) {
@@ -223,19 +265,27 @@ export class StreamEndpoint {
       return;
     }
     // Acks after an await must be corked (one syscall for all of them).
-    ws.cork(send);
-    if (dropped || ws.getBufferedAmount() > config.stream.max_buffered_bytes) {
+    connection.cork(send);
+    if (dropped || connection.bufferedAmount() > config.stream.max_buffered_bytes) {
       const info = INGEST_ERRORS.ERR_INGEST_STREAM_BACKPRESSURE;
-      metrics.failed('stream', null, info, ingestError(info.code, 'client does not read its acks'));
-      ws.end(info.status, 'backpressure: read your acks');
+      metrics.failed('stream', info, ingestError(info.code, 'client does not read its acks'));
+      connection.end(info.status, 'backpressure: read your acks');
       return;
     }
-    if (this.context.isDraining() && pending.length === 0) ws.end(1001, 'server draining');
+    if (this.context.isDraining() && pending.length === 0) connection.end(1001, 'server draining');
   }
 
-  private badMessage(ws: uWS.WebSocket<StreamUserData>, detail: string): void {
+  private badMessage(connection: Connection, detail: string): void {
     const info = INGEST_ERRORS.ERR_INGEST_STREAM_BAD_MESSAGE;
-    this.context.metrics.failed('stream', null, info, ingestError(info.code, detail));
-    ws.end(info.status, detail);
+    this.context.metrics.failed('stream', info, ingestError(info.code, detail));
+    connection.end(info.status, detail.slice(0, 120));
+  }
+}
+
+function parseScalar(bytes: Buffer, start: number, end: number): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8', start, end));
+  } catch {
+    return undefined;
   }
 }

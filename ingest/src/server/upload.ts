@@ -2,23 +2,26 @@
  * One upload (POST /logpush or /events), from its first body byte to its answer.
  *
  *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected})
- *       │                       └──seal failed / ack_timeout_ms──▶ done (503 + Retry-After)
- *       └──limit, bad gzip, bus refused, client aborted──▶ done (4xx / 503 / nothing)
+ *       │                       └──seal failed / ack_timeout_ms / drain deadline──▶ done (503 + Retry-After)
+ *       └──limit, bad gzip, blank lines, bus refused, stalled, drain deadline, aborted──▶ done (4xx / 503 / nothing)
  *
  * The body streams through BodyDecoder → LineSplitter → BatchPublisher as chunks arrive; the
- * socket is paused while the inflater is behind. All events of the upload go through one
- * ProduceBatch, so the 200 (durable mode) means the bus confirmed every one of them. Whatever
- * failed, the batch is still sealed (its outcome ignored) so the producer can forget it; events
- * already sent will arrive again when the client retries (at least once).
+ * socket is paused while the inflater is behind. Request bytes are booked in the server's
+ * in-flight budget as they arrive and released with the answer, whatever it is. All events of the
+ * upload go through one ProduceBatch, so the 200 (durable mode) means the bus confirmed every one
+ * of them. Whatever failed, the batch is still sealed (its outcome ignored) so the producer can
+ * forget it; events already sent will arrive again when the client retries (at least once), while
+ * the upload's held dead letters are dropped with it.
  */
 import type { BotsieveError, EventSource } from '@botsieve/core';
-import type uWS from 'uWebSockets.js';
 import { INGEST_ERRORS, ingestError, ingestErrorInfo } from '../errors.js';
+import { arrayElements } from '../logpush/json-structure.js';
 import type { IngestRoute } from '../metrics.js';
 import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder.js';
-import { errorBody, sendJson, type IngestContext } from './context.js';
+import { errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
 import { BatchPublisher } from './publisher.js';
+import type { Exchange } from './transport/index.js';
 
 type UploadState = 'receiving' | 'acking' | 'done';
 /** How an /events body is read: not known until its first non-blank byte. */
@@ -26,12 +29,16 @@ type BodyShape = 'unknown' | 'ndjson' | 'array';
 
 const OPEN_BRACKET = 0x5b;
 
-export class Upload implements DecodedSink, LineSink {
+export class Upload implements DecodedSink, LineSink, LiveUpload {
   private state: UploadState = 'receiving';
   private aborted = false;
   private bodyComplete = false;
   private paused = false;
   private receivedBytes = 0;
+  /** Request bytes booked in the admission budget (released with the answer). */
+  private bookedBytes = 0;
+  /** performance.now() of the last body bytes (or of the start). */
+  private lastProgress = performance.now();
   private shape: BodyShape;
   private arrayChunks: Buffer[] = [];
   private arrayBytes = 0;
@@ -43,27 +50,26 @@ export class Upload implements DecodedSink, LineSink {
 
   constructor(
     private readonly context: IngestContext,
-    private readonly res: uWS.HttpResponse,
+    private readonly exchange: Exchange,
     private readonly route: IngestRoute,
     source: EventSource,
     encoding: BodyEncoding,
-    /** Request bytes already reserved in the admission budget (the Content-Length). */
-    private reservedBytes: number,
   ) {
-    // uWS: register onAborted before anything asynchronous can happen.
-    res.onAborted(() => this.onAborted());
+    // Register onAborted before anything asynchronous can happen.
+    exchange.onAborted(() => this.onAborted());
     const { config, publish } = context;
     this.shape = route === 'events' ? 'unknown' : 'ndjson';
     this.publisher = new BatchPublisher(publish, context.producer.batch(), source, context.now());
-    this.splitter = new LineSplitter(config.max_line_bytes, config.deadletter_line_bytes, this);
+    this.splitter = new LineSplitter(config.max_line_bytes, config.deadletter_line_bytes, this, config.max_blank_lines);
     this.decoder = new BodyDecoder(encoding, config.max_decompressed_bytes, this, () => this.onDecoderWritable());
     context.workStarted();
-    res.onData((chunk, isLast) => this.onData(chunk, isLast));
+    context.uploads.add(this);
+    exchange.onData((chunk, isLast) => this.onData(chunk, isLast));
   }
 
   // ── body ──────────────────────────────────────────────────────────────────────────────────
 
-  private onData(chunk: ArrayBuffer, isLast: boolean): void {
+  private onData(chunk: Uint8Array, isLast: boolean): void {
     if (this.state !== 'receiving') return;
     try {
       this.receive(chunk, isLast);
@@ -72,37 +78,38 @@ export class Upload implements DecodedSink, LineSink {
     }
   }
 
-  private receive(chunk: ArrayBuffer, isLast: boolean): void {
-    this.receivedBytes += chunk.byteLength;
+  private receive(chunk: Uint8Array, isLast: boolean): void {
+    const length = chunk.byteLength;
+    this.receivedBytes += length;
+    this.lastProgress = performance.now();
     const { config, admission } = this.context;
     if (this.receivedBytes > config.max_body_bytes) {
       this.fail(ingestError('ERR_INGEST_BODY_TOO_LARGE', `body larger than max_body_bytes (${config.max_body_bytes})`));
       return;
     }
-    if (this.receivedBytes > this.reservedBytes) {
-      // No (or a wrong) Content-Length: reserve as the bytes arrive.
-      if (!admission.tryReserve(this.receivedBytes - this.reservedBytes)) {
-        this.fail(ingestError('ERR_INGEST_OVERLOADED', 'too many request bytes in flight'));
-        return;
-      }
-      this.reservedBytes = this.receivedBytes;
+    if (!admission.tryBook(length)) {
+      this.fail(ingestError('ERR_INGEST_OVERLOADED', 'too many request bytes in flight'));
+      return;
     }
+    this.bookedBytes += length;
     // `chunk` is only valid during this callback; the decoder copies what it keeps.
-    const writable = this.decoder.write(new Uint8Array(chunk));
+    const writable = this.decoder.write(chunk);
     if (this.state !== 'receiving') return;
     if (isLast) {
       this.bodyComplete = true;
       this.decoder.end();
     } else if (!writable && !this.paused) {
       this.paused = true;
-      this.res.pause();
+      this.exchange.pause();
     }
   }
 
   private onDecoderWritable(): void {
     if (!this.paused || this.state !== 'receiving') return;
     this.paused = false;
-    this.res.resume();
+    // The client was not the one waiting: its idle time starts now.
+    this.lastProgress = performance.now();
+    this.exchange.resume();
   }
 
   /** DecodedSink: decoded bytes (from the inflater's callbacks too, hence the guard). */
@@ -123,6 +130,7 @@ export class Upload implements DecodedSink, LineSink {
     }
     if (this.shape === 'ndjson') {
       this.splitter.push(chunk);
+      if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
       return;
     }
     this.arrayBytes += chunk.length;
@@ -139,7 +147,10 @@ export class Upload implements DecodedSink, LineSink {
     if (this.state !== 'receiving') return;
     try {
       if (this.shape === 'array') this.publishArray();
-      else this.splitter.end();
+      else {
+        this.splitter.end();
+        if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
+      }
       if (this.state === 'receiving') this.finish();
     } catch (error) {
       this.unexpected(error);
@@ -149,7 +160,7 @@ export class Upload implements DecodedSink, LineSink {
   /** LineSink: one complete line. */
   line(buffer: Buffer, start: number, end: number): void {
     if (this.state !== 'receiving') return;
-    if (!this.publisher.line(buffer.toString('utf8', start, end))) this.refused();
+    if (!this.publisher.line(buffer, start, end)) this.refused();
   }
 
   /** LineSink: a line over max_line_bytes. */
@@ -158,26 +169,29 @@ export class Upload implements DecodedSink, LineSink {
     if (!this.publisher.longLine(head)) this.refused();
   }
 
+  /**
+   * A JSON-array body: the structural scan delimits each element and measures its depth, so a
+   * deep or malformed element is dead-lettered on its own and the others go through.
+   */
   private publishArray(): void {
-    let records: unknown;
-    try {
-      records = JSON.parse(Buffer.concat(this.arrayChunks, this.arrayBytes).toString('utf8'));
-    } catch (error) {
-      this.fail(ingestError('ERR_INGEST_BAD_REQUEST', `body is not a valid JSON array: ${(error as Error).message}`, error));
-      return;
-    } finally {
-      this.arrayChunks = [];
-    }
-    if (!Array.isArray(records)) {
-      this.fail(ingestError('ERR_INGEST_BAD_REQUEST', 'body starts with [ but is not a JSON array'));
+    const body = Buffer.concat(this.arrayChunks, this.arrayBytes);
+    this.arrayChunks = [];
+    const spans = arrayElements(body, 0, body.length);
+    if (typeof spans === 'string') {
+      this.fail(ingestError('ERR_INGEST_BAD_REQUEST', `body is not a valid JSON array: ${spans}`));
       return;
     }
-    for (const record of records) {
-      if (!this.publisher.record(record)) {
+    for (let i = 0; i < spans.length; i += 3) {
+      if (!this.publisher.element(body, spans[i] as number, spans[i + 1] as number, spans[i + 2] as number)) {
         this.refused();
         return;
       }
     }
+  }
+
+  private tooManyBlankLines(): void {
+    const { max_blank_lines } = this.context.config;
+    this.fail(ingestError('ERR_INGEST_BLANK_LINES', `more than max_blank_lines (${max_blank_lines}) blank lines beyond the ${this.splitter.lines} non-blank ones`));
   }
 
   // ── acknowledgement ───────────────────────────────────────────────────────────────────────
@@ -227,31 +241,42 @@ export class Upload implements DecodedSink, LineSink {
     this.settle();
     const tally = this.publisher.tally;
     this.context.metrics.succeeded(this.route, tally, this.context.config.ack, (performance.now() - this.ackStarted) / 1_000);
-    if (!this.aborted) sendJson(this.res, 200, `{"accepted":${tally.accepted},"rejected":${tally.rejected}}`, null, false);
+    if (!this.aborted) respondJson(this.exchange, 200, `{"accepted":${tally.accepted},"rejected":${tally.rejected}}`, null, false);
   }
 
   private refused(): void {
     this.fail(ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus refused events (producer queue full or not ready)'));
   }
 
-  /** Ends the upload with an error answer; events already sent are not acknowledged. */
+  cutIfStalled(before_ms: number): void {
+    if (this.state !== 'receiving' || this.paused || this.lastProgress >= before_ms) return;
+    const { upload_idle_timeout_ms } = this.context.config;
+    this.fail(ingestError('ERR_INGEST_UPLOAD_STALLED', `no body bytes for upload_idle_timeout_ms (${upload_idle_timeout_ms}) after ${this.receivedBytes} bytes`));
+  }
+
+  cutForDrain(): void {
+    if (this.state === 'done') return;
+    this.fail(ingestError('ERR_INGEST_DRAINING', this.state === 'acking' ? 'the bus did not confirm the upload before shutdown' : 'the upload did not finish before shutdown'));
+  }
+
+  /** Ends the upload with an error answer; nothing of it is acknowledged, its held dead letters are dropped. */
   fail(error: BotsieveError): void {
     if (this.state === 'done') return;
     this.settle();
     this.publisher.abandon();
     const info = ingestErrorInfo(error);
-    this.context.metrics.failed(this.route, this.publisher.tally, info, error);
+    this.context.metrics.failed(this.route, info, error);
     if (this.aborted) return;
     const retryAfter = info.status === 503 ? this.context.retryAfter : null;
     // A body not read to its end leaves the connection unusable: close it with the answer.
-    sendJson(this.res, info.status, errorBody(info, error.message), retryAfter, !this.bodyComplete);
+    respondJson(this.exchange, info.status, errorBody(info, error.message), retryAfter, !this.bodyComplete);
   }
 
   /** A bug: answer 500 rather than let the exception take the process down. */
   private unexpected(error: unknown): void {
     const wrapped = ingestError('ERR_INGEST_UNEXPECTED', `upload failed: ${error instanceof Error ? error.message : String(error)}`, error);
     if (this.state === 'done') {
-      this.context.metrics.failed(this.route, null, INGEST_ERRORS.ERR_INGEST_UNEXPECTED, wrapped);
+      this.context.metrics.failed(this.route, INGEST_ERRORS.ERR_INGEST_UNEXPECTED, wrapped);
       return;
     }
     this.fail(wrapped);
@@ -272,8 +297,9 @@ export class Upload implements DecodedSink, LineSink {
       clearTimeout(this.ackTimer);
       this.ackTimer = null;
     }
-    this.context.admission.release(this.reservedBytes);
-    this.reservedBytes = 0;
+    this.context.admission.release(this.bookedBytes);
+    this.bookedBytes = 0;
+    this.context.uploads.delete(this);
     this.context.workFinished();
   }
 }

@@ -11,6 +11,8 @@ import { IngestServer } from '../server/ingest-server.js';
 
 export interface Harness {
   server: IngestServer;
+  /** Prometheus text of the server's telemetry (ingest serves no /metrics: the admin port does). */
+  metrics(): Promise<string>;
   port: number;
   config: IngestConfig;
   telemetry: Telemetry;
@@ -23,12 +25,18 @@ export function randomTopics(): TopicNames {
   return { events: `events-${id}`, verdicts: `verdicts-${id}`, deadletter: `deadletter-${id}`, rollups: `rollups-${id}` };
 }
 
+/**
+ * The HTTP server the tests run on: `auto` unless INGEST_TEST_HTTP_SERVER says otherwise
+ * (`npm test` runs the ingest suite twice, on uWebSockets.js and on node:http).
+ */
+export const TEST_HTTP_SERVER = process.env.INGEST_TEST_HTTP_SERVER ?? 'auto';
+
 export async function startIngest(producer: BusProducer, overrides: Record<string, unknown> = {}, topics = randomTopics()): Promise<Harness> {
-  const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, ...overrides });
+  const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, http_server: TEST_HTTP_SERVER, ...overrides });
   const telemetry = new Telemetry({ level: 'silent' });
   const server = new IngestServer(config, { producer, topics, telemetry });
   const port = await server.listen();
-  return { server, port, config, telemetry, topics, close: () => server.close() };
+  return { server, port, config, telemetry, topics, metrics: () => telemetry.exposition(), close: () => server.close() };
 }
 
 export interface HttpAnswer {
@@ -96,7 +104,7 @@ export function get(port: number, path: string): Promise<HttpAnswer> {
   return send(port, { method: 'GET', path });
 }
 
-/** A minimal valid Logpush line. */
+/** A minimal valid Logpush line, dated now (unixnano): ingest refuses implausibly old or future times. */
 export function line(fields: Record<string, unknown> = {}): string {
-  return JSON.stringify({ RayID: randomUUID(), EdgeStartTimestamp: 1_793_534_400_000_000_000, ClientIP: '192.0.2.10', ClientRequestPath: '/', ...fields });
+  return JSON.stringify({ RayID: randomUUID(), EdgeStartTimestamp: Date.now() * 1_000_000, ClientIP: '192.0.2.10', ClientRequestPath: '/', ...fields });
 }

@@ -41,7 +41,7 @@ export class SampleRandom {
 }
 
 export interface SampleOptions {
-  /** Event time of the first record, ms. */
+  /** Event time of the first record, ms (default: a minute ago, inside what ingest accepts). */
   startMs?: number;
   /** Include the Bot Management fields (default true). */
   botManagement?: boolean;
@@ -49,7 +49,7 @@ export interface SampleOptions {
 
 /** One record as Logpush writes it (timestamp_format unixnano). */
 export function sampleRecord(random: SampleRandom, index: number, options: SampleOptions = {}): Record<string, unknown> {
-  const startMs = (options.startMs ?? 1_793_534_400_000) + index * 3;
+  const startMs = (options.startMs ?? Date.now() - 60_000) + index * 3;
   const ipv6 = random.int(5) === 0;
   const ip = ipv6
     ? `2001:db8:${random.int(0xffff).toString(16)}:${random.int(0xffff).toString(16)}::${random.int(0xffff).toString(16)}`

@@ -18,6 +18,8 @@ export interface MemoryProducerOptions {
   capacity?: number;
   /** 'ok' resolves, 'fail' rejects, 'hang' never settles, 'manual' waits for `settleSeal`. */
   seal?: SealMode;
+  /** send() throws (a bug in a bus client), for the paths that must survive one. */
+  sendThrows?: boolean;
 }
 
 export type SealMode = 'ok' | 'fail' | 'hang' | 'manual';
@@ -27,6 +29,7 @@ export class MemoryProducer implements BusProducer {
   ready: boolean;
   capacity: number;
   sealMode: SealMode;
+  sendThrows: boolean;
   flushed = 0;
   /** Seals waiting in 'manual' mode, in the order they were called. */
   readonly pendingSeals: Array<{ size: number; resolve: () => void; reject: (error: Error) => void }> = [];
@@ -35,6 +38,7 @@ export class MemoryProducer implements BusProducer {
     this.ready = options.ready ?? true;
     this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     this.sealMode = options.seal ?? 'ok';
+    this.sendThrows = options.sendThrows ?? false;
   }
 
   async connect(): Promise<void> {}
@@ -48,6 +52,7 @@ export class MemoryProducer implements BusProducer {
     let size = 0;
     return {
       send(topic, key, value) {
+        if (producer.sendThrows) throw new Error('bus client bug');
         if (!producer.ready || producer.records.length >= producer.capacity) return false;
         producer.records.push({ topic, key, value });
         size++;
