@@ -10,17 +10,39 @@ import { ingestConfigSchema } from '@botsieve/ingest';
 import { configFromEnv, mergeConfig, parseConfig, readConfigFile } from '@botsieve/runtime';
 import { sinksConfigSchema } from '@botsieve/sinks';
 
-export const botsieveConfigSchema = z
+/**
+ * The admin server. /verdicts and /sinks show client IPs with their evidence, so it listens on
+ * loopback unless told otherwise, and a token can guard everything but the probes.
+ */
+export const adminConfigSchema = z
   .object({
-    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the pino logger (logs go to stderr).'),
-    admin: z
+    /**
+     * Address the admin server listens on. Loopback by default; in Kubernetes set 0.0.0.0 so
+     * Prometheus and the probes can reach it, together with `auth.token` or a network policy
+     * (a warning is logged at start when it listens beyond loopback without a token).
+     */
+    host: z.string().min(1).default('127.0.0.1').describe('Address the admin server (health, readiness, metrics, active verdicts, sinks) listens on; loopback by default. In Kubernetes set 0.0.0.0 so Prometheus can scrape it, together with auth.token or a network policy (a warning is logged at start when it listens beyond loopback without a token).'),
+    /** Port of the admin server; 0 picks a free one. */
+    port: z.number().int().min(0).max(65535).default(9464).describe('Port of the admin server; 0 picks a free one.'),
+    auth: z
       .object({
-        host: z.string().default('0.0.0.0').describe('Address of the admin server (health, readiness, metrics, active verdicts).'),
-        port: z.number().int().min(0).max(65535).default(9464).describe('Port of the admin server; 0 picks a free one.'),
+        /** Request header carrying the token; matched case-insensitively. */
+        header: z.string().min(1).default('authorization').transform((name) => name.toLowerCase()).describe('Request header carrying the admin token (matched case-insensitively).'),
+        /** Expected header value, e.g. `Bearer SECRET`; null leaves every route open. Never logged. */
+        token: z.string().min(1).nullable().default(null).describe('Expected header value, e.g. "Bearer SECRET", required on every admin route except /healthz and /readyz (401 without it); null turns authentication off. Never logged.'),
       })
       .strict()
       .prefault({})
-      .describe('Admin HTTP server every role runs.'),
+      .describe('Authentication of the admin server by a shared token in a header; /healthz and /readyz stay open for Kubernetes probes.'),
+  })
+  .strict();
+
+export type AdminConfig = z.output<typeof adminConfigSchema>;
+
+export const botsieveConfigSchema = z
+  .object({
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the pino logger (logs go to stderr).'),
+    admin: adminConfigSchema.prefault({}).describe('Admin HTTP server every role runs.'),
     bus: busConfigSchema.prefault({}).describe('The bus between tiers: embedded (in-process) or Kafka.'),
     ingest: ingestConfigSchema.prefault({}).describe('The ingest tier: Logpush destination, /events, /stream.'),
     detect: detectConfigSchema.prefault({}).describe('The detector tier: runtime settings and the detectors it runs.'),

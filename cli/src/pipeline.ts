@@ -28,7 +28,11 @@ export interface PipelineOptions {
 export class Pipeline {
   readonly store: MemoryVerdictStore | undefined;
   ingestPort: number | undefined;
+  /** Why ingest runs on node:http although uWebSockets.js was wanted (after start), or undefined. */
+  ingestFallback: string | undefined;
   adminPort: number | undefined;
+  /** The address the admin server is bound to (not the configured name: 'localhost' resolves). */
+  adminHost: string | undefined;
   private readonly bus: Bus;
   private readonly ownsBus: boolean;
   private producer: BusProducer | undefined;
@@ -69,10 +73,12 @@ export class Pipeline {
       await this.producer.connect();
       this.ingest = new IngestServer(config.ingest, { producer: this.producer, topics: bus.topics, telemetry });
       this.ingestPort = await this.ingest.listen();
+      this.ingestFallback = this.ingest.fallback ?? undefined;
     }
     this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, sinks: this.sinks === undefined ? undefined : () => (this.sinks as SinkSet).status(), isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
-    log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, admin_port: this.adminPort }, 'botsieve started');
+    this.adminHost = this.admin.address().address;
+    log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, admin_host: this.adminHost, admin_port: this.adminPort }, 'botsieve started');
   }
 
   /**
@@ -83,8 +89,8 @@ export class Pipeline {
     for (const service of this.detectors) service.reconfigure(config.detect);
   }
 
-  /** Graceful shutdown; safe to call more than once. */
-  stop(timeout_ms = 30_000): Promise<void> {
+  /** Graceful shutdown; safe to call more than once. `timeout_ms` bounds the ingest drain (default ingest.drain_timeout_ms). */
+  stop(timeout_ms = this.config.ingest.drain_timeout_ms): Promise<void> {
     this.stopping ??= this.shutdown(timeout_ms);
     return this.stopping;
   }

@@ -5,6 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,8 @@ interface Started {
 }
 
 /** Runs `botsieve start` on free ports in `cwd` and waits for its banner. */
-async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string, extra: string[] = []): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -32,7 +33,7 @@ async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string,
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const [ingestPort, adminPort] = await waitFor('the start banner', () => {
     const ingest = /POST http:\/\/localhost:(\d+)\/logpush/.exec(stderr);
-    const admin = /admin\s+http:\/\/localhost:(\d+)\//.exec(stderr);
+    const admin = /admin\s+http:\/\/[^/\s]+:(\d+)\//.exec(stderr);
     return ingest && admin ? [Number(ingest[1]), Number(admin[1])] : undefined;
   });
   return { child, ingestPort, adminPort, stderr: () => stderr, exited };
@@ -132,4 +133,42 @@ test('SIGHUP reloads detector thresholds without a restart; a bad file is refuse
   t.regex(stderr(), /NOT reloaded: invalid botsieve configuration:\n\s+detect\.detectors\.0\.type/);
   t.is((await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status, 200, 'still running on the previous configuration');
   child.kill('SIGTERM');
+});
+
+test('SIGTERM during a slow 20 MB upload: the upload is answered 503 ERR_INGEST_DRAINING with Retry-After, not an empty reply, and the process exits', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-drain-'));
+  const { child, ingestPort, exited } = await startBotsieve(t, cwd, 'warn', [], { BOTSIEVE_INGEST__DRAIN_TIMEOUT_MS: '3000' });
+  // 20 MB of plain NDJSON at about 1 MB/s: still arriving when the 3 s drain deadline comes.
+  const line = `${logpushLine({ ip: '198.51.100.70', ts_ms: Date.now() })}\n`;
+  const body = Buffer.from(line.repeat(Math.ceil((20 * 1024 * 1024) / line.length)));
+  const req = request({ host: '127.0.0.1', port: ingestPort, method: 'POST', path: '/logpush', headers: { 'content-length': body.length }, agent: false });
+  req.on('error', () => {});
+  const answer = new Promise<{ status: number; retryAfter: string | undefined; text: string }>((resolve) => {
+    let responded = false;
+    req.on('response', (res) => {
+      responded = true;
+      let text = '';
+      res.setEncoding('utf8').on('data', (part: string) => (text += part));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, text }));
+    });
+    req.on('close', () => {
+      if (!responded) resolve({ status: 0, retryAfter: undefined, text: 'empty reply' });
+    });
+  });
+  let sent = 0;
+  const trickle = setInterval(() => {
+    if (sent >= body.length) return;
+    req.write(body.subarray(sent, sent + 64 * 1024));
+    sent += 64 * 1024;
+  }, 60);
+  t.teardown(() => clearInterval(trickle));
+  await waitFor('the upload under way', () => (sent >= 1024 * 1024 ? true : undefined));
+  child.kill('SIGTERM');
+  const result = await answer;
+  clearInterval(trickle);
+  t.is(result.status, 503, result.text);
+  t.regex(result.text, /ERR_INGEST_DRAINING/);
+  t.is(result.retryAfter, '5');
+  t.true(sent < body.length, 'the body was still arriving');
+  t.is(await exited, 0);
 });

@@ -43,8 +43,9 @@ export async function startCommand(flags: StartFlags): Promise<number> {
   if (pipeline.ingestPort !== undefined) {
     const base = `http://localhost:${pipeline.ingestPort}`;
     lines.push(`  Logpush destination  POST ${base}/logpush`, `  origin events        POST ${base}/events`, `  live stream          ws://localhost:${pipeline.ingestPort}/stream`);
+    if (pipeline.ingestFallback !== undefined) lines.push(`  ingest server        node:http (no uWebSockets.js build loads on Node ${process.versions.node}; see the README)`);
   }
-  lines.push(`  admin                http://localhost:${pipeline.adminPort}/{healthz,readyz,metrics,verdicts,sinks}`, '  stop with Ctrl-C (drains in-flight uploads first)');
+  lines.push(...adminLines(pipeline.adminHost ?? config.admin.host, pipeline.adminPort ?? config.admin.port, config.admin.auth), '  stop with Ctrl-C (drains in-flight uploads first)');
   process.stderr.write(`${lines.join('\n')}\n`);
 
   return new Promise<number>((resolve) => {
@@ -76,6 +77,17 @@ export async function startCommand(flags: StartFlags): Promise<number> {
       }
     });
   });
+}
+
+/**
+ * The banner's admin lines: the address the server is bound to (a wildcard says so: it is where
+ * it listens, not where to point a browser) and, when a token is set, where it goes (never the token).
+ */
+export function adminLines(host: string, port: number, auth: { header: string; token: string | null }): string[] {
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const lines = [`  admin                http://${host.includes(':') ? `[${host}]` : host}:${port}/{healthz,readyz,metrics,verdicts,sinks}${wildcard ? ' (every interface)' : ''}`];
+  if (auth.token !== null) lines.push(`                       token required in the ${auth.header} header, except on healthz and readyz`);
+  return lines;
 }
 
 function parseRoles(value: string | undefined): Role[] {
