@@ -14,7 +14,8 @@ import { decodeSummary } from '../engine/summary.js';
 import { makeEvent, metricValue } from '../test-support/events.js';
 import { FakeBus, records } from '../test-support/fake-bus.js';
 import { until } from '../test-support/instances.js';
-import { DetectorService, SERVICE_CORRECTED, type ServiceStage } from './detector-service.js';
+import { DetectorService, type ServiceStage } from './detector-service.js';
+import { SERVICE_CORRECTED } from './event-time-ceiling.js';
 
 /** The wall clock of these tests: event times are written relative to it. */
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);

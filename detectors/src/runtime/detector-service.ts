@@ -25,22 +25,8 @@
  * elapsed since its last event (at most idle_advance_max_ms), so windows close when traffic
  * stops; what that decides is retried on the next tick until confirmed.
  *
- * Event time capped at the wall clock: before an event reaches an engine (stages all and
- * partition, rebuild records too), a timestamp later than its record's reference time +
- * max_future_skew_ms is clamped to that ceiling and counted (botsieve_corrected_total{reason=
- * "future_timestamp"}). The reference is the record's append time, or the wall clock if that is
- * earlier (or unknown). The watermark is the newest event time − allowed_lateness_ms, so
- * uncapped, one event dated a day ahead (or year 9999), from a broken clock or any producer that
- * can write to `events`, makes every current event late until a restart. Clamped, not dropped:
- * the request did arrive by then, so it is still judged. Append time, not only the wall clock:
- * while a partition is consumed behind (a backlog after a restart, a rebuild's re-read) a forged
- * timestamp clamped to *now* would still make the older events after it late; clamped to when it
- * was appended, it lands among its neighbours. With skew below the lateness, an event delivered
- * within (lateness − skew) of happening is on time whatever timestamps others write. Residual
- * limit: an event delivered later than that is late whenever any source sends real-time events to
- * its partition (one watermark per engine, cap or not). The aggregation stage needs no cap: its
- * watermark follows rollups made from clamped events. Replay has no wall clock and trusts the
- * file's timestamps.
+ * Event time is capped before an event reaches an engine (stages all and partition, rebuild
+ * records too): see event-time-ceiling.ts.
  */
 import { BotsieveError, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
@@ -52,6 +38,7 @@ import { decodeSummary, encodeSummary, type Summary } from '../engine/summary.js
 import { DETECTOR_ERRORS } from '../errors.js';
 import { CrawlerDirectory, loadCrawlerRanges } from '../safelist/index.js';
 import { decodeEvent } from './decode-event.js';
+import { EventTimeCeiling } from './event-time-ceiling.js';
 
 export type ServiceStage = 'all' | 'partition' | 'aggregate';
 
@@ -59,11 +46,6 @@ export type ServiceStage = 'all' | 'partition' | 'aggregate';
 export const SERVICE_DISCARD = {
   undecodable: 'undecodable',
   idleVerdictsOverflow: 'idle_verdicts_overflow',
-} as const;
-
-/** Correction reasons (botsieve_corrected_total): events kept, one field changed on purpose. */
-export const SERVICE_CORRECTED = {
-  futureTimestamp: 'future_timestamp',
 } as const;
 
 /** The engines' stats and what the service did to events before they reached an engine. */
@@ -117,8 +99,7 @@ export class DetectorService {
   private closing = false;
   /** Stats of engines dropped with their partitions. */
   private readonly retired: EngineStats = { events: 0, late: 0, invalid: 0, verified: 0, safelisted: 0, summaries: 0, rollups: 0, signals: 0, verdicts: 0, shadow_verdicts: 0 };
-  /** Events whose timestamp was clamped to the ceiling, over the service's life. */
-  private futureClamped = 0;
+  private readonly ceiling: EventTimeCeiling;
   private config: DetectConfig;
 
   constructor(
@@ -130,6 +111,7 @@ export class DetectorService {
     const component = deps.telemetry.component(stage === 'aggregate' ? 'aggregate' : 'detect');
     this.metrics = component.metrics;
     this.log = component.log;
+    this.ceiling = new EventTimeCeiling(stage, component.metrics, component.log);
     // Loaded once per service: every partition's engine shares the crawler ranges.
     this.crawlers = new CrawlerDirectory(loadCrawlerRanges(config.safelist.crawlers_file ?? undefined));
     if (stage === 'all') this.slots.set(SHARED, this.newSlot());
@@ -144,7 +126,7 @@ export class DetectorService {
   stats(): ServiceStats {
     const sum: EngineStats = { ...this.retired };
     for (const slot of this.slots.values()) addStats(sum, slot.engine.stats);
-    return { ...sum, future_clamped: this.futureClamped };
+    return { ...sum, future_clamped: this.ceiling.clamped };
   }
 
   async start(): Promise<void> {
@@ -165,7 +147,7 @@ export class DetectorService {
     this.timer = setInterval(() => void this.idleFlush(), this.config.flush_interval_ms);
     this.timer.unref();
     this.log.info({ stage: this.stage, detectors: this.config.detectors.map((d) => `${d.id}:${d.mode}`), topic: input, rebuild_ms, max_future_skew_ms: this.config.max_future_skew_ms }, 'detector service started');
-    this.warnIfSkewNotBelowLateness();
+    this.ceiling.checkSettings(this.config);
   }
 
   /**
@@ -176,7 +158,7 @@ export class DetectorService {
     for (const slot of this.slots.values()) slot.engine.reconfigure(config);
     this.config = config;
     this.log.info({ detectors: config.detectors.map((d) => `${d.id}:${d.mode}`), max_future_skew_ms: config.max_future_skew_ms }, 'detector config reloaded');
-    this.warnIfSkewNotBelowLateness();
+    this.ceiling.checkSettings(config);
   }
 
   /** The consumer's batch handler: resolves only once the batch's outputs are confirmed. */
@@ -185,11 +167,10 @@ export class DetectorService {
     if (first === undefined) return;
     const partition = `${first.topic}/${first.partition}`;
     const slot = this.slotFor(partition);
-    const ceiling = this.deps.clock.now() + this.config.max_future_skew_ms;
-    const clampedBefore = this.futureClamped;
+    this.ceiling.startBatch(this.deps.clock.now(), this.config.max_future_skew_ms);
     if (first.rebuild === true) {
-      this.rebuild(slot, records, ceiling);
-      this.reportClamped(clampedBefore, ceiling);
+      this.rebuild(slot, records);
+      this.ceiling.endBatch();
       return;
     }
     const done = this.processed.get(partition) ?? -1;
@@ -202,9 +183,9 @@ export class DetectorService {
       if (record.offset <= done) continue;
       fresh += 1;
       last = record.offset;
-      this.feed(slot, record, out, ceiling);
+      this.feed(slot, record, out);
     }
-    this.reportClamped(clampedBefore, ceiling);
+    this.ceiling.endBatch();
     if (fresh > 0) {
       this.processed.set(partition, last);
       this.pushVerdicts(out, slot.engine.drainPartials());
@@ -266,11 +247,8 @@ export class DetectorService {
     this.log.debug({ stage: this.stage, partitions }, 'partitions revoked; their state dropped');
   }
 
-  /**
-   * Feeds one record to the engine; its verdicts (and rollups, at batch end) go to `out`. An
-   * event's time later than `ceiling` is clamped to it (see the header).
-   */
-  private feed(slot: Slot, record: BusRecord, out: Outgoing[], ceiling: number): void {
+  /** Feeds one record to the engine (its event time capped); verdicts (and rollups, at batch end) go to `out`. */
+  private feed(slot: Slot, record: BusRecord, out: Outgoing[]): void {
     if (this.stage === 'aggregate') {
       const summary = decodeRecordSummary(record.value);
       if (summary === null) {
@@ -285,37 +263,17 @@ export class DetectorService {
       this.metrics.discarded(SERVICE_DISCARD.undecodable);
       return;
     }
-    // Decoded from this record alone: ours to change. Exactly at the ceiling is untouched.
-    const appended = record.timestamp_ms;
-    const limit = appended > 0 && appended + this.config.max_future_skew_ms < ceiling ? appended + this.config.max_future_skew_ms : ceiling;
-    if (event.timestamp_ms > limit) {
-      event.timestamp_ms = limit;
-      this.futureClamped += 1;
-    }
+    // Decoded from this record alone: ours to change.
+    this.ceiling.apply(event, record.timestamp_ms);
     this.pushVerdicts(out, slot.engine.process(event));
   }
 
   /** Rebuild records: state only; whatever they decide was already produced by the previous owner. */
-  private rebuild(slot: Slot, records: BusRecord[], ceiling: number): void {
+  private rebuild(slot: Slot, records: BusRecord[]): void {
     const discard: Outgoing[] = [];
-    for (const record of records) this.feed(slot, record, discard, ceiling);
+    for (const record of records) this.feed(slot, record, discard);
     slot.engine.drainPartials();
     slot.engine.takeRollups();
-  }
-
-  /** Counts (once per batch) the events clamped since `before`. */
-  private reportClamped(before: number, ceiling: number): void {
-    const clamped = this.futureClamped - before;
-    if (clamped === 0) return;
-    this.metrics.corrected(SERVICE_CORRECTED.futureTimestamp, clamped);
-    this.log.debug({ stage: this.stage, clamped, ceiling }, 'event times later than wall clock + max_future_skew_ms clamped');
-  }
-
-  /** With skew ≥ lateness a forged timestamp can still make real-time events late: say so at boot and reload. */
-  private warnIfSkewNotBelowLateness(): void {
-    const { max_future_skew_ms, allowed_lateness_ms } = this.config;
-    if (this.stage === 'aggregate' || max_future_skew_ms < allowed_lateness_ms) return;
-    this.log.warn({ max_future_skew_ms, allowed_lateness_ms }, 'max_future_skew_ms is not below allowed_lateness_ms: one event dated in the future can still make real-time events late');
   }
 
   private pushVerdicts(out: Outgoing[], verdicts: Verdict[]): void {
