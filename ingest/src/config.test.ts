@@ -13,6 +13,13 @@ test('defaults', (t) => {
   t.is(config.fields.max_uri_chars, 4_096);
   t.is(config.stream.max_inflight_batches, 16);
   t.true(config.max_inflight_bytes >= config.max_body_bytes);
+  t.is(config.http_server, 'auto');
+  t.is(config.max_future_skew_ms, 60_000);
+  t.is(config.max_event_age_ms, 86_400_000);
+  t.is(config.max_json_depth, 16);
+  t.is(config.max_blank_lines, 10_000);
+  t.is(config.upload_idle_timeout_ms, 15_000);
+  t.is(config.drain_timeout_ms, 30_000);
 });
 
 test('unknown keys and bad values are rejected with their path', (t) => {
