@@ -18,7 +18,7 @@ test('defaults', (t) => {
   t.is(config.max_event_age_ms, 86_400_000);
   t.is(config.max_json_depth, 16);
   t.is(config.max_blank_lines, 10_000);
-  t.is(config.upload_idle_timeout_ms, 15_000);
+  t.is(config.upload_idle_timeout_ms, 5_000);
   t.is(config.drain_timeout_ms, 30_000);
 });
 

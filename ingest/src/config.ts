@@ -73,8 +73,12 @@ export const ingestConfigSchema = z
      * Content-Length reserves nothing, so idle connections cannot hold the budget).
      */
     max_inflight_bytes: bytes().default(512 * MiB).describe('Request bytes (as received) of all uploads not yet answered, booked as they arrive; an upload whose declared length does not fit, or whose next bytes do not, gets 503 with Retry-After.'),
-    /** An upload that receives no body bytes for this long is cut with 408 (its connection closed). */
-    upload_idle_timeout_ms: z.number().int().positive().default(15_000).describe('An upload that receives no body bytes for this long (while the server is not itself pausing it) is answered 408 ERR_INGEST_UPLOAD_STALLED and its connection closed.'),
+    /**
+     * An upload that receives no body bytes for this long is cut with 408 (its connection closed).
+     * Keep it under ~8 s on uWebSockets.js: uWS itself closes a connection idle for about 10 s
+     * (4 s timer granularity), without an answer.
+     */
+    upload_idle_timeout_ms: z.number().int().positive().default(5_000).describe('An upload that receives no body bytes for this long (while the server is not itself pausing it) is answered 408 ERR_INGEST_UPLOAD_STALLED and its connection closed. uWebSockets.js closes connections idle for about 10 s itself, without an answer: keep this below 8 s there.'),
     /** Events dated later than the server clock plus this are dead-lettered `timestamp_in_future`. */
     max_future_skew_ms: z.number().int().nonnegative().default(60_000).describe('Events dated more than this ahead of the ingest clock are dead-lettered as timestamp_in_future (a forged or broken clock would otherwise drag event time).'),
     /** Events older than this (by the server clock) are dead-lettered `timestamp_too_old`. */
