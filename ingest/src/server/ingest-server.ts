@@ -113,7 +113,7 @@ export class IngestServer {
     metrics.server(chosen.transport.implementation, chosen.fallback !== null);
     if (chosen.fallback !== null && !fallbackWarned) {
       fallbackWarned = true;
-      log.warn({ reason: chosen.fallback }, 'ingest runs on node:http, slower than uWebSockets.js (see the README, "Node versions and the ingest server")');
+      log.warn({ reason: chosen.fallback }, 'ingest runs on node:http: no uWebSockets.js build loads here (as fast for Logpush batches, slower per request and connection; see the README, "Node versions and the ingest server")');
     }
     const bound = await chosen.transport.listen(host, port);
     if (bound === null) throw ingestError('ERR_INGEST_LISTEN', `cannot listen on ${host}:${port} (in use, or not permitted); choose another with --port`);
