@@ -3,7 +3,7 @@
  * node:http otherwise.
  */
 import { ingestError } from '../../errors.js';
-import { loadUws } from './load-uws.js';
+import { loadUws, type UwsLoad } from './load-uws.js';
 import { NodeTransport } from './node-transport.js';
 import type { HttpTransport, Routes } from './transport.js';
 import { UwsTransport } from './uws-transport.js';
@@ -21,9 +21,9 @@ export interface ChosenTransport {
   fallback: string | null;
 }
 
-export async function createTransport<UserData>(choice: HttpServerChoice, routes: Routes<UserData>): Promise<ChosenTransport> {
+export async function createTransport<UserData>(choice: HttpServerChoice, routes: Routes<UserData>, load: () => Promise<UwsLoad> = loadUws): Promise<ChosenTransport> {
   if (choice === 'node') return { transport: new NodeTransport(routes), source: null, fallback: null };
-  const loaded = await loadUws();
+  const loaded = await load();
   if (loaded.uws !== null) return { transport: new UwsTransport(loaded.uws, routes), source: loaded.source, fallback: null };
   const reasons = loaded.failures.join('; ');
   if (choice === 'uwebsockets') {
