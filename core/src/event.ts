@@ -24,6 +24,11 @@ export interface RequestEvent {
   /** Two-letter country code, lower case; '' when unknown. */
   country: string;
   method: string;
+  /**
+   * Request protocol as the edge saw it (ClientRequestProtocol: `HTTP/1.0`, `HTTP/1.1`, `HTTP/2`,
+   * `HTTP/3`); '' when unknown. Browsers speak HTTP/2 or 3; malformed versions are no browser's.
+   */
+  protocol: string;
   /** Path without the query string. */
   path: string;
   /** Path with the query string. */

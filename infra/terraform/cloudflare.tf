@@ -136,6 +136,7 @@ locals {
     "ClientCountry",
     "ClientRequestHost",
     "ClientRequestMethod",
+    "ClientRequestProtocol",
     "ClientRequestPath",
     "ClientRequestURI",
     "ClientRequestUserAgent",

@@ -45,7 +45,7 @@ function config(): BotsieveConfig {
 
 function event(ray: string, ip: string, ts: number, ja4: string | null): RequestEvent {
   return {
-    ray_id: ray, timestamp_ms: ts, host: 'shop.example', ip, prefix: `${ip.split('.').slice(0, 3).join('.')}.0/24`, asn: 0, country: 'de', method: 'GET', path: '/search', uri: '/search',
+    ray_id: ray, timestamp_ms: ts, host: 'shop.example', ip, prefix: `${ip.split('.').slice(0, 3).join('.')}.0/24`, asn: 0, country: 'de', method: 'GET', protocol: 'HTTP/2', path: '/search', uri: '/search',
     user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/124.0', referer: '', status: 200, origin_status: 200, origin_duration_ms: 20, content_type: 'text/html', cache_status: 'miss', response_bytes: 900,
     bot_score: null, bot_score_src: null, verified_bot_category: null, ja4, ja3_hash: null, bot_tags: null, source: 'events',
   };

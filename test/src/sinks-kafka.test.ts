@@ -41,7 +41,7 @@ function verdict(i: number, action: 'block' | 'challenge', now: number): Verdict
 
 function event(i: number, now: number): RequestEvent {
   return {
-    ray_id: `ray-${i}`, timestamp_ms: now - 120_000, host: 'shop.example', ip: `198.51.100.${i % 20}`, prefix: '198.51.100.0/24', asn: 64500, country: 'de', method: 'GET', path: '/', uri: '/',
+    ray_id: `ray-${i}`, timestamp_ms: now - 120_000, host: 'shop.example', ip: `198.51.100.${i % 20}`, prefix: '198.51.100.0/24', asn: 64500, country: 'de', method: 'GET', protocol: 'HTTP/2', path: '/', uri: '/',
     user_agent: 'Mozilla/5.0', referer: '', status: 200, origin_status: 200, origin_duration_ms: 10, content_type: 'text/html', cache_status: 'miss', response_bytes: 100,
     bot_score: 10, bot_score_src: 'Heuristics', verified_bot_category: null, ja4: null, ja3_hash: null, bot_tags: null, source: 'logpush',
   };

@@ -91,7 +91,7 @@ function boundRate(events: readonly RequestEvent[]): number {
 function sprayEvent(i: number, ts: number): RequestEvent {
   const ip = `${1 + ((i >>> 24) & 127)}.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`;
   return {
-    ray_id: `s${i}`, timestamp_ms: ts, host: 'shop.example', ip, prefix: `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`, asn: 64_500 + (i % 5_000), country: 'us', method: 'GET', path: `/product/${i % 50_000}`, uri: `/product/${i % 50_000}`,
+    ray_id: `s${i}`, timestamp_ms: ts, host: 'shop.example', ip, prefix: `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`, asn: 64_500 + (i % 5_000), country: 'us', method: 'GET', protocol: 'HTTP/2', path: `/product/${i % 50_000}`, uri: `/product/${i % 50_000}`,
     user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', referer: '', status: 200, origin_status: 200, origin_duration_ms: 40, content_type: 'text/html', cache_status: 'miss', response_bytes: 20_000,
     bot_score: 80, bot_score_src: 'Machine Learning', verified_bot_category: null, ja4: 't13d1516h2_8daaf6152771_02713d6af862', ja3_hash: null, bot_tags: null, source: 'replay',
   };

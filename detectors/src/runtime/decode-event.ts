@@ -23,5 +23,7 @@ export function decodeEvent(value: Buffer): RequestEvent | null {
   // Read by the feature extractor: a record without them would throw mid-batch.
   if (typeof event.host !== 'string' || typeof event.path !== 'string' || typeof event.uri !== 'string' || typeof event.method !== 'string') return null;
   if (typeof event.user_agent !== 'string' || typeof event.content_type !== 'string' || typeof event.status !== 'number' || typeof event.origin_status !== 'number') return null;
+  // Written by ingest since the field exists; older records on the topic lack it.
+  if (typeof event.protocol !== 'string') event.protocol = '';
   return event as RequestEvent;
 }

@@ -14,6 +14,7 @@ export function makeEvent(partial: Partial<RequestEvent> = {}): RequestEvent {
     asn: partial.asn ?? 64_500,
     country: partial.country ?? 'nl',
     method: partial.method ?? 'GET',
+    protocol: partial.protocol ?? 'HTTP/2',
     path: partial.path ?? '/',
     uri: partial.uri ?? partial.path ?? '/',
     user_agent: partial.user_agent ?? 'Mozilla/5.0',

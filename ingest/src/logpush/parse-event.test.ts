@@ -38,7 +38,7 @@ test('zones without Bot Management: bot fields are null, neutral defaults elsewh
   t.is(event.path, '');
   t.is(event.uri, '');
   t.is(event.source, 'events');
-  t.is(Object.keys(event).length, 25, 'every RequestEvent field present');
+  t.is(Object.keys(event).length, 26, 'every RequestEvent field present');
 });
 
 test('required fields: missing_field', (t) => {

@@ -171,6 +171,7 @@ function toEvent(record: Record<string, unknown>, source: EventSource, limits: F
     asn: integer(record.ClientASN, 'ClientASN'),
     country: country === null ? '' : country.toLowerCase(),
     method: optionalString(record.ClientRequestMethod, 'ClientRequestMethod', stringCap) ?? '',
+    protocol: optionalString(record.ClientRequestProtocol, 'ClientRequestProtocol', stringCap) ?? '',
     path,
     uri,
     user_agent: optionalString(record.ClientRequestUserAgent, 'ClientRequestUserAgent', limits.max_user_agent_chars) ?? '',
