@@ -4,3 +4,4 @@ export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile } f
 export { ManualClock, systemClock } from './clock.js';
 export { nullTelemetry } from './null-telemetry.js';
 export { TokenAuth } from './token-auth.js';
+export * from './exemption/index.js';

@@ -1,16 +1,21 @@
 /**
- * `botsieve crawlers refresh [--out FILE] [--source NAME=URL …] [--timeout-ms N]`: fetch each good
- * crawler's published IP ranges and rewrite the crawler data file. Reads FILE when it exists
- * (else the data shipped with botsieve) and writes FILE (default: the shipped file itself).
- * Nothing is written unless every crawler's list was fetched and validated; the write is a
- * temporary file renamed over FILE. One summary line per crawler on stderr.
+ * `botsieve crawlers refresh [--out FILE] [--source NAME=URL …] [--timeout-ms N]`: fetch the
+ * addresses each known good bot's operator publishes (crawlers, uptime monitors, link previews:
+ * Googlebot, Bingbot, Applebot, UptimeRobot, Pingdom, StatusCake, Better Stack, …) and rewrite the
+ * bot data file. Reads FILE when it exists (else the data shipped with botsieve,
+ * runtime/data/crawlers.json) and writes FILE (default: the shipped file itself). Each entry is
+ * read in its publication's format (`source_format`); entries whose operator publishes an
+ * autonomous system rather than a list (Facebook's crawler) are kept and reported. Nothing is
+ * written unless every list was fetched and validated; the write is a temporary file renamed over
+ * FILE. One summary line per bot on stderr.
  *
- * The fetching and merging live in @botsieve/detectors (safelist/refresh.ts, tested against a
- * local HTTP server); this file only turns flags into arguments.
+ * The fetching, parsing and merging live in @botsieve/runtime (exemption/refresh.ts and
+ * published-formats.ts, tested against a local HTTP server), beside the exemption that uses the
+ * data; this file only turns flags into arguments.
  */
 import { existsSync } from 'node:fs';
 import { BotsieveError } from '@botsieve/core';
-import { defaultCrawlersPath, formatRefreshSummary, loadCrawlerRanges, refreshCrawlerRanges, writeCrawlerRanges } from '@botsieve/detectors/safelist/index.js';
+import { defaultCrawlersPath, formatRefreshSummary, loadCrawlerRanges, refreshCrawlerRanges, writeCrawlerRanges } from '@botsieve/runtime';
 
 export const CRAWLERS_OPTIONS = {
   out: { type: 'string' },
@@ -21,15 +26,16 @@ export const CRAWLERS_OPTIONS = {
 export interface CrawlersFlags {
   /** Crawler data file to read (when present) and write; default: the shipped data. */
   out?: string | undefined;
-  /** `NAME=URL` overrides of a crawler's published list (a mirror, a test server). */
+  /** `NAME=URL` overrides of a bot's published list (a mirror, a test server); replaces all of its lists. */
   source?: string[] | undefined;
   /** Per-request timeout in ms (default 15000). */
   'timeout-ms'?: string | undefined;
 }
 
 export const CRAWLERS_USAGE = `  crawlers refresh [--out FILE] [--source NAME=URL ...] [--timeout-ms N]
-                        fetch the good crawlers' published IP ranges (Googlebot, Bingbot, …)
-                        and rewrite the crawler data (default: the shipped file)
+                        fetch the addresses good bots' operators publish (crawlers such as
+                        Googlebot and Bingbot, monitors such as UptimeRobot and Pingdom) and
+                        rewrite the bot data (default: the shipped file)
 `;
 
 export async function crawlersCommand(flags: CrawlersFlags, positionals: string[]): Promise<number> {

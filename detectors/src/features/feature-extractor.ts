@@ -2,9 +2,11 @@
  * FeatureExtractor: classifies each event once (kind, login, probe, user agent, verification,
  * safelists, traffic context) into EventFeatures that every detector shares. Everything tunable
  * is compiled at construction; per event there are string checks, two cached lookups (user agent,
- * JA4) and the traffic context's two map updates.
+ * JA4), the exemption's check (an IP cache hit for most events) and the traffic context's two map
+ * updates.
  */
 import type { RequestEvent } from '@botsieve/core';
+import { ClientExemption, type UserAgentBots } from '@botsieve/runtime';
 import { blankFeatures, type EventFeatures, type RequestKind } from '../engine/features.js';
 import { OpenSlot } from '../engine/summary-builder.js';
 import { MAX_CACHED_USER_AGENT_LENGTH, UserAgentClassifier, ja4LooksLikeBrowser } from '../heuristics/index.js';
@@ -16,11 +18,7 @@ import { extensionOf, looksCacheBusting, numericIdOf } from './route.js';
 import { RouteNames } from './route-names.js';
 import { TrafficContext } from './traffic-context.js';
 
-const VERIFIED_BOT_SOURCE = 'verified bot';
-/** IPs whose safelist answer is remembered (a power of two). */
-const SAFELIST_CACHE = 4_096;
-
-/** A user agent's class (UserAgentClassifier) and its hash for the sketches. */
+/** A user agent's class (UserAgentClassifier), its known bots (ClientExemption) and its hash for the sketches. */
 class UserAgentInfo {
   /** The summary builder's open `ua:` summary of this user agent (see OpenSlot). */
   readonly slot = new OpenSlot();
@@ -29,6 +27,8 @@ class UserAgentInfo {
     readonly browser: boolean,
     readonly crawler: string,
     readonly hash: number,
+    /** The known bots whose pattern it matches (`ClientExemption.userAgentBots`). */
+    readonly bots: UserAgentBots,
   ) {}
 }
 
@@ -65,13 +65,17 @@ export class FeatureExtractor {
   private readonly emptyUa: UserAgentInfo;
   private readonly out: EventFeatures;
   private readonly routes: RouteNames;
-  private readonly safelistIps: (string | undefined)[] = new Array(SAFELIST_CACHE).fill(undefined);
-  private readonly safelistFlags = new Uint8Array(SAFELIST_CACHE);
+  /**
+   * Verified and safelisted come from the one exemption every enforcement path asks
+   * (runtime/src/exemption): an event the edge and the origins would never act on is never seen
+   * by a detector either, so no population (prefix, ASN, JA4, UA) is judged on verified traffic.
+   */
+  private readonly exemption: ClientExemption;
 
   constructor(
     private readonly config: ClassifyConfig,
     traffic: TrafficContextConfig,
-    private readonly deps: FeatureExtractorDeps,
+    deps: FeatureExtractorDeps,
   ) {
     this.login = new PathPatterns(config.login_paths, 'prefix', 'classify.login_paths');
     this.loginMethods = new Set(config.login_methods.map((m) => m.toUpperCase()));
@@ -81,9 +85,10 @@ export class FeatureExtractor {
     this.assetExtensions = new Set(config.asset_extensions);
     this.apiPrefixes = new PathPatterns(config.api_prefixes, 'prefix', 'classify.api_prefixes');
     this.userAgents = new UserAgentClassifier(deps.crawlers);
+    this.exemption = new ClientExemption({ safelist: deps.safelist, bots: deps.crawlers });
     this.traffic = new TrafficContext(traffic);
     this.routes = new RouteNames(config.route_depth);
-    this.emptyUa = new UserAgentInfo(false, false, '', hash32(''));
+    this.emptyUa = new UserAgentInfo(false, false, '', hash32(''), this.exemption.userAgentBots(''));
     this.out = blankFeatures();
   }
 
@@ -106,7 +111,8 @@ export class FeatureExtractor {
     const browserJa4 = ja4 === null || ja4 === '' ? true : this.browserJa4(ja4);
     if (ja4 === null || ja4 === '') this.ja4Slot = null;
     const botScore = event.bot_score;
-    const verified = this.verified(event, ua.crawler);
+    const exemption = this.exemption.checkWith(event, ua.bots);
+    const verified = exemption !== null && exemption.reason === 'verified_bot';
     const flags = this.traffic.observe(event, route);
     out.route = route;
     out.kind = kind;
@@ -122,7 +128,7 @@ export class FeatureExtractor {
     out.low_score = botScore !== null && botScore < this.config.low_score_below;
     out.verified = verified;
     const ipHash = hash32(event.ip);
-    out.safelisted = this.safelistedIp(event.ip, ipHash) || this.deps.safelist.asn(event.asn);
+    out.safelisted = exemption !== null && !verified;
     out.automation_ua = ua.automation && !verified;
     out.browser_ua = ua.browser;
     out.claimed_crawler = ua.crawler;
@@ -152,35 +158,6 @@ export class FeatureExtractor {
     return 'other';
   }
 
-  /**
-   * Verified good bot: Cloudflare says so (VerifiedBotCategory, BotScoreSrc "Verified Bot"), or,
-   * without Bot Management, the UA claims a crawler and the IP is in that crawler's published
-   * ranges. With Bot Management, a crawler UA Cloudflare did not verify is not trusted.
-   */
-  private verified(event: RequestEvent, crawler: string): boolean {
-    if (event.verified_bot_category !== null && event.verified_bot_category !== '') return true;
-    const source = event.bot_score_src;
-    // Only a 12-unit string can lower-case to "verified bot" (no other character lower-cases into
-    // these letters), so the common "Machine Learning" costs a length check, not a new string.
-    if (source !== null && source.length === VERIFIED_BOT_SOURCE.length && source.toLowerCase() === VERIFIED_BOT_SOURCE) return true;
-    if (crawler === '' || event.bot_score !== null) return false;
-    return this.deps.crawlers.verify(crawler, event.ip);
-  }
-
-  /**
-   * `safelist.ip(ip)`, remembered for recently seen IPs (direct-mapped by the IP's hash; the
-   * Safelist never changes under an extractor): parsing the address for the configured and the
-   * private ranges was ~10 % of feature extraction's profile, and an IP sends many requests.
-   */
-  private safelistedIp(ip: string, hash: number): boolean {
-    const index = hash & (SAFELIST_CACHE - 1);
-    if (this.safelistIps[index] === ip) return this.safelistFlags[index] === 1;
-    const safelisted = this.deps.safelist.ip(ip);
-    this.safelistIps[index] = ip;
-    this.safelistFlags[index] = safelisted ? 1 : 0;
-    return safelisted;
-  }
-
   /** The user agent's class and hash, cached per user agent (one lookup, no re-hash of a ~70-character string). */
   private userAgent(ua: string): UserAgentInfo {
     this.uaSlot = null;
@@ -191,7 +168,7 @@ export class FeatureExtractor {
       return cached;
     }
     const cls = this.userAgents.classify(ua);
-    const info = new UserAgentInfo(cls.automation, cls.browser, cls.crawler, hash32(ua));
+    const info = new UserAgentInfo(cls.automation, cls.browser, cls.crawler, hash32(ua), this.exemption.userAgentBots(ua));
     if (ua.length <= MAX_CACHED_USER_AGENT_LENGTH) {
       this.uaInfo.set(ua, info);
       this.uaSlot = info.slot;

@@ -1,5 +1,6 @@
 import test from 'ava';
-import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
+import type { RequestEvent, SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
+import { ClientExemption, Safelist, safelistConfigSchema } from '@botsieve/runtime';
 import { makeEvent } from '../test-support/events.js';
 import { Annotator } from './annotate.js';
 
@@ -77,4 +78,43 @@ test('re-emitted verdicts replace the ones they cover', (t) => {
   t.is(annotator.annotate(makeEvent({ timestamp_ms: T0 + 60_098 })).action, 'block');
   t.is(annotator.annotate(makeEvent({ timestamp_ms: T0 + 60_099 })).action, 'allow');
   t.is(annotator.size, 0);
+});
+
+// A scraper fleet and a verified crawler in one cloud network (AS8075 hosts both Bingbot and
+// rented scraper VMs): verdicts on the network, its user agents and its fingerprints mitigate the
+// fleet; the crawler, a monitor and a safelisted client inside them are never touched.
+const BINGBOT = 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)';
+const UPTIMEROBOT = 'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)';
+const FLEET_UA = 'python-requests/2.31.0';
+const FLEET_JA4 = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+
+test('a verdict on a population is never enforced on a verified bot or a safelisted client inside it', (t) => {
+  const exemption = new ClientExemption({ safelist: new Safelist(safelistConfigSchema.parse({ cidrs: ['20.42.99.0/24'] })) });
+  const annotator = new Annotator({ exemption });
+  annotator.apply([
+    verdict('asn:8075', 'block', T0, { score: 4 }),
+    verdict(`ua:${FLEET_UA}`, 'block', T0, { score: 6 }),
+    verdict(`ja4:${FLEET_JA4}`, 'challenge', T0, { score: 20 }),
+    verdict('prefix:157.55.39.0/24', 'challenge', T0, { score: 22 }),
+  ]);
+  const at = { asn: 8_075, timestamp_ms: T0 + 10 };
+  const annotate = (ray_id: string, partial: Partial<RequestEvent>) => annotator.annotate(makeEvent({ ray_id, ...at, ...partial }));
+  t.like(annotate('fleet', { ip: '20.42.7.9', user_agent: FLEET_UA, ja4: FLEET_JA4 }), { action: 'block', subject: 'asn:8075' });
+  t.like(annotate('fleet-browser-ua', { ip: '20.42.7.10', user_agent: 'Mozilla/5.0', ja4: FLEET_JA4 }), { action: 'block', subject: 'asn:8075' });
+  t.like(annotate('fake-bingbot', { ip: '20.42.7.11', user_agent: BINGBOT }), { action: 'block' }, 'a crawler UA from outside its published ranges is no crawler');
+  // Bingbot from Bing's published range, without Bot Management: the asn: block and the prefix: challenge both cover it.
+  t.deepEqual(annotate('bingbot', { ip: '157.55.39.200', user_agent: BINGBOT }), { RayID: 'bingbot', action: 'allow', score: null, subject: null, reasons: [] });
+  // Bot Management verified it: whatever the address.
+  t.like(annotate('bingbot-bm', { ip: '20.42.7.12', user_agent: BINGBOT, bot_score: 1, bot_score_src: 'Verified Bot', verified_bot_category: 'Search Engine Crawler' }), { action: 'allow' });
+  // A monitor from its operator's published addresses, sharing the fleet's TLS stack.
+  t.like(annotate('uptimerobot', { ip: '69.162.124.230', user_agent: UPTIMEROBOT, ja4: FLEET_JA4 }), { action: 'allow' });
+  // The shop's own office, inside the blocked network.
+  t.like(annotate('office', { ip: '20.42.99.5', user_agent: FLEET_UA, ja4: FLEET_JA4 }), { action: 'allow' });
+});
+
+test('the default exemption is the shipped bot data and the default safelist', (t) => {
+  const annotator = new Annotator();
+  annotator.apply([verdict('asn:8075', 'block', T0)]);
+  t.is(annotator.annotate(makeEvent({ ip: '157.55.39.200', asn: 8_075, user_agent: BINGBOT, timestamp_ms: T0 + 1 })).action, 'allow');
+  t.is(annotator.annotate(makeEvent({ ip: '20.42.7.9', asn: 8_075, user_agent: BINGBOT, timestamp_ms: T0 + 1 })).action, 'block');
 });

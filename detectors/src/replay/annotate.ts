@@ -11,11 +11,20 @@
  * action wins (block > challenge > log); a tie goes to the lowest score, then to the first found
  * in the order ip, prefix, asn, ja4, ua, then application order.
  *
+ * Exempt clients: whatever covers it, an event from a verified bot or a safelisted client is
+ * `allow` (ClientExemption, which the origins' lookup and the detectors apply too; the edge's rules
+ * exempt `cf.client.bot`, the same verified-bot answer): a verdict about a population is not
+ * enforced on the verified crawler inside it, so the annotation never claims a block the edge
+ * would not make. Only events some verdict covers are asked, so uncovered traffic costs nothing
+ * more. (Safelisted CIDRs inside a network the Cloudflare lists block are the one case the edge
+ * does not exempt yet: see sinks/README.md.)
+ *
  * Bounded state: a min-heap by expiry drops verdicts once they expired `retain_ms` ago in event
  * time (retain_ms = allowed lateness, so an on-time event a little older than the newest still
  * sees what covered it). Hot path: one Map lookup per subject, no allocation beyond the output.
  */
 import { ACTION_RANK, type EventAction, type RequestEvent, type SubjectKey, type Verdict } from '@botsieve/core';
+import { ClientExemption } from '@botsieve/runtime';
 
 /** One output line of `replay --annotate`. A stable interface: keep the fields and their order. */
 export interface Annotation {
@@ -31,6 +40,8 @@ export interface Annotation {
 export interface AnnotatorOptions {
   /** Keep verdicts this long after they expire (event time); use the allowed lateness. */
   retain_ms?: number;
+  /** Who is never acted on; default: the shipped bot data and the default safelist (replay passes the configured one). */
+  exemption?: ClientExemption;
 }
 
 const ACTION_BY_RANK: readonly EventAction[] = ['allow', 'log', 'challenge', 'block'];
@@ -54,6 +65,7 @@ class ActiveVerdict {
 
 export class Annotator {
   private readonly retain_ms: number;
+  private readonly exemption: ClientExemption;
   private readonly ip = new Map<string | number, ActiveVerdict[]>();
   private readonly prefix = new Map<string | number, ActiveVerdict[]>();
   private readonly asn = new Map<string | number, ActiveVerdict[]>();
@@ -65,6 +77,7 @@ export class Annotator {
 
   constructor(options: AnnotatorOptions = {}) {
     this.retain_ms = options.retain_ms ?? 0;
+    this.exemption = options.exemption ?? new ClientExemption();
   }
 
   /** Verdicts held (tests, metrics). */
@@ -84,7 +97,7 @@ export class Annotator {
     if (event.asn !== 0) best = strongest(best, this.asn.get(event.asn), ts);
     if (event.ja4 !== null) best = strongest(best, this.ja4.get(event.ja4), ts);
     if (event.user_agent !== '') best = strongest(best, this.ua.get(event.user_agent), ts);
-    if (best === null) return { RayID: event.ray_id, action: 'allow', score: null, subject: null, reasons: NO_REASONS };
+    if (best === null || this.exemption.check(event) !== null) return { RayID: event.ray_id, action: 'allow', score: null, subject: null, reasons: NO_REASONS };
     return { RayID: event.ray_id, action: ACTION_BY_RANK[best.rank] as EventAction, score: best.score, subject: best.subject, reasons: best.reasons };
   }
 

@@ -69,3 +69,38 @@ test('replay is deterministic: same input, same verdicts and ids', (t) => {
   };
   t.deepEqual(run(), run());
 });
+
+test('replay --annotate: a fleet and a verified crawler in one network; the network is blocked for the fleet, never for the crawler', (t) => {
+  const BINGBOT = 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)';
+  const asnConfig = parseDetectConfig({
+    allowed_lateness_ms: 1_000,
+    summary_step_ms: 100,
+    fusion: { ttl_ms: { block: 60_000, challenge: 60_000, log: 60_000 } },
+    detectors: [
+      {
+        type: 'volumetric',
+        id: 'network-flood',
+        config: { window_ms: 1_000, step_ms: 100, baseline: { enabled: false }, subjects: { ip: { enabled: false }, prefix: { enabled: false }, asn: { enabled: true, challenge_requests: 6, block_requests: 12 } } },
+      },
+    ],
+  });
+  const replay = createReplay(asnConfig, nullTelemetry());
+  const fleet: string[] = [];
+  const crawler: string[] = [];
+  const verdicts: string[] = [];
+  for (let i = 0; i < 160; i++) {
+    const ts = T0 + i * 25;
+    // Every 25 ms a scraper VM of the fleet (each address used once), every 50 ms Bingbot from Bing's published range.
+    const event =
+      i % 2 === 0
+        ? makeEvent({ ray_id: `bing-${i}`, ip: '157.55.39.200', asn: 8_075, user_agent: BINGBOT, path: `/p/${i}`, timestamp_ms: ts })
+        : makeEvent({ ray_id: `fleet-${i}`, ip: `20.42.${i >> 8}.${i & 255}`, asn: 8_075, user_agent: 'python-requests/2.31.0', path: `/p/${i}`, timestamp_ms: ts });
+    const { annotation, verdicts: decided } = replay.push(event);
+    for (const verdict of decided) verdicts.push(`${verdict.subject} ${verdict.action}`);
+    (i % 2 === 0 ? crawler : fleet).push(annotation.action);
+  }
+  t.true(verdicts.includes('asn:8075 block'), verdicts.join(', '));
+  t.true(fleet.slice(-20).every((action) => action === 'block'), 'the fleet is blocked through the network verdict');
+  t.deepEqual([...new Set(crawler)], ['allow'], 'the crawler never is');
+  t.is(replay.engine.stats.verified, 80, 'and none of its requests reached a detector');
+});

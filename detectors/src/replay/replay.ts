@@ -6,7 +6,7 @@
  * (default config, 10% from 7 hot IPs, the rest a spray of distinct IPs), one core of the dev box.
  */
 import type { RequestEvent, Verdict } from '@botsieve/core';
-import type { Telemetry } from '@botsieve/runtime';
+import { ClientExemption, type Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { Annotator, type Annotation } from './annotate.js';
@@ -27,8 +27,11 @@ export interface Replay {
 }
 
 export function createReplay(config: DetectConfig, telemetry: Telemetry): Replay {
-  const engine = new Engine(config, telemetry, { stage: 'all' });
-  const annotator = new Annotator({ retain_ms: config.allowed_lateness_ms });
+  // One exemption (configured safelist and crawler data) for the detectors and the annotator: what
+  // the engine never learns from is exactly what the annotation never claims to block.
+  const exemption = ClientExemption.fromSafelistConfig(config.safelist);
+  const engine = new Engine(config, telemetry, { stage: 'all', crawlers: exemption.directory });
+  const annotator = new Annotator({ retain_ms: config.allowed_lateness_ms, exemption });
   return {
     engine,
     push(event) {

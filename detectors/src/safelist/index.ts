@@ -17,3 +17,5 @@ export { Safelist, safelistConfigObject, safelistConfigSchema, parseSafelistConf
 export type { SafelistConfig } from './safelist.js';
 export { refreshCrawlerRanges, formatRefreshSummary, writeCrawlerRanges } from './refresh.js';
 export type { FetchLike, RefreshOptions, RefreshResult, RefreshSummary } from './refresh.js';
+export { ClientExemption } from '@botsieve/runtime';
+export type { ClientFacts, Exemption } from '@botsieve/runtime';

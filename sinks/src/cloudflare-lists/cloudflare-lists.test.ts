@@ -259,10 +259,10 @@ test('JA4 verdicts rewrite the managed rules when bot_management is on', async (
   await sink.connect();
   t.is(server.rule_edits, 0, 'empty and disabled already: nothing to write');
   await sink.writeBatch([verdict('ja4:t13d1516h2_8daaf6152771_02713d6af862', 'block'), verdict('ja4:t13d1517h2_aaaaaaaaaaaa_bbbbbbbbbbbb', 'block'), verdict('ja4:q13d0310h3_55b375c5d22e_cd85d2d88918', 'challenge')]);
-  t.is(server.rule(ruleset_id, block_rule)?.expression, 'cf.bot_management.ja4 in {"t13d1516h2_8daaf6152771_02713d6af862" "t13d1517h2_aaaaaaaaaaaa_bbbbbbbbbbbb"}');
+  t.is(server.rule(ruleset_id, block_rule)?.expression, '(cf.bot_management.ja4 in {"t13d1516h2_8daaf6152771_02713d6af862" "t13d1517h2_aaaaaaaaaaaa_bbbbbbbbbbbb"}) and not cf.client.bot');
   t.true(server.rule(ruleset_id, block_rule)?.enabled);
   t.is(server.rule(ruleset_id, block_rule)?.action, 'block');
-  t.is(server.rule(ruleset_id, challenge_rule)?.expression, 'cf.bot_management.ja4 in {"q13d0310h3_55b375c5d22e_cd85d2d88918"}');
+  t.is(server.rule(ruleset_id, challenge_rule)?.expression, '(cf.bot_management.ja4 in {"q13d0310h3_55b375c5d22e_cd85d2d88918"}) and not cf.client.bot');
   t.is(server.rule(ruleset_id, challenge_rule)?.action, 'managed_challenge');
   t.regex(server.rule(ruleset_id, block_rule)?.description ?? '', /^botsieve exp=\d+ s=5/);
   const edits = server.rule_edits;
@@ -273,6 +273,32 @@ test('JA4 verdicts rewrite the managed rules when bot_management is on', async (
   await again.sink.writeBatch([verdict('ja4:t13d1516h2_8daaf6152771_02713d6af862', 'block')]);
   t.is(server.rule_edits, edits);
   await again.sink.close();
+});
+
+// A scraper fleet and a verified crawler in one network: the edge blocks the fleet's network and
+// fingerprint; every expression that enforces them exempts cf.client.bot, so the crawler (and a
+// monitor sharing the fleet's TLS stack) passes.
+test('a fleet and a verified crawler in one network: the rule enforcing the fleet exempts cf.client.bot', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const fleetJa4 = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+  const future = Date.now() + 3_600_000;
+  const { ruleset_id, rule_ids } = server.addRuleset('zone1', [
+    // Written by a sink from before the exemption, still active: adopted, then rewritten.
+    { action: 'block', expression: 'cf.bot_management.ja4 in {"t13d1517h2_aaaaaaaaaaaa_bbbbbbbbbbbb"}', description: `botsieve exp=${future} s=4 (JA4 block verdicts, managed by botsieve)`, enabled: true },
+    { action: 'managed_challenge', expression: 'cf.bot_management.ja4 in {""}', enabled: false },
+  ]);
+  const [block_rule, challenge_rule] = rule_ids as [string, string];
+  const { sink } = makeSink(configFor(server, { bot_management: true, zone_id: 'zone1', ruleset_id, ja4_block_rule_id: block_rule, ja4_challenge_rule_id: challenge_rule }));
+  await sink.connect();
+  await sink.writeBatch([verdict('asn:8075', 'block'), verdict(`ja4:${fleetJa4}`, 'block'), verdict('ja4:q13d0310h3_55b375c5d22e_cd85d2d88918', 'challenge')]);
+  t.deepEqual(server.values(LISTS.block_asn), ['8075'], 'the network goes to the list its Terraform rule reads with `and not cf.client.bot`');
+  const block = server.rule(ruleset_id, block_rule);
+  t.is(block?.expression, `(cf.bot_management.ja4 in {"${fleetJa4}" "t13d1517h2_aaaaaaaaaaaa_bbbbbbbbbbbb"}) and not cf.client.bot`);
+  t.is(block?.action, 'block');
+  t.true(block?.enabled);
+  t.is(server.rule(ruleset_id, challenge_rule)?.expression, '(cf.bot_management.ja4 in {"q13d0310h3_55b375c5d22e_cd85d2d88918"}) and not cf.client.bot');
+  await sink.close();
 });
 
 test('dry-run sends nothing and logs what it would change', async (t) => {

@@ -47,9 +47,9 @@ export const cloudflareListsConfigSchema = z
     zone_id: z.string().default('').describe('Zone of the JA4 rules (required with bot_management).'),
     /** Ruleset (phase `http_request_firewall_custom`) holding the JA4 rules. */
     ruleset_id: z.string().default('').describe('Zone custom ruleset holding the JA4 rules (required with bot_management).'),
-    /** Rule the sink rewrites to `cf.bot_management.ja4 in {…}` with action `block`. */
+    /** Rule the sink rewrites to `(cf.bot_management.ja4 in {…}) and not cf.client.bot` with action `block`. */
     ja4_block_rule_id: z.string().default('').describe('Rule rewritten to block the JA4s of block verdicts (required with bot_management).'),
-    /** Rule the sink rewrites to `cf.bot_management.ja4 in {…}` with action `managed_challenge`. */
+    /** Rule the sink rewrites to `(cf.bot_management.ja4 in {…}) and not cf.client.bot` with action `managed_challenge`. */
     ja4_challenge_rule_id: z.string().default('').describe('Rule rewritten to challenge the JA4s of challenge verdicts (required with bot_management).'),
     /** Longest rule expression Cloudflare accepts; JA4s past it are left out (lowest priority first). */
     max_rule_expression_chars: z.number().int().min(64).default(4_096).describe('Longest JA4 rule expression; JA4s that do not fit are left out, lowest priority first.'),

@@ -52,15 +52,18 @@ test('markers and JA4 rules round-trip; comments stay within 500 characters', (t
   t.is(formatMarker({ ...marker, verdict_id: 'x'.repeat(600) }).length, 500);
   const entry = { kind: 'ja4' as const, value: 'abc_1', action: 'block' as const, score: 3, expires_at: 99, verdict_id: 'v', traffic: 0 };
   const rule = ja4Rule('block', [entry, { ...entry, value: 'abc_0', score: 9, expires_at: 120 }]);
-  t.is(rule.expression, 'cf.bot_management.ja4 in {"abc_0" "abc_1"}');
+  t.is(rule.expression, '(cf.bot_management.ja4 in {"abc_0" "abc_1"}) and not cf.client.bot');
   t.deepEqual(parseJa4Rule(rule.expression, rule.description), { values: ['abc_0', 'abc_1'], expires_at: 120, score: 3 });
+  // A rule written before verified bots were exempted is still ours: adopted, then rewritten.
+  t.deepEqual(parseJa4Rule('cf.bot_management.ja4 in {"abc_0"}', rule.description), { values: ['abc_0'], expires_at: 120, score: 3 });
+  t.is(parseJa4Rule('(cf.bot_management.ja4 in {"abc_0"}) and cf.client.bot', rule.description), undefined, 'not a form we write');
 });
 
 test('JA4s that do not fit the rule expression are left out, lowest priority first', (t) => {
   const desired = new DesiredState();
   for (let i = 0; i < 10; i++) desired.put({ kind: 'ja4', value: `fp_${i}`, action: 'block', score: 10 + i, expires_at: 1_000, verdict_id: `v${i}`, traffic: 0 }, 0);
-  // `cf.bot_management.ja4 in {` (26) + `"fp_0"` (6) + 2 × ` "fp_i"` (7) + `}` = 47.
-  const selection = desired.select(100, 47);
+  // `(cf.bot_management.ja4 in {` (27) + `"fp_0"` (6) + 2 × ` "fp_i"` (7) + `}) and not cf.client.bot` (24) = 71.
+  const selection = desired.select(100, 71);
   t.deepEqual(selection.ja4.block.map((entry) => entry.value), ['fp_0', 'fp_1', 'fp_2']);
   t.is(selection.left_out, 7);
 });

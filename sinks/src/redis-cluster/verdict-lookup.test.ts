@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ManualClock } from '@botsieve/runtime';
+import { ClientExemption, ManualClock, Safelist, safelistConfigSchema } from '@botsieve/runtime';
 import { connectedLookup, connectedStore, testConfig, until, useSharedCluster, verdict } from './test-support.js';
 import { RedisVerdictLookup } from './verdict-lookup.js';
 
@@ -15,7 +15,7 @@ test('lookup returns the strongest verdict over the client’s ip, prefix and as
   t.like(await lookup.lookup({ ip: '192.0.2.8', asn: 64501 }), { action: 'challenge', verdict: { subject: 'prefix:192.0.2.0/24' } });
   t.like(await lookup.lookup({ ip: '192.0.2.7', asn: 0 }), { action: 'challenge', verdict: { subject: 'prefix:192.0.2.0/24' } });
   t.like(await lookup.lookup({ ip: '192.0.2.7', asn: 64501 }), { action: 'challenge' }, 'the stronger of two subjects wins, whatever their order');
-  t.deepEqual(await lookup.lookup({ ip: '198.51.100.1', asn: 64502 }), { action: 'allow', verdict: null });
+  t.deepEqual(await lookup.lookup({ ip: '198.51.100.1', asn: 64502 }), { action: 'allow', verdict: null, exemption: null });
   t.deepEqual(await lookup.lookupSubjects([]), { action: 'allow', verdict: null });
 });
 
@@ -82,4 +82,59 @@ test('a lookup that is not connected, or cannot reach the cluster, fails with a 
   t.true(await lookup.healthcheck());
   await lookup.close();
   t.false(await lookup.healthcheck());
+});
+
+// A scraper fleet and a verified crawler in one cloud network (AS8075 hosts Bingbot and rented
+// VMs): verdicts on the network, the fleet's user agent and fingerprint, even on the crawler's own
+// prefix and address, block the fleet and never the crawler.
+const BINGBOT = 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)';
+const UPTIMEROBOT = 'Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)';
+const FLEET_UA = 'python-requests/2.31.0';
+const FLEET_JA4 = 't13d1516h2_8daaf6152771_e5627efa2ab1';
+
+test('an exempt client gets allow with the reason, whatever its ip, prefix, asn, ja4 and ua keys hold', async (t) => {
+  const config = testConfig(redis.cluster);
+  const { store } = await connectedStore(t, config);
+  const lookup = await connectedLookup(t, config);
+  const now = Date.now();
+  await store.writeBatch([
+    verdict('asn:8075', 'block', now),
+    verdict(`ua:${FLEET_UA}`, 'block', now),
+    verdict(`ua:${BINGBOT}`, 'challenge', now),
+    verdict(`ja4:${FLEET_JA4}`, 'challenge', now),
+    verdict('prefix:157.55.39.0/24', 'challenge', now),
+    verdict('ip:157.55.39.200', 'block', now),
+    verdict('asn:46475', 'block', now),
+  ]);
+  // The fleet, and a fake Bingbot on the fleet's VMs: blocked.
+  t.like(await lookup.lookup({ ip: '20.42.7.9', asn: 8075, ja4: FLEET_JA4, user_agent: FLEET_UA }), { action: 'block', exemption: null });
+  t.like(await lookup.lookup({ ip: '20.42.7.10', asn: 8075, user_agent: BINGBOT }), { action: 'block', verdict: { subject: 'asn:8075' }, exemption: null });
+  // Bingbot from Bing's published range (the origin has no Bot Management fields): allowed, and why.
+  t.deepEqual(await lookup.lookup({ ip: '157.55.39.200', asn: 8075, ja4: FLEET_JA4, user_agent: BINGBOT }), {
+    action: 'allow',
+    verdict: null,
+    exemption: { reason: 'verified_bot', source: 'published_ranges', name: 'bingbot', kind: 'crawler' },
+  });
+  // The edge said so (cf.client.bot), or Bot Management did: allowed from any address.
+  t.like(await lookup.lookup({ ip: '20.42.7.11', asn: 8075, user_agent: BINGBOT, verified: true }), { action: 'allow', exemption: { reason: 'verified_bot', source: 'edge', name: 'bingbot' } });
+  t.like(await lookup.lookup({ ip: '20.42.7.12', asn: 8075, user_agent: BINGBOT, bot_score: 1, bot_score_src: 'Verified Bot', verified_bot_category: 'Search Engine Crawler' }), { action: 'allow', exemption: { source: 'bot_management' } });
+  // Bot Management scored it and did not verify it: our ranges are not trusted over it.
+  t.like(await lookup.lookup({ ip: '157.55.39.200', asn: 8075, user_agent: BINGBOT, bot_score: 2, bot_score_src: 'Heuristics' }), { action: 'block', exemption: null });
+  // A monitor from its operator's published address, in a blocked network.
+  t.like(await lookup.lookup({ ip: '69.162.124.230', asn: 46475, user_agent: UPTIMEROBOT }), { action: 'allow', exemption: { reason: 'verified_bot', name: 'uptimerobot', kind: 'monitor' } });
+  // An internal health check sending the fleet's user agent: private range.
+  t.like(await lookup.lookup({ ip: '10.0.3.4', user_agent: FLEET_UA }), { action: 'allow', exemption: { reason: 'private_range' } });
+});
+
+test('the origin’s own safelist: the office inside a blocked network is allowed', async (t) => {
+  const config = testConfig(redis.cluster);
+  const { store } = await connectedStore(t, config);
+  const exemption = new ClientExemption({ safelist: new Safelist(safelistConfigSchema.parse({ cidrs: ['20.42.99.0/24'], asns: [64_520] })) });
+  const lookup = new RedisVerdictLookup(config, { clock: new ManualClock(Date.now()), exemption });
+  t.teardown(() => lookup.close());
+  await lookup.connect();
+  await store.writeBatch([verdict('asn:8075', 'block', Date.now()), verdict('asn:64520', 'block', Date.now())]);
+  t.like(await lookup.lookup({ ip: '20.42.99.5', asn: 8075, user_agent: FLEET_UA }), { action: 'allow', exemption: { reason: 'safelisted_cidr', source: 'safelist' } });
+  t.like(await lookup.lookup({ ip: '198.51.100.5', asn: 64_520 }), { action: 'allow', exemption: { reason: 'safelisted_asn' } });
+  t.like(await lookup.lookup({ ip: '20.42.98.5', asn: 8075, user_agent: FLEET_UA }), { action: 'block' });
 });

@@ -5,13 +5,21 @@
  *
  *     const lookup = new RedisVerdictLookup(config, { clock: systemClock });
  *     await lookup.connect();
- *     const { action } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] });
+ *     const { action, exemption } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] });
+ *
+ * Exempt clients first: a verified bot or a safelisted client (ClientExemption, the one function
+ * every enforcement path asks) gets `allow` whatever verdicts its ip, prefix, asn, ja4 or user
+ * agent hold, with the reason in `exemption`, and costs no read. A verdict about a population
+ * (an ASN, a JA4, a user agent) is about that population, not about the verified crawler in it.
+ * Pass what the origin knows: the edge's `cf.client.bot` as `verified`, Bot Management's
+ * `verified_bot_category` / `bot_score_src` / `bot_score` when the request carries them, and the
+ * ASN (some known bots are published as one).
  *
  * A failed read throws ERR_SINK_UNAVAILABLE; whether to fail open (allow) is the origin's choice.
  */
 import { performance } from 'node:perf_hooks';
 import { BotsieveError, type Clock, type Logger, type SubjectKey, type Verdict } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
+import { ClientExemption, type ClientFacts, type ComponentTelemetry, type Exemption } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
 import type { LookupResult } from '../memory-verdict-store/memory-verdict-store.js';
 import { clientSubjects, type ClientIdentity } from './client-subjects.js';
@@ -24,12 +32,22 @@ export const VERDICT_LOOKUP_SECONDS = 'botsieve_verdict_lookup_seconds';
 
 const ALLOW: LookupResult = Object.freeze({ action: 'allow', verdict: null });
 
+/** What an origin knows of a client: its subjects, and what verifies it (see ClientFacts). */
+export type LookupClient = ClientIdentity & ClientFacts;
+
+/** The action for a client, the verdict it comes from, and why an exempt client is exempt (null otherwise). */
+export interface ClientLookupResult extends LookupResult {
+  exemption: Exemption | null;
+}
+
 export interface RedisVerdictLookupDependencies {
   /** Decides what has expired: Redis drops a verdict at its PEXPIREAT, but clocks differ a little. */
   clock: Clock;
   /** Optional: lookup latency and errors. */
   telemetry?: ComponentTelemetry;
   cluster?: VerdictClusterFactory;
+  /** Who is never acted on; default: the shipped known-bot data and the default safelist (private ranges). */
+  exemption?: ClientExemption;
 }
 
 export class RedisVerdictLookup {
@@ -37,6 +55,7 @@ export class RedisVerdictLookup {
   private readonly clock: Clock;
   private readonly telemetry: ComponentTelemetry | undefined;
   private readonly makeCluster: VerdictClusterFactory;
+  private readonly exemption: ClientExemption;
 
   constructor(
     private readonly config: RedisClusterConfig,
@@ -45,6 +64,7 @@ export class RedisVerdictLookup {
     this.clock = dependencies.clock;
     this.telemetry = dependencies.telemetry;
     this.makeCluster = dependencies.cluster ?? createVerdictCluster;
+    this.exemption = dependencies.exemption ?? new ClientExemption();
   }
 
   /** Connects (reading from replicas when `read_from_replicas`); ERR_SINK_CONNECT after `connect_timeout_ms`. */
@@ -57,12 +77,25 @@ export class RedisVerdictLookup {
     this.cluster = cluster;
   }
 
-  /** The strongest active verdict over the client's ip, prefix, asn, ja4 and user agent. */
-  lookup(client: ClientIdentity): Promise<LookupResult> {
-    return this.lookupSubjects(clientSubjects(client));
+  /**
+   * `allow` with the reason for an exempt client (no read); otherwise the strongest active
+   * verdict over the client's ip, prefix, asn, ja4 and user agent.
+   */
+  async lookup(client: LookupClient): Promise<ClientLookupResult> {
+    const exemption = this.exemption.check(client);
+    if (exemption !== null) {
+      if (this.cluster === undefined) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CLOSED.code, 'redis verdict lookup is not connected');
+      return { action: 'allow', verdict: null, exemption };
+    }
+    const result = await this.lookupSubjects(clientSubjects(client));
+    return { action: result.action, verdict: result.verdict, exemption: null };
   }
 
-  /** The strongest active verdict over `subjects`; on a tie in strength, the earlier subject's. */
+  /**
+   * The strongest active verdict over `subjects`; on a tie in strength, the earlier subject's.
+   * Subjects alone say nothing of who the client is: no exemption applies here. To decide for a
+   * client, use `lookup`.
+   */
   async lookupSubjects(subjects: readonly SubjectKey[]): Promise<LookupResult> {
     const cluster = this.cluster;
     if (cluster === undefined) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CLOSED.code, 'redis verdict lookup is not connected');

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { CidrSet } from './cidr-set.js';
-import { loadCrawlerRanges } from './crawlers.js';
+import { loadCrawlerRanges } from './known-bots.js';
 import { parseCidr, parseIPv6 } from './ip-address.js';
 import { PRIVATE_SET } from './private-ranges.js';
 
@@ -84,9 +84,9 @@ test('garbage is never a member', (t) => {
   t.false(set.has(undefined as unknown as string));
 });
 
-test('an invalid CIDR in the constructor is ERR_DETECTOR_CONFIG naming it', (t) => {
+test('an invalid CIDR in the constructor is ERR_EXEMPTION_DATA naming it', (t) => {
   for (const bad of ['10.0.0.0/33', '2001:db8::/129', '10.0.0/8', 'example.com', '10.0.0.0/', '10.0.0.0/8/8', '']) {
-    const error = t.throws(() => new CidrSet(['192.0.2.0/24', bad]), { code: 'ERR_DETECTOR_CONFIG' });
+    const error = t.throws(() => new CidrSet(['192.0.2.0/24', bad]), { code: 'ERR_EXEMPTION_DATA' });
     t.true(error?.message.includes(JSON.stringify(bad)) && error.message.includes('entry 1'), error?.message);
   }
 });
