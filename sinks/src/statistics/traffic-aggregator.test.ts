@@ -172,10 +172,10 @@ test('open rows are capped: new hosts past the cap fold into (other), counted', 
 
 test('the verdict map is capped, evicting the verdicts that expire soonest', (t) => {
   const { aggregator, discarded } = make({ max_verdicts: 8 });
-  aggregator.observeVerdicts(Array.from({ length: 100 }, (_, i) => verdict(`ip:10.0.0.${i}`, 'block', T0, 60_000 + i)));
+  aggregator.observeVerdicts(Array.from({ length: 100 }, (_, i) => verdict(`ip:81.2.69.${i}`, 'block', T0, 60_000 + i)));
   t.true(aggregator.verdictSubjects() <= 8);
   t.true((discarded.get('verdict_evicted') ?? 0) >= 92);
-  aggregator.absorb(items([{ ip: '10.0.0.99' }, { ip: '10.0.0.0' }]), WALL);
+  aggregator.absorb(items([{ ip: '81.2.69.99' }, { ip: '81.2.69.0' }]), WALL);
   t.like(rowsOf(aggregator.flush(WALL))[0], { requests: 2, blocked: 1 }, 'the longest-lived verdict survived');
 });
 
@@ -218,4 +218,17 @@ test('open offsets tell where to re-read from; revoked partitions are dropped wi
   t.deepEqual([...aggregator.openOffsets()].sort(), [['events/0', 7], ['events/1', 3]]);
   aggregator.revoke(['events/0']);
   t.deepEqual(rowsOf(aggregator.flush(WALL)).map((row) => row.source_partition), ['events/1']);
+});
+
+test('a verified bot or safelisted client inside a population a verdict covers is not counted as mitigated', (t) => {
+  const { aggregator } = make();
+  aggregator.observeVerdicts([verdict('asn:64500', 'block', T0, 600_000)]);
+  aggregator.absorb(items([
+    { timestamp_ms: T0 + 1_000, asn: 64500, bot_score: 1 },
+    { timestamp_ms: T0 + 2_000, asn: 64500, verified_bot_category: 'Search Engine Crawler', bot_score: 95, bot_score_src: 'Verified Bot' },
+    { timestamp_ms: T0 + 3_000, asn: 64500, ip: '10.1.2.3', bot_score: 1 },
+  ]), WALL);
+  const rows = byClass(rowsOf(aggregator.flush(WALL)));
+  t.like(rows.get('automated'), { requests: 2, blocked: 1 }, 'the private-range client is exempt, the other blocked');
+  t.like(rows.get('verified_bot'), { requests: 1, blocked: 0 }, 'the verified crawler is exempt');
 });

@@ -30,6 +30,7 @@
  * the state. Verdicts are capped by VerdictCoverage.
  */
 import type { RequestEvent, Verdict } from '@botsieve/core';
+import { ClientExemption } from '@botsieve/runtime';
 import { MINUTE_MS, TrafficRowState, classify, type TrafficRow } from './traffic-row.js';
 import { VerdictCoverage } from './verdict-coverage.js';
 
@@ -81,9 +82,15 @@ export class TrafficAggregator {
   private readonly coverage: VerdictCoverage;
   private open_rows = 0;
 
+  /**
+   * `exemption`: the enforcement paths' shared exemption (verified bots, safelisted clients): a
+   * request it exempts is never counted as mitigated, whatever verdict covers its population,
+   * as the edge and the origins do not enforce it on them.
+   */
   constructor(
     private readonly options: TrafficAggregatorOptions,
     private readonly counter: DiscardCounter = { discarded() {} },
+    private readonly exemption: ClientExemption = new ClientExemption(),
   ) {
     this.coverage = new VerdictCoverage(options.max_verdicts, (count) => counter.discarded('verdict_evicted', count));
   }
@@ -147,7 +154,8 @@ export class TrafficAggregator {
         rows.set(key, row);
         this.open_rows += 1;
       }
-      row.add(event, this.coverage.lookup(event, at), item.offset);
+      const covered = this.coverage.lookup(event, at);
+      row.add(event, covered !== undefined && this.exemption.check(event) === null ? covered : undefined, item.offset);
       if (at > partition.max_event_ms) {
         partition.max_event_ms = at;
         this.closeUpTo(partition, at - allowed_lateness_ms, item.rebuild, closed, inserted_at);
