@@ -25,8 +25,12 @@ export type DetectorMode = (typeof DETECTOR_MODES)[number];
 
 const DETECTOR_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-/** The default detector set: every type once, in this order (per-event heuristics first). */
-const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket'];
+/**
+ * The default detector set: every type once, in this order. Event detectors run before summary
+ * detectors whatever their place, in list order among themselves: heuristics, then the
+ * single-shot `attack-signatures` and the seconds-fast `address-bursts`.
+ */
+const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket', 'attack-signatures', 'address-bursts'];
 
 export const detectorEntrySchema = z
   .strictObject({

@@ -2,6 +2,8 @@
  * Detector types by name: a plain map from the `type` in DetectConfig to its factory (CrowdSec's
  * bucket types). Adding a detector is one line here; nothing registers itself on import.
  */
+import { addressBursts } from './address-bursts/index.js';
+import { attackSignatures } from './attack-signatures/index.js';
 import { credentialStuffing } from './credential-stuffing/index.js';
 import type { AnyEngineDetectorFactory } from './engine/registry-types.js';
 import { heuristics } from './heuristics/index.js';
@@ -19,6 +21,8 @@ export const registry = {
   'credential-stuffing': credentialStuffing,
   probing,
   'load-bucket': loadBucket,
+  'attack-signatures': attackSignatures,
+  'address-bursts': addressBursts,
 } as const satisfies Record<string, AnyEngineDetectorFactory>;
 
 export type DetectorType = keyof typeof registry;

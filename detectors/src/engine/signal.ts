@@ -18,6 +18,13 @@ export interface Signal {
   action: VerdictAction;
   /** Numbers only: rates, baselines, distinct counts, ratios, thresholds; stable key order. */
   evidence: Record<string, number>;
+  /**
+   * Optional TTL hint (ms) for a verdict of this signal's action: single-shot detectors ask for a
+   * short block. Fusion uses the longest hint in place of its per-action TTL when every live
+   * signal recommending the verdict's action carries one (repeat offences still multiply it);
+   * one signal without a hint keeps fusion's TTL. Absent on most detectors' signals.
+   */
+  ttl_ms?: number;
 }
 
 /** The result of a call that concluded nothing: one shared frozen array (read only). */

@@ -10,7 +10,10 @@
  * recommends block or block_needs_challengers detectors recommend challenge.
  *
  * TTL: per action; a repeat offender (an enforced verdict issued after its previous one expired)
- * gets TTL × repeat_ttl_multiplier^(offences − 1), up to max_ttl_ms.
+ * gets TTL × repeat_ttl_multiplier^(offences − 1), up to max_ttl_ms. A signal may carry a TTL
+ * hint (`ttl_ms`, e.g. the short block of a single-shot attack): when every live signal that
+ * recommends the verdict's action carries one, the longest hint replaces the per-action TTL
+ * (and is multiplied the same way); one such signal without a hint keeps the per-action TTL.
  *
  * Emission (no verdict per signal): a subject gets a new verdict when it has none active, when
  * the action escalates, when the score drops by reemit_score_drop, or when the active verdict
@@ -43,6 +46,8 @@ class LiveSignal {
     public action: VerdictAction,
     public at: number,
     public evidence: Record<string, number>,
+    /** The signal's TTL hint, 0 when it has none. */
+    public ttlMs: number,
   ) {}
 }
 
@@ -169,7 +174,7 @@ export class Fusion {
     const newIncident = !active || ACTION_RANK[state.activeAction as VerdictAction] < 2;
     if (enforced && newIncident) state.offences += 1;
     const multiplier = enforced ? config.repeat_ttl_multiplier ** Math.max(0, state.offences - 1) : 1;
-    const ttl = Math.min(config.max_ttl_ms, Math.round(config.ttl_ms[action] * multiplier));
+    const ttl = Math.min(config.max_ttl_ms, Math.round(baseTtl(signals, rank, config.ttl_ms[action]) * multiplier));
     state.activeAction = action;
     state.activeScore = score;
     state.activeExpiresAt = at + ttl;
@@ -190,6 +195,7 @@ export class Fusion {
 
 /** Records `signal` as its detector's latest: in place when that detector has one (keeping its position), else appended. */
 function setSignal(signals: LiveSignal[], signal: Signal): void {
+  const ttlMs = signal.ttl_ms ?? 0;
   for (let i = 0; i < signals.length; i++) {
     const live = signals[i] as LiveSignal;
     if (live.id !== signal.detector) continue;
@@ -197,7 +203,23 @@ function setSignal(signals: LiveSignal[], signal: Signal): void {
     live.action = signal.action;
     live.at = signal.at;
     live.evidence = signal.evidence;
+    live.ttlMs = ttlMs;
     return;
   }
-  signals.push(new LiveSignal(signal.detector, signal.score, signal.action, signal.at, signal.evidence));
+  signals.push(new LiveSignal(signal.detector, signal.score, signal.action, signal.at, signal.evidence, ttlMs));
+}
+
+/**
+ * TTL before escalation of a verdict at `rank`: the longest hint of the live signals that
+ * recommend exactly that action, when all of them carry one; else `fallback` (the per-action TTL).
+ */
+function baseTtl(signals: readonly LiveSignal[], rank: number, fallback: number): number {
+  let hinted = 0;
+  for (let i = 0; i < signals.length; i++) {
+    const live = signals[i] as LiveSignal;
+    if (ACTION_RANK[live.action] !== rank) continue;
+    if (live.ttlMs <= 0) return fallback;
+    if (live.ttlMs > hinted) hinted = live.ttlMs;
+  }
+  return hinted > 0 ? hinted : fallback;
 }

@@ -1,0 +1,117 @@
+/**
+ * Configuration of the `address-bursts` detector: four per-address rules that act within
+ * seconds (client-error bursts to many paths, per-request user-agent rotation, repeated 401s,
+ * a login loop), each with its window or half-life, thresholds, score, action and TTL hint; the
+ * re-signal cooldown and the cap on tracked addresses. Everything a user tunes is here, as data.
+ */
+import { z } from 'zod';
+import { parseOrThrow } from '../parse-or-throw.js';
+
+const actionSchema = z.enum(['block', 'challenge', 'log']);
+const scoreSchema = z.number().int().min(1).max(99);
+/** Longest window or half-life: state per address stays a few seconds to minutes. */
+const MAX_WINDOW_MS = 600_000;
+const windowSchema = (d: number, what: string) => z.number().int().positive().max(MAX_WINDOW_MS).default(d).describe(what);
+/** Ring sizes follow the count thresholds: bounded so one address's state stays small. */
+const countSchema = (d: number, what: string) => z.number().int().min(2).max(1_000).default(d).describe(what);
+const shareSchema = (d: number, what: string) => z.number().min(0).max(1).default(d).describe(what);
+
+function outcome(d: { score: number; action: 'block' | 'challenge' | 'log' }) {
+  return {
+    /** Score of the rule's signals (1 certainly automated … 99 certainly human). */
+    score: scoreSchema.default(d.score).describe("Score of the rule's signals (1 certainly automated … 99 certainly human)."),
+    /** What the rule recommends for the address. */
+    action: actionSchema.default(d.action).describe('What the rule recommends for the address.'),
+    /** TTL hint for the verdict (fusion multiplies it for repeat offenders); null: fusion's per-action TTL. */
+    ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(300_000).describe("TTL hint for the verdict (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
+  };
+}
+
+export const addressBurstsConfigSchema = z.strictObject({
+  /**
+   * Many client errors to many different paths (fuzzing, directory brute force): within
+   * `window_ms`, at least `min_errors` answers with a status in `statuses` to at least
+   * `min_distinct_paths` paths, making at least `min_error_ratio` of the address's requests over
+   * that span. Assets are not counted unless `count_assets` (a page whose 40 images are gone is
+   * a broken page, not a scan).
+   */
+  client_errors: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge bursts of client errors.'),
+      statuses: z.array(z.number().int().min(400).max(499)).min(1).default([400, 404, 405, 410, 414]).describe('Statuses that count (401 has its own rule; 403 and 429 are what the edge answers blocked or challenged clients).'),
+      window_ms: windowSchema(10_000, 'Window the errors must fall in (event time).'),
+      min_errors: countSchema(20, 'Errors within the window.'),
+      min_distinct_paths: countSchema(15, 'Distinct paths among those errors.'),
+      min_error_ratio: shareSchema(0.8, "Errors / the address's requests over the errors' span."),
+      count_assets: z.boolean().default(false).describe('Count errors on assets (images, scripts, styles) too.'),
+      ...outcome({ score: 8, action: 'block' }),
+    })
+    .prefault({})
+    .describe('Many client errors to many paths within seconds (fuzzing, directory brute force).'),
+  /**
+   * A new user agent on (nearly) every request: of the address's requests (exponentially decayed,
+   * `half_life_ms`), at least `min_new_ua_share` brought a user agent not among the
+   * `remembered_user_agents` last seen from it, and at most `max_follow_share` reused a user agent seen from it within `follow_ms`
+   * (a browser loading a page's assets, XHRs, the next page). NAT: people behind one address
+   * each keep their browser's user agent for their whole visit, so their requests repeat and
+   * follow each other; see the address-bursts README section for the reasoning and its limit.
+   */
+  ua_rotation: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge per-request user-agent rotation.'),
+      half_life_ms: windowSchema(10_000, 'Half-life of the decayed request counts.'),
+      min_requests: z.number().positive().max(10_000).default(12).describe('Decayed requests at or above which the shares are judged.'),
+      min_new_ua_share: shareSchema(0.9, 'Share of requests bringing a user agent not among those remembered for the address.'),
+      max_follow_share: shareSchema(0.1, 'Largest share of requests reusing a user agent seen within follow_ms (page → asset sequences).'),
+      follow_ms: windowSchema(2_000, 'A request whose user agent was seen from the address this recently follows it.'),
+      /**
+       * User agents remembered per address ("new" means: not among these). More protects a NAT
+       * whose clients interleave evenly (a call centre on a polling single-page app); fewer
+       * catches rotators cycling a small pool. Allocated only for addresses with a second user agent.
+       */
+      remembered_user_agents: z.number().int().min(2).max(64).default(16).describe('User agents remembered per address; a request brings a new one when its user agent is not among these.'),
+      ...outcome({ score: 15, action: 'challenge' }),
+    })
+    .prefault({})
+    .describe('A new user agent on nearly every request, without page → asset sequences.'),
+  /** Repeated 401s (basic-auth guessing): at least `min_unauthorized` within `window_ms`, at least `min_ratio` of the address's requests over that span. */
+  unauthorized: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge repeated 401 answers.'),
+      window_ms: windowSchema(10_000, 'Window the 401s must fall in (event time).'),
+      min_unauthorized: countSchema(10, '401 answers within the window.'),
+      min_ratio: shareSchema(0.8, "401s / the address's requests over their span (a shop's logged-out XHRs answered 401 stay a small share)."),
+      ...outcome({ score: 5, action: 'block' }),
+    })
+    .prefault({})
+    .describe('Repeated 401s within seconds (basic-auth guessing).'),
+  /** Login attempts (the engine's `login` feature: method and path) in a tight loop: `min_attempts` within `window_ms`, `min_failures` of them failed. */
+  login_loop: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge tight login loops.'),
+      window_ms: windowSchema(5_000, 'Window the attempts must fall in (event time).'),
+      min_attempts: countSchema(4, 'Login attempts within the window.'),
+      min_failures: z.number().int().min(0).max(1_000).default(3).describe('Failed attempts among them (the engine\'s login_failure_statuses).'),
+      ...outcome({ score: 5, action: 'block' }),
+    })
+    .prefault({})
+    .describe('Login attempts in a tight loop (a few within seconds, most failing).'),
+  /** Per (address, rule): a new signal only when the last one is this old. */
+  cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (address, rule): a new signal only when the last one is at least this old (event time).'),
+  /** Most addresses tracked; the least recently seen is evicted (discarded `state_evicted`). */
+  max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+})
+  .refine((c) => c.client_errors.min_distinct_paths <= c.client_errors.min_errors, { message: 'min_distinct_paths cannot exceed min_errors', path: ['client_errors', 'min_distinct_paths'] })
+  .refine((c) => c.login_loop.min_failures <= c.login_loop.min_attempts, { message: 'min_failures cannot exceed min_attempts', path: ['login_loop', 'min_failures'] });
+
+export type AddressBurstsConfig = z.output<typeof addressBurstsConfigSchema>;
+
+/** Validates raw config; every problem is listed with its path. */
+export function parseAddressBurstsConfig(raw: unknown): AddressBurstsConfig {
+  return parseOrThrow(addressBurstsConfigSchema, raw ?? {}, 'address-bursts config');
+}
+
+/** How long an address's state matters after its last request: the longest window, 5 half-lives, the follow time. */
+export function addressBurstsIdleMs(config: AddressBurstsConfig): number {
+  return Math.max(config.client_errors.window_ms, config.unauthorized.window_ms, config.login_loop.window_ms, 5 * config.ua_rotation.half_life_ms, config.ua_rotation.follow_ms);
+}

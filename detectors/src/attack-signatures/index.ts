@@ -1,0 +1,11 @@
+export { attackSignatures, AttackSignaturesDetector, ATTACK_SIGNATURES } from './attack-signatures.js';
+export { attackSignaturesConfigSchema, signatureSchema, parseAttackSignaturesConfig, ATTACK_CLASSES, SIGNATURE_CLASSES, SIGNATURE_TARGETS } from './config.js';
+export type { AttackSignaturesConfig, AttackClass, AttackClassConfig, Signature, SignatureInput, SignatureTarget } from './config.js';
+export { DEFAULT_SIGNATURES } from './default-signatures.js';
+export { ATTACK_LIST_NAMES, CRS_PATHS, CRS_REPOSITORY, attackDataSchema, defaultAttackDataPath, loadAttackData, parseAttackData, parseCrsDataFile } from './data.js';
+export type { AttackData, AttackList, AttackListName } from './data.js';
+export { refreshAttackData, writeAttackData, formatAttackRefreshSummary } from './refresh.js';
+export type { AttackRefreshOptions, AttackRefreshResult, AttackRefreshSummary } from './refresh.js';
+export { Decoder, percentDecode } from './decode.js';
+export { RequestMatcher, REQUEST_LINE, LIST_ID_BASE, absoluteHost } from './matchers.js';
+export { ATTACK_SIGNATURES_DISCARD } from './metrics.js';
