@@ -1,4 +1,4 @@
-/** `botsieve` command line: start, replay, simulate, eval, crawlers, config. */
+/** `botsieve` command line: start, replay, simulate, eval, crawlers, attack-signatures, config. */
 import { parseArgs } from 'node:util';
 import { startCommand, START_OPTIONS } from './commands/start.js';
 import { replayCommand, REPLAY_OPTIONS } from './commands/replay.js';
@@ -6,6 +6,7 @@ import { configCommand, CONFIG_OPTIONS } from './commands/config-command.js';
 import { simulateCommand, SIMULATE_OPTIONS } from './commands/simulate.js';
 import { evalCommand, EVAL_OPTIONS } from './commands/eval.js';
 import { crawlersCommand, CRAWLERS_OPTIONS, CRAWLERS_USAGE } from './commands/crawlers.js';
+import { attackSignaturesCommand, ATTACK_SIGNATURES_OPTIONS, ATTACK_SIGNATURES_USAGE } from './commands/attack-signatures.js';
 
 const USAGE = `usage: botsieve <command> [options]
 
@@ -31,12 +32,21 @@ commands:
       --scale F           population multiplier (default 1: ~0.83 M requests in 10 minutes)
       --no-bot-management leave out BotScore, BotScoreSrc, VerifiedBotCategory, JA4, JA3Hash, BotTags
       --start ISO         event time of the first second (default 2026-11-01T12:00:00Z)
+      --world             draw world --seed instead: every population from wide ranges, seven
+                          more classes, ClientRequestProtocol (see detectors/README.md, Worlds)
+      --parameters FILE   with --world: write the world's parameters as JSON
       --quiet             no progress or summary on stderr
   eval --events FILE --labels FILE [--config FILE] [--json | --markdown] [--check] [--quiet]
                         replay the events through the detectors, score each request's causal
                         action against its label, per class, beside the \`score lt 30\` baseline;
                         --check exits 1 when a target is missed
-${CRAWLERS_USAGE}  config [--config FILE] [--reference | --errors | --write-readme README.md]
+  eval --worlds N [--first-seed S] [--duration-s N] [--scale F] [--jobs N] [--config FILE]
+       [--json | --markdown] [--check] [--quiet]
+                        N worlds (seeds S…S+N-1, default 1…) × with and without Bot Management,
+                        in memory on --jobs worker threads (default 2): per class the worst,
+                        median and best world beside the baseline, the worst world's seed and
+                        parameters; --check exits 1 when a target misses on its worst world
+${CRAWLERS_USAGE}${ATTACK_SIGNATURES_USAGE}  config [--config FILE] [--reference | --errors | --write-readme README.md]
                         print the effective configuration as JSON, the Markdown references,
                         or refresh the README's generated sections
 `;
@@ -57,6 +67,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'crawlers': {
       const { values, positionals } = parseArgs({ args: rest, options: CRAWLERS_OPTIONS, allowPositionals: true });
       return crawlersCommand(values, positionals);
+    }
+    case 'attack-signatures': {
+      const { values, positionals } = parseArgs({ args: rest, options: ATTACK_SIGNATURES_OPTIONS, allowPositionals: true });
+      return attackSignaturesCommand(values, positionals);
     }
     case 'config':
       return configCommand(parseArgs({ args: rest, options: CONFIG_OPTIONS, allowPositionals: false }).values);

@@ -9,18 +9,28 @@
  * Output: a text table (default), `--json` (the report object plus engine figures) or
  * `--markdown`. The exit code is 0 whatever the numbers, unless `--check` is given and a target
  * is missed (then 1).
+ *
+ * `botsieve eval --worlds N` evaluates simulated worlds in memory instead (eval-worlds.ts): `--check`
+ * then exits 1 when a target misses on its worst world.
  */
 import { BotsieveError } from '@botsieve/core';
 import { createReplay } from '@botsieve/detectors';
-import { Scorer, formatMarkdown, formatText } from '@botsieve/detectors/evaluate/index.js';
+import { Scorer, aggregateWorlds, formatMarkdown, formatText, formatWorldsMarkdown, formatWorldsText } from '@botsieve/detectors/evaluate/index.js';
+import { ALL_CLASSES, WORLD_CLASSES } from '@botsieve/detectors/simulate/index.js';
 import { parseLogpushLine } from '@botsieve/ingest';
 import { Telemetry } from '@botsieve/runtime';
 import { loadConfig } from '../config.js';
 import { readLines } from '../read-lines.js';
+import { defaultJobs, runWorlds } from './eval-worlds.js';
 
 export const EVAL_OPTIONS = {
   events: { type: 'string' },
   labels: { type: 'string' },
+  worlds: { type: 'string' },
+  'first-seed': { type: 'string' },
+  'duration-s': { type: 'string' },
+  scale: { type: 'string' },
+  jobs: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean' },
   markdown: { type: 'boolean' },
@@ -31,6 +41,11 @@ export const EVAL_OPTIONS = {
 export interface EvalFlags {
   events?: string | undefined;
   labels?: string | undefined;
+  worlds?: string | undefined;
+  'first-seed'?: string | undefined;
+  'duration-s'?: string | undefined;
+  scale?: string | undefined;
+  jobs?: string | undefined;
   config?: string | undefined;
   json?: boolean | undefined;
   markdown?: boolean | undefined;
@@ -42,7 +57,7 @@ const PROGRESS_INTERVAL_MS = 5_000;
 const UNLABELLED = { class: 'unlabelled' } as const;
 
 /** RayID → label, with class names interned (one string per class, not per line). */
-async function readLabels(path: string): Promise<{ labels: Map<string, { class: string }>; bad: number }> {
+async function readLabels(path: string): Promise<{ labels: Map<string, { class: string }>; classes: Set<string>; bad: number }> {
   const labels = new Map<string, { class: string }>();
   const classes = new Map<string, { class: string }>();
   let bad = 0;
@@ -67,20 +82,61 @@ async function readLabels(path: string): Promise<{ labels: Map<string, { class: 
     }
     labels.set(ray, interned);
   }
-  return { labels, bad };
+  return { labels, classes: new Set(classes.keys()), bad };
+}
+
+function integer(flag: string, text: string | undefined, fallback: number, valid: (value: number) => boolean): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || !valid(value)) throw new BotsieveError('ERR_CLI_USAGE', `--${flag}: invalid value '${text}'`);
+  return value;
+}
+
+/** `eval --worlds N`: every world in memory, both variants, on worker threads. */
+async function evalWorlds(flags: EvalFlags): Promise<number> {
+  if (flags.events !== undefined || flags.labels !== undefined) throw new BotsieveError('ERR_CLI_USAGE', '--worlds generates its own traffic: no --events or --labels');
+  const worlds = integer('worlds', flags.worlds, 20, (v) => Number.isInteger(v) && v >= 1 && v <= 10_000);
+  const options = {
+    worlds,
+    first_seed: integer('first-seed', flags['first-seed'], 1, (v) => Number.isInteger(v) && v >= 0 && v + worlds - 1 <= 0xffffffff),
+    duration_s: integer('duration-s', flags['duration-s'], 600, (v) => v >= 30 && v <= 86_400),
+    scale: integer('scale', flags.scale, 1, (v) => v > 0 && v <= 100),
+    jobs: integer('jobs', flags.jobs, defaultJobs(), (v) => Number.isInteger(v) && v >= 1 && v <= 64),
+    config_file: flags.config,
+  };
+  loadConfig({ file: flags.config, env: process.env }); // fail here, not in every worker
+  const quiet = flags.quiet === true;
+  const started = Date.now();
+  if (!quiet) process.stderr.write(`eval: ${worlds} worlds × 2 variants (seeds ${options.first_seed}–${options.first_seed + worlds - 1}, ${options.duration_s} s, scale ${options.scale}) on ${options.jobs} workers\n`);
+  const evaluations = await runWorlds({ ...options, progress: quiet ? undefined : (line) => process.stderr.write(`${line}\n`) });
+  const report = aggregateWorlds(evaluations);
+  const seconds = (Date.now() - started) / 1_000;
+  const events = evaluations.reduce((sum, evaluation) => sum + evaluation.events, 0);
+  const rejected = evaluations.reduce((sum, evaluation) => sum + evaluation.rejected, 0);
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ report, evaluations: evaluations.map(({ seed, variant, report: one, events: count, verdicts, seconds: took }) => ({ seed, variant, events: count, verdicts, seconds: took, report: one })), total_seconds: seconds }, null, 2)}\n`);
+  } else {
+    process.stdout.write(flags.markdown === true ? formatWorldsMarkdown(report) : formatWorldsText(report));
+    process.stdout.write(`\n${evaluations.length} runs, ${events.toLocaleString('en-US')} requests in ${seconds.toFixed(0)} s on ${options.jobs} workers${rejected > 0 ? `; ${rejected} records refused by the parser` : ''}\n`);
+  }
+  return flags.check === true && !report.targets_met ? 1 : 0;
 }
 
 export async function evalCommand(flags: EvalFlags): Promise<number> {
-  if (flags.events === undefined || flags.labels === undefined) throw new BotsieveError('ERR_CLI_USAGE', 'eval needs --events FILE and --labels FILE');
   if (flags.json === true && flags.markdown === true) throw new BotsieveError('ERR_CLI_USAGE', '--json and --markdown are exclusive');
+  if (flags.worlds !== undefined) return evalWorlds(flags);
+  if (flags['first-seed'] !== undefined || flags['duration-s'] !== undefined || flags.scale !== undefined || flags.jobs !== undefined) throw new BotsieveError('ERR_CLI_USAGE', '--first-seed, --duration-s, --scale and --jobs go with --worlds');
+  if (flags.events === undefined || flags.labels === undefined) throw new BotsieveError('ERR_CLI_USAGE', 'eval needs --events FILE and --labels FILE, or --worlds N');
   const config = loadConfig({ file: flags.config, env: process.env });
   const telemetry = new Telemetry({ level: config.log_level === 'info' ? 'warn' : config.log_level });
   const quiet = flags.quiet === true;
   const started = process.hrtime.bigint();
 
-  const { labels, bad: badLabels } = await readLabels(flags.labels);
+  const { labels, classes, bad: badLabels } = await readLabels(flags.labels);
   const replay = createReplay(config.detect, telemetry);
-  const scorer = new Scorer();
+  // A world's file lists every class in the simulator's order; the default scenario's, its twelve.
+  const fromWorld = WORLD_CLASSES.some((cls) => classes.has(cls));
+  const scorer = new Scorer(fromWorld ? { classes: ALL_CLASSES } : {});
   const badLines = new Map<string, number>();
   let events = 0;
   let verdicts = 0;

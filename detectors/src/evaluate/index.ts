@@ -1,5 +1,10 @@
 export { Scorer } from './scorer.js';
 export type { ScorerOptions, ClassReport, EvaluationReport, MitigationCauses, ScoredAnnotation } from './scorer.js';
-export { DEFAULT_TARGETS, DEFAULT_GROUPS, checkTarget, describeTarget, percent } from './targets.js';
+export { DEFAULT_TARGETS, DEFAULT_GROUPS, checkTarget, describeTarget, percent, targetMargin, isAttack } from './targets.js';
 export type { Target, TargetResult, Outcome } from './targets.js';
 export { formatText, formatMarkdown, describeCauses } from './format.js';
+export { evaluateWorld, VARIANTS } from './evaluate-world.js';
+export type { Variant, WorldTask, WorldEvaluation, EvaluateWorldOptions } from './evaluate-world.js';
+export { aggregateWorlds } from './worlds.js';
+export type { WorldsReport, VariantAcrossWorlds, ClassAcrossWorlds, Spread, WorldPick } from './worlds.js';
+export { formatWorldsText, formatWorldsMarkdown } from './worlds-format.js';

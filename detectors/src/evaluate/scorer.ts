@@ -14,15 +14,15 @@
  * Pure and bounded: one tally per class (a handful), no per-request state.
  */
 import type { EventAction, RequestEvent, SubjectKind } from '@botsieve/core';
-import { TRAFFIC_CLASSES } from '../simulate/scenario.js';
+import { ALL_CLASSES, TRAFFIC_CLASSES } from '../simulate/classes.js';
 import { DEFAULT_GROUPS, DEFAULT_TARGETS, checkTarget, describeTarget, type Outcome, type Target, type TargetResult } from './targets.js';
 
 export interface ScorerOptions {
   /** Targets by class (or group) name; default DEFAULT_TARGETS. */
   targets?: Readonly<Record<string, Target>>;
-  /** Aggregate rows; default `humans` = human + human_shared_ip. */
+  /** Aggregate rows; default `humans` = every human class. */
   groups?: Readonly<Record<string, readonly string[]>>;
-  /** Classes always listed, in this order (even with no requests); others follow by name. */
+  /** Classes always listed, in this order (even with no requests); others seen follow (simulator classes in their order, then by name). */
   classes?: readonly string[];
   /** What the baseline rule does: `block` (default) or `challenge`. */
   baseline_action?: 'block' | 'challenge';
@@ -164,7 +164,11 @@ export class Scorer {
       const group = groupAfter.get(name);
       if (group !== undefined) rows.push(this.classReport(group, this.sum(this.groups[group] ?? []), true));
     }
-    const others = [...this.tallies.keys()].filter((name) => !this.order.includes(name)).sort();
+    const rank = (name: string): number => {
+      const index = (ALL_CLASSES as readonly string[]).indexOf(name);
+      return index === -1 ? ALL_CLASSES.length : index;
+    };
+    const others = [...this.tallies.keys()].filter((name) => !this.order.includes(name)).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
     for (const name of others) rows.push(this.classReport(name, this.tallies.get(name) as Tally, false));
 
     const missed: string[] = [];
@@ -218,7 +222,7 @@ function countCauses(tally: Tally, annotation: ScoredAnnotation): void {
   const subject = annotation.subject;
   if (typeof subject === 'string') {
     const kind = subject.slice(0, subject.indexOf(':'));
-    if (kind === 'ip' || kind === 'prefix' || kind === 'asn' || kind === 'ja4') tally.subjects[kind] += 1;
+    if (kind === 'ip' || kind === 'prefix' || kind === 'asn' || kind === 'ja4' || kind === 'ua') tally.subjects[kind] += 1;
   }
   const reasons = annotation.reasons;
   if (reasons !== undefined) for (const id of reasons) tally.detectors.set(id, (tally.detectors.get(id) ?? 0) + 1);

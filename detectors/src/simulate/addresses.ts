@@ -5,7 +5,8 @@
  * The address book is what keeps the ground truth honest: an IP handed to one class is never
  * handed to another (a rotating scraper must not land on a human's address by chance), and no
  * address outside the verified crawlers falls inside their published ranges. Sharing happens
- * only where it is the point: carrier NATs and offices, and humans on the same mobile /24.
+ * only where it is the point: carrier NATs and offices, humans on the same mobile /24, and in
+ * worlds the NAT exits that app users, buyers and mobile proxies share (mode `shared`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Random } from './random.js';
@@ -129,7 +130,12 @@ export type AllocationMode =
   /** Never used before by anyone: rotating proxies, fresh bots. */
   | 'fresh'
   /** May repeat an address this class already holds (humans on a carrier /24). */
-  | 'same-class';
+  | 'same-class'
+  /**
+   * May repeat an address any class holds: carrier NAT exits that app users, release buyers and
+   * mobile proxies all come out of (worlds only). The first class keeps the ownership.
+   */
+  | 'shared';
 
 export class AddressBook {
   private readonly owners = new Map<string, TrafficClass>();
@@ -159,9 +165,9 @@ export class AddressBook {
     for (let attempt = 0; attempt < 1_000; attempt++) {
       const address = draw();
       const owner = this.owners.get(address.ip);
-      if (owner !== undefined && (mode === 'fresh' || owner !== cls)) continue;
+      if (owner !== undefined && (mode === 'fresh' || (mode === 'same-class' && owner !== cls))) continue;
       if (!allowReserved && this.isReserved(address.ip)) continue;
-      this.owners.set(address.ip, cls);
+      if (owner === undefined) this.owners.set(address.ip, cls);
       return address;
     }
     throw new Error(`address book: no free address for ${cls} after 1,000 draws; widen the pool`);

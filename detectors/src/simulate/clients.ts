@@ -27,6 +27,9 @@ export const JA4 = {
   java: 't13d451100_4b22cbed5bed_7af1ed941c26', // illustrative: Screaming Frog
   googlebot: 't13d1614h2_8daaf6152771_8d2a4a6a5f7d', // illustrative
   bingbot: 't13d1512h2_8daaf6152771_e5627efa2ab1', // illustrative
+  /** Android apps on OkHttp over Conscrypt (BoringSSL): ALPN h2. */
+  okhttp: 't13d1613h2_46e7e9700bed_45f260be83e2', // illustrative
+  curl: 't13d4907h1_0d8feac7bc37_7395dae3b2f3', // illustrative: curl 8 with OpenSSL 3
 } as const;
 
 /** Stable JA3 hashes of fixed-order stacks (illustrative values). */
@@ -42,6 +45,8 @@ export const JA3 = {
   bingbot: '19e29534fd49dd27d09234e639c4057e',
   /** Chrome impersonation with a fixed extension order (curl_cffi style). */
   chrome_impersonation: 'cd08e31494f9531f560d64c695473da9',
+  okhttp: '9b0c7cf0e3f7e3a3d4b1d2f1c8a5e6b7',
+  curl: '0149f47eabf9a20d0893e2a44e5a6323',
 } as const;
 
 export type BrowserFamily = 'chrome' | 'edge' | 'safari' | 'firefox' | 'samsung';
@@ -108,11 +113,63 @@ const AUDIENCE: readonly (readonly [number, string])[] = [
 const OFFICE: readonly (readonly [number, string])[] = [[50, 'chrome_windows'], [30, 'edge_windows'], [10, 'firefox_windows'], [10, 'chrome_mac']];
 const MOBILE_ONLY: readonly (readonly [number, string])[] = [[45, 'chrome_android'], [45, 'safari_ios'], [10, 'samsung_android']];
 
-export type Audience = 'any' | 'office' | 'mobile';
+/** The desktop part of AUDIENCE. */
+const DESKTOP: readonly (readonly [number, string])[] = AUDIENCE.filter(([, name]) => !['chrome_android', 'safari_ios', 'samsung_android'].includes(name));
+
+export type Audience = 'any' | 'office' | 'mobile' | 'desktop';
 
 export function pickBrowser(random: Random, audience: Audience = 'any'): BrowserClient {
-  const table = audience === 'office' ? OFFICE : audience === 'mobile' ? MOBILE_ONLY : AUDIENCE;
+  const table = audience === 'office' ? OFFICE : audience === 'mobile' ? MOBILE_ONLY : audience === 'desktop' ? DESKTOP : AUDIENCE;
   return (BUILDERS[random.weighted(table)] as Builder)(random);
+}
+
+/** A browser of an audience with `mobileShare` on phones; null: the default audience table. */
+export function pickAudienceBrowser(random: Random, mobileShare: number | null): BrowserClient {
+  if (mobileShare === null) return pickBrowser(random);
+  return pickBrowser(random, random.chance(mobileShare) ? 'mobile' : 'desktop');
+}
+
+/**
+ * The shop's own mobile app. Android builds call the API through OkHttp (its default
+ * User-Agent, which most apps keep); iOS builds through URLSession, whose User-Agent names the
+ * app, its build, CFNetwork and Darwin, and whose TLS stack is the system's, the same as
+ * Safari's: an iPhone app and Safari share a JA4. Most users run one of the last three releases.
+ */
+export interface AppClient {
+  platform: 'android' | 'ios';
+  user_agent: string;
+  ja4: string;
+  ja3: string;
+}
+
+const APP_BUILDS = [['5.14.0', '51400'], ['5.13.2', '51302'], ['5.12.1', '51201']] as const;
+
+export function pickAppClient(random: Random, iosShare: number): AppClient {
+  const [, build] = version(random, APP_BUILDS);
+  if (random.chance(iosShare)) return { platform: 'ios', user_agent: `ShopApp/${build} CFNetwork/3826.500.131 Darwin/24.5.0`, ja4: JA4.safari, ja3: JA3.safari };
+  return { platform: 'android', user_agent: random.chance(0.8) ? 'okhttp/4.12.0' : 'okhttp/4.11.0', ja4: JA4.okhttp, ja3: JA3.okhttp };
+}
+
+/**
+ * The JA4 of the same client over HTTP/3. A QUIC handshake offers only TLS 1.3's three cipher
+ * suites (RFC 9001 §5.3), so every browser shows `q13d03xxh3` and the same cipher hash
+ * (`55b375c5d22e`, the sorted 1301,1302,1303); the extension count and hash are kept
+ * (illustrative: QUIC adds its transport parameters).
+ */
+export function quicJa4(ja4: string): string {
+  if (ja4.length < 24 || !ja4.startsWith('t13')) return ja4;
+  return `q13${ja4[3] ?? 'd'}03${ja4.slice(6, 8)}h3_55b375c5d22e${ja4.slice(ja4.lastIndexOf('_'))}`;
+}
+
+/** What a JA4 says about the protocol: ALPN h2 → HTTP/2, none or http/1.1 → HTTP/1.1. */
+export function protocolOfJa4(ja4: string): string {
+  if (ja4.startsWith('q')) return 'HTTP/3';
+  return ja4.slice(8, 10) === 'h2' ? 'HTTP/2' : 'HTTP/1.1';
+}
+
+/** Headless Chrome as Puppeteer and Playwright run it: the same TLS as Chrome, `HeadlessChrome` in the User-Agent unless hidden. */
+export function headlessChromeUserAgent(major: number): string {
+  return `Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/${major}.0.0.0 Safari/537.36`;
 }
 
 /** A stale desktop Chrome User-Agent, as bots hard-code them. */
@@ -147,4 +204,10 @@ export const TOOL_UA = {
   blackbox: 'Blackbox Exporter/0.25.0',
   ahrefs: 'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)',
   screaming_frog: 'Screaming Frog SEO Spider/21.4',
+  curl: 'curl/8.11.1',
+  axios: 'axios/1.7.9',
+  statuscake: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 StatusCake',
+  slackbot: 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)',
+  facebook: 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)',
+  discord: 'Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)',
 } as const;

@@ -1,8 +1,12 @@
 export { simulate, POPULATIONS } from './simulate.js';
 export type { PopulationStarter } from './simulate.js';
-export { defaultScenario, TRAFFIC_CLASSES, DEFAULT_START } from './scenario.js';
-export type { Scenario, ScenarioOptions, TrafficClass, Window } from './scenario.js';
+export { defaultScenario, DEFAULT_START } from './default-scenario.js';
+export { TRAFFIC_CLASSES, ALL_CLASSES, WORLD_CLASSES, HUMAN_CLASSES, ATTACK_CLASSES } from './classes.js';
+export type { TrafficClass, AttackClass } from './classes.js';
+export type { Scenario, ScenarioOptions, Window, AttackerProfile, AttackerNetwork, UserAgentStrategy, TrafficShape, NetworkPlan } from './scenario.js';
 export { loadCrawlerRanges, BUILT_IN_CRAWLER_RANGES, parseCidr, cidrContains } from './addresses.js';
 export type { CrawlerRanges, Cidr } from './addresses.js';
 export { Random } from './random.js';
 export type { LogpushRecord, RequestLabel, SimulatedRequest } from './world.js';
+export { WORLD_RANGES, drawWorld, worldScenario, describeWorld, describeClass, worldRangesMarkdown } from './worlds/index.js';
+export type { WorldParameters, AttackPlan, WorldOptions, WorldScenarioOptions, NumberRange, ChoiceRange } from './worlds/index.js';

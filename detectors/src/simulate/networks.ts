@@ -85,6 +85,21 @@ export const PROXY_RESIDENTIAL: readonly Network[] = [
   network(3320, 'Deutsche Telekom', 'de', 'residential', ['79.192.0.0/10']),
 ];
 
+/**
+ * Clouds worlds add to HOSTING (kept apart so the default scenario's draws from HOSTING do not
+ * move): Google Cloud, and Azure, which announces Bingbot's addresses from the same AS 8075.
+ */
+export const EXTRA_CLOUDS: readonly Network[] = [
+  network(396982, 'Google Cloud', 'us', 'hosting', ['34.64.0.0/10', '35.184.0.0/13']),
+  network(8075, 'Microsoft Azure', 'us', 'hosting', ['20.0.0.0/11', '40.112.0.0/13']),
+];
+
+/** Every hosting network a world may put its bots and monitors on. */
+export const CLOUDS: readonly Network[] = [...HOSTING, ...EXTRA_CLOUDS];
+
+/** Meta's network: facebookexternalhit fetches link previews only from AS 32934 (Facebook's crawler page). */
+export const META: Network = network(32934, 'Meta', 'us', 'hosting', ['31.13.64.0/18', '69.171.224.0/19', '173.252.64.0/18']);
+
 /** Google and Microsoft, the verified crawlers' own networks. */
 export const GOOGLE: Network = network(15169, 'Google', 'us', 'hosting', []);
 export const MICROSOFT: Network = network(8075, 'Microsoft', 'us', 'hosting', []);

@@ -18,6 +18,11 @@ function splitmix32(state: number): [number, number] {
   return [next, (z ^ (z >>> 16)) >>> 0];
 }
 
+/** A stable number in [0, 1) for a text: per-actor choices that must not draw from any stream. */
+export function hashUnit(text: string): number {
+  return fnv1a(text) / 4_294_967_296;
+}
+
 /** FNV-1a of a label, to derive independent streams by name. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

@@ -1,35 +1,83 @@
 /**
  * The simulator's scenario: every population's size, rate and timing as one typed object, so
  * tests and the evaluation can build smaller or reshaped variants (`defaultScenario({...})`, then
- * override fields).
+ * override fields), and worlds (`worldScenario(drawWorld(seed))`) can draw them all.
  *
- * Default: 10 minutes of one shop (`shop.example`) at scale 1, about 0.83 M requests: ~310/s of
- * normal traffic (~0.19 M) and a 45-second L7 flood in minute 4 at ~14k/s (~0.64 M). Rates are in requests (or sessions) per second of event
- * time and already multiplied by `scale`; windows are seconds from the start of the run and
- * placed as fractions of the duration, so a 2-minute run still contains every class.
+ * Rates are in requests (or sessions) per second of event time and already multiplied by
+ * `scale`; windows are seconds from the start of the run.
+ *
+ * Fields worlds added (request protocol, traffic shape, shared networks, attacker profiles, the
+ * seven world classes) default to what the original scenario did, so the default output stays
+ * byte-identical: `request_protocol` off, a flat shape, `networks: null` (each population draws
+ * its own addresses, as before) and no attacker profiles (each attack its original client).
  */
-import { loadCrawlerRanges, type CrawlerRanges } from './addresses.js';
+import type { CrawlerRanges } from './addresses.js';
+import type { AttackClass, TrafficClass } from './classes.js';
 
-export const TRAFFIC_CLASSES = [
-  'human',
-  'human_shared_ip',
-  'verified_crawler',
-  'fake_googlebot',
-  'l7_flood',
-  'scraper',
-  'scraper_rotating',
-  'scraper_low_slow',
-  'credential_stuffing',
-  'brute_force',
-  'probe',
-  'good_bot_harmless',
-] as const;
-export type TrafficClass = (typeof TRAFFIC_CLASSES)[number];
+export { ALL_CLASSES, TRAFFIC_CLASSES, WORLD_CLASSES, HUMAN_CLASSES, ATTACK_CLASSES } from './classes.js';
+export type { TrafficClass, AttackClass } from './classes.js';
+export { defaultScenario, DEFAULT_START } from './default-scenario.js';
 
 /** An activity window, seconds from the start of the run. */
 export interface Window {
   start_s: number;
   end_s: number;
+}
+
+/** Where an attacker's addresses come from. */
+export type AttackerNetwork =
+  /** Cloud and VPS networks: the same /24s the world's monitors and other bots use. */
+  | 'hosting'
+  /** Residential proxy pools abroad (resold consumer lines in BR, IN, VN, ID, TR). */
+  | 'proxy_abroad'
+  /** Residential and mobile proxies on the shop's own customers' ISPs and carrier NATs. */
+  | 'proxy_customers';
+
+/** What an attacker says it is. */
+export type UserAgentStrategy =
+  /** One automation User-Agent with its library's TLS (python-requests, Go, Scrapy, Hydra…). */
+  | 'automation'
+  /** A different real browser User-Agent per address, with that browser's TLS (impersonation). */
+  | 'rotating_browser'
+  /** A browser User-Agent over a library's TLS stack (the JA4 gives it away). */
+  | 'browser_non_browser_ja4'
+  /** No User-Agent header at all. */
+  | 'none'
+  /** The exact User-Agent and fingerprint of the shop's own clients (a browser, or the app). */
+  | 'copy_human';
+
+export interface AttackerProfile {
+  network: AttackerNetwork;
+  user_agent: UserAgentStrategy;
+  /** Whose client `copy_human` copies (and whose endpoints the attack uses): the website or the app. */
+  copies: 'web' | 'app';
+}
+
+/** Human arrivals over the run, as a multiplier of the session rates. */
+export interface TrafficShape {
+  kind: 'flat' | 'rising' | 'falling' | 'wave' | 'spike';
+  /** rising/falling: ±amplitude from start to end; wave: ±amplitude; spike: × (1 + 4 × amplitude). */
+  amplitude: number;
+  /** spike: when it starts (s from the start); wave: phase. */
+  at_s: number;
+  /** spike: how long it lasts; wave: its period. */
+  length_s: number;
+}
+
+/** Networks shared between populations in worlds (see pools.ts). */
+export interface NetworkPlan {
+  /** ASNs of the hosting networks the world's hosting-based bots, crawlers and monitors share. */
+  clouds: readonly number[];
+  /** /24s drawn per cloud network, which all of them use. */
+  cloud_prefixes: number;
+  /** NAT /24s per mobile carrier (fewer: more handsets per /24 and per address). */
+  carrier_prefixes: number;
+  /** Carrier NAT exits shared by many app users and release buyers (hundreds of people each). */
+  cgnat_exits: number;
+  /** `proxy_customers`: share of proxy addresses that are one of those very NAT exits. */
+  proxy_on_customer_nat_share: number;
+  /** `proxy_customers`: share of the other proxy addresses inside the carrier /24s the shop's phones use. */
+  proxy_in_customer_prefixes: number;
 }
 
 export interface Scenario {
@@ -41,11 +89,21 @@ export interface Scenario {
   scale: number;
   /** Write the Bot Management fields (BotScore, BotScoreSrc, VerifiedBotCategory, JA4, JA3Hash, BotTags). */
   bot_management: boolean;
+  /** Write ClientRequestProtocol (HTTP/1.1, HTTP/2, HTTP/3) on every record: on in worlds, off in the default scenario. */
+  request_protocol: boolean;
+  /** Share of browsers (and iOS app clients) on HTTP/3 when request_protocol is on; JA4 then starts with `q`. */
+  http3_share: number;
   /** Output order follows event time plus up to this much delay (Logpush is not strictly ordered). */
   jitter_ms: number;
   host: string;
-  /** Populations to generate (default: all of TRAFFIC_CLASSES). */
+  /** Populations to generate (default: TRAFFIC_CLASSES). */
   classes: readonly TrafficClass[];
+  /** Human arrivals over time (flat by default). */
+  traffic_shape: TrafficShape;
+  /** Shared networks (worlds); null: every population draws its own, as the default scenario always did. */
+  networks: NetworkPlan | null;
+  /** Network and client of each attack; an attack without a profile uses its original client. */
+  attackers: Partial<Record<AttackClass, AttackerProfile>>;
   catalogue: {
     products: number;
     /** Zipf exponent of product popularity for humans (≈1 in shop analytics). */
@@ -72,6 +130,11 @@ export interface Scenario {
     checkout_share: number;
     /** Humans Cloudflare scores 10–29: its false positives, what `score lt 30` gets wrong. */
     false_positive_share: number;
+    /** Browsers on phones; null: the default audience table (~46% mobile). */
+    mobile_share: number | null;
+    /** Phones on IPv6 (the rest behind carrier NAT on IPv4). */
+    mobile_ipv6_share: number;
+    home_ipv6_share: number;
   };
   human_shared_ip: {
     /** Offices and carrier NATs, each one IPv4 address shared by `users_min`–`users_max` people. */
@@ -80,6 +143,50 @@ export interface Scenario {
     users_max: number;
     /** Groups that are offices (desktop browsers); the rest are mobile carrier NATs. */
     office_share: number;
+  };
+  /** Shoppers on the single-page app: one page load, then XHR calls to /api/… */
+  human_spa: {
+    sessions_per_s: number;
+    /** Mean client-side views after the landing page. */
+    mean_views: number;
+    /** Background calls while the tab is open (cart poll, analytics beacon), seconds apart. */
+    background_interval_s: number;
+  };
+  /** The mobile app: API calls only, no assets, an HTTP library's User-Agent. */
+  human_app: {
+    sessions_per_s: number;
+    mean_screens: number;
+    /** App users behind a shared carrier NAT exit (`networks.cgnat_exits`). */
+    nat_share: number;
+    /** App users Bot Management scores below 30 (no JavaScript detections inside an app). */
+    low_score_share: number;
+    /** iOS (CFNetwork) users; the rest Android (okhttp). */
+    ios_share: number;
+  };
+  /** A product release: one product goes on sale at `at_s` with limited stock. */
+  release: {
+    at_s: number;
+    /** Units for sale; cart adds after they are gone get 409. */
+    stock: number;
+  };
+  human_release_rush: {
+    buyers: number;
+    /** Arrivals after the release spread over about this long (exponential, mean a third of it). */
+    rush_s: number;
+    /** Buyers using the app (the rest the website). */
+    app_share: number;
+    /** Buyers who arrive up to two minutes early and refresh until the release. */
+    early_share: number;
+  };
+  inventory_hoarding: {
+    /** Bot tasks (each one checkout account after another). */
+    tasks: number;
+    /** Requests a task sends from one proxy address before it rotates. */
+    requests_per_address: number;
+    /** Tasks start polling the product this long before the release. */
+    lead_s: number;
+    /** How long after the release the tasks keep trying. */
+    duration_s: number;
   };
   verified_crawler: {
     googlebot_pages_per_s: number;
@@ -106,13 +213,49 @@ export interface Scenario {
     rotating_share: number;
     /** Bots sending a browser User-Agent over a Go TLS stack (the rest say what they are). */
     spoofed_browser_share: number;
+    /** What it requests, always uncacheable: `/search?q=<random>`, `/?<random>` or `/product/<random id>`. */
+    target: 'search' | 'home' | 'product';
+    /** Worlds: the flood stops after this many requests (its share of the world's request budget). */
+    max_requests: number;
+  };
+  /** Tens of thousands of addresses, 1–3 requests each, against one API endpoint. */
+  api_flood: {
+    start_s: number;
+    duration_s: number;
+    ramp_ms: number;
+    peak_multiplier: number;
+    fallback_peak_rps: number;
+    /** Addresses in the botnet; each sends 1…`max_requests_per_address` requests, then is done. */
+    addresses: number;
+    max_requests_per_address: number;
+    endpoint: 'search' | 'product' | 'cart';
   };
   scraper: { ips: number; requests_per_s_per_ip: number; window: Window };
   scraper_rotating: { requests_per_s: number; proxy_prefixes: number; window: Window };
-  scraper_low_slow: { ips: number; min_gap_s: number; max_gap_s: number };
-  credential_stuffing: { attempts_per_s: number; max_attempts_per_ip: number; failure_share: number; window: Window };
+  /** A fleet of headless browsers: pages with their assets at a steady cadence, one User-Agent, rotating addresses. */
+  scraper_headless: {
+    workers: number;
+    /** Seconds between two pages of one worker (±10%). */
+    page_interval_s: number;
+    /** Pages a worker loads from one address before its proxy rotates. */
+    pages_per_address: number;
+    /** `HeadlessChrome` in the User-Agent (else a current Chrome's, stealth plugins). */
+    headless_user_agent: boolean;
+    window: Window;
+  };
+  /** Price scraping through the mobile app's API with the app's User-Agent and TLS fingerprint. */
+  scraper_api: { requests_per_s: number; requests_per_address: number; window: Window };
+  scraper_low_slow: { ips: number; min_gap_s: number; max_gap_s: number; window: Window };
+  credential_stuffing: {
+    attempts_per_s: number;
+    max_attempts_per_ip: number;
+    failure_share: number;
+    window: Window;
+    /** The website's POST /login, or the app's POST /api/auth/login. */
+    endpoint: 'web' | 'app';
+  };
   brute_force: { ips: number; attempts_per_s_per_ip: number; failure_share: number; window: Window };
-  probe: { scanners: number; requests_per_s: number };
+  probe: { scanners: number; requests_per_s: number; window: Window };
   good_bot_harmless: {
     /** External uptime checks (UptimeRobot, Pingdom) per monitored URL. */
     monitor_interval_s: number;
@@ -120,6 +263,10 @@ export interface Scenario {
     healthcheck_interval_s: number;
     /** AhrefsBot's crawl rate on a mid-size shop. */
     seo_requests_per_s: number;
+    /** Monitors, SEO crawlers and link previews on the world's shared clouds (`networks.clouds`), beside its scrapers. */
+    on_shared_clouds: boolean;
+    /** Link-preview fetches (Slack, Facebook, Discord) of the released product around the release. */
+    link_previews: number;
   };
 }
 
@@ -133,87 +280,4 @@ export interface ScenarioOptions {
   jitter_ms?: number;
   /** Crawler IP ranges; default: `detectors/data/crawlers.json`, else the built-in ranges. */
   crawler_ranges?: CrawlerRanges;
-}
-
-export const DEFAULT_START = '2026-11-01T12:00:00Z';
-
-/**
- * Busiest second of all non-flood traffic at scale 1, measured over seeds 1–5 of 10-minute runs:
- * 468–562 requests (mean 320/s; assets arrive in bursts of ~20 per page view).
- */
-const NORMAL_PEAK_RPS_AT_SCALE_1 = 520;
-
-export function defaultScenario(options: ScenarioOptions = {}): Scenario {
-  const duration = options.duration_s ?? 600;
-  const scale = options.scale ?? 1;
-  if (!(duration > 0)) throw new RangeError(`duration_s must be positive, got ${duration}`);
-  if (!(scale > 0)) throw new RangeError(`scale must be positive, got ${scale}`);
-  const start = options.start ?? DEFAULT_START;
-  const start_ms = typeof start === 'number' ? start : Date.parse(start);
-  if (!Number.isFinite(start_ms)) throw new RangeError(`start is not a date: ${String(start)}`);
-  const count = (n: number): number => Math.max(1, Math.round(n * scale));
-  const window = (from: number, to: number): Window => ({ start_s: from * duration, end_s: to * duration });
-
-  return {
-    seed: options.seed ?? 1,
-    start_ms,
-    duration_s: duration,
-    scale,
-    bot_management: options.bot_management ?? true,
-    jitter_ms: options.jitter_ms ?? 250,
-    host: 'shop.example',
-    classes: TRAFFIC_CLASSES,
-    catalogue: { products: 4_000, popularity_exponent: 1 },
-    // Idle origin: ~50 ms median for a dynamic page (a typical PHP/Node shop behind a CDN);
-    // capacity ~4× the normal dynamic load, so crawlers and bots alone never saturate it.
-    origin: { base_latency_ms: 50, capacity_rps: 400 * scale },
-    human: {
-      // 5 new sessions/s ≈ 18k sessions an hour: a mid-size shop. At ~37 requests a session
-      // (pages, assets, XHR), humans make ~85% of the normal (non-flood) requests.
-      sessions_per_s: 5 * scale,
-      bounce_share: 0.35,
-      mean_pages: 5,
-      // Time on page: lognormal, median ~9 s, long tail (reading reviews); published web
-      // analytics put the median dwell time of shop pages at 5–15 s.
-      think_median_s: 9,
-      think_sigma: 1,
-      login_share: 0.12,
-      login_failure_share: 0.1,
-      add_to_cart_share: 0.2,
-      checkout_share: 0.35,
-      false_positive_share: 0.01,
-    },
-    human_shared_ip: { groups: count(10), users_min: 20, users_max: 80, office_share: 0.6 },
-    verified_crawler: {
-      // Crawling HARD: Google and Bing fetch a large catalogue at tens of pages a second when
-      // the host answers fast (Search Console crawl stats of big shops show 1–5 M pages a day).
-      googlebot_pages_per_s: 12 * scale,
-      googlebot_ips: count(24),
-      bingbot_pages_per_s: 5 * scale,
-      bingbot_ips: count(10),
-      ranges: options.crawler_ranges ?? loadCrawlerRanges(),
-    },
-    fake_googlebot: { ips: count(3), requests_per_s_per_ip: 1.5, window: window(0.2, 0.8) },
-    l7_flood: {
-      start_s: 0.4 * duration,
-      duration_s: Math.min(45, 0.25 * duration),
-      ramp_ms: 1_000,
-      // 30×: the jump one operator reported "from one second to the next" (shared/reference).
-      peak_multiplier: 30,
-      fallback_peak_rps: NORMAL_PEAK_RPS_AT_SCALE_1 * scale,
-      bots: count(3_000),
-      rotating_share: 0.1,
-      spoofed_browser_share: 0.3,
-    },
-    scraper: { ips: count(3), requests_per_s_per_ip: 1.2, window: window(0.1, 0.7) },
-    // 8 requests/s, each from a new IP: ~4,300 addresses over 10 minutes.
-    scraper_rotating: { requests_per_s: 8 * scale, proxy_prefixes: 400, window: window(0.05, 0.95) },
-    scraper_low_slow: { ips: count(2), min_gap_s: 10, max_gap_s: 40 },
-    // 5 attempts/s, 1–3 per IP: ~2,100 attempts from ~1,000 residential proxy IPs.
-    credential_stuffing: { attempts_per_s: 5 * scale, max_attempts_per_ip: 3, failure_share: 0.95, window: window(0.15, 0.85) },
-    brute_force: { ips: count(3), attempts_per_s_per_ip: 0.8, failure_share: 0.98, window: window(0.5, 0.5 + Math.min(0.35, 240 / duration)) },
-    probe: { scanners: count(5), requests_per_s: 5 },
-    // Monitors and SEO tools do not grow with the audience: not scaled.
-    good_bot_harmless: { monitor_interval_s: 60, healthcheck_interval_s: 15, seo_requests_per_s: 0.25 },
-  };
 }

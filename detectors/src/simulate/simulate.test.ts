@@ -7,8 +7,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { parseLogpushLine } from '@botsieve/ingest';
-import { ipv4ToInt, loadCrawlerRanges, parseCidr, type Cidr } from './addresses.js';
-import { TRAFFIC_CLASSES, defaultScenario } from './scenario.js';
+import { BUILT_IN_CRAWLER_RANGES, ipv4ToInt, loadCrawlerRanges, parseCidr, type Cidr } from './addresses.js';
+import { TRAFFIC_CLASSES, defaultScenario, type ScenarioOptions } from './scenario.js';
 import { simulate } from './simulate.js';
 import { run, smallRun } from './testing.js';
 
@@ -19,6 +19,34 @@ function digest(seed: number): string {
   for (const { record, label } of simulate(defaultScenario({ seed, duration_s: 60, scale: 0.1 }))) hash.update(JSON.stringify(record)).update(JSON.stringify(label));
   return hash.digest('hex');
 }
+
+function fullDigest(options: ScenarioOptions): { requests: number; sha256: string } {
+  const hash = createHash('sha256');
+  let requests = 0;
+  for (const { record, label } of simulate(defaultScenario(options))) {
+    hash.update(JSON.stringify(record)).update(JSON.stringify(label));
+    requests += 1;
+  }
+  return { requests, sha256: hash.digest('hex') };
+}
+
+/** SHA-256 of the Googlebot and Bingbot IPv4 ranges `crawlers.json` held when the README's report was measured. */
+const README_CRAWLER_RANGES = '31faceedf1f17ed92ab273afca96b5147a11d6e33f1a25a0900ed49142cf6cf8';
+
+// Golden: the default scenario (seed 1, 10 minutes, scale 1) is what the README's quality report
+// is measured on, and worlds were added without moving one byte of it. Pinned with the built-in
+// crawler ranges (so a change of the ranges file does not break it), and with the ranges file as
+// long as its Googlebot and Bingbot ranges are the ones the README was measured with.
+test('golden: the default scenario, seed 1, is byte for byte what the README measured', (t) => {
+  t.deepEqual(fullDigest({ seed: 1, crawler_ranges: { ...BUILT_IN_CRAWLER_RANGES } }), { requests: 807_939, sha256: '294c28297237616cd39e2be5b79e8ae7494fbca991526f49c01a479fad425e12' });
+  const ranges = loadCrawlerRanges();
+  const rangesDigest = createHash('sha256').update(JSON.stringify([ranges.googlebot, ranges.bingbot])).digest('hex');
+  if (rangesDigest !== README_CRAWLER_RANGES) {
+    t.log(`crawler ranges changed (${ranges.source}): the README figures will differ; the built-in-ranges golden above still holds`);
+    return;
+  }
+  t.deepEqual(fullDigest({ seed: 1, crawler_ranges: ranges }), { requests: 829_020, sha256: 'f5181c236724a8273433846619de2f814c05822c11ab2f571bda2728e540dc0e' });
+});
 
 test('the same seed gives byte-identical output; another seed does not', (t) => {
   t.is(digest(7), digest(7));

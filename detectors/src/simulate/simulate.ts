@@ -13,14 +13,20 @@
  * gzipped takes ~13 s, mostly JSON.stringify and gzip.
  */
 import { AddressBook } from './addresses.js';
+import { ALL_CLASSES } from './classes.js';
 import { Origin } from './origin.js';
+import { DEFAULT_NETWORK_PLAN, NetworkPools } from './pools.js';
+import { startApiFlood } from './populations/api-flood.js';
+import { startAppHumans, startSpaHumans } from './populations/api-sessions.js';
 import { startBruteForce, startCredentialStuffing, startProbes } from './populations/attacks.js';
 import { startFakeGooglebots, startGoodBots, startVerifiedCrawlers } from './populations/crawlers.js';
+import { startApiScraper, startHeadlessScraper } from './populations/fleets.js';
 import { startFlood } from './populations/flood.js';
 import { startHumans, startSharedIpGroups } from './populations/humans.js';
+import { startInventoryHoarding, startReleaseRush } from './populations/release.js';
 import { startLowAndSlow, startRotatingScraper, startScraper } from './populations/scrapers.js';
 import { Random } from './random.js';
-import { TRAFFIC_CLASSES, type Scenario, type TrafficClass } from './scenario.js';
+import type { Scenario, TrafficClass } from './scenario.js';
 import { Site } from './site.js';
 import { World, type SimulatedRequest } from './world.js';
 
@@ -29,14 +35,21 @@ export type PopulationStarter = (world: World, random: Random) => void;
 export const POPULATIONS: Readonly<Record<TrafficClass, PopulationStarter>> = {
   human: startHumans,
   human_shared_ip: startSharedIpGroups,
+  human_spa: startSpaHumans,
+  human_app: startAppHumans,
+  human_release_rush: startReleaseRush,
   verified_crawler: startVerifiedCrawlers,
   fake_googlebot: startFakeGooglebots,
   l7_flood: startFlood,
+  api_flood: startApiFlood,
   scraper: startScraper,
   scraper_rotating: startRotatingScraper,
+  scraper_headless: startHeadlessScraper,
+  scraper_api: startApiScraper,
   scraper_low_slow: startLowAndSlow,
   credential_stuffing: startCredentialStuffing,
   brute_force: startBruteForce,
+  inventory_hoarding: startInventoryHoarding,
   probe: startProbes,
   good_bot_harmless: startGoodBots,
 };
@@ -50,8 +63,11 @@ export function simulate(scenario: Scenario): Generator<SimulatedRequest> {
     new Origin(scenario.origin.base_latency_ms, scenario.origin.capacity_rps, root.derive('origin')),
     new AddressBook([...ranges.googlebot, ...ranges.bingbot]),
     root.derive('noise'),
+    // Its own stream: building the pools moves no population's draws.
+    new NetworkPools(scenario.networks ?? DEFAULT_NETWORK_PLAN, root.derive('networks')),
   );
-  // Fixed order (TRAFFIC_CLASSES), whatever order `classes` lists them in.
-  for (const cls of TRAFFIC_CLASSES) if (scenario.classes.includes(cls)) POPULATIONS[cls](world, root.derive(cls));
+  // Fixed order (ALL_CLASSES, in which the default scenario's twelve keep their original
+  // order), whatever order `classes` lists them in.
+  for (const cls of ALL_CLASSES) if (scenario.classes.includes(cls)) POPULATIONS[cls](world, root.derive(cls));
   return world.run();
 }

@@ -32,7 +32,7 @@ const SEARCH_TERMS = [
 /** Asset bundles carry a content hash in their name: one deploy, one set of names. */
 const BUILD = '3f9c2a1e';
 
-function resource(path: string, uri: string, content_type: string, bytes: number, cacheable: boolean, status = 200): Resource {
+export function resource(path: string, uri: string, content_type: string, bytes: number, cacheable: boolean, status = 200): Resource {
   return { path, uri, content_type, bytes: Math.max(120, Math.round(bytes)), cacheable, status };
 }
 
@@ -88,6 +88,56 @@ export class Site {
   recommendations(productId: number, random: Random): Resource {
     const uri = `/api/recommendations?product=${productId}`;
     return resource('/api/recommendations', uri, 'application/json', random.lognormal(3_800, 0.3), false);
+  }
+
+  /**
+   * The JSON API the single-page app and the mobile app call (and its abusers): `/api/…`,
+   * uncacheable except the app's configuration. Product ids outside the catalogue are 404s.
+   */
+  api(path: string, random: Random, bytes: number, status = 200, query = ''): Resource {
+    return resource(path, query === '' ? path : `${path}?${query}`, 'application/json', random.lognormal(bytes, 0.25), false, status);
+  }
+
+  apiProduct(id: number, random: Random): Resource {
+    return this.api(`/api/products/${id}`, random, 4_200, id < 1 || id > this.products ? 404 : 200);
+  }
+
+  apiSearch(query: string, random: Random): Resource {
+    return this.api('/api/search', random, 9_000, 200, `q=${encodeURIComponent(query).replace(/%20/g, '+')}`);
+  }
+
+  apiCategory(slug: string, page: number, random: Random): Resource {
+    return this.api(`/api/categories/${slug}`, random, 11_000, 200, page > 1 ? `page=${page}` : '');
+  }
+
+  /** The app's remote configuration: edge-cached for a minute. */
+  apiConfig(): Resource {
+    return resource('/api/config', '/api/config', 'application/json', 2_300, true);
+  }
+
+  /** Adding to the cart: 200, or 409 once the product is sold out. */
+  apiCartAdd(random: Random, soldOut = false): Resource {
+    return this.api('/api/cart/items', random, soldOut ? 240 : 1_300, soldOut ? 409 : 200);
+  }
+
+  /** The website's add-to-cart for a product page's form: 200, or 409 once sold out. */
+  cartAdd(random: Random, soldOut = false): Resource {
+    return this.dynamic('/cart/add', random, soldOut ? 409 : 200, 'application/json', soldOut ? 240 : 1_400);
+  }
+
+  /** Placing the order through the API: 201, or 409 when the reserved item is gone. */
+  apiCheckout(random: Random, soldOut = false): Resource {
+    return this.api('/api/checkout', random, soldOut ? 260 : 900, soldOut ? 409 : 201);
+  }
+
+  /** First-party analytics beacon (batched events): 204. */
+  apiEvents(random: Random): Resource {
+    return resource('/api/events', '/api/events', 'application/json', random.lognormal(60, 0.1), false, 204);
+  }
+
+  /** The app's login: 200 with tokens, or 401. */
+  apiLogin(success: boolean, random: Random): Resource {
+    return this.api('/api/auth/login', random, success ? 1_600 : 180, success ? 200 : 401);
   }
 
   robots(): Resource {

@@ -11,9 +11,11 @@
  */
 import { MinHeap } from './heap.js';
 import type { AddressBook } from './addresses.js';
+import { protocolOfJa4, quicJa4 } from './clients.js';
 import type { Address } from './networks.js';
 import type { Origin } from './origin.js';
-import type { Random } from './random.js';
+import type { NetworkPools } from './pools.js';
+import { hashUnit, type Random } from './random.js';
 import type { Scenario, TrafficClass } from './scenario.js';
 import type { Resource, Site } from './site.js';
 
@@ -25,6 +27,8 @@ export interface LogpushRecord {
   ClientIP: string;
   ClientRequestHost: string;
   ClientRequestMethod: string;
+  /** Worlds only (scenario.request_protocol): HTTP/1.1, HTTP/2 or HTTP/3. */
+  ClientRequestProtocol?: string;
   ClientRequestURI: string;
   ClientRequestPath: string;
   ClientRequestUserAgent: string;
@@ -76,21 +80,42 @@ export function verifiedBot(category: string, tags: readonly string[] = []): Bot
   return { low: 1, high: 1, src: 'Verified Bot', category, tags };
 }
 
-/** Who sends a request. `ip`, `asn` and `country` may change between requests (rotating proxies). */
+/**
+ * How a client picks its HTTP version: `auto` follows its JA4's ALPN (h2 → HTTP/2, else
+ * HTTP/1.1); `browser` is a browser (or iOS's URLSession), on HTTP/3 for `http3_share` of them.
+ */
+export type Transport = 'auto' | 'browser';
+
+/** A client's software as the edge sees it. */
+export interface Client {
+  user_agent: string;
+  ja4: string;
+  ja3: string;
+  scoring: BotScoring;
+  transport: Transport;
+}
+
+/**
+ * Who sends a request. `ip`, `asn` and `country` may change between requests (rotating proxies);
+ * the client too (`wear`: a bot rotating User-Agents).
+ */
 export class Identity {
   ip: string;
   asn: number;
   country: string;
+  /** ClientRequestProtocol; decided at the first request when the scenario writes it ('' until then). */
+  protocol = '';
 
   constructor(
     readonly cls: TrafficClass,
     readonly actor: string,
     address: Address,
-    readonly user_agent: string,
-    readonly ja4: string,
+    public user_agent: string,
+    public ja4: string,
     /** The connection's JA3 (Chromium's changes per connection: draw one per session). */
-    readonly ja3: string,
-    readonly scoring: BotScoring,
+    public ja3: string,
+    public scoring: BotScoring,
+    public transport: Transport = 'auto',
   ) {
     this.ip = address.ip;
     this.asn = address.asn;
@@ -101,6 +126,29 @@ export class Identity {
     this.ip = address.ip;
     this.asn = address.asn;
     this.country = address.country;
+  }
+
+  wear(client: Client): void {
+    this.user_agent = client.user_agent;
+    this.ja4 = client.ja4;
+    this.ja3 = client.ja3;
+    this.scoring = client.scoring;
+    this.transport = client.transport;
+    this.protocol = '';
+  }
+
+  /**
+   * Settles the protocol without drawing from any stream (so turning the field on changes no
+   * other byte): HTTP/3 for a browser whose (seed, actor) hash falls under the share, with the
+   * QUIC form of its JA4; otherwise what the JA4's ALPN says.
+   */
+  settleProtocol(seed: number, http3Share: number): void {
+    if (this.transport === 'browser' && hashUnit(`${seed}:${this.actor}`) < http3Share) {
+      this.ja4 = quicJa4(this.ja4);
+      this.protocol = 'HTTP/3';
+    } else {
+      this.protocol = protocolOfJa4(this.ja4);
+    }
   }
 }
 
@@ -130,6 +178,8 @@ export class World {
     readonly addresses: AddressBook,
     /** Per-request noise: cache status, score within its band, jitter, RayIDs. */
     private readonly noise: Random,
+    /** Networks populations share (worlds); the default scenario's populations never use them. */
+    readonly pools: NetworkPools,
   ) {
     this.now = 0;
     this.end_ms = scenario.start_ms + scenario.duration_s * 1_000;
@@ -212,6 +262,10 @@ export class World {
       CacheCacheStatus: cache,
       EdgeResponseBytes: bytes,
     };
+    if (this.scenario.request_protocol) {
+      if (who.protocol === '') who.settleProtocol(this.scenario.seed, this.scenario.http3_share);
+      record.ClientRequestProtocol = who.protocol;
+    }
     // Drawn with or without Bot Management, so both variants get the same noise stream and
     // differ only in these fields.
     const scoring = who.scoring;

@@ -66,3 +66,34 @@ export class PeriodicActor implements Actor {
 export function at(world: World, seconds: number): number {
   return world.scenario.start_ms + seconds * 1_000;
 }
+
+/** A flood's timing: from `start_ms` to `end_ms`, ramping to `multiplier` × the normal peak in `ramp_ms`. */
+export interface FloodTiming {
+  start_ms: number;
+  end_ms: number;
+  ramp_ms: number;
+  multiplier: number;
+  /** The normal peak to use when nothing came before the flood. */
+  fallback_peak_rps: number;
+}
+
+/**
+ * Schedules a flood: a Poisson process whose full rate is `multiplier` × the busiest second of
+ * all traffic in the minute before `start_ms`, measured when the flood starts (so the jump is
+ * that large at any scale), reached linearly within `ramp_ms`. `act` sends one request.
+ */
+export function scheduleFlood(world: World, random: Random, timing: FloodTiming, act: (world: World) => boolean | void): void {
+  const { start_ms: start, end_ms: end, ramp_ms, multiplier, fallback_peak_rps } = timing;
+  let peak = multiplier * fallback_peak_rps;
+  const rate = (now: number): number => peak * Math.min(1, Math.max(0.02, (now - start) / ramp_ms));
+  const flood = new PoissonActor(start, end, rate, random, act);
+  world.schedule({
+    next_ms: start,
+    step(w: World): boolean {
+      const normal = w.busiestSecond(start - 60_000, start);
+      peak = multiplier * (normal > 0 ? normal : fallback_peak_rps);
+      w.schedule(flood);
+      return false;
+    },
+  });
+}

@@ -7,16 +7,22 @@
  * - `good_bot_harmless`: uptime checks (UptimeRobot, Pingdom, the site's own blackbox probe), and
  *   SEO crawlers (AhrefsBot, verified; an agency's Screaming Frog audit, not), all slow.
  *
+ * In a world, fake Googlebots come from their profile's network, and monitors, SEO crawlers and
+ * link previews of the released product from the same cloud /24s as the world's scrapers
+ * (Facebook's previews excepted: they only ever come from Meta's AS 32934).
+ *
  * Crawlers pick products uniformly (they walk the sitemap, not the bestsellers), hit stale
  * URLs now and then (3% 404s) and re-read robots.txt; /search is disallowed to them.
  */
 import { parseCidr, randomIpv4In, type Cidr } from '../addresses.js';
+import { attackerAddress } from '../attackers.js';
 import { BINGBOT_UA, GOOGLEBOT_UA, JA3, JA4, TOOL_UA } from '../clients.js';
-import { BUSINESS, GOOGLE, HOSTING, MICROSOFT, addressIn, type Address, type Network } from '../networks.js';
+import { BUSINESS, GOOGLE, HOSTING, META, MICROSOFT, addressIn, type Address, type Network } from '../networks.js';
 import type { Random } from '../random.js';
 import type { Resource } from '../site.js';
 import { Identity, scored, verifiedBot, type World } from '../world.js';
 import { PeriodicActor, PoissonActor, at } from './actors.js';
+import { releasedProduct } from './release-state.js';
 
 /** What a crawler fetches: products uniformly, category listings, robots and sitemaps, stale URLs. */
 function crawlTarget(world: World, random: Random): Resource {
@@ -64,8 +70,10 @@ export function startVerifiedCrawlers(world: World, random: Random): void {
 
 export function startFakeGooglebots(world: World, random: Random): void {
   const config = world.scenario.fake_googlebot;
+  const profile = world.scenario.attackers.fake_googlebot;
   for (let i = 0; i < config.ips; i++) {
-    const address = world.addresses.claim('fake_googlebot', 'fresh', () => addressIn(random.pick(HOSTING), random));
+    // In a world only its network varies: a fake Googlebot always says it is Googlebot.
+    const address = profile === undefined ? world.addresses.claim('fake_googlebot', 'fresh', () => addressIn(random.pick(HOSTING), random)) : attackerAddress(world, 'fake_googlebot', profile.network, random);
     const python = random.chance(0.5);
     // Bot Management sees through most of them (a Googlebot UA off Google's network), not all.
     const scoring = random.chance(0.7) ? scored(1, 5, 'Heuristics') : scored(12, 40);
@@ -88,7 +96,14 @@ export function startGoodBots(world: World, random: Random): void {
   const config = world.scenario.good_bot_harmless;
   const site = world.site;
   const end = at(world, world.scenario.duration_s);
-  const claim = (net: Network): Address => world.addresses.claim('good_bot_harmless', 'fresh', () => addressIn(net, random));
+  // In a world, every good bot but the verified crawlers lives on the clouds its scrapers use.
+  const shared = config.on_shared_clouds;
+  const claim = (net: Network): Address => {
+    if (!shared) return world.addresses.claim('good_bot_harmless', 'fresh', () => addressIn(net, random));
+    // The scrapers' /24s first; if a botnet filled them, elsewhere in the same clouds.
+    let tries = 0;
+    return world.addresses.claim('good_bot_harmless', 'fresh', () => (tries++ < 200 ? world.pools.cloudAddress(random) : world.pools.botAddress(random)));
+  };
   const probes = (name: string, net: Network, count: number, ua: string, ja4: string, ja3: string, category: string): Identity[] =>
     Array.from({ length: count }, () => new Identity('good_bot_harmless', name, claim(net), ua, ja4, ja3, category === '' ? scored(1, 1, 'Heuristics') : verifiedBot(category)));
 
@@ -118,4 +133,32 @@ export function startGoodBots(world: World, random: Random): void {
   world.schedule(new PoissonActor(at(world, auditStart), at(world, auditEnd), 0.5, random, (w) => {
     w.emit(frog, w.now, 'GET', crawlTarget(w, random), '');
   }));
+  if (config.link_previews > 0) startLinkPreviews(world, random, claim);
+}
+
+/**
+ * Link previews: when the released product is shared in chats and feeds, Slack, Facebook and
+ * Discord fetch its page (no assets), most within minutes of the release.
+ */
+function startLinkPreviews(world: World, random: Random, claim: (net: Network) => Address): void {
+  const { release, good_bot_harmless: config } = world.scenario;
+  const product = releasedProduct(world);
+  // Slack and Discord fetch from clouds (the world's shared ones); Facebook only from its own AS.
+  const meta = (): Address => world.addresses.claim('good_bot_harmless', 'fresh', () => addressIn(META, random));
+  const fetchers = [
+    ['slackbot', TOOL_UA.slackbot, 'Page Preview', claim(HOSTING[3] as Network)],
+    ['facebookexternalhit', TOOL_UA.facebook, 'Page Preview', meta()],
+    ['discordbot', TOOL_UA.discord, '', claim(HOSTING[3] as Network)],
+  ] as const;
+  const identities = fetchers.map(([name, ua, category, address]) => new Identity('good_bot_harmless', name, address, ua, JA4.go, JA3.go, category === '' ? scored(1, 5, 'Heuristics') : verifiedBot(category)));
+  for (let i = 0; i < config.link_previews; i++) {
+    const when = release.at_s + Math.min(world.scenario.duration_s - release.at_s - 1, random.exponential(90));
+    world.schedule({
+      next_ms: at(world, Math.max(0, when)),
+      step(w: World): boolean {
+        w.emit(random.pick(identities), w.now, 'GET', w.site.product(product, random), '');
+        return false;
+      },
+    });
+  }
 }

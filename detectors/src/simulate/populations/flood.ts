@@ -13,12 +13,19 @@
  * most flood kits are built on); 30% send a current Chrome User-Agent over Go's TLS stack, the
  * mismatch JA4 exists to expose. Bot Management scores most of it under 30, but not all: the
  * spoofed-browser bots on residential addresses often pass.
+ *
+ * In a world (an AttackerProfile), the bots come from the profile's network and wear its
+ * clients (one library, rotating browsers, a browser User-Agent over Go, none, or the humans'
+ * own browser), and the target may be `/?<random>` or `/product/<random id>` instead.
  */
+import { TOOLS, attackerAddress, attackerClient } from '../attackers.js';
 import { JA3, JA4, TOOL_UA } from '../clients.js';
 import { HOSTING, PROXY_RESIDENTIAL, addressIn } from '../networks.js';
 import type { Random } from '../random.js';
+import type { AttackerProfile, Scenario } from '../scenario.js';
+import type { Resource } from '../site.js';
 import { Identity, scored, type BotScoring, type World } from '../world.js';
-import { PoissonActor, at } from './actors.js';
+import { at, scheduleFlood } from './actors.js';
 
 const LIBRARIES = [
   [TOOL_UA.go, JA4.go, JA3.go],
@@ -32,7 +39,7 @@ const SPOOFED_UAS = [
 ];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-function cacheBuster(random: Random): string {
+export function cacheBuster(random: Random): string {
   let out = '';
   const length = random.int(6, 12);
   for (let i = 0; i < length; i++) out += LETTERS[random.int(0, LETTERS.length - 1)];
@@ -44,12 +51,58 @@ function spoofedScoring(random: Random, residential: boolean): BotScoring {
   return random.chance(0.6) ? scored(5, 29) : scored(30, 75);
 }
 
+/** One flood request's target: always past the cache. */
+export function floodTarget(world: World, random: Random, target: Scenario['l7_flood']['target']): Resource {
+  const site = world.site;
+  switch (target) {
+    case 'search':
+      return site.search(cacheBuster(random), random);
+    case 'home': {
+      const home = site.home(random);
+      return { ...home, uri: `/?${cacheBuster(random)}` };
+    }
+    case 'product':
+      return site.product(random.int(1, Math.ceil(site.products * 1.1)), random);
+  }
+}
+
+/** The botnet of a world: `bots` identities from the profile, and the rotating share's one. */
+function worldBots(world: World, random: Random, profile: AttackerProfile, count: number): { bots: Identity[]; proxied: Identity } {
+  const tool = random.pick([TOOLS.go, TOOLS.python, TOOLS.aiohttp]);
+  const bots: Identity[] = [];
+  for (let i = 0; i < count; i++) {
+    const client = attackerClient(profile, random, tool);
+    const address = attackerAddress(world, 'l7_flood', profile.network, random);
+    bots.push(new Identity('l7_flood', `flood-bot:${i}`, address, client.user_agent, client.ja4, client.ja3, client.scoring, client.transport));
+  }
+  const client = attackerClient(profile, random, tool);
+  const proxied = new Identity('l7_flood', 'flood-proxy', { ip: '0.0.0.0', asn: 0, country: '' }, client.user_agent, client.ja4, client.ja3, client.scoring, client.transport);
+  return { bots, proxied };
+}
+
 export function startFlood(world: World, random: Random): void {
   const config = world.scenario.l7_flood;
   if (config.duration_s <= 0 || config.bots <= 0) return;
   const start = at(world, config.start_s);
-  const end = start + config.duration_s * 1_000;
-  let peak = config.peak_multiplier * config.fallback_peak_rps;
+  const timing = { start_ms: start, end_ms: start + config.duration_s * 1_000, ramp_ms: config.ramp_ms, multiplier: config.peak_multiplier, fallback_peak_rps: config.fallback_peak_rps };
+  const profile = world.scenario.attackers.l7_flood;
+  if (profile !== undefined) {
+    const { bots, proxied } = worldBots(world, random, profile, config.bots);
+    let sent = 0;
+    scheduleFlood(world, random, timing, (w) => {
+      if (sent++ >= config.max_requests) return false;
+      let who: Identity;
+      if (random.chance(config.rotating_share)) {
+        who = proxied;
+        who.moveTo(attackerAddress(w, 'l7_flood', profile.network, random));
+      } else {
+        who = bots[random.int(0, bots.length - 1)] as Identity;
+      }
+      const referer = who.user_agent.startsWith('Mozilla/') && random.chance(0.5) ? `https://${w.site.host}/` : '';
+      w.emit(who, w.now, 'GET', floodTarget(w, random, config.target), referer);
+    });
+    return;
+  }
 
   const bots: Identity[] = [];
   const spoofed: boolean[] = [];
@@ -70,9 +123,7 @@ export function startFlood(world: World, random: Random): void {
     new Identity('l7_flood', 'flood-proxy', { ip: '0.0.0.0', asn: 0, country: '' }, TOOL_UA.go, JA4.go, JA3.go, scored(1, 29)),
     new Identity('l7_flood', 'flood-proxy', { ip: '0.0.0.0', asn: 0, country: '' }, random.pick(SPOOFED_UAS), JA4.go, JA3.go, scored(5, 60)),
   ];
-
-  const rate = (now: number): number => peak * Math.min(1, Math.max(0.02, (now - start) / config.ramp_ms));
-  const flood = new PoissonActor(start, end, rate, random, (w) => {
+  scheduleFlood(world, random, timing, (w) => {
     let who: Identity;
     let browser: boolean;
     if (random.chance(config.rotating_share)) {
@@ -87,15 +138,5 @@ export function startFlood(world: World, random: Random): void {
     }
     const referer = browser && random.chance(0.5) ? `https://${w.site.host}/` : '';
     w.emit(who, w.now, 'GET', w.site.search(cacheBuster(random), random), referer);
-  });
-  // At the start, size the flood from the traffic of the minute before it.
-  world.schedule({
-    next_ms: start,
-    step(w: World): boolean {
-      const normal = w.busiestSecond(start - 60_000, start);
-      peak = config.peak_multiplier * (normal > 0 ? normal : config.fallback_peak_rps);
-      w.schedule(flood);
-      return false;
-    },
   });
 }

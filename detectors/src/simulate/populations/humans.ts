@@ -9,20 +9,22 @@
  * retried), add to cart and check out. A 5xx is reloaded after a few seconds half the time.
  * Sessions arrive as a Poisson process; a 3-minute warm-up before the start means the run
  * begins in steady state instead of with an empty shop.
+ *
+ * In a world (scenario.networks set) phones and homes come from the world's shared pools (the
+ * same carrier /24s as app users and mobile proxies), the share of phones is the world's, and
+ * arrivals follow its traffic shape.
  */
-import { BUSINESS, CarrierPool, MOBILE, addressIn, pickResidential } from '../networks.js';
-import { pickBrowser, type Audience } from '../clients.js';
+import { BUSINESS, CarrierPool, MOBILE, addressIn, pickResidential, type Address } from '../networks.js';
+import { pickAudienceBrowser, pickBrowser, type Audience } from '../clients.js';
 import { Zipf, type Random } from '../random.js';
 import type { Scenario } from '../scenario.js';
 import type { PageKind, Resource } from '../site.js';
+import { shapedRate } from '../traffic-shape.js';
 import { Identity, scored, type Actor, type BotScoring, type World } from '../world.js';
 import { HumanSession } from './human-session.js';
 
 /** Sessions already under way when the run starts. */
 export const WARMUP_MS = 180_000;
-/** Share of mobile handsets on IPv6 (US and EU carriers hand out IPv6 by default). */
-const MOBILE_IPV6_SHARE = 0.35;
-const HOME_IPV6_SHARE = 0.25;
 
 /** How sessions arrive: search (Google keeps ~90% of it), direct/typed/app/email (no referer), social. */
 const LANDING_REFERERS: readonly (readonly [number, string])[] = [
@@ -68,10 +70,19 @@ export class HumanContext {
   constructor(
     readonly scenario: Scenario,
     readonly random: Random,
+    /** The world's carrier pools; null: draw this population's own (the default scenario). */
+    shared: readonly CarrierPool[] | null = null,
   ) {
     this.popularity = new Zipf(scenario.catalogue.products, scenario.catalogue.popularity_exponent);
     // ~60 NAT /24s per carrier: a few mobile humans per /24, as carrier-grade NAT does.
-    this.pools = MOBILE.map((net) => new CarrierPool(net, random, 60));
+    this.pools = shared === null ? MOBILE.map((net) => new CarrierPool(net, random, 60)) : [...shared];
+  }
+
+  /** A phone's address (carrier NAT /24 or IPv6) or a home's, as the scenario says. */
+  address(mobile: boolean): Address {
+    const { random, scenario } = this;
+    if (mobile) return random.pick(this.pools).address(random, scenario.human.mobile_ipv6_share);
+    return addressIn(pickResidential(random), random, scenario.human.home_ipv6_share);
   }
 
   popularProduct(): number {
@@ -91,7 +102,7 @@ export class HumanContext {
     return this.page(world, this.random.weighted(CLICKS[from]));
   }
 
-  private page(world: World, kind: PageKind): Page {
+  page(world: World, kind: PageKind): Page {
     const random = this.random;
     const site = world.site;
     switch (kind) {
@@ -109,6 +120,11 @@ export class HumanContext {
   }
 }
 
+/** A population's shared state: in a world, on the world's carrier pools. */
+export function humanContext(world: World, random: Random): HumanContext {
+  return new HumanContext(world.scenario, random, world.scenario.networks === null ? null : world.pools.carriers);
+}
+
 /** Poisson arrivals of `human` sessions, from the warm-up to the end. */
 class HumanArrivals implements Actor {
   next_ms: number;
@@ -123,27 +139,25 @@ class HumanArrivals implements Actor {
 
   step(world: World): boolean {
     const { random, scenario } = this.context;
-    const browser = pickBrowser(random);
-    const address = world.addresses.claim('human', 'same-class', () =>
-      browser.mobile ? random.pick(this.context.pools).address(random, MOBILE_IPV6_SHARE) : addressIn(pickResidential(random), random, HOME_IPV6_SHARE),
-    );
-    const who = new Identity('human', `human:${this.sessions++}`, address, browser.user_agent, browser.ja4, browser.ja3 ?? random.hex(32), humanScoring(random, scenario.human.false_positive_share));
+    const browser = pickAudienceBrowser(random, scenario.human.mobile_share);
+    const address = world.addresses.claim('human', 'same-class', () => this.context.address(browser.mobile));
+    const who = new Identity('human', `human:${this.sessions++}`, address, browser.user_agent, browser.ja4, browser.ja3 ?? random.hex(32), humanScoring(random, scenario.human.false_positive_share), 'browser');
     world.schedule(new HumanSession(who, this.context, world.now, 1));
-    this.next_ms = world.now + random.exponential(1_000 / scenario.human.sessions_per_s);
+    this.next_ms = world.now + random.exponential(1_000 / shapedRate(scenario.traffic_shape, scenario.human.sessions_per_s, world.now, scenario.start_ms, scenario.duration_s));
     return true;
   }
 }
 
 export function startHumans(world: World, random: Random): void {
   if (world.scenario.human.sessions_per_s <= 0) return;
-  world.schedule(new HumanArrivals(new HumanContext(world.scenario, random), world.scenario.start_ms - WARMUP_MS));
+  world.schedule(new HumanArrivals(humanContext(world, random), world.scenario.start_ms - WARMUP_MS));
 }
 
 /** Offices and carrier NATs: one address each, 20–80 people behind it over the run. */
 export function startSharedIpGroups(world: World, random: Random): void {
   const { scenario } = world;
   const config = scenario.human_shared_ip;
-  const context = new HumanContext(scenario, random);
+  const context = humanContext(world, random);
   for (let group = 0; group < config.groups; group++) {
     const office = random.chance(config.office_share);
     const audience: Audience = office ? 'office' : 'mobile';
@@ -153,7 +167,7 @@ export function startSharedIpGroups(world: World, random: Random): void {
     for (let user = 0; user < users; user++) {
       const browser = pickBrowser(random, audience);
       const name = `${office ? 'office' : 'nat'}:${group}/user:${user}`;
-      const who = new Identity('human_shared_ip', name, address, browser.user_agent, browser.ja4, browser.ja3 ?? random.hex(32), humanScoring(random, scenario.human.false_positive_share));
+      const who = new Identity('human_shared_ip', name, address, browser.user_agent, browser.ja4, browser.ja3 ?? random.hex(32), humanScoring(random, scenario.human.false_positive_share), 'browser');
       // People behind one address keep coming and going all run long; office workers browse longer.
       const start = scenario.start_ms - 120_000 + random.float() * (span + 120_000);
       world.schedule(new HumanSession(who, context, start, office ? 1.5 : 1));
