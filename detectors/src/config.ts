@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { BotsieveError, isBotsieveError } from '@botsieve/core';
 import type { AnyEngineDetectorFactory as AnyDetectorFactory } from './engine/registry-types.js';
-import { classifyConfigSchema, trafficContextConfigSchema } from './features/config.js';
+import { classifyConfigSchema, clientMemoryConfigSchema, trafficContextConfigSchema } from './features/config.js';
 import { fusionConfigSchema } from './fusion/config.js';
 import { safelistConfigSchema } from './safelist/index.js';
 import { DETECTOR_ERRORS } from './errors.js';
@@ -90,6 +90,8 @@ export const detectConfigSchema = z
     classify: classifyConfigSchema.describe('How requests are classified before the detectors (login, probes, assets, routes, low score).'),
     /** Route spike and origin load detection that every detector sees as event features. */
     traffic: trafficContextConfigSchema.describe('Route spike and origin load context (event features).'),
+    /** Which client addresses were seen before, and which loaded a page's assets (event features). */
+    clients: clientMemoryConfigSchema.describe('Client memory: addresses seen recently and addresses that browsed (event features new_client, known_browser).'),
     /** Subjects never acted on: configured CIDRs/ASNs/JA4s, private ranges, verified crawlers' data. */
     safelist: safelistConfigSchema.describe('Subjects never acted on, and the verified crawlers data.'),
     /** How detector signals become verdicts. */

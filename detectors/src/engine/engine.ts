@@ -103,7 +103,7 @@ export class Engine {
     this.metrics = telemetry.component('detect').metrics;
     const safelist = new Safelist(config.safelist);
     const crawlers = options.crawlers ?? new CrawlerDirectory(loadCrawlerRanges(config.safelist.crawlers_file ?? undefined));
-    this.features = new FeatureExtractor(config.classify, config.traffic, { safelist, crawlers });
+    this.features = new FeatureExtractor(config.classify, config.traffic, { safelist, crawlers, clients: config.clients });
     this.builder = new SummaryBuilder(config.summary_step_ms, config.max_open_summaries);
     this.fusion = new Fusion(config.fusion, safelist, this.metrics);
     this.detectors = buildDetectors(config, telemetry, this.watermark, this.factories);

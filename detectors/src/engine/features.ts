@@ -35,7 +35,7 @@ export interface EventFeatures {
   verified: boolean;
   /** IP in a configured or private range, or ASN safelisted: never acted on. */
   safelisted: boolean;
-  /** The user agent matches the maintained list of automation agents (isbot). */
+  /** The user agent matches the maintained list of automation agents (isbot), apps' HTTP stacks excepted. */
   automation_ua: boolean;
   /** The user agent claims a mainstream browser (Chrome, Firefox, Safari, Edge). */
   browser_ua: boolean;
@@ -43,6 +43,16 @@ export interface EventFeatures {
   claimed_crawler: string;
   /** A browser UA with a TLS fingerprint no browser sends (needs JA4; false without it). */
   ua_ja4_mismatch: boolean;
+  /** The user agent is a mobile or desktop app's HTTP stack (okhttp, CFNetwork): not automation on its own. */
+  app_ua: boolean;
+  /** The request names a referer. */
+  has_referer: boolean;
+  /** An add-to-cart, checkout or order request (classify.cart_paths). */
+  cart: boolean;
+  /** The client's address sent nothing within the client memory's horizon before this request. */
+  new_client: boolean;
+  /** The client's address loaded assets (a browser rendering pages) within the horizon before this request. */
+  known_browser: boolean;
   /** This event's route is spiking right now (traffic context, event time). */
   route_spiking: boolean;
   /** The origin of this event's host is under load right now (latency or 5xx share). */
@@ -75,6 +85,11 @@ export function blankFeatures(): EventFeatures {
     browser_ua: false,
     claimed_crawler: '',
     ua_ja4_mismatch: false,
+    app_ua: false,
+    has_referer: false,
+    cart: false,
+    new_client: false,
+    known_browser: false,
     route_spiking: false,
     origin_loaded: false,
     ip_hash: 0,

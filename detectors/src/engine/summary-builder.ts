@@ -216,6 +216,11 @@ export class SummaryBuilder {
     if (f.browser_ua) s.browser_ua += 1;
     if (f.claimed_crawler !== '' && !f.verified) s.fake_crawler += 1;
     if (f.ua_ja4_mismatch) s.ua_ja4_mismatch += 1;
+    if (f.app_ua) s.app_ua += 1;
+    if (f.has_referer) s.referers += 1;
+    if (f.cart) s.cart += 1;
+    if (f.new_client) s.new_clients += 1;
+    if (f.known_browser) s.known_browsers += 1;
     if (f.route_spiking) s.spiking_route += 1;
     if (f.origin_loaded) {
       s.under_load += 1;

@@ -46,6 +46,16 @@ export interface Summary {
   /** Good-crawler UA from outside that crawler's network (fake Googlebot). */
   fake_crawler: number;
   ua_ja4_mismatch: number;
+  /** Requests from app HTTP stacks' user agents (okhttp, CFNetwork). */
+  app_ua: number;
+  /** Requests that named a referer. */
+  referers: number;
+  /** Add-to-cart, checkout and order requests. */
+  cart: number;
+  /** Requests whose address was new to the client memory (nothing from it within the horizon before). */
+  new_clients: number;
+  /** Requests whose address had loaded assets within the horizon before (a browser: humans present). */
+  known_browsers: number;
   /** Requests to a route that was spiking at the time (traffic context). */
   spiking_route: number;
   /** Low-score requests while the origin was under load. */
@@ -87,6 +97,11 @@ export const SUMMARY_COUNTERS = [
   'browser_ua',
   'fake_crawler',
   'ua_ja4_mismatch',
+  'app_ua',
+  'referers',
+  'cart',
+  'new_clients',
+  'known_browsers',
   'spiking_route',
   'low_score_under_load',
   'under_load',
@@ -121,6 +136,11 @@ export function emptySummary(subject: SubjectKey, kind: SummaryKind, step_ms: nu
     browser_ua: 0,
     fake_crawler: 0,
     ua_ja4_mismatch: 0,
+    app_ua: 0,
+    referers: 0,
+    cart: 0,
+    new_clients: 0,
+    known_browsers: 0,
     spiking_route: 0,
     low_score_under_load: 0,
     under_load: 0,
@@ -158,6 +178,11 @@ export function resetSummary(s: Summary, subject: SubjectKey, kind: SummaryKind,
   s.browser_ua = 0;
   s.fake_crawler = 0;
   s.ua_ja4_mismatch = 0;
+  s.app_ua = 0;
+  s.referers = 0;
+  s.cart = 0;
+  s.new_clients = 0;
+  s.known_browsers = 0;
   s.spiking_route = 0;
   s.low_score_under_load = 0;
   s.under_load = 0;

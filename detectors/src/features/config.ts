@@ -39,6 +39,29 @@ export const classifyConfigSchema = z
     low_score_below: z.number().int().min(2).max(99).default(30).describe('Bot Management scores below this are low (likely automated).'),
     /** Path segments kept in a route (host + path group); deeper segments are dropped. */
     route_depth: z.number().int().min(1).max(8).default(2).describe('Path segments kept in a route (host + path group).'),
+    /**
+     * Cart and checkout endpoints (add to cart, checkout, order): what inventory hoarding hammers
+     * at a release. A plain string matches as a prefix of the lower-cased path; `re:` a regex.
+     */
+    cart_paths: z.array(pathPattern).default(['/cart', '/basket', '/checkout', '/order', '/api/cart', '/api/basket', '/api/checkout', '/api/order']).describe('Cart and checkout endpoints (prefix, or `re:` + regex on the path).'),
+    /**
+     * User agents of mobile and desktop apps' HTTP stacks (regex sources, case-insensitive): real
+     * customers' apps talk through them, so they are not automation evidence on their own even
+     * where the isbot list names them (okhttp, CFNetwork).
+     */
+    app_user_agents: z.array(z.string().min(1).max(256)).default(['^okhttp/', '\\bCFNetwork/\\d', '^Dalvik/\\d', '\\bAlamofire/', '^Dart/\\d', '\\bktor-client\\b']).describe('Regex sources (case-insensitive) of app HTTP stacks\' user agents: not automation evidence on their own.'),
+  })
+  .prefault({});
+
+export const clientMemoryConfigSchema = z
+  .strictObject({
+    /**
+     * How long a client address is remembered (event time): a request counts as from a new client
+     * when its address sent nothing within the last `horizon_ms` to 2 × `horizon_ms`.
+     */
+    horizon_ms: z.number().int().min(10_000).max(86_400_000).default(600_000).describe('How long client addresses are remembered (event time): an address with no request within this (up to twice this) is new.'),
+    /** Addresses remembered per horizon at about 1 % false positives (fixed memory: 2.4 bytes each, two filters). */
+    capacity: z.number().int().min(1_000).max(50_000_000).default(1_000_000).describe('Addresses per horizon the client memory holds at about 1 % false positives (memory fixed at ~4.8 bytes per address: seen and browsed filters, two generations each).'),
   })
   .prefault({});
 
@@ -71,3 +94,4 @@ export const trafficContextConfigSchema = z
 
 export type ClassifyConfig = z.output<typeof classifyConfigSchema>;
 export type TrafficContextConfig = z.output<typeof trafficContextConfigSchema>;
+export type ClientMemoryConfig = z.output<typeof clientMemoryConfigSchema>;

@@ -12,7 +12,8 @@ import { OpenSlot } from '../engine/summary-builder.js';
 import { MAX_CACHED_USER_AGENT_LENGTH, UserAgentClassifier, ja4LooksLikeBrowser } from '../heuristics/index.js';
 import { BoundedMap, hash32 } from '../sketch/index.js';
 import type { CrawlerDirectory, Safelist } from '../safelist/index.js';
-import type { ClassifyConfig, TrafficContextConfig } from './config.js';
+import { ClientMemory } from './client-memory.js';
+import type { ClassifyConfig, ClientMemoryConfig, TrafficContextConfig } from './config.js';
 import { PathPatterns } from './path-patterns.js';
 import { extensionOf, looksCacheBusting, numericIdOf } from './route.js';
 import { RouteNames } from './route-names.js';
@@ -23,7 +24,10 @@ class UserAgentInfo {
   /** The summary builder's open `ua:` summary of this user agent (see OpenSlot). */
   readonly slot = new OpenSlot();
   constructor(
+    /** On the isbot list and not an app's HTTP stack. */
     readonly automation: boolean,
+    /** An app's HTTP stack (classify.app_user_agents). */
+    readonly app: boolean,
     readonly browser: boolean,
     readonly crawler: string,
     readonly hash: number,
@@ -41,7 +45,11 @@ class Ja4Info {
 export interface FeatureExtractorDeps {
   safelist: Safelist;
   crawlers: CrawlerDirectory;
+  /** Client memory settings; default: the schema's. */
+  clients?: ClientMemoryConfig;
 }
+
+const DEFAULT_CLIENT_MEMORY: ClientMemoryConfig = { horizon_ms: 600_000, capacity: 1_000_000 };
 
 export class FeatureExtractor {
   readonly traffic: TrafficContext;
@@ -52,6 +60,9 @@ export class FeatureExtractor {
   private readonly sensitiveExcept: PathPatterns;
   private readonly assetExtensions: ReadonlySet<string>;
   private readonly apiPrefixes: PathPatterns;
+  private readonly cartPaths: PathPatterns;
+  private readonly appUserAgents: RegExp | null;
+  private readonly clients: ClientMemory;
   private readonly userAgents: UserAgentClassifier;
   private readonly ja4Info = new BoundedMap<string, Ja4Info>(10_000);
   /**
@@ -84,11 +95,15 @@ export class FeatureExtractor {
     this.sensitiveExcept = new PathPatterns(config.sensitive_paths_except, 'substring', 'classify.sensitive_paths_except');
     this.assetExtensions = new Set(config.asset_extensions);
     this.apiPrefixes = new PathPatterns(config.api_prefixes, 'prefix', 'classify.api_prefixes');
+    this.cartPaths = new PathPatterns(config.cart_paths, 'prefix', 'classify.cart_paths');
+    // One alternation compiled once; matched once per distinct user agent (cached in uaInfo).
+    this.appUserAgents = config.app_user_agents.length === 0 ? null : new RegExp(config.app_user_agents.map((source) => `(?:${source})`).join('|'), 'i');
+    this.clients = new ClientMemory(deps.clients ?? DEFAULT_CLIENT_MEMORY);
     this.userAgents = new UserAgentClassifier(deps.crawlers);
     this.exemption = new ClientExemption({ safelist: deps.safelist, bots: deps.crawlers });
     this.traffic = new TrafficContext(traffic);
     this.routes = new RouteNames(config.route_depth);
-    this.emptyUa = new UserAgentInfo(false, false, '', hash32(''), this.exemption.userAgentBots(''));
+    this.emptyUa = new UserAgentInfo(false, false, false, '', hash32(''), this.exemption.userAgentBots(''));
     this.out = blankFeatures();
   }
 
@@ -133,6 +148,12 @@ export class FeatureExtractor {
     out.browser_ua = ua.browser;
     out.claimed_crawler = ua.crawler;
     out.ua_ja4_mismatch = ua.browser && !browserJa4;
+    out.app_ua = ua.app;
+    out.has_referer = event.referer !== '';
+    out.cart = this.cartPaths.matches(lowerPath);
+    this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset');
+    out.new_client = this.clients.newClient;
+    out.known_browser = this.clients.knownBrowser;
     out.route_spiking = flags.route_spiking;
     out.origin_loaded = flags.origin_loaded;
     out.ip_hash = ipHash;
@@ -143,7 +164,8 @@ export class FeatureExtractor {
 
   stateSize(): { keys: number; bytes: number } {
     const traffic = this.traffic.stateSize();
-    return { keys: traffic.keys + this.ja4Info.size, bytes: traffic.bytes + this.ja4Info.size * 120 };
+    const clients = this.clients.stateSize();
+    return { keys: traffic.keys + this.ja4Info.size, bytes: traffic.bytes + this.ja4Info.size * 120 + clients.bytes };
   }
 
   private kindOf(event: RequestEvent, lowerPath: string): RequestKind {
@@ -168,7 +190,8 @@ export class FeatureExtractor {
       return cached;
     }
     const cls = this.userAgents.classify(ua);
-    const info = new UserAgentInfo(cls.automation, cls.browser, cls.crawler, hash32(ua), this.exemption.userAgentBots(ua));
+    const app = this.appUserAgents !== null && this.appUserAgents.test(ua);
+    const info = new UserAgentInfo(cls.automation && !app, app, cls.browser, cls.crawler, hash32(ua), this.exemption.userAgentBots(ua));
     if (ua.length <= MAX_CACHED_USER_AGENT_LENGTH) {
       this.uaInfo.set(ua, info);
       this.uaSlot = info.slot;
