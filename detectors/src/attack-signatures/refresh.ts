@@ -11,10 +11,9 @@
  * Failures throw BotsieveError ERR_DETECTOR_CONFIG (the data is detector configuration) naming
  * the list and the URL; network failures and 5xx/429 answers are marked retryable.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { BotsieveError } from '@botsieve/core';
+import { fetchText, writeJsonAtomically, type FetchLike } from '@botsieve/runtime';
 import { DETECTOR_ERRORS } from '../errors.js';
-import type { FetchLike } from '@botsieve/runtime';
 import { ATTACK_LIST_NAMES, parseAttackData, parseCrsDataFile, type AttackData, type AttackList, type AttackListName } from './data.js';
 
 export interface AttackRefreshOptions {
@@ -48,6 +47,7 @@ export interface AttackRefreshResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+const USER_AGENT = 'botsieve attack-signatures refresh';
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 
 function refreshError(message: string, retryable: boolean, cause?: unknown): BotsieveError {
@@ -76,7 +76,7 @@ export async function refreshAttackData(current: AttackData, fetchImpl: FetchLik
       commits.set(list.repository, commit);
     }
     const url = `${rawBase}/${list.repository}/${commit}/${list.path}`;
-    const body = await fetchText(fetchImpl, name, url, 'text/plain', timeoutMs, maxBytes);
+    const body = await fetchText(fetchImpl, url, { name, accept: 'text/plain', timeout_ms: timeoutMs, max_bytes: maxBytes, user_agent: USER_AGENT }, refreshError);
     const entries = parseCrsDataFile(body, `${name}: ${url}`);
     const fetchedAt = (options.now?.() ?? new Date()).toISOString();
     lists[name] = {
@@ -107,7 +107,7 @@ export async function refreshAttackData(current: AttackData, fetchImpl: FetchLik
 async function resolveCommit(fetchImpl: FetchLike, repository: string, ref: string, apiBase: string, timeoutMs: number): Promise<string> {
   if (/^[0-9a-f]{40}$/.test(ref)) return ref;
   const url = `${apiBase}/repos/${repository}/commits/${encodeURIComponent(ref)}`;
-  const body = (await fetchText(fetchImpl, repository, url, 'application/vnd.github.sha', timeoutMs, 65_536)).trim();
+  const body = (await fetchText(fetchImpl, url, { name: repository, accept: 'application/vnd.github.sha', timeout_ms: timeoutMs, max_bytes: 65_536, user_agent: USER_AGENT }, refreshError)).trim();
   let sha = body;
   if (body.startsWith('{')) {
     try {
@@ -120,25 +120,6 @@ async function resolveCommit(fetchImpl: FetchLike, repository: string, ref: stri
   return sha;
 }
 
-async function fetchText(fetchImpl: FetchLike, name: string, url: string, accept: string, timeoutMs: number, maxBytes: number): Promise<string> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response;
-  let body: string;
-  try {
-    response = await fetchImpl(url, { signal, headers: { accept, 'user-agent': 'botsieve attack-signatures refresh' } });
-    body = await response.text();
-  } catch (cause) {
-    const why = signal.aborted ? `timed out after ${timeoutMs} ms` : (cause as Error).message;
-    throw refreshError(`${name}: fetching ${url} failed: ${why}`, true, cause);
-  }
-  if (!response.ok) {
-    const retryable = response.status >= 500 || response.status === 429;
-    throw refreshError(`${name}: ${url} answered HTTP ${response.status} ${response.statusText}`.trimEnd(), retryable);
-  }
-  if (body.length > maxBytes) throw refreshError(`${name}: ${url} returned ${body.length} bytes, more than the ${maxBytes} accepted`, false);
-  return body;
-}
-
 /** One line per list, e.g. `attack_tools: 96 → 97 entries (+1 −0) at 007eaf9… from https://…`. */
 export function formatAttackRefreshSummary(summary: AttackRefreshSummary): string {
   return `${summary.name}: ${summary.before} → ${summary.after} entries (+${summary.added} −${summary.removed}) at ${summary.commit} from ${summary.url}`;
@@ -146,12 +127,5 @@ export function formatAttackRefreshSummary(summary: AttackRefreshSummary): strin
 
 /** Writes attack data atomically: a temporary file beside `path`, then rename over it. */
 export async function writeAttackData(path: string, data: AttackData): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(data, null, 2)}\n`, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (cause) {
-    await rm(temporary, { force: true });
-    throw refreshError(`cannot write attack signature data to ${path}: ${(cause as Error).message}`, false, cause);
-  }
+  await writeJsonAtomically(path, data, 'attack signature data', refreshError);
 }

@@ -11,19 +11,13 @@
  * Failures throw BotsieveError ERR_EXEMPTION_REFRESH naming the bot and the URL; network failures
  * and 5xx/429 answers are marked retryable.
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { BotsieveError } from '@botsieve/core';
+import { fetchText, writeJsonAtomically, type FetchLike } from '../published-data.js';
 import { EXEMPTION_ERRORS } from './errors.js';
 import { parseCrawlerRanges, type CrawlerRanges } from './known-bots.js';
 import { parsePublication } from './published-formats.js';
 
-/** The part of `fetch` refresh uses, so tests can pass the real fetch or a stub. */
-export type FetchLike = (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<{
-  ok: boolean;
-  status: number;
-  statusText: string;
-  text(): Promise<string>;
-}>;
+export type { FetchLike } from '../published-data.js';
 
 export interface RefreshOptions {
   /** Per-request timeout (default 15 s). */
@@ -96,7 +90,7 @@ export async function refreshCrawlerRanges(
     const cidrs: string[] = [];
     let published_at: string | null = null;
     for (const url of urls) {
-      const body = await fetchText(fetchImpl, crawler.name, url, ACCEPT[format], timeoutMs, maxBytes);
+      const body = await fetchText(fetchImpl, url, { name: crawler.name, accept: ACCEPT[format], timeout_ms: timeoutMs, max_bytes: maxBytes }, refreshError);
       let published;
       try {
         published = parsePublication(format, body, `${crawler.name}: ${url}`);
@@ -136,25 +130,6 @@ export async function refreshCrawlerRanges(
   }
 }
 
-async function fetchText(fetchImpl: FetchLike, name: string, url: string, accept: string, timeoutMs: number, maxBytes: number): Promise<string> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  let response;
-  let body: string;
-  try {
-    response = await fetchImpl(url, { signal, headers: { accept } });
-    body = await response.text();
-  } catch (cause) {
-    const why = signal.aborted ? `timed out after ${timeoutMs} ms` : (cause as Error).message;
-    throw refreshError(`${name}: fetching ${url} failed: ${why}`, true, cause);
-  }
-  if (!response.ok) {
-    const retryable = response.status >= 500 || response.status === 429;
-    throw refreshError(`${name}: ${url} answered HTTP ${response.status} ${response.statusText}`.trimEnd(), retryable);
-  }
-  if (body.length > maxBytes) throw refreshError(`${name}: ${url} returned ${body.length} bytes, more than the ${maxBytes} accepted`, false);
-  return body;
-}
-
 /** One summary line per bot, e.g. `googlebot: 307 → 309 CIDRs (+3 −1), published 2026-…`. */
 export function formatRefreshSummary(summary: RefreshSummary): string {
   if (summary.skipped !== null) return `${summary.name}: kept ${summary.before} CIDRs, not refreshed: ${summary.skipped}`;
@@ -164,12 +139,5 @@ export function formatRefreshSummary(summary: RefreshSummary): string {
 
 /** Writes bot data atomically: a temporary file beside `path`, then rename over it. */
 export async function writeCrawlerRanges(path: string, crawlers: readonly CrawlerRanges[]): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temporary, `${JSON.stringify(crawlers, null, 2)}\n`, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (cause) {
-    await rm(temporary, { force: true });
-    throw refreshError(`cannot write crawler ranges to ${path}: ${(cause as Error).message}`, false, cause);
-  }
+  await writeJsonAtomically(path, crawlers, 'crawler ranges', refreshError);
 }
