@@ -1,17 +1,67 @@
 /**
- * Collateral guard: a prefix, ASN or JA4 that carries human traffic is never enforced as a
- * whole. Residential proxy pools resell consumer lines, so a flood or a credential-stuffing run
- * shares its ASN (and its Chrome JA4) with the shop's own customers; blocking the aggregate would
- * block them too. Those attacks are then left to per-IP verdicts, and aggregates are enforced
- * only where nobody human is seen (hosting ASNs, proxy pools abroad, tool fingerprints).
+ * Collateral guard: a prefix, ASN, JA4 or user agent that carries human traffic is never enforced
+ * as a whole. Residential proxy pools resell consumer lines, so a flood or a credential-stuffing
+ * run shares its network (and, copying a browser or the shop's app, its JA4 and user agent) with
+ * the shop's own customers; blocking the aggregate would block them too. Those attacks are then
+ * left to per-IP verdicts, and aggregates are enforced only where nobody human is seen (hosting
+ * networks, proxy pools abroad, tool fingerprints and user agents).
  *
- * Human presence is the assets browsers load with their pages: per aggregate subject an
- * exponentially decayed count of asset requests (half-life `half_life_ms`), fed by every summary
- * that passes through the stage. A subject with at least `min_assets` is "inhabited": fusion
- * caps its verdicts at `log`. Bots rarely fetch assets; one that does to look human pays for it
- * with the requests, and is still judged per IP.
+ * A subject is "inhabited" (fusion caps its verdicts at `log`) on either ground:
  *
- * Bounded: one entry per aggregate subject in a BoundedMap (LRU), ~100 bytes each.
+ * 1. Evidence of humans, an exponentially decayed count (half-life `half_life_ms`) of requests
+ *    only people's clients send, fed by every aggregate summary that passes through the stage,
+ *    at or above `min_evidence`:
+ *    - browsers rendering pages: max(assets, known_browsers). `known_browsers` counts the
+ *      requests of addresses that loaded assets within the client memory's horizon, so it covers
+ *      what the single-page app sends after its shell (all `/api/…`), and it is blind to the
+ *      fresh addresses a proxy pool rotates through;
+ *    - app sessions: requests with an app stack's user agent (okhttp, CFNetwork) that are not
+ *      failed logins, cart calls or 4xx, weighted by the summary's share of returning addresses
+ *      and of requests off spiking routes and without cache busting. The mobile app never loads
+ *      an asset; what marks its users is that they come back (sessions, NAT exits shared by
+ *      hundreds), browse several routes at a human pace, and are not a flood. An API flood
+ *      (fresh addresses, one spiking route, cache busting) contributes ~0;
+ *    - successful logins (logins − failures) × `login_weight`: real accounts.
+ *    Counters are marginals (no per-request intersection), so the app term multiplies shares:
+ *    an approximation that errs towards "inhabited".
+ * 2. Identity (user agents and JA4s only): a subject whose decayed requests mostly
+ *    (≥ `identity_min_share`) claim a human client (a mainstream browser's user agent, or the
+ *    app's; for a JA4 a browser user agent over a browser's TLS, which the JA4 check confirms, or
+ *    the app's) is the identity of every person using that browser version or app: humans are
+ *    assumed present until the subject has been observed for `identity_absence_ms` without
+ *    evidence. This is what protects a real browser's user-agent string that a rotating-browser
+ *    flood wears while no human with that exact string happened to come by yet (cold start, a
+ *    small shop): the string is still theirs. A tool's user agent or TLS is not a human identity.
+ *
+ * 3. Shared addresses (`ip:` subjects): an address behind which several people browse at once (a
+ *    carrier NAT exit, an office, a household) is not enforced as a whole either: a verdict on it
+ *    blocks them all, whichever detector caught the bot that shares it. Per `ip:` summary (one
+ *    event-time step) the people seen at once are its distinct user agents when the step looks
+ *    like people's clients — browser or app user agents (≥ 80 %), few 404s and failed logins
+ *    (≤ 20 %), and either rendering (assets, or the address loaded assets recently) or the app
+ *    (≥ half app-stack requests); the address keeps the decayed maximum (half-life
+ *    `shared_half_life_ms`) and is shared while it rounds to `min_shared_people` or more. A bot with one user
+ *    agent on its own address never creates an entry (no state for it); a bot rotating user agents
+ *    renders nothing and names no app. What it assumes: people behind one address use different
+ *    browsers and app versions (they do: versions, platforms, the app's builds); a NAT exit
+ *    whose users all send one identical user agent is left to `volumetric`'s route mix. The
+ *    attack on a shared address is left to verdicts on its own identity (a tool's JA4) or is not
+ *    enforceable from logs (an edge-side session check would be).
+ *
+ * What stays enforceable: networks without human evidence, tool fingerprints, automation user
+ * agents, browser user agents over a library's TLS (the JA4, not the user-agent string).
+ * Assumptions about real traffic: browsers load sub-resources from the zone (or their addresses
+ * did recently); apps come back and mix routes; a residential proxy's fresh address has no
+ * history. A bot that loads assets or behaves like a returning app user makes its network
+ * "inhabited" and is still judged per IP. Prefixes where no human was seen *yet* are not
+ * protected here: fusion keeps population verdicts short (`population_ttl_ms`) so they lapse
+ * soon after the attack, and the guard is asked again at every renewal.
+ *
+ * Bounded: one entry per aggregate subject in a BoundedMap (LRU), ~120 bytes each, and one per
+ * shared address in another (~90 bytes). An aggregate entry is created only by a summary that
+ * carries evidence or (user agents, JA4s) claims a human client, an address entry only by a step
+ * with several people's clients, so a spray of tool fingerprints, random user agents or fresh
+ * addresses adds nothing.
  */
 import type { SubjectKey } from '@botsieve/core';
 import type { Summary } from '../engine/summary.js';
@@ -19,56 +69,162 @@ import { BoundedMap, decayFactor } from '../sketch/index.js';
 
 export interface CollateralGuardConfig {
   enabled: boolean;
-  min_assets: number;
+  min_evidence: number;
+  login_weight: number;
   half_life_ms: number;
+  identity_min_share: number;
+  identity_absence_ms: number;
   max_subjects: number;
+  min_shared_people: number;
+  shared_half_life_ms: number;
+  max_addresses: number;
 }
 
+/** Why a subject is inhabited (0: it is not). */
+export const INHABITED = { no: 0, evidence: 1, identity: 2, shared: 3 } as const;
+export type Inhabited = (typeof INHABITED)[keyof typeof INHABITED];
+
 class Presence {
-  assets = 0;
+  /** Decayed human evidence. */
+  evidence = 0;
+  /** Decayed requests claiming a human client (user agents and JA4s). */
+  claims = 0;
+  /** Decayed requests. */
+  requests = 0;
   at = 0;
+  /** When the guard started tracking the subject (event time). */
+  since = 0;
+}
+
+/** Human evidence in one summary (see the file comment). */
+export function humanEvidence(s: Summary, loginWeight: number): number {
+  const requests = s.requests;
+  if (requests <= 0) return 0;
+  let evidence = s.assets > s.known_browsers ? s.assets : s.known_browsers;
+  const app = s.app_ua - s.login_failures - s.cart - s.client_errors;
+  if (app > 0) {
+    const returning = 1 - s.new_clients / requests;
+    const calm = 1 - Math.max(s.spiking_route, s.cache_busting) / requests;
+    if (returning > 0 && calm > 0) evidence += app * returning * calm;
+  }
+  const logins = s.logins - s.login_failures;
+  if (logins > 0) evidence += loginWeight * logins;
+  return evidence;
+}
+
+/** Requests of one summary that claim a human client's identity; 0 for networks. */
+export function humanClaims(s: Summary): number {
+  if (s.kind === 'ua') return s.browser_ua + s.app_ua;
+  if (s.kind === 'ja4') return Math.max(0, s.browser_ua - s.ua_ja4_mismatch) + s.app_ua;
+  return 0;
+}
+
+class SharedAddress {
+  /** Decayed maximum of the people seen at once. */
+  people = 0;
+  at = 0;
+}
+
+/** People's clients seen at once in one `ip:` summary (0 when the step does not look like people). */
+export function peopleAtOnce(s: Summary): number {
+  const requests = s.requests;
+  if (requests <= 0 || s.uas === null) return 0;
+  if (5 * (s.not_found + s.login_failures) > requests) return 0;
+  if (5 * (s.browser_ua + s.app_ua) < 4 * requests) return 0;
+  if (s.assets === 0 && s.known_browsers === 0 && 2 * s.app_ua < requests) return 0;
+  return s.uas.estimate();
 }
 
 export class CollateralGuard {
   private readonly subjects: BoundedMap<SubjectKey, Presence>;
+  private readonly addresses: BoundedMap<SubjectKey, SharedAddress>;
 
   constructor(private config: CollateralGuardConfig) {
     this.subjects = new BoundedMap(config.max_subjects);
+    this.addresses = new BoundedMap(config.max_addresses);
   }
 
   reconfigure(config: CollateralGuardConfig): void {
     this.config = config;
   }
 
-  /** Feeds one summary (aggregate kinds only; ip subjects are judged on their own behaviour). */
+  /** Feeds one summary. */
   observe(summary: Summary): void {
-    if (summary.kind === 'ip' || summary.assets === 0) return;
+    if (summary.kind === 'ip') {
+      this.observeAddress(summary);
+      return;
+    }
+    const evidence = humanEvidence(summary, this.config.login_weight);
+    const claims = humanClaims(summary);
     let presence = this.subjects.get(summary.subject);
     if (presence === undefined) {
+      if (evidence === 0 && claims === 0) return;
       presence = new Presence();
       presence.at = summary.last_ms;
+      presence.since = summary.step_ms;
       this.subjects.set(summary.subject, presence);
     }
     this.decayTo(presence, summary.last_ms);
-    presence.assets += summary.assets;
+    presence.evidence += evidence;
+    presence.claims += claims;
+    presence.requests += summary.requests;
   }
 
-  /** True when enforcing `subject` as a whole would hit humans seen in it recently. */
-  inhabited(subject: SubjectKey, at: number): boolean {
-    if (!this.config.enabled || subject.startsWith('ip:')) return false;
+  /** Whether enforcing `subject` as a whole would hit humans seen in it recently, and on which ground. */
+  inhabited(subject: SubjectKey, at: number): Inhabited {
+    if (!this.config.enabled) return INHABITED.no;
+    if (subject.startsWith('ip:')) return this.sharedAddress(subject, at);
     const presence = this.subjects.peek(subject);
-    if (presence === undefined) return false;
+    if (presence === undefined) return INHABITED.no;
     this.decayTo(presence, at);
-    return presence.assets >= this.config.min_assets;
+    const config = this.config;
+    if (presence.evidence >= config.min_evidence) return INHABITED.evidence;
+    if (presence.claims > 0 && presence.claims >= config.identity_min_share * presence.requests && at - presence.since < config.identity_absence_ms) return INHABITED.identity;
+    return INHABITED.no;
   }
 
   get size(): number {
-    return this.subjects.size;
+    return this.subjects.size + this.addresses.size;
+  }
+
+  /**
+   * A summary of one address: most addresses show one user agent per step (no entry is made,
+   * one HyperLogLog count read); a step with several people's clients raises the address's
+   * decayed maximum.
+   */
+  private observeAddress(summary: Summary): void {
+    const people = peopleAtOnce(summary);
+    if (people < 2) return;
+    let shared = this.addresses.get(summary.subject);
+    if (shared === undefined) {
+      shared = new SharedAddress();
+      shared.at = summary.last_ms;
+      this.addresses.set(summary.subject, shared);
+    }
+    this.decayAddress(shared, summary.last_ms);
+    if (people > shared.people) shared.people = people;
+  }
+
+  private sharedAddress(subject: SubjectKey, at: number): Inhabited {
+    const shared = this.addresses.peek(subject);
+    if (shared === undefined) return INHABITED.no;
+    this.decayAddress(shared, at);
+    // Rounded: a step of exactly two people decays below 2 within the next second.
+    return Math.round(shared.people) >= this.config.min_shared_people ? INHABITED.shared : INHABITED.no;
+  }
+
+  private decayAddress(shared: SharedAddress, at: number): void {
+    if (at <= shared.at) return;
+    shared.people *= decayFactor(at - shared.at, this.config.shared_half_life_ms);
+    shared.at = at;
   }
 
   private decayTo(presence: Presence, at: number): void {
     if (at <= presence.at) return;
-    presence.assets *= decayFactor(at - presence.at, this.config.half_life_ms);
+    const factor = decayFactor(at - presence.at, this.config.half_life_ms);
+    presence.evidence *= factor;
+    presence.claims *= factor;
+    presence.requests *= factor;
     presence.at = at;
   }
 }

@@ -37,18 +37,35 @@ export const fusionConfigSchema = z
     /** A verdict is re-issued when the fused score drops (more automated) by at least this much. */
     reemit_score_drop: z.number().int().min(1).default(5).describe('A verdict is re-issued when the fused score drops by at least this much.'),
     /**
-     * Collateral guard: a prefix, ASN or JA4 where browsers were seen loading assets recently
-     * carries humans, so its verdicts are capped at `log` (the attack is left to per-IP verdicts).
+     * Most TTL of a verdict on a population (`prefix:`, `asn:`, `ja4:`, `ua:`), escalation
+     * included: a population verdict lives while the attack keeps its detectors signalling
+     * (renewed within half of it before expiry) and lapses soon after, so people who come to the
+     * network after the attack are not blocked for the per-action TTL; the collateral guard is
+     * asked again at every renewal.
+     */
+    population_ttl_ms: z.number().int().positive().default(120_000).describe('Most TTL of a verdict on a prefix, ASN, JA4 or user agent (escalation included); renewed while signals arrive.'),
+    /**
+     * Collateral guard: a prefix, ASN, JA4 or user agent that carries humans (evidence: browsers
+     * rendering pages, returning app users, successful logins; or, for user agents and JA4s, the
+     * identity of a browser or of the app) gets verdicts capped at `log` (the attack is left to
+     * per-IP verdicts), and so does an address shared by several people at once (a NAT exit, an
+     * office). See collateral-guard.ts.
      */
     collateral_guard: z
       .strictObject({
-        enabled: z.boolean().default(true).describe('Cap verdicts on prefixes, ASNs and JA4s that carry human traffic at `log`.'),
-        min_assets: z.number().positive().default(20).describe('Decayed asset requests at or above which an aggregate subject carries humans.'),
-        half_life_ms: z.number().int().positive().default(1_800_000).describe('Half-life of the decayed asset count.'),
+        enabled: z.boolean().default(true).describe('Cap verdicts on prefixes, ASNs, JA4s and user agents that carry human traffic at `log`.'),
+        min_evidence: z.number().positive().default(10).describe('Decayed human evidence (asset or known-browser requests, returning app requests, weighted successful logins) at or above which an aggregate subject carries humans.'),
+        login_weight: z.number().nonnegative().default(2).describe('Evidence each successful login (logins − failures) adds.'),
+        half_life_ms: z.number().int().positive().default(3_600_000).describe('Half-life of the decayed evidence, claims and request counts.'),
+        identity_min_share: z.number().min(0).max(1).default(0.5).describe('A user agent or JA4 whose decayed requests claim a browser or the app at least this share is a human identity.'),
+        identity_absence_ms: z.number().int().positive().default(3_600_000).describe('A human identity stays inhabited until observed this long without evidence.'),
         max_subjects: z.number().int().positive().max(10_000_000).default(200_000).describe('Most aggregate subjects tracked by the guard.'),
+        min_shared_people: z.number().positive().default(2).describe('An address where this many people\'s clients (distinct browser or app user agents, rendering or the app) were seen at once, decayed, is shared: its verdicts are capped at `log`.'),
+        shared_half_life_ms: z.number().int().positive().default(600_000).describe('Half-life of the people seen at once behind an address.'),
+        max_addresses: z.number().int().positive().max(10_000_000).default(200_000).describe('Most shared addresses tracked by the guard.'),
       })
       .prefault({})
-      .describe('Never enforce a prefix, ASN or JA4 that carries human traffic.'),
+      .describe('Never enforce a prefix, ASN, JA4, user agent or shared address that carries human traffic.'),
     /** Most subjects fusion remembers (bounded; least recently signalled evicted). */
     max_subjects: z.number().int().positive().max(10_000_000).default(500_000).describe('Most subjects fusion remembers at once.'),
   })

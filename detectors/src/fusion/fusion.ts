@@ -20,8 +20,13 @@
  * is within reemit_before_expiry_ms of expiring. Verdict ids are deterministic, so the same
  * decision made twice (replay, failover) is the same write.
  *
- * Collateral guard: a prefix, ASN or JA4 that carries human traffic (see CollateralGuard) gets
- * at most a `log` verdict; the attack inside it is left to per-IP verdicts.
+ * Populations: a verdict on a prefix, ASN, JA4 or user agent gets at most `population_ttl_ms`
+ * (escalation included) and is renewed when a signal arrives within half of that before expiry,
+ * so it lapses soon after the attack stops. The collateral guard (see CollateralGuard) caps a
+ * population that carries human traffic at `log`; the attack inside it is left to per-IP
+ * verdicts; an address several people share at once (a NAT exit, an office) is capped the same
+ * way. A capped verdict names the guard (`collateral-guard`, evidence `ground`: 1 human evidence
+ * seen, 2 a human client's identity, 3 a shared address).
  *
  * Safelisted subjects (configured CIDRs/ASNs/JA4s, private ranges) are never given a verdict:
  * their signals are counted as discarded `safelisted`.
@@ -36,6 +41,9 @@ import { BoundedMap } from '../sketch/index.js';
 import { verdictId } from '../verdict-id.js';
 import { CollateralGuard } from './collateral-guard.js';
 import type { FusionConfig } from './config.js';
+
+/** Names the guard in a verdict it capped. */
+export const COLLATERAL_GUARD = 'collateral-guard';
 
 export const FUSION_DISCARD = { safelisted: 'safelisted', stateEvicted: 'fusion_state_evicted', collateral: 'collateral_guard' } as const;
 
@@ -156,7 +164,10 @@ export class Fusion {
     if (rank === 3 && strongest < 3 && challengers < config.block_needs_challengers) rank = 2;
     if (rank < strongest) rank = strongest;
     // Humans behind this prefix/ASN/JA4: report, never enforce the aggregate.
-    if (rank >= 2 && this.guard.inhabited(signal.subject, at)) {
+    const population = !signal.subject.startsWith('ip:');
+    let ground = 0;
+    if (rank >= 2) ground = this.guard.inhabited(signal.subject, at);
+    if (ground !== 0) {
       this.metrics.discarded(FUSION_DISCARD.collateral);
       rank = 1;
     }
@@ -167,14 +178,15 @@ export class Fusion {
       const activeRank = ACTION_RANK[state.activeAction as VerdictAction];
       const escalates = rank > activeRank;
       const stronger = rank === activeRank && score <= state.activeScore - config.reemit_score_drop;
-      const expiring = rank >= activeRank && at >= state.activeExpiresAt - config.reemit_before_expiry_ms;
+      const margin = population ? Math.min(config.reemit_before_expiry_ms, config.population_ttl_ms / 2) : config.reemit_before_expiry_ms;
+      const expiring = rank >= activeRank && at >= state.activeExpiresAt - margin;
       if (!escalates && !stronger && !expiring) return null;
     }
     const enforced = rank >= 2;
     const newIncident = !active || ACTION_RANK[state.activeAction as VerdictAction] < 2;
     if (enforced && newIncident) state.offences += 1;
     const multiplier = enforced ? config.repeat_ttl_multiplier ** Math.max(0, state.offences - 1) : 1;
-    const ttl = Math.min(config.max_ttl_ms, Math.round(baseTtl(signals, rank, config.ttl_ms[action]) * multiplier));
+    const ttl = Math.min(population ? Math.min(config.max_ttl_ms, config.population_ttl_ms) : config.max_ttl_ms, Math.round(baseTtl(signals, rank, config.ttl_ms[action]) * multiplier));
     state.activeAction = action;
     state.activeScore = score;
     state.activeExpiresAt = at + ttl;
@@ -189,6 +201,7 @@ export class Fusion {
     if (detectors.length > 1 || state.offences > 1) {
       detectors.push({ id: 'fusion', score, evidence: { detectors: ids.length, offences: state.offences, ttl_multiplier: multiplier } });
     }
+    if (ground !== 0) detectors.push({ id: COLLATERAL_GUARD, score, evidence: { ground } });
     return { id: verdictId(signal.subject, at, action, ids), subject: signal.subject, action, score, ttl_ms: ttl, decided_at: at, detectors };
   }
 }

@@ -116,8 +116,9 @@ test('partition stage: ip subjects decided here, prefix/asn/ja4/ua summaries go 
 test('aggregation stage: partial summaries from several instances add up', async (t) => {
   const bus = new FakeBus();
   const { service, consumer } = await started(bus, new ManualClock(T0), 'aggregate');
+  // A tool's JA4 (no browser user agent): a browser's JA4 is a human identity the collateral guard keeps at `log`.
   const partial = (requests: number, ip: number) =>
-    JSON.stringify({ subject: 'ja4:t13d1516h2_8daaf6152771_02713d6af862', kind: 'ja4', step_ms: T0, last_ms: T0 + 900, requests, pages: requests, ips: null, urls: null, ids: null, uas: null, top_route: 'shop.example/p', top_route_requests: requests, id_min: -1, id_max: -1, browser_ua: requests, ip });
+    JSON.stringify({ subject: 'ja4:t13d1516h2_8daaf6152771_02713d6af862', kind: 'ja4', step_ms: T0, last_ms: T0 + 900, requests, pages: requests, ips: null, urls: null, ids: null, uas: null, top_route: 'shop.example/p', top_route_requests: requests, id_min: -1, id_max: -1, browser_ua: 0, ip });
   await consumer.deliver(records('rollups', 0, 0, [JSON.parse(partial(3, 1)), JSON.parse(partial(2, 2))]));
   t.deepEqual(decoded(bus).map((v) => [v.subject, v.action, v.detectors[0]?.evidence.requests]), [['ja4:t13d1516h2_8daaf6152771_02713d6af862', 'challenge', 3], ['ja4:t13d1516h2_8daaf6152771_02713d6af862', 'block', 5]]);
   await service.close();

@@ -1,0 +1,124 @@
+/**
+ * The collateral guard: which populations and addresses carry people (and are never enforced as
+ * a whole), from the summary counters alone; and fusion's short population verdicts.
+ */
+import test from 'ava';
+import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
+import { nullTelemetry } from '@botsieve/runtime';
+import type { Signal } from '../engine/signal.js';
+import { Safelist } from '../safelist/index.js';
+import { makeSummary, T0, type SummaryFixture } from '../test-support/summary-fixtures.js';
+import { CollateralGuard, INHABITED } from './collateral-guard.js';
+import { fusionConfigSchema } from './config.js';
+import { Fusion } from './fusion.js';
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/151.0.0.0 Safari/537.36';
+
+const guard = (raw: unknown = {}) => new CollateralGuard(fusionConfigSchema.parse({ collateral_guard: raw }).collateral_guard);
+
+/** Feeds `steps` one-second summaries of `subject`. */
+function feed(g: CollateralGuard, subject: SubjectKey, steps: number, fixture: SummaryFixture, from = T0): void {
+  for (let i = 0; i < steps; i++) g.observe(makeSummary(subject, from + i * 1_000, fixture));
+}
+
+test('evidence: browsers rendering, a single-page app after its shell, returning app users and successful logins carry people', (t) => {
+  const g = guard();
+  feed(g, 'prefix:198.51.100.0/24', 2, { requests: 12, pages: 1, assets: 11, browser_ua: 12 });
+  feed(g, 'prefix:198.51.101.0/24', 3, { requests: 4, api: 4, browser_ua: 4, known_browsers: 4 });
+  feed(g, 'prefix:198.51.102.0/24', 5, { requests: 3, api: 3, app_ua: 3 });
+  feed(g, 'asn:64501', 3, { requests: 3, api: 3, logins: 2, login_failures: 0 });
+  for (const subject of ['prefix:198.51.100.0/24', 'prefix:198.51.101.0/24', 'prefix:198.51.102.0/24', 'asn:64501'] as SubjectKey[]) t.is(g.inhabited(subject, T0 + 10_000), INHABITED.evidence, subject);
+});
+
+test('no evidence: an API flood copying the app (fresh addresses, a spiking route, cache busting), failed logins, a hoarder\'s cart calls', (t) => {
+  const g = guard();
+  feed(g, 'prefix:203.0.113.0/24', 30, { requests: 40, api: 40, app_ua: 40, new_clients: 25, spiking_route: 40, cache_busting: 30 });
+  feed(g, 'asn:64502', 30, { requests: 10, api: 10, app_ua: 10, logins: 10, login_failures: 10, client_errors: 10 });
+  feed(g, 'asn:64503', 30, { requests: 10, api: 10, app_ua: 10, cart: 10, client_errors: 6 });
+  t.is(g.inhabited('prefix:203.0.113.0/24', T0 + 30_000), INHABITED.no);
+  t.is(g.inhabited('asn:64502', T0 + 30_000), INHABITED.no);
+  t.is(g.inhabited('asn:64503', T0 + 30_000), INHABITED.no);
+  t.is(g.size, 0, 'nothing to remember');
+});
+
+test('identity: a browser\'s or the app\'s user agent, and a browser\'s TLS, are people\'s until observed for an hour without evidence; a tool\'s are not', (t) => {
+  const g = guard();
+  const flood: SummaryFixture = { requests: 100, pages: 100, browser_ua: 100, new_clients: 90, spiking_route: 100 };
+  feed(g, `ua:${CHROME}` as SubjectKey, 10, flood);
+  feed(g, 'ua:okhttp/4.12.0', 10, { requests: 100, api: 100, app_ua: 100, new_clients: 100, spiking_route: 100 });
+  feed(g, 'ja4:t13d1516h2_8daaf6152771_02713d6af862', 10, flood);
+  feed(g, 'ja4:t13d181000_85036bcba153_d41ae481755e', 10, { ...flood, ua_ja4_mismatch: 100 });
+  feed(g, 'ua:python-requests/2.32', 10, { requests: 100, pages: 100, automation_ua: 100 });
+  t.is(g.inhabited(`ua:${CHROME}` as SubjectKey, T0 + 10_000), INHABITED.identity);
+  t.is(g.inhabited('ua:okhttp/4.12.0', T0 + 10_000), INHABITED.identity);
+  t.is(g.inhabited('ja4:t13d1516h2_8daaf6152771_02713d6af862', T0 + 10_000), INHABITED.identity);
+  t.is(g.inhabited('ja4:t13d181000_85036bcba153_d41ae481755e', T0 + 10_000), INHABITED.no, 'a browser user agent over a library\'s TLS');
+  t.is(g.inhabited('ua:python-requests/2.32', T0 + 10_000), INHABITED.no);
+  // Still only the flood an hour later: the string is no longer assumed to be anyone's.
+  feed(g, `ua:${CHROME}` as SubjectKey, 1, flood, T0 + 3_600_000);
+  t.is(g.inhabited(`ua:${CHROME}` as SubjectKey, T0 + 3_601_000), INHABITED.no);
+});
+
+test('shared addresses: several people\'s clients at once (rendering, or the app) make an address shared; one client, or a user-agent rotator that renders nothing, do not', (t) => {
+  const g = guard();
+  feed(g, 'ip:198.51.100.1', 3, { requests: 20, pages: 2, assets: 15, api: 3, browser_ua: 17, app_ua: 3, uas: [CHROME, 'okhttp/4.12.0', 'Mozilla/5.0 (iPhone) Safari'] });
+  feed(g, 'ip:198.51.100.2', 3, { requests: 12, api: 12, app_ua: 12, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'] });
+  feed(g, 'ip:198.51.100.9', 30, { requests: 12, pages: 1, assets: 11, browser_ua: 12, uas: [CHROME] });
+  feed(g, 'ip:198.51.100.10', 30, { requests: 10, pages: 10, browser_ua: 10, uas: Array.from({ length: 10 }, (_, i) => `${CHROME} ${i}`) });
+  feed(g, 'ip:198.51.100.11', 30, { requests: 10, pages: 10, not_found: 8, browser_ua: 10, assets: 1, uas: [CHROME, `${CHROME} x`] });
+  t.is(g.inhabited('ip:198.51.100.1', T0 + 5_000), INHABITED.shared);
+  t.is(g.inhabited('ip:198.51.100.2', T0 + 5_000), INHABITED.shared);
+  t.is(g.inhabited('ip:198.51.100.9', T0 + 30_000), INHABITED.no);
+  t.is(g.inhabited('ip:198.51.100.10', T0 + 30_000), INHABITED.no);
+  t.is(g.inhabited('ip:198.51.100.11', T0 + 30_000), INHABITED.no, 'a scan failing on missing paths');
+  // Twenty minutes later the decayed maximum (3 → 0.75) is under two people: the address is no longer vouched for.
+  t.is(g.inhabited('ip:198.51.100.1', T0 + 5_000 + 1_200_000), INHABITED.no);
+});
+
+test('disabled: nothing is inhabited', (t) => {
+  const g = guard({ enabled: false });
+  feed(g, 'prefix:198.51.100.0/24', 2, { requests: 12, pages: 1, assets: 11, browser_ua: 12 });
+  t.is(g.inhabited('prefix:198.51.100.0/24', T0 + 2_000), INHABITED.no);
+});
+
+function fusion(raw: unknown = {}): Fusion {
+  return new Fusion(fusionConfigSchema.parse(raw), new Safelist(), nullTelemetry().component('detect').metrics);
+}
+
+function signal(subject: SubjectKey, action: VerdictAction, score: number, at: number): Signal {
+  return { subject, at, detector: 'test', score, action, evidence: { n: 1 } };
+}
+
+function fuse(f: Fusion, ...signals: Signal[]): Verdict[] {
+  const out: Verdict[] = [];
+  f.fuse(signals, out);
+  return out;
+}
+
+test('fusion caps a verdict on an inhabited population or a shared address at log, naming the guard and its ground', (t) => {
+  const f = fusion();
+  feed(f.guard, 'prefix:198.51.100.0/24', 2, { requests: 12, pages: 1, assets: 11, browser_ua: 12 });
+  feed(f.guard, 'ip:198.51.100.2', 3, { requests: 12, api: 12, app_ua: 12, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'] });
+  const [prefix] = fuse(f, signal('prefix:198.51.100.0/24', 'block', 5, T0 + 3_000));
+  t.like(prefix, { action: 'log', score: 5 });
+  t.deepEqual(prefix?.detectors.at(-1), { id: 'collateral-guard', score: 5, evidence: { ground: INHABITED.evidence } });
+  const [address] = fuse(f, signal('ip:198.51.100.2', 'challenge', 20, T0 + 3_000));
+  t.like(address, { action: 'log' });
+  t.deepEqual(address?.detectors.at(-1)?.evidence, { ground: INHABITED.shared });
+  const [lone] = fuse(f, signal('ip:198.51.100.7', 'block', 5, T0 + 3_000));
+  t.like(lone, { action: 'block', ttl_ms: 600_000 });
+});
+
+test('population verdicts live population_ttl_ms (escalation included) and are renewed by signals in the last half of it', (t) => {
+  const f = fusion();
+  const subject: SubjectKey = 'asn:64500';
+  const [first] = fuse(f, signal(subject, 'block', 5, T0));
+  t.like(first, { action: 'block', ttl_ms: 120_000 });
+  t.deepEqual(fuse(f, signal(subject, 'block', 5, T0 + 30_000)), [], 'not yet in the last half');
+  const [renewed] = fuse(f, signal(subject, 'block', 5, T0 + 61_000));
+  t.like(renewed, { action: 'block', ttl_ms: 120_000, decided_at: T0 + 61_000 });
+  // A repeat offence after expiry would double an ip's TTL; a population's stays capped.
+  const [again] = fuse(f, signal(subject, 'block', 5, T0 + 400_000));
+  t.like(again, { ttl_ms: 120_000 });
+  t.like(fuse(fusion({ population_ttl_ms: 60_000 }), signal(subject, 'challenge', 20, T0))[0], { ttl_ms: 60_000 });
+});
