@@ -35,6 +35,26 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
     .prefault({});
 }
 
+/**
+ * Arrivals (`ip:` only): the light members of a flood, a few requests per address from a pool of
+ * tens of thousands, judged by behaviour from their first request on (see arrivals.ts).
+ */
+export const arrivalsConfigSchema = z
+  .strictObject({
+    /** Judge arrivals. */
+    enabled: z.boolean().default(true).describe('Judge arrivals: new addresses whose every request goes to one spiking route.'),
+    /** Fewest requests of an arrival before it is judged (pages: all distinct URLs; API calls: all cache-busting). */
+    min_requests: z.number().int().min(2).max(50).default(2).describe('Fewest requests, all to the spiking route, before an arrival is flagged (challenge).'),
+    /** From this many requests on, a flagged arrival is blocked rather than challenged. */
+    block_min_requests: z.number().int().min(2).max(100).default(5).describe('Requests from which a flagged arrival is blocked rather than challenged.'),
+    /** An arrival with no request for this long is forgotten. */
+    idle_ms: z.number().int().min(1_000).max(3_600_000).default(60_000).describe('An arrival with no request for this long is forgotten.'),
+    /** Most arrivals tracked at once; when full the least recently seen is evicted (discarded `state_evicted`). */
+    max_tracked: maxTrackedSubjectsSchema(200_000, 'Most arrivals tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
+  })
+  .prefault({})
+  .refine((c) => c.block_min_requests >= c.min_requests, { message: 'block_min_requests must be at least min_requests', path: ['block_min_requests'] });
+
 export const l7FloodConfigSchema = inWholeSteps(
   z.strictObject({
     /** Longest window the flood evidence is taken over (shorter windows ending now count too). */
@@ -59,6 +79,7 @@ export const l7FloodConfigSchema = inWholeSteps(
     heavy_hitter_capacity: z.number().int().positive().max(100_000).default(256).describe('Keys of the Space-Saving sketch per aggregate kind.'),
     /** How many leading positions the evidence `heavy_hitter_rank` reports (0 when outside). */
     heavy_hitter_top: z.number().int().positive().max(1_000).default(10).describe('Positions reported as `heavy_hitter_rank` (0 when outside them).'),
+    arrivals: arrivalsConfigSchema.describe('Arrivals: new addresses sending a few requests each, all to one spiking route (ip only).'),
     subjects: subjectsSchema(
       {
         ip: kindSchema('ip', { min_requests: 20, min_requests_per_ip: 1, max_tracked_subjects: 100_000 }).describe('`ip:<ip>`: one client address (always block when flagged).'),
@@ -77,6 +98,7 @@ export const l7FloodConfigSchema = inWholeSteps(
 
 export type L7FloodConfig = z.output<typeof l7FloodConfigSchema>;
 export type L7FloodKindConfig = L7FloodConfig['subjects']['ip'];
+export type ArrivalsConfig = L7FloodConfig['arrivals'];
 
 /** Validates raw config; every problem is listed with its path. */
 export function parseL7FloodConfig(raw: unknown): L7FloodConfig {

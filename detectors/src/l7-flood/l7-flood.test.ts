@@ -152,7 +152,9 @@ test('config: defaults, unknown keys and inconsistent values', (t) => {
   t.is(config.window_ms, 5_000);
   t.is(config.subjects.ip.min_requests, 20);
   t.is(config.min_spiking_share, 0.8);
-  t.is(l7Flood.lookbackMs(config), 5_000);
+  t.is(l7Flood.lookbackMs(config), 60_000, 'arrivals are followed for a minute');
+  t.is(l7Flood.lookbackMs(parseL7FloodConfig({ arrivals: { enabled: false } })), 5_000);
+  t.throws(() => parseL7FloodConfig({ arrivals: { min_requests: 4, block_min_requests: 3 } }), { code: 'ERR_DETECTOR_CONFIG' });
   t.throws(() => parseL7FloodConfig({ window: 5 }), { code: 'ERR_DETECTOR_CONFIG' });
   t.throws(() => parseL7FloodConfig({ block_min_spiking_share: 0.5 }), { code: 'ERR_DETECTOR_CONFIG' });
   t.throws(() => parseL7FloodConfig({ window_ms: 5_000, step_ms: 2_000 }), { code: 'ERR_DETECTOR_CONFIG' });

@@ -28,6 +28,23 @@
  * Score: confidence c = (C / R + min(1, (S − min_requests) / (4 × min_requests))) / 2 in [0, 1];
  * block 10 − round(9c) (10…1), challenge 29 − round(9c) (29…20).
  *
+ * Arrivals (`ip:` only, arrivals.ts; signals under `<id>/arrivals`, fused as a detector of their
+ * own): the light members of a flood, 1–50 requests per address from pools of tens of thousands
+ * of residential proxies that copy the shop's own visitors' client. An address new to the client
+ * memory whose every request goes to one route that spiked meanwhile, with no asset, every page
+ * a URL it never asked for before (each served, or cache-busting) or, on an API route, half its
+ * calls cache-busting: challenged at its second such request, blocked from its fifth. When the
+ * windowed rule signals a subject in the same call, the arrival signal is left out.
+ *
+ * What no per-address rule reaches: an address's first request (no verdict can precede it), so
+ * floods of one request per address (the rotating share of a proxy pool, API floods of 1–3 calls
+ * per address, each within milliseconds) stay out of reach on networks shared with humans, and
+ * in replay a summary arrives when its step ends, so an address is covered from the step after
+ * its second request (≈ 3 requests lost per address at 2 requests a second). Reaching those
+ * needs enforcement per route, not per subject: a managed challenge at the edge on the spiking
+ * route for clients without a clearance cookie (a rule the edge can run, not a verdict subject
+ * here), or an edge Worker that checks a session before the origin call.
+ *
  * State: a subject is tracked from its first summary with spiking-route requests (while nothing
  * spikes the detector holds nothing); its earlier partials of that step are not known.
  * Cooldown: re-signal on escalation or after `reemit_ms`. Reconfigure keeps state unless a
@@ -42,6 +59,7 @@ import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
 import { WindowTable } from '../engine/window-table.js';
 import { SpaceSaving } from '../sketch/index.js';
+import { ARRIVAL_BLOCK, Arrivals, type Arrival } from './arrivals.js';
 import { parseL7FloodConfig, type L7FloodConfig, type L7FloodKindConfig } from './config.js';
 import { L7_FLOOD_DISCARD } from './metrics.js';
 
@@ -134,12 +152,17 @@ export class L7FloodDetector implements SummaryDetector {
   readonly input = 'summaries' as const;
   private config!: L7FloodConfig;
   private readonly kinds = new KindTrackers(KIND_STATES);
+  /** Arrivals (light flood members, `ip:` only); null when disabled. */
+  private arrivals: Arrivals | null = null;
+  /** Detector name of the arrivals' signals (fused as a detector of their own). */
+  private readonly arrivalsId: string;
 
   constructor(
     config: L7FloodConfig,
     private readonly context: HostedDetectorContext,
   ) {
     this.id = context.id ?? L7_FLOOD;
+    this.arrivalsId = `${this.id}/arrivals`;
     this.reconfigure(config);
     context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'l7-flood ready');
   }
@@ -148,11 +171,23 @@ export class L7FloodDetector implements SummaryDetector {
     const config = raw as L7FloodConfig;
     this.config = config;
     this.kinds.reconfigure(config);
+    const ipEnabled = config.subjects.ip.enabled;
+    if (!config.arrivals.enabled || !ipEnabled) this.arrivals = null;
+    else if (this.arrivals === null) this.arrivals = new Arrivals(config.arrivals);
+    else this.arrivals.reconfigure(config.arrivals);
   }
 
   summary(s: Summary): Signal[] {
     const state = this.kinds.byKind[s.kind];
     if (state === null || s.requests <= 0) return NO_SIGNALS;
+    const arrival = s.kind === 'ip' && this.arrivals !== null ? this.arrivals.observe(s) : null;
+    const found = this.window(state, s);
+    if (found.length > 0 || arrival === null) return found;
+    return this.arrivalSignal(s.subject, arrival, s.last_ms);
+  }
+
+  /** The windowed rule (see the file comment). */
+  private window(state: KindState, s: Summary): Signal[] {
     const table = state.table;
     // Only subjects touching a spiking route are tracked: in calm traffic this is one Map miss.
     if (s.spiking_route === 0 && table.find(s.subject) < 0) return NO_SIGNALS;
@@ -180,12 +215,46 @@ export class L7FloodDetector implements SummaryDetector {
       state.decayHitters(epoch);
       state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
     }
+    if (this.arrivals !== null) {
+      this.arrivals.sweep(watermark_ms);
+      const evicted = this.arrivals.takeEvictions();
+      if (evicted > 0) this.context.metrics.discarded(L7_FLOOD_DISCARD.stateEvicted, evicted);
+    }
     this.kinds.reportDiscards(this.context.metrics, L7_FLOOD_DISCARD.stateEvicted, L7_FLOOD_DISCARD.summaryTooLate);
     return NO_SIGNALS;
   }
 
   stateSize(): StateSize {
-    return this.kinds.stateSize();
+    const size = this.kinds.stateSize();
+    if (this.arrivals === null) return size;
+    return { keys: size.keys + this.arrivals.size, bytes: size.bytes + this.arrivals.bytes() };
+  }
+
+  /** Arrivals followed right now (tests, debugging). */
+  trackedArrivals(): number {
+    return this.arrivals?.size ?? 0;
+  }
+
+  /** An arrival that qualifies: signalled on escalation or once its last signal is `reemit_ms` old. */
+  private arrivalSignal(subject: Signal['subject'], a: Arrival, at: number): Signal[] {
+    const rank = this.arrivals!.rankOf(a);
+    if (rank < a.rank || (rank === a.rank && at - a.signalledAt < this.config.reemit_ms)) return NO_SIGNALS;
+    a.rank = rank;
+    a.signalledAt = at;
+    const block = rank === ARRIVAL_BLOCK;
+    const arrivals = this.config.arrivals;
+    const busting = a.busting / a.requests;
+    const confidence = (busting + Math.min(1, (a.requests - arrivals.min_requests) / arrivals.block_min_requests)) / 2;
+    const evidence: Record<string, number> = {
+      requests: a.requests,
+      spiking_requests: a.spiking,
+      span_ms: a.lastMs - a.firstMs,
+      assets_ratio: 0,
+      cache_busting_ratio: round2(busting),
+      referer_ratio: round2(a.referers / a.requests),
+    };
+    if (a.pages > 0) evidence.distinct_urls = a.distinctUrls;
+    return [{ subject, at, detector: this.arrivalsId, score: l7FloodScore(block ? BLOCK : CHALLENGE, confidence), action: block ? 'block' : 'challenge', evidence }];
   }
 
   /** Tracked subjects of a kind (tests, debugging). */
@@ -251,6 +320,7 @@ export const l7Flood: EngineDetectorFactory<L7FloodConfig> = {
     return new L7FloodDetector(config, context);
   },
   lookbackMs(config: L7FloodConfig): number {
-    return config.window_ms;
+    // Arrivals are followed until idle_ms without a request: a rebuilt partition needs that much.
+    return config.arrivals.enabled ? Math.max(config.window_ms, config.arrivals.idle_ms) : config.window_ms;
   },
 };
