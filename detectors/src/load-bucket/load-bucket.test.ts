@@ -24,7 +24,8 @@ test('limits per kind: ip more than 1/s, prefix more than 5/s, over 10 s, while 
       detector: 'load-bucket',
       score: 25,
       action: 'challenge',
-      evidence: { bucket_requests: 12, window_ms: 10_000, bucket_rate_per_s: 1.2, limit_per_s: 1, under_load_requests: 12 },
+      ttl_ms: 30_000,
+      evidence: { bucket_requests: 12, window_ms: 10_000, bucket_rate_per_s: 1.2, limit_per_s: 1, under_load_requests: 12, bucket_share: 1, client_share: 0 },
     },
   ]);
   t.deepEqual(runSteps(detector(), T0, 20, (step) => [makeSummary('ip:198.51.100.2', step, bots(1, true))]), [], 'exactly 1/s is within the limit');
@@ -72,9 +73,28 @@ test('additive partial summaries: two halves, in either order, give the same sig
   t.deepEqual(runSteps(detector(), T0, 15, script('reversed')), whole);
 });
 
-test('cooldown: one challenge per reemit_ms while the load and the excess persist', (t) => {
-  const signals = runSteps(detector(), T0, 150, (step) => [makeSummary('ip:198.51.100.5', step, bots(3, true))]);
-  t.deepEqual(signals.map((s) => (s.at - T0 - 900) / STEP_MS), [3, 63, 123]);
+test('cooldown: one challenge per reemit_ms (20 s) while the load and the excess persist, each with a 30 s TTL hint', (t) => {
+  const signals = runSteps(detector(), T0, 70, (step) => [makeSummary('ip:198.51.100.5', step, bots(3, true))]);
+  t.deepEqual(signals.map((s) => (s.at - T0 - 900) / STEP_MS), [3, 23, 43, 63]);
+  t.true(signals.every((s) => s.ttl_ms === 30_000));
+});
+
+test('people are not the bucket: a NAT exit of app users Bot Management scores low, and a misjudged browser loading a page, are never limited', (t) => {
+  // 40 % of a NAT exit's app users scored under 30: 6 of 15 requests a second in the bucket.
+  const natExit: SummaryFixture = { requests: 15, api: 15, app_ua: 15, scored: 15, low_score: 6, low_score_under_load: 6, under_load: 15, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'] };
+  t.deepEqual(runSteps(detector({ min_bucket_share: 0.3 }), T0, 30, (step) => [makeSummary('ip:100.64.9.1', step, natExit)]), []);
+  // One person with a low score: a page and its 11 assets in a second, then the next page 3 s later.
+  const page: SummaryFixture = { requests: 12, pages: 1, assets: 11, browser_ua: 12, scored: 12, low_score: 12, low_score_under_load: 12, under_load: 12 };
+  t.deepEqual(runSteps(detector(), T0, 30, (step) => (step % 3 === 0 ? [makeSummary('ip:198.51.100.20', step, page)] : [])), []);
+  // The same rate from a tool (no browser, nothing rendered) is limited.
+  t.is(runSteps(detector(), T0, 30, (step) => (step % 3 === 0 ? [makeSummary('ip:198.51.100.21', step, bots(12, true))] : [])).length, 2);
+});
+
+test('populations naming people\'s clients are not limited: a carrier /24 may carry people not seen yet', (t) => {
+  const browsers: SummaryFixture = { ...bots(20, true), browser_ua: 20 };
+  t.deepEqual(runSteps(detector(), T0, 20, (step) => [makeSummary('prefix:198.51.100.0/24', step, browsers)]), []);
+  const mismatched: SummaryFixture = { ...browsers, ua_ja4_mismatch: 20 };
+  t.is(runSteps(detector(), T0, 20, (step) => [makeSummary('prefix:198.51.100.0/24', step, mismatched)]).length, 1, 'a browser user agent over a library\'s TLS is a tool');
 });
 
 test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts evictions, still catches a heavy hitter', async (t) => {
@@ -92,7 +112,8 @@ test('bounded state: a spray of 1,000,000 subjects keeps at most the cap, counts
   });
   t.is(max, cap);
   t.deepEqual([...new Set(signals.map((s) => s.subject))], ['ip:203.0.113.99']);
-  t.true(d.stateSize().bytes < 1_000_000, `bytes ${d.stateSize().bytes}`);
+  // ip: 7 counters × 10 steps, the other kinds 4 (their tables start at 1,024 slots each).
+  t.true(d.stateSize().bytes < 2_000_000, `bytes ${d.stateSize().bytes}`);
   d.flush(step + 1_000_000);
   t.is(d.stateSize().keys, 0);
   t.true((await metricValue(telemetry, METRIC.discarded, { reason: 'state_evicted' })) > 990_000);

@@ -8,10 +8,32 @@
  * Decision rule, evaluated on each partial summary that carries bot-bucket requests under load
  * (`low_score_under_load` > 0), so nothing is decided once the load is gone:
  *   bucket_rate_per_s = (low_score_under_load over the window) × 1000 / window_ms
- *   challenge when bucket_rate_per_s > max_bucket_rate_per_s(kind)
+ *   bucket_share      = (low_score_under_load over the window) / (under_load over the window)
+ *   challenge when bucket_rate_per_s > max_bucket_rate_per_s(kind) and
+ *                  bucket_share ≥ min_bucket_share and, for ip subjects, the window is not
+ *                  people's: browsers or the app with few failures of their own
+ *                  (volumetric/people.ts) that render (assets, or assets loaded recently) or
+ *                  are the app (app-stack user agents ≥ human_min_client_share)
+ * The share keeps the limit on subjects that are the bot bucket, not on those that merely hold
+ * some of it: Bot Management scores part of a mobile app's users under 30 (it cannot run its
+ * JavaScript in an app) and a few browsers too, and a carrier NAT exit or an office carries
+ * hundreds of them beside everyone else; its bucket rate is above any per-address limit, its
+ * share is that of the misjudged people (Cloudflare's bot bucket is a share of requests too: it
+ * limits the bucket's requests, never the address that also carries the humans). And an address
+ * whose traffic looks like people's clients (a browser rendering its pages, the app mixing its
+ * routes) is not the bot bucket whatever its score: a person misjudged by Bot Management loads a
+ * page with its assets (a dozen requests in a second, over the per-address limit), and Bot
+ * Management cannot run its JavaScript in an app (it scores part of the app's users low) while
+ * the app cannot answer a challenge. What is limited is low-scored traffic that behaves like a
+ * tool: no rendering, failures, no browser or app user agent. A bot wearing the app's identity
+ * is left to the detectors that judge behaviour; the load is what this one sheds. Populations
+ * (prefix, ASN, JA4, user agent) are limited only when their requests mostly do not name
+ * people's clients (< population_max_client_share): a carrier /24 whose low-scored flood wears
+ * browsers' user agents may carry people who have not come by yet.
  * Defaults: window 10 s; ip 1/s, prefix 5/s, asn 20/s, ja4 20/s (an ip therefore needs more than
- * 10 bot-bucket requests under load within 10 s). Only `challenge` is recommended: the load is
- * transient and fusion decides the (short) TTL.
+ * 10 bot-bucket requests under load within 10 s). Only `challenge` is recommended, with a short
+ * TTL hint (`ttl_ms`, 30 s, renewed every `reemit_ms` while load and rate last): the load is
+ * transient, and the people who come to a limited network after it should not meet the limit.
  *
  * Score: 25 − min(5, floor(rate / limit) − 1): 25 just above the limit, 20 at ≥ 6× it.
  *
@@ -28,13 +50,21 @@ import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { Summary } from '../engine/summary.js';
 import { WindowTable } from '../engine/window-table.js';
 import { parseLoadBucketConfig, type LoadBucketConfig, type LoadBucketKindConfig } from './config.js';
+import { clientRequests, peopleClients, rendersStep, type PeopleWindow } from '../volumetric/people.js';
 import { LOAD_BUCKET_DISCARD } from './metrics.js';
 
 export const LOAD_BUCKET = 'load-bucket';
 
 const BUCKET = 0;
 const UNDER_LOAD = 1;
-const COUNTERS = 2;
+const REQUESTS = 2;
+const CLIENTS = 3;
+const POPULATION_COUNTERS = 4;
+/** ip subjects only (the people rule): 404/410 and failed logins, requests of steps that rendered, app requests. */
+const FAILURES = 4;
+const RENDERED = 5;
+const APP = 6;
+const IP_COUNTERS = 7;
 const CHALLENGE = 2;
 
 /** Score for a bucket rate above its limit (see the file comment). */
@@ -55,7 +85,7 @@ class KindState implements KindTracker<LoadBucketKindConfig> {
     private readonly window_ms: number,
     step_ms: number,
   ) {
-    this.table = new WindowTable(kindConfig.max_tracked_subjects, window_ms / step_ms, COUNTERS);
+    this.table = new WindowTable(kindConfig.max_tracked_subjects, window_ms / step_ms, kind === 'ip' ? IP_COUNTERS : POPULATION_COUNTERS);
     this.retune(kindConfig);
   }
 
@@ -89,6 +119,7 @@ export class LoadBucketDetector implements SummaryDetector {
   readonly input = 'summaries' as const;
   private config!: LoadBucketConfig;
   private readonly kinds = new KindTrackers(KIND_STATES);
+  private readonly scratch: PeopleWindow = { requests: 0, pages: 0, assets: 0, failures: 0, clients: 0, known: 0, mixed: false };
 
   constructor(
     config: LoadBucketConfig,
@@ -119,10 +150,20 @@ export class LoadBucketDetector implements SummaryDetector {
     }
     table.add(slot, bucket, BUCKET, s.low_score_under_load);
     table.add(slot, bucket, UNDER_LOAD, s.under_load);
+    table.add(slot, bucket, REQUESTS, s.requests);
+    table.add(slot, bucket, CLIENTS, clientRequests(s));
+    if (s.kind === 'ip') {
+      table.add(slot, bucket, FAILURES, s.not_found + s.login_failures);
+      table.add(slot, bucket, RENDERED, rendersStep(s, this.config) ? s.requests : 0);
+      table.add(slot, bucket, APP, s.app_ua);
+    }
     const at = table.noteMs(slot, s.last_ms);
     if (s.low_score_under_load === 0) return NO_SIGNALS;
     const bucketRequests = table.total(slot, BUCKET);
     if (bucketRequests <= state.limitPerWindow) return NO_SIGNALS;
+    const underLoad = Math.max(bucketRequests, table.total(slot, UNDER_LOAD));
+    if (bucketRequests < this.config.min_bucket_share * underLoad) return NO_SIGNALS;
+    if (s.kind === 'ip' ? this.people(table, slot) : table.total(slot, CLIENTS) >= this.config.population_max_client_share * table.total(slot, REQUESTS)) return NO_SIGNALS;
     if (!table.shouldSignal(slot, CHALLENGE, at, this.config.reemit_ms)) return NO_SIGNALS;
     table.setSignal(slot, CHALLENGE, at);
     const window_ms = this.config.window_ms;
@@ -134,12 +175,15 @@ export class LoadBucketDetector implements SummaryDetector {
         detector: this.id,
         score: loadBucketScore(rate, state.limitPerS),
         action: 'challenge',
+        ttl_ms: this.config.ttl_ms,
         evidence: {
           bucket_requests: bucketRequests,
           window_ms,
           bucket_rate_per_s: round2(rate),
           limit_per_s: state.limitPerS,
-          under_load_requests: table.total(slot, UNDER_LOAD),
+          under_load_requests: underLoad,
+          bucket_share: round2(bucketRequests / underLoad),
+          client_share: round2(table.total(slot, CLIENTS) / Math.max(1, table.total(slot, REQUESTS))),
         },
       },
     ];
@@ -154,6 +198,17 @@ export class LoadBucketDetector implements SummaryDetector {
 
   stateSize(): StateSize {
     return this.kinds.stateSize();
+  }
+
+  /** People's clients that render, or the app (see the file comment). */
+  private people(table: WindowTable, slot: number): boolean {
+    const w = this.scratch;
+    w.requests = table.total(slot, REQUESTS);
+    w.failures = table.total(slot, FAILURES);
+    w.clients = table.total(slot, CLIENTS);
+    if (!peopleClients(w, this.config)) return false;
+    const share = this.config.human_min_client_share * w.requests;
+    return table.total(slot, RENDERED) >= share || table.total(slot, APP) >= share;
   }
 
   /** Tracked subjects of a kind (tests, debugging). */

@@ -1,14 +1,15 @@
 /**
  * Configuration of the `volumetric` detector: requests per subject over a sliding event-time
  * window against fixed floors and an adaptive baseline per kind of subject and route, with the
- * threshold of a browser-like `ip:` scaled by the humans estimated behind it.
+ * threshold of an `ip:` that looks like people's clients scaled by the humans estimated behind
+ * it (distinct user agents, or a mix of routes too wide for one client).
  */
 import { z } from 'zod';
 import type { SubjectKind } from '@botsieve/core';
 import { CAP_EVICTS_COUNTED, inWholeSteps, kindEnabledSchema, maxTrackedSubjectsSchema, ringStepMsSchema, subjectsSchema } from '../engine/config-fragments.js';
 import { parseOrThrow } from '../parse-or-throw.js';
 
-/** Most steps per window: bounds the memory per tracked subject (5 counters × 4 bytes per step). */
+/** Most steps per window: bounds the memory per tracked subject (6 counters × 4 bytes per step). */
 export const MAX_STEPS_PER_WINDOW = 600;
 
 interface KindDefaults {
@@ -30,8 +31,8 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
       block_requests: z.number().int().positive().default(defaults.block_requests).describe('Floor: requests per window at or above which `block` is recommended; the baseline and the humans estimate can only raise it.'),
       /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
       max_tracked_subjects: maxTrackedSubjectsSchema(defaults.max_tracked_subjects, CAP_EVICTS_COUNTED),
-      /** Multiply the thresholds by the humans estimated behind a browser-like subject (distinct user agents). */
-      scale_by_humans: z.boolean().default(defaults.scale_by_humans).describe('Multiply the thresholds by the humans estimated behind a browser-like subject (its distinct user agents, capped by `max_humans_multiplier`).'),
+      /** Multiply the thresholds by the humans estimated behind a subject that looks like people's clients (distinct user agents, route mix). */
+      scale_by_humans: z.boolean().default(defaults.scale_by_humans).describe('Multiply the thresholds by the humans estimated behind a subject that looks like people\'s clients (distinct user agents, or requests over `human_requests_per_window` when its traffic spreads over `human_min_routes` routes), capped by `max_humans_multiplier`.'),
     })
     .refine((s) => s.challenge_requests < s.block_requests, { message: 'challenge_requests must be below block_requests', path: ['challenge_requests'] })
     .prefault({});
@@ -73,13 +74,21 @@ export const volumetricConfigSchema = inWholeSteps(
     step_ms: ringStepMsSchema,
     /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
-    /** assets / pages at or above which a subject's traffic looks like browsers loading pages. */
-    human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which a subject looks like browsers loading pages.'),
-    /** Largest share of failed requests (4xx, 5xx) for browser-like traffic. */
-    human_max_failure_ratio: z.number().min(0).max(1).default(0.2).describe('Largest share of 4xx/5xx requests for browser-like traffic.'),
-    /** Smallest share of requests with a mainstream browser user agent for browser-like traffic. */
-    human_min_browser_share: z.number().min(0).max(1).default(0.8).describe('Smallest share of requests with a mainstream browser user agent for browser-like traffic.'),
-    /** Cap of the humans multiplier (distinct user agents behind one browser-like subject). */
+    /** assets / pages at or above which pages look rendered by browsers (or the address loaded assets recently: known browsers). */
+    human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which a subject\'s pages look rendered by browsers (also met when its requests come from an address that loaded assets recently).'),
+    /** Largest share of failed requests (404/410 and failed logins: what the client's own behaviour earns) for people's traffic. */
+    human_max_failure_ratio: z.number().min(0).max(1).default(0.2).describe('Largest share of 404/410 and failed-login requests for traffic that looks like people\'s clients (409s of a sold-out release, 5xx of an overloaded origin and 403s are what everyone gets then).'),
+    /** Smallest share of requests with a mainstream browser's or the app's user agent for people's traffic. */
+    human_min_client_share: z.number().min(0).max(1).default(0.8).describe('Smallest share of requests with a mainstream browser\'s or an app stack\'s user agent for traffic that looks like people\'s clients.'),
+    /** Distinct main routes over about `human_routes_window_ms` from which traffic is a mix no single client sends. */
+    human_min_routes: z.number().int().positive().default(4).describe('Distinct main routes (per step) over about `human_routes_window_ms` at or above which a subject\'s traffic counts as a mix of people: the humans estimate is then at least requests / `human_requests_per_window`.'),
+    /** Span over which a subject's distinct main routes are counted (tumbling, so one to two of it). */
+    human_routes_window_ms: z.number().int().positive().default(60_000).describe('Span over which a subject\'s distinct main routes are counted (RouteMix epochs: the estimate covers one to two of it).'),
+    /** Requests one person sends per window at most (a page with its assets, or a few app screens): divides a mixed subject's requests into people. */
+    human_requests_per_window: z.number().positive().default(10).describe('Requests per window one person is assumed to send when a mixed subject\'s requests are divided into people.'),
+    /** Populations whose requests name people's clients at least this share are not judged by volume. */
+    population_max_client_share: z.number().min(0).max(1).default(0.5).describe('A prefix, ASN, JA4 or user agent whose requests name a browser (over a browser\'s TLS) or the app at least this share is not judged by volume: it may carry people not seen yet.'),
+    /** Cap of the humans multiplier. */
     max_humans_multiplier: z.number().int().positive().default(50).describe('Cap of the humans multiplier applied to a browser-like subject.'),
     baseline: baselineSchema.describe('The adaptive baseline per kind and per route.'),
     /**

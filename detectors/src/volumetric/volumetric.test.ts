@@ -15,6 +15,8 @@ const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<Vo
 
 /** A scripted client: `requests` pages per step, no assets, one user agent. */
 const bot = (requests: number): SummaryFixture => ({ requests, pages: requests, browser_ua: requests, uas: ['curl/8'], top_route: 'shop.example/', top_route_requests: requests });
+/** The same from a tool's user agent: what a population (prefix, ASN, JA4) is judged on by volume. */
+const tool = (requests: number): SummaryFixture => ({ ...bot(requests), browser_ua: 0, automation_ua: requests });
 
 test('floors per kind: ip 100/300, prefix 400/1200; asn and ja4 off by default', (t) => {
   const d = detector();
@@ -26,16 +28,34 @@ test('floors per kind: ip 100/300, prefix 400/1200; asn and ja4 off by default',
     detector: 'volumetric',
     score: 10,
     action: 'block',
-    evidence: { requests: 300, window_ms: 10_000, rate_per_s: 30, baseline_per_s: 0, threshold: 300, assets_ratio: 0, distinct_uas: 1, humans_estimate: 1 },
+    evidence: { requests: 300, window_ms: 10_000, rate_per_s: 30, baseline_per_s: 0, threshold: 300, assets_ratio: 0, distinct_uas: 1, distinct_routes: 1, humans_estimate: 1 },
   });
-  const prefix = runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, bot(120))]);
+  const prefix = runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, tool(120))]);
   t.deepEqual(prefix.map((s) => [s.action, s.evidence.requests, s.evidence.threshold]), [['challenge', 480, 400], ['block', 1200, 1200]]);
   t.deepEqual(prefix[0]?.evidence.distinct_uas, 0, 'prefix does not track user agents by default');
   const off = detector();
-  t.deepEqual(runSteps(off, T0, 10, (step) => [makeSummary('asn:64500', step, bot(100_000)), makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, bot(100_000))]), []);
+  t.deepEqual(runSteps(off, T0, 10, (step) => [makeSummary('asn:64500', step, tool(100_000)), makeSummary('ja4:t13d1516h2_8daaf6152771_e5627efa2ab1', step, tool(100_000))]), []);
   t.is(off.stateSize().keys, 0);
   const on = detector({ subjects: { asn: { enabled: true } } });
-  t.deepEqual(runSteps(on, T0, 10, (step) => [makeSummary('asn:64500', step, bot(6_000))]).map((s) => s.action), ['challenge', 'block']);
+  t.deepEqual(runSteps(on, T0, 10, (step) => [makeSummary('asn:64500', step, tool(6_000))]).map((s) => s.action), ['challenge', 'block']);
+});
+
+test('populations naming people\'s clients are not judged by volume: a /24 of browsers may carry people not seen yet; a library\'s TLS under a browser\'s user agent is a tool', (t) => {
+  t.deepEqual(runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, bot(200))]), []);
+  const mismatched = runSteps(detector(), T0, 10, (step) => [makeSummary('prefix:198.51.100.0/24', step, { ...bot(200), ua_ja4_mismatch: 200 })]);
+  t.deepEqual(mismatched.map((s) => s.action), ['challenge', 'block']);
+});
+
+test('a carrier NAT exit of app users (two user agents, no pages, a new main route every few seconds) scales with its people; one app-copying client at the same rate does not', (t) => {
+  const routes = ['shop.example/api/events', 'shop.example/api/products/:id', 'shop.example/api/recommendations', 'shop.example/api/home', 'shop.example/api/config'];
+  const exit = (step: number): SummaryFixture => ({ requests: 60, api: 60, app_ua: 60, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'], top_route: routes[Math.floor(step / 1_000) % routes.length] ?? '', top_route_requests: 20 });
+  const scraper: SummaryFixture = { requests: 60, api: 60, app_ua: 60, uas: ['okhttp/4.12.0'], top_route: 'shop.example/api/products/:id', top_route_requests: 60 };
+  const signals = runSteps(detector(), T0, 90, (step) => [makeSummary('ip:100.64.1.1', step, exit(step)), makeSummary('ip:198.51.100.30', step, scraper)]);
+  t.false(signals.some((s) => s.subject === 'ip:100.64.1.1'), '600 requests a window, 60 people');
+  t.deepEqual([...new Set(signals.map((s) => `${s.subject} ${s.action}`))], ['ip:198.51.100.30 challenge', 'ip:198.51.100.30 block']);
+  // The same exit failing like a stuffing run (logins failing) is not people.
+  const failing = runSteps(detector(), T0, 20, (step) => [makeSummary('ip:100.64.1.2', step, { ...exit(step), logins: 30, login_failures: 30 })]);
+  t.true(failing.some((s) => s.action === 'block'));
 });
 
 test('the window slides: 9 per second never reaches 100 per 10 s', (t) => {

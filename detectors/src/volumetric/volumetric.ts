@@ -10,11 +10,14 @@
  *               per closed step with the nearest-rank p99 of the window counts of the ≤ 4,096
  *               most recently seen subjects of that route (and of the kind), leaving out those
  *               already ≥ challenge_factor × upper (route-baselines.ts says why)
- *   humans    = clamp(distinct user agents over ~1 window, 1, max_humans_multiplier) when K
- *               scales by humans (ip by default) and the window looks like browsers:
- *               pages > 0, assets / pages ≥ human_assets_ratio, (4xx + 5xx) / requests ≤
- *               human_max_failure_ratio and browser-UA requests / requests ≥ human_min_browser_share;
- *               else 1
+ *   humans    = when K scales by humans (ip by default) and its window looks like people's
+ *               clients (people.ts: browsers or the app, few failures of their own, pages
+ *               rendered, API traffic spread over human_min_routes main routes):
+ *               clamp(max(distinct user agents over ~1 window,
+ *                         routes ≥ human_min_routes ? requests / human_requests_per_window : 1),
+ *                     1, max_humans_multiplier)
+ *               where routes = distinct main routes over about human_routes_window_ms
+ *               (RouteMix); else 1
  *   challenge = ceil(max(challenge_requests, challenge_factor × upper) × humans)
  *   block     = ceil(max(block_requests,     block_factor × upper)     × humans)
  *   action    = block when requests ≥ block, challenge when requests ≥ challenge, else nothing.
@@ -22,6 +25,24 @@
  * So a quiet site is judged by the floors and a site whose busy subjects normally do 200 per
  * window is judged at ~3× and ~10× that; 40 browsers behind one NAT get 40× the thresholds, one
  * UA without assets none. While the baselines warm up (60 steps) the floors alone decide.
+ *
+ * People behind one address: a carrier NAT exit carries hundreds of app users who all send the
+ * app stack's one or two user agents, no asset and no page; what no single client does is spread
+ * hundreds of requests over the app's many routes (config, home, products, recommendations,
+ * search, cart, the analytics beacon), so such a mix is divided into people at
+ * `human_requests_per_window` each (a page with its assets, or a few app screens). A scraper,
+ * a flood or a hoarding bot keeps to one or two routes (or fails, or names no browser or app),
+ * and stays at the floors. Assumed of real traffic: NAT exits and offices mix routes; one client
+ * hammering a service does not. The cap bounds what a mix may reach (50 × the thresholds).
+ * Populations (prefix, ASN, JA4, user agent): only traffic that mostly does not name people's
+ * clients (share of browser-over-browser-TLS and app requests < population_max_client_share) is
+ * judged by volume. A carrier /24 or an ASN carrying a flood that wears browsers' user agents may
+ * carry people who have not come by yet (the collateral guard can only vouch for those it saw):
+ * that flood is judged per address and by the flood detector; a tool's traffic (automation user
+ * agents, none, a library's TLS under a browser's user agent) is never people's.
+ * Failures are what a client's own behaviour earns (missing paths, wrong passwords), not what
+ * the shop answers everyone at that moment: a sold-out release answers its buyers 409, an
+ * overloaded origin 5xx, and the edge 403 to whoever our own verdicts cover.
  *
  * Score (Cloudflare's scale, integers): block 10 × block / requests clamped to 1…10 (10 at the
  * threshold, 1 at ≥ 10×); challenge 29 at the threshold falling linearly towards 20 at block.
@@ -44,6 +65,8 @@ import { WindowTable } from '../engine/window-table.js';
 import { parseVolumetricConfig, type VolumetricConfig, type VolumetricKindConfig } from './config.js';
 import { VOLUMETRIC_DISCARD } from './metrics.js';
 import { RouteBaselines } from './route-baselines.js';
+import { clientRequests, estimatePeople, looksLikePeople, type PeopleWindow } from './people.js';
+import { RouteMix } from './route-mix.js';
 
 export const VOLUMETRIC = 'volumetric';
 
@@ -52,8 +75,9 @@ const REQUESTS = 0;
 const ASSETS = 1;
 const PAGES = 2;
 const FAILURES = 3;
-const BROWSER = 4;
-const COUNTERS = 5;
+const CLIENTS = 4;
+const KNOWN = 5;
+const COUNTERS = 6;
 const CHALLENGE = 2;
 const BLOCK = 3;
 
@@ -68,6 +92,7 @@ class KindState implements KindTracker<VolumetricKindConfig> {
   readonly table: WindowTable;
   readonly baselines: RouteBaselines | null;
   readonly uas: EpochDistinct | null;
+  readonly mix: RouteMix | null;
   challengeFloor = 0;
   blockFloor = 0;
   private groups = new Int32Array(0);
@@ -82,6 +107,7 @@ class KindState implements KindTracker<VolumetricKindConfig> {
     this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS, (slot) => this.release(slot));
     this.baselines = config.baseline.enabled ? new RouteBaselines(config.baseline) : null;
     this.uas = kindConfig.scale_by_humans ? new EpochDistinct(config.window_ms) : null;
+    this.mix = kindConfig.scale_by_humans ? new RouteMix(config.human_routes_window_ms) : null;
     this.retune(kindConfig);
   }
 
@@ -125,13 +151,14 @@ class KindState implements KindTracker<VolumetricKindConfig> {
   }
 
   bytes(): number {
-    return this.table.bytes() + this.groups.byteLength + this.routes.length * 8 + (this.uas?.bytes() ?? 0) + (this.baselines?.bytes() ?? 0);
+    return this.table.bytes() + this.groups.byteLength + this.routes.length * 8 + (this.uas?.bytes() ?? 0) + (this.mix?.bytes() ?? 0) + (this.baselines?.bytes() ?? 0);
   }
 
   private release(slot: number): void {
     if (slot < this.groups.length) this.groups[slot] = 0;
     this.routes[slot] = undefined;
     this.uas?.release(slot);
+    this.mix?.release(slot);
   }
 }
 
@@ -139,7 +166,7 @@ const KIND_STATES: KindTrackerFactory<VolumetricConfig, VolumetricKindConfig, Ki
   /** What decides whether a kind's state survives a reconfigure (see the file comment). */
   shapeOf(kind, config) {
     const { deviations: _d, challenge_factor: _c, block_factor: _b, ...learning } = config.baseline;
-    return JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects, kind.scale_by_humans, learning]);
+    return JSON.stringify([config.window_ms, config.step_ms, config.human_routes_window_ms, kind.max_tracked_subjects, kind.scale_by_humans, learning]);
   },
   create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
 };
@@ -151,6 +178,7 @@ export class VolumetricDetector implements SummaryDetector {
   readonly input = 'summaries' as const;
   private config!: VolumetricConfig;
   private readonly kinds = new KindTrackers(KIND_STATES);
+  private readonly scratch: PeopleWindow = { requests: 0, pages: 0, assets: 0, failures: 0, clients: 0, known: 0, mixed: false };
 
   constructor(
     config: VolumetricConfig,
@@ -180,10 +208,12 @@ export class VolumetricDetector implements SummaryDetector {
     table.add(slot, bucket, REQUESTS, s.requests);
     table.add(slot, bucket, ASSETS, s.assets);
     table.add(slot, bucket, PAGES, s.pages);
-    table.add(slot, bucket, FAILURES, s.client_errors + s.server_errors);
-    table.add(slot, bucket, BROWSER, s.browser_ua);
+    table.add(slot, bucket, FAILURES, s.not_found + s.login_failures);
+    table.add(slot, bucket, CLIENTS, clientRequests(s));
+    table.add(slot, bucket, KNOWN, s.known_browsers);
     if (s.top_route !== '') state.noteRoute(slot, s.top_route);
     state.uas?.add(slot, s.step_ms, s.uas);
+    state.mix?.add(slot, s.step_ms, s.top_route);
     const at = table.noteMs(slot, s.last_ms);
     const requests = table.total(slot, REQUESTS);
     if (requests < state.challengeFloor) return NO_SIGNALS;
@@ -222,13 +252,20 @@ export class VolumetricDetector implements SummaryDetector {
     const upper = baseline === null ? 0 : baseline.upper(b.deviations);
     let challenge = Math.max(state.challengeFloor, b.challenge_factor * upper);
     if (requests < challenge) return NO_SIGNALS;
-    let block = Math.max(state.blockFloor, b.block_factor * upper);
     const table = state.table;
+    // A population whose requests name people's clients may be people (see the file comment).
+    if (state.kind !== 'ip' && table.total(slot, CLIENTS) >= this.config.population_max_client_share * requests) return NO_SIGNALS;
+    let block = Math.max(state.blockFloor, b.block_factor * upper);
     let distinct = 0;
+    let routes = 0;
+    let mixed = false;
     let humans = 1;
-    if (state.uas !== null) {
+    if (state.uas !== null && state.mix !== null) {
       distinct = Math.round(state.uas.estimate(slot));
-      if (this.looksLikeBrowsers(table, slot, requests)) humans = Math.min(this.config.max_humans_multiplier, Math.max(1, distinct));
+      routes = state.mix.estimate(slot);
+      mixed = state.mix.diverse(slot, this.config.human_min_routes);
+      const window = this.window(table, slot, requests, mixed);
+      if (looksLikePeople(window, this.config)) humans = estimatePeople(window, distinct, this.config, this.config.max_humans_multiplier);
     }
     challenge = Math.ceil(challenge * humans);
     block = Math.ceil(block * humans);
@@ -252,21 +289,24 @@ export class VolumetricDetector implements SummaryDetector {
           threshold: rank === BLOCK ? block : challenge,
           assets_ratio: round2(table.total(slot, ASSETS) / Math.max(1, table.total(slot, PAGES))),
           distinct_uas: distinct,
+          distinct_routes: routes,
           humans_estimate: humans,
         },
       },
     ];
   }
 
-  private looksLikeBrowsers(table: WindowTable, slot: number, requests: number): boolean {
-    const pages = table.total(slot, PAGES);
-    const c = this.config;
-    return (
-      pages > 0 &&
-      table.total(slot, ASSETS) >= c.human_assets_ratio * pages &&
-      table.total(slot, FAILURES) <= c.human_max_failure_ratio * requests &&
-      table.total(slot, BROWSER) >= c.human_min_browser_share * requests
-    );
+  /** The subject's window as the people rule reads it (one reused object). */
+  private window(table: WindowTable, slot: number, requests: number, mixed: boolean): PeopleWindow {
+    const w = this.scratch;
+    w.requests = requests;
+    w.pages = table.total(slot, PAGES);
+    w.assets = table.total(slot, ASSETS);
+    w.failures = table.total(slot, FAILURES);
+    w.clients = table.total(slot, CLIENTS);
+    w.known = table.total(slot, KNOWN);
+    w.mixed = mixed;
+    return w;
   }
 }
 
