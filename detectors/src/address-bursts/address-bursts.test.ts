@@ -15,7 +15,7 @@ const T0 = 1_700_000_000_000;
 
 test('the required golden cases exist', (t) => {
   const names = goldenCases('address-bursts/testdata').map((c) => c.name);
-  for (const required of ['fuzzer-404', 'ua-rotation', 'nat-200-people', 'basic-auth-guessing', 'login-loop']) t.true(names.includes(required), required);
+  for (const required of ['fuzzer-404', 'ua-rotation', 'nat-200-people', 'basic-auth-guessing', 'login-loop', 'stuffing-surge', 'slow-brute-force']) t.true(names.includes(required), required);
 });
 
 registerGoldenTests(test, 'address-bursts', addressBursts, 5);
@@ -34,6 +34,9 @@ interface Hit {
   method?: string;
   kind?: EventFeatures['kind'];
   login?: boolean;
+  /** The client memory's view (default: known to it, no assets loaded). */
+  new_client?: boolean;
+  known_browser?: boolean;
 }
 
 /** Feeds requests (sorted by time) with the features the engine would compute; returns every signal. */
@@ -46,7 +49,15 @@ function feed(d: AddressBurstsDetector, hits: Hit[]): Signal[] {
       out.push(...d.flush(flushed - 5_000));
     }
     const event: RequestEvent = makeEvent({ ip: h.ip, timestamp_ms: h.ts, path: h.path ?? '/', user_agent: h.ua ?? 'Mozilla/5.0', status: h.status ?? 200, method: h.method ?? 'GET' });
-    const features = { ...defaultFeatures(event), kind: h.kind ?? 'page', ua_hash: hash32(event.user_agent), login: h.login ?? false, login_failed: (h.login ?? false) && (event.status === 401 || event.status === 403) };
+    const features = {
+      ...defaultFeatures(event),
+      kind: h.kind ?? 'page',
+      ua_hash: hash32(event.user_agent),
+      login: h.login ?? false,
+      login_failed: (h.login ?? false) && (event.status === 401 || event.status === 403),
+      new_client: h.new_client ?? false,
+      known_browser: h.known_browser ?? false,
+    };
     out.push(...d.process(event, features));
   }
   return out;
@@ -184,6 +195,48 @@ test('flush forgets addresses idle for the longest window', (t) => {
   t.deepEqual(d.stateSize(), { keys: 0, bytes: 0 });
 });
 
+/** A failed login from `ip` at `ts`, nothing before it (new to the client memory on its first). */
+const failedLogin = (ts: number, ip: string, first = false): Hit => ({ ts, ip, method: 'POST', path: '/login', status: 401, kind: 'other', login: true, new_client: first });
+
+test('sessionless logins: an address keeps its history for window_ms, beyond the seconds an IpState lives', (t) => {
+  const d = detector();
+  // A slow guesser: one failure every 70 s, longer than the 50 s an idle address is kept.
+  const hits = Array.from({ length: 4 }, (_, i) => failedLogin(T0 + i * 70_000, '203.0.113.150', i === 0));
+  const signals = feed(d, hits).filter((s) => s.detector === 'b/sessionless_logins');
+  // Challenged at its 3rd failure, re-signalled at the 4th (70 s later: past the 60 s cooldown).
+  t.deepEqual(signals.map((s) => [s.action, s.evidence.sessionless_failures]), [['challenge', 3], ['challenge', 4]]);
+  // Its trail is forgotten window_ms (10 min) after its last attempt.
+  d.flush(T0 + 3 * 70_000 + 600_000);
+  t.is(d.stateSize().keys, 1);
+  d.flush(T0 + 3 * 70_000 + 600_001);
+  t.is(d.stateSize().keys, 0);
+});
+
+test('sessionless logins: an address with a session (pages, app calls, assets, earlier traffic) is never judged so', (t) => {
+  const d = detector();
+  const hits: Hit[] = [];
+  for (let i = 0; i < 6; i++) {
+    // Each address does one thing first, then fails 5 logins.
+    const ip = `192.0.2.${200 + i}`;
+    if (i === 0) hits.push({ ts: T0, ip, path: '/login', new_client: true });
+    if (i === 1) hits.push({ ts: T0, ip, path: '/api/config', kind: 'api', new_client: true });
+    if (i === 2) hits.push({ ts: T0, ip, path: '/static/app.js', kind: 'asset', new_client: true });
+    for (let k = 0; k < 5; k++) hits.push({ ...failedLogin(T0 + 1_000 + k * 9_000, ip, false), known_browser: i === 3 });
+    // i = 4: known to the client memory at its first request (it sent something minutes ago).
+    // i = 5: the same, but its earlier traffic was not seen: still known, still not judged.
+  }
+  t.deepEqual(feed(d, hits).filter((s) => s.detector === 'b/sessionless_logins'), []);
+});
+
+test('sessionless logins: state is bounded by max_tracked_addresses; evictions are counted', async (t) => {
+  const telemetry = nullTelemetry();
+  const d = detector({ sessionless_logins: { max_tracked_addresses: 100 } }, telemetry);
+  feed(d, Array.from({ length: 1_000 }, (_, i) => failedLogin(T0 + i * 10, `198.51.${i >> 8}.${i & 255}`, true)));
+  d.flush(T0 + 20_000);
+  t.true(d.stateSize().keys <= 100 + 1_000, 'trails capped (the addresses themselves are the IpStates)');
+  t.is(await metricValue(telemetry, METRIC.discarded, { reason: 'state_evicted' }), 900);
+});
+
 test('reconfigure: thresholds apply at once and keep the state; a new ring size restarts it', (t) => {
   const d = detector();
   feed(d, Array.from({ length: 8 }, (_, i): Hit => ({ ts: T0 + i * 100, ip: '203.0.113.5', path: `/${i}`, status: 404 })));
@@ -211,7 +264,10 @@ test('config: defaults, lookback, problems listed with their paths', (t) => {
   t.like(config.ua_rotation, { half_life_ms: 10_000, min_requests: 12, min_new_ua_share: 0.9, max_follow_share: 0.1, action: 'challenge' });
   t.like(config.unauthorized, { window_ms: 10_000, min_unauthorized: 10, min_ratio: 0.8 });
   t.like(config.login_loop, { window_ms: 5_000, min_attempts: 4, min_failures: 3 });
-  t.is(addressBursts.lookbackMs(config), 50_000);
+  t.like(config.sessionless_logins, { window_ms: 600_000, challenge_failures: 3, block_failures: 8, surge_challenge_failures: 1, surge_block_failures: 3, min_failure_ratio: 0.8 });
+  t.like(config.sessionless_logins.surge, { short_window_ms: 60_000, long_window_ms: 600_000, min_short_excess: 5, min_long_excess: 12, prior_share: 0.01 });
+  // The login histories and the surge's long window: 10 minutes.
+  t.is(addressBursts.lookbackMs(config), 600_000);
   const error = t.throws(() => parseAddressBurstsConfig({ client_errors: { min_errors: 5, min_distinct_paths: 10 }, login_loop: { min_attempts: 1 }, ua_rotation: { min_new_ua_share: 2 }, extra: true }), { code: 'ERR_DETECTOR_CONFIG' });
   for (const part of ['login_loop.min_attempts', 'ua_rotation.min_new_ua_share', 'extra']) t.true(error?.message.includes(part), `${part} in:\n${error?.message}`);
   t.throws(() => parseAddressBurstsConfig({ client_errors: { min_errors: 5, min_distinct_paths: 10 } }), { code: 'ERR_DETECTOR_CONFIG', message: /client_errors\.min_distinct_paths/ });

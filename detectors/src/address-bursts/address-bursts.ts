@@ -11,7 +11,23 @@
  *   counts (half_life_ms 10 s, judged from 12 decayed requests). Recommends `challenge`.
  * - unauthorized: ≥ min_unauthorized 401s within window_ms, ≥ min_ratio of the requests over
  *   their span (basic-auth guessing; a shop's logged-out XHRs answered 401 stay a small share).
- * - login_loop: ≥ min_attempts login attempts within window_ms, ≥ min_failures of them failed.
+ * - login_loop: ≥ min_attempts login attempts within window_ms, ≥ min_failures of them failed,
+ *   making ≥ min_login_share of the address's requests over their span (a carrier NAT's app users
+ *   log in between hundreds of other calls; a loop is all the address sends).
+ * - sessionless_logins: unsuccessful logins (refused, or answered 429/5xx) without a preceding
+ *   session (no assets within the client memory's horizon, nothing but logins from the address
+ *   while tracked, and no earlier traffic unless it was its own failing logins). Challenge at 3
+ *   such attempts, block at 8; while the
+ *   login route surges (a LoginSurge, credential-stuffing/login-surge.ts, counting each address
+ *   at its first refused attempt without a session against all login attempts: a proxy pool
+ *   raises it, a lone brute forcer counts once) challenge at the 1st and block at the 3rd, so a
+ *   stuffing proxy's first unsuccessful attempt covers its next ones. Each level also needs ≥ 80 % of the address's attempts
+ *   failed. Real traffic assumed: a web customer loads the login page and its assets before
+ *   posting it, an app customer opens the app (config, home) before logging in, a NAT's address
+ *   carries its people's other requests; a customer posting the login form from an address the
+ *   client memory has not seen for 10–20 minutes (a tab left open, a phone that changed address)
+ *   and failing can be challenged during a surge (never blocked before 3 failures); nothing a
+ *   stuffing proxy does before its first attempt exists, so that attempt is never covered here.
  *
  * NAT and false positives (ua_rotation): many people behind one carrier or office address do
  * bring many user agents, but (1) each person keeps one for the whole visit, and a browser's page
@@ -29,7 +45,9 @@
  *
  * State: one IpState per address in a BoundedMap (LRU, max_tracked_ips), rings allocated on a
  * rule's first counted event; flush drops addresses idle for the longest window (or 5
- * half-lives). No timers, event time only. Per (address, rule) a new signal only after
+ * half-lives). Login histories (LoginTrail, ~160 bytes) only for addresses that failed without a
+ * session, in a second BoundedMap (max_tracked_addresses) kept window_ms (10 min) after their
+ * last attempt; one LoginSurge ring (120 buckets). No timers, event time only. Per (address, rule) a new signal only after
  * cooldown_ms. Cost: one map lookup, one exp and, for an address with several user agents, a
  * scan of its ≤ 16 remembered ones per event; the windowed rules scan their ring (≤ their count
  * threshold) only on events they count. Measured with `node dist/attack-signatures/bench-attack-signatures.js`
@@ -43,22 +61,31 @@ import type { EventFeatures } from '../engine/features.js';
 import { round3 } from '../engine/levels.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { BoundedMap, hash32 } from '../sketch/index.js';
-import { addressBurstsIdleMs, parseAddressBurstsConfig, type AddressBurstsConfig } from './config.js';
-import { IpState, Ring } from './ip-state.js';
+import { LoginSurge } from '../credential-stuffing/login-surge.js';
+import { addressBurstsIdleMs, addressBurstsLookbackMs, parseAddressBurstsConfig, type AddressBurstsConfig } from './config.js';
+import { IpState, LoginTrail, Ring } from './ip-state.js';
 import { ADDRESS_BURSTS_DISCARD } from './metrics.js';
 
 export const ADDRESS_BURSTS = 'address-bursts';
-export const ADDRESS_BURST_RULES = ['client_errors', 'ua_rotation', 'unauthorized', 'login_loop'] as const;
+export const ADDRESS_BURST_RULES = ['client_errors', 'ua_rotation', 'unauthorized', 'login_loop', 'sessionless_logins'] as const;
 
 const LN2 = Math.LN2;
 /** One address with a single user agent (~260 bytes), some with a user-agent ring or a rule's ring: IpState.bytes() averaged over the tests' traffic. */
 const AVERAGE_ADDRESS_BYTES = 320;
+/** A LoginTrail with its map entry and key. */
+const TRAIL_BYTES = 160;
+const RANK_CHALLENGE = 2;
+const RANK_BLOCK = 3;
 
 export class AddressBurstsDetector implements EventDetector {
   readonly id: string;
   readonly input = 'events' as const;
   private config: AddressBurstsConfig;
   private ips: BoundedMap<string, IpState>;
+  /** Login histories of addresses that failed without a session (sessionless_logins). */
+  private trails: BoundedMap<string, LoginTrail>;
+  /** The login route's failures without a session against its baseline (this instance's addresses). */
+  private surge: LoginSurge;
   private statuses: ReadonlySet<number> = new Set();
   private idleMs = 0;
   private readonly metrics: ComponentMetrics;
@@ -66,12 +93,21 @@ export class AddressBurstsDetector implements EventDetector {
   private readonly names: Readonly<Record<(typeof ADDRESS_BURST_RULES)[number], string>>;
   private watermark = Number.NEGATIVE_INFINITY;
   private readonly idle = (state: IpState): boolean => this.watermark - state.lastMs >= this.idleMs;
+  private readonly trailIdle = (trail: LoginTrail): boolean => this.watermark - trail.lastMs > this.config.sessionless_logins.window_ms;
 
   constructor(config: AddressBurstsConfig, context: HostedDetectorContext) {
     this.id = context.id ?? ADDRESS_BURSTS;
     this.metrics = context.metrics;
-    this.names = { client_errors: `${this.id}/client_errors`, ua_rotation: `${this.id}/ua_rotation`, unauthorized: `${this.id}/unauthorized`, login_loop: `${this.id}/login_loop` };
+    this.names = {
+      client_errors: `${this.id}/client_errors`,
+      ua_rotation: `${this.id}/ua_rotation`,
+      unauthorized: `${this.id}/unauthorized`,
+      login_loop: `${this.id}/login_loop`,
+      sessionless_logins: `${this.id}/sessionless_logins`,
+    };
     this.ips = new BoundedMap(config.max_tracked_ips);
+    this.trails = new BoundedMap(config.sessionless_logins.max_tracked_addresses);
+    this.surge = new LoginSurge(config.sessionless_logins.surge);
     this.config = config;
     this.apply(config);
   }
@@ -82,35 +118,39 @@ export class AddressBurstsDetector implements EventDetector {
     const config = this.config;
     let state = this.ips.get(event.ip);
     if (state === undefined) {
-      state = new IpState(ts);
+      state = new IpState(ts, !features.new_client);
       this.ips.set(event.ip, state);
     }
     if (ts > state.lastMs) state.lastMs = ts;
     state.requests += 1;
+    if (!features.login) state.sessionRequests += 1;
     let out: Signal[] | null = null;
     if (config.ua_rotation.enabled) out = this.rotation(state, event, features.ua_hash, out);
     const status = event.status;
     if (config.client_errors.enabled && this.statuses.has(status) && (config.client_errors.count_assets || features.kind !== 'asset')) out = this.clientError(state, event, out);
     if (config.unauthorized.enabled && status === 401) out = this.unauthorized(state, event, out);
     if (config.login_loop.enabled && features.login) out = this.login(state, event, features.login_failed, out);
+    if (config.sessionless_logins.enabled && features.login) out = this.sessionless(state, event, features, out);
     return out ?? NO_SIGNALS;
   }
 
   flush(watermark_ms: number): Signal[] {
     this.watermark = watermark_ms;
     this.ips.sweepOldest(this.idle);
-    const evicted = this.ips.evictions - this.reportedEvictions;
+    this.trails.sweepOldest(this.trailIdle);
+    const evictions = this.ips.evictions + this.trails.evictions;
+    const evicted = evictions - this.reportedEvictions;
     if (evicted > 0) {
       this.metrics.discarded(ADDRESS_BURSTS_DISCARD.stateEvicted, evicted);
-      this.reportedEvictions = this.ips.evictions;
+      this.reportedEvictions = evictions;
     }
     return NO_SIGNALS;
   }
 
   /** Bytes are estimated (AVERAGE_ADDRESS_BYTES per address): walking 100,000 states every flush step to sum them would cost more than it tells. */
   stateSize(): StateSize {
-    const keys = this.ips.size;
-    return { keys, bytes: keys * AVERAGE_ADDRESS_BYTES };
+    const keys = this.ips.size + this.trails.size;
+    return { keys, bytes: this.ips.size * AVERAGE_ADDRESS_BYTES + this.trails.size * TRAIL_BYTES };
   }
 
   /** Addresses tracked (tests, debugging). */
@@ -131,10 +171,12 @@ export class AddressBurstsDetector implements EventDetector {
       next.client_errors.min_errors !== previous.client_errors.min_errors ||
       next.unauthorized.min_unauthorized !== previous.unauthorized.min_unauthorized ||
       next.login_loop.min_attempts !== previous.login_loop.min_attempts;
-    if (reshaped) {
+    if (reshaped || next.sessionless_logins.max_tracked_addresses !== previous.sessionless_logins.max_tracked_addresses) {
       this.ips = new BoundedMap(next.max_tracked_ips);
+      this.trails = new BoundedMap(next.sessionless_logins.max_tracked_addresses);
       this.reportedEvictions = 0;
     }
+    if (JSON.stringify(next.sessionless_logins.surge) !== JSON.stringify(previous.sessionless_logins.surge)) this.surge = new LoginSurge(next.sessionless_logins.surge);
     this.config = next;
     this.apply(next);
   }
@@ -263,33 +305,101 @@ export class AddressBurstsDetector implements EventDetector {
   private login(s: IpState, event: RequestEvent, failed: boolean, out: Signal[] | null): Signal[] | null {
     const rule = this.config.login_loop;
     let ring = s.logins;
-    if (ring === null || ring.size !== rule.min_attempts) ring = s.logins = new Ring(rule.min_attempts, 2);
-    ring.push(event.timestamp_ms, failed ? 1 : 0);
+    if (ring === null || ring.size !== rule.min_attempts) ring = s.logins = new Ring(rule.min_attempts, 3);
+    ring.push(event.timestamp_ms, failed ? 1 : 0, s.requests);
     if (ring.filled < rule.min_attempts) return out;
     const from = s.lastMs - rule.window_ms;
     const data = ring.data;
     let attempts = 0;
     let failures = 0;
     let first = Number.POSITIVE_INFINITY;
+    let firstRequest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < ring.size; i++) {
-      const t = data[i * 2] as number;
+      const t = data[i * 3] as number;
       if (t <= from) continue;
       attempts += 1;
-      failures += data[i * 2 + 1] as number;
+      failures += data[i * 3 + 1] as number;
       if (t < first) first = t;
+      const request = data[i * 3 + 2] as number;
+      if (request < firstRequest) firstRequest = request;
     }
     if (attempts < rule.min_attempts || failures < rule.min_failures) return out;
+    // A NAT's people log in between their other requests: the loop must be most of the address's traffic.
+    const requests = s.requests - firstRequest + 1;
+    if (attempts < rule.min_login_share * requests) return out;
     const ts = event.timestamp_ms;
     if (ts - s.loginSignalMs < this.config.cooldown_ms) return out;
     s.loginSignalMs = ts;
     return emit(out, event, this.names.login_loop, rule, {
       attempts,
       failures,
+      requests,
+      login_share: round3(attempts / requests),
       span_ms: s.lastMs - first,
       window_ms: rule.window_ms,
       min_attempts: rule.min_attempts,
       min_failures: rule.min_failures,
+      min_login_share: rule.min_login_share,
     });
+  }
+
+  /**
+   * A login attempt: feeds the route surge and, when it failed without a session, the address's
+   * trail; signals when the trail reaches the level the surge state asks for.
+   */
+  private sessionless(s: IpState, event: RequestEvent, features: EventFeatures, out: Signal[] | null): Signal[] | null {
+    const rule = this.config.sessionless_logins;
+    const ts = event.timestamp_ms;
+    let trail = this.trails.get(event.ip);
+    // No session: no assets within the client memory's horizon, nothing but logins while tracked,
+    // and no earlier traffic, unless that traffic was this address's own failing logins.
+    const sessionless = !features.known_browser && s.sessionRequests === 0 && (!s.history || trail !== undefined);
+    // Unsuccessful: refused (the login failure statuses), or not answered (429, 5xx: an origin
+    // swamped by a flood answers the pool's attempts with errors; they are attempts all the same).
+    const status = event.status;
+    const failed = features.login_failed || status === 429 || status >= 500;
+    if (!(failed && sessionless)) {
+      this.surge.add(ts, 1, 0);
+      if (trail !== undefined) {
+        trail.touch(ts, rule.window_ms);
+        trail.attempts += 1;
+        if (failed) trail.failures += 1;
+      }
+      return out;
+    }
+    if (trail === undefined) {
+      trail = new LoginTrail(ts);
+      this.trails.set(event.ip, trail);
+    }
+    trail.touch(ts, rule.window_ms);
+    trail.attempts += 1;
+    trail.failures += 1;
+    trail.sessionless += 1;
+    // The route counts each address once, at its first refused attempt (errors say nothing of the credentials).
+    const counted = features.login_failed && !trail.counted;
+    if (counted) trail.counted = true;
+    this.surge.add(ts, 1, counted ? 1 : 0);
+    if (trail.failures < rule.min_failure_ratio * trail.attempts) return out;
+    const surging = trail.sessionless >= rule.surge_challenge_failures && trail.sessionless < rule.block_failures ? this.surge.surging(ts) : false;
+    const challengeAt = surging ? rule.surge_challenge_failures : rule.challenge_failures;
+    const blockAt = surging ? rule.surge_block_failures : rule.block_failures;
+    const rank = trail.sessionless >= blockAt ? RANK_BLOCK : trail.sessionless >= challengeAt ? RANK_CHALLENGE : 0;
+    if (rank === 0) return out;
+    if (rank <= trail.signalRank && ts - trail.signalMs < this.config.cooldown_ms) return out;
+    trail.signalRank = rank;
+    trail.signalMs = ts;
+    const evidence: Record<string, number> = {
+      sessionless_failures: trail.sessionless,
+      attempts: trail.attempts,
+      failures: trail.failures,
+      failure_ratio: round3(trail.failures / trail.attempts),
+      surging: surging ? 1 : 0,
+      challenge_failures: challengeAt,
+      block_failures: blockAt,
+    };
+    if (surging) this.surge.evidence(evidence);
+    const block = rank === RANK_BLOCK;
+    return emit(out, event, this.names.sessionless_logins, { score: block ? rule.block_score : rule.challenge_score, action: block ? 'block' : 'challenge', ttl_ms: rule.ttl_ms }, evidence);
   }
 }
 
@@ -308,6 +418,6 @@ export const addressBursts: EngineDetectorFactory<AddressBurstsConfig> = {
   create(config: AddressBurstsConfig, context: HostedDetectorContext): AddressBurstsDetector {
     return new AddressBurstsDetector(config, context);
   },
-  /** The longest window (or 5 half-lives): what a failover replays to rebuild the rings. */
-  lookbackMs: addressBurstsIdleMs,
+  /** The longest window (or 5 half-lives, the login histories, the surge's long window): what a failover replays. */
+  lookbackMs: addressBurstsLookbackMs,
 };

@@ -1,10 +1,12 @@
 /**
- * Configuration of the `address-bursts` detector: four per-address rules that act within
+ * Configuration of the `address-bursts` detector: five per-address rules that act within
  * seconds (client-error bursts to many paths, per-request user-agent rotation, repeated 401s,
- * a login loop), each with its window or half-life, thresholds, score, action and TTL hint; the
- * re-signal cooldown and the cap on tracked addresses. Everything a user tunes is here, as data.
+ * a login loop, failed logins without a session), each with its window or half-life,
+ * thresholds, score, action and TTL hint; the re-signal cooldown and the cap on tracked
+ * addresses. Everything a user tunes is here, as data.
  */
 import { z } from 'zod';
+import { loginSurgeSchema } from '../credential-stuffing/login-surge.js';
 import { parseOrThrow } from '../parse-or-throw.js';
 
 const actionSchema = z.enum(['block', 'challenge', 'log']);
@@ -85,24 +87,62 @@ export const addressBurstsConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Repeated 401s within seconds (basic-auth guessing).'),
-  /** Login attempts (the engine's `login` feature: method and path) in a tight loop: `min_attempts` within `window_ms`, `min_failures` of them failed. */
+  /** Login attempts (the engine's `login` feature: method and path) in a tight loop: `min_attempts` within `window_ms`, `min_failures` of them failed, `min_login_share` of the address's requests over their span. */
   login_loop: z
     .strictObject({
       enabled: z.boolean().default(true).describe('Judge tight login loops.'),
       window_ms: windowSchema(5_000, 'Window the attempts must fall in (event time).'),
       min_attempts: countSchema(4, 'Login attempts within the window.'),
       min_failures: z.number().int().min(0).max(1_000).default(3).describe('Failed attempts among them (the engine\'s login_failure_statuses).'),
+      min_login_share: shareSchema(0.8, "Login attempts / the address's requests over their span (a NAT's people log in between their other requests)."),
       ...outcome({ score: 5, action: 'block' }),
     })
     .prefault({})
     .describe('Login attempts in a tight loop (a few within seconds, most failing).'),
+  /**
+   * Unsuccessful logins (refused, or answered 429/5xx) without a preceding session: the address
+   * loaded no assets within the client memory's horizon (`known_browser` false), sent nothing but
+   * login attempts since it was first tracked, and was new to the client memory then (or is
+   * already known here for failing so).
+   * Web customers load the login page and its assets first, app customers open the app (config,
+   * home) first, and customers behind a NAT share an address full of other requests: all have a
+   * session. Credential-stuffing workers and brute forcers post to the login and nothing else.
+   *
+   * Outside a surge an address is challenged at `challenge_failures` such attempts and blocked at
+   * `block_failures` (a slow brute force); while the login route fails above its baseline
+   * (`surge`, counting each address at its first refused attempt without a session), at
+   * `surge_challenge_failures` and `surge_block_failures`: the first unsuccessful attempt of a
+   * stuffing proxy then covers its next ones. Every level also needs `min_failure_ratio` of the
+   * address's attempts unsuccessful.
+   */
+  sessionless_logins: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge unsuccessful logins that come without a preceding session.'),
+      window_ms: windowSchema(600_000, "An address's login history is forgotten after this long without a login attempt (event time)."),
+      challenge_failures: countSchema(3, 'Unsuccessful attempts without a session that challenge the address (no surge).'),
+      block_failures: countSchema(8, 'Unsuccessful attempts without a session that block the address (no surge).'),
+      surge_challenge_failures: z.number().int().min(1).max(1_000).default(1).describe('Unsuccessful attempts without a session that challenge the address while the login route surges.'),
+      surge_block_failures: z.number().int().min(1).max(1_000).default(3).describe('Unsuccessful attempts without a session that block the address while the login route surges.'),
+      min_failure_ratio: shareSchema(0.8, "Unsuccessful / all of the address's login attempts in its history."),
+      challenge_score: scoreSchema.default(20).describe('Score of a challenge signal.'),
+      block_score: scoreSchema.default(5).describe('Score of a block signal.'),
+      ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(null).describe("TTL hint for the verdicts (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
+      max_tracked_addresses: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses with a login history kept at once (only addresses that failed without a session); the least recently seen is evicted.'),
+      surge: loginSurgeSchema({ prior_share: 0.01, min_short_excess: 5, min_long_excess: 12 }).describe(
+        "The login route surge: addresses refused without a session (each counted at its first such attempt) among all login attempts, as this instance sees them (its share of the addresses).",
+      ),
+    })
+    .prefault({})
+    .describe('Unsuccessful logins without a preceding session (credential stuffing, brute force), with a lower bar while the login route surges.'),
   /** Per (address, rule): a new signal only when the last one is this old. */
   cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (address, rule): a new signal only when the last one is at least this old (event time).'),
   /** Most addresses tracked; the least recently seen is evicted (discarded `state_evicted`). */
   max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
 })
   .refine((c) => c.client_errors.min_distinct_paths <= c.client_errors.min_errors, { message: 'min_distinct_paths cannot exceed min_errors', path: ['client_errors', 'min_distinct_paths'] })
-  .refine((c) => c.login_loop.min_failures <= c.login_loop.min_attempts, { message: 'min_failures cannot exceed min_attempts', path: ['login_loop', 'min_failures'] });
+  .refine((c) => c.login_loop.min_failures <= c.login_loop.min_attempts, { message: 'min_failures cannot exceed min_attempts', path: ['login_loop', 'min_failures'] })
+  .refine((c) => c.sessionless_logins.challenge_failures <= c.sessionless_logins.block_failures, { message: 'challenge_failures cannot exceed block_failures', path: ['sessionless_logins', 'challenge_failures'] })
+  .refine((c) => c.sessionless_logins.surge_challenge_failures <= c.sessionless_logins.surge_block_failures, { message: 'surge_challenge_failures cannot exceed surge_block_failures', path: ['sessionless_logins', 'surge_challenge_failures'] });
 
 export type AddressBurstsConfig = z.output<typeof addressBurstsConfigSchema>;
 
@@ -114,4 +154,10 @@ export function parseAddressBurstsConfig(raw: unknown): AddressBurstsConfig {
 /** How long an address's state matters after its last request: the longest window, 5 half-lives, the follow time. */
 export function addressBurstsIdleMs(config: AddressBurstsConfig): number {
   return Math.max(config.client_errors.window_ms, config.unauthorized.window_ms, config.login_loop.window_ms, 5 * config.ua_rotation.half_life_ms, config.ua_rotation.follow_ms);
+}
+
+/** What a failover replays: the idle horizon, the login histories and the surge's long window. */
+export function addressBurstsLookbackMs(config: AddressBurstsConfig): number {
+  const logins = config.sessionless_logins;
+  return Math.max(addressBurstsIdleMs(config), logins.window_ms, logins.surge.long_window_ms);
 }

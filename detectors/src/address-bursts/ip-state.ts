@@ -5,7 +5,7 @@
  *
  * One object shape (every field set in the constructor). Sizes: ~260 bytes for an address with
  * one user agent; the user-agent ring (`remembered_user_agents` × [hash, last seen], 16 by
- * default: ~360 bytes) is allocated when a second one shows up; each rule's ring is `3 × min_errors`, `2 × min_unauthorized`, `2 × min_attempts` numbers.
+ * default: ~360 bytes) is allocated when a second one shows up; each rule's ring is `3 × min_errors`, `2 × min_unauthorized`, `3 × min_attempts` numbers.
  */
 
 /** Fixed part: object header and ~20 fields, the map entry and the key. */
@@ -46,6 +46,10 @@ export class IpState {
   lastMs: number;
   /** Requests seen (while tracked): the index that turns a span of ring entries into a request count. */
   requests = 0;
+  /** Requests other than login attempts seen (while tracked): a session (pages, assets, app calls). */
+  sessionRequests = 0;
+  /** The client memory knew the address when it was first tracked here: it had sent something before. */
+  readonly history: boolean;
   // ---- ua_rotation: decayed counts at `decayMs`
   decayMs: number;
   decayedRequests = 0;
@@ -66,9 +70,10 @@ export class IpState {
   unauthorizedSignalMs = Number.NEGATIVE_INFINITY;
   loginSignalMs = Number.NEGATIVE_INFINITY;
 
-  constructor(ts: number) {
+  constructor(ts: number, history: boolean) {
     this.lastMs = ts;
     this.decayMs = ts;
+    this.history = history;
   }
 
   /**
@@ -125,5 +130,39 @@ export class IpState {
       else (this.uas as Float64Array)[slot] = ts;
     }
     return follows ? 2 : 1;
+  }
+}
+
+/**
+ * One address's login attempts for the `sessionless_logins` rule, kept only for addresses that
+ * failed a login without a session, for `window_ms` after their last attempt (longer than an
+ * IpState, which is forgotten after seconds of silence). ~120 bytes.
+ */
+export class LoginTrail {
+  lastMs: number;
+  attempts = 0;
+  /** Unsuccessful attempts (refused, 429, 5xx). */
+  failures = 0;
+  /** Unsuccessful attempts without a session. */
+  sessionless = 0;
+  /** The route surge counted this address (at its first refused attempt without a session). */
+  counted = false;
+  /** Rank (2 challenge, 3 block) and event time of the last signal. */
+  signalRank = 0;
+  signalMs = Number.NEGATIVE_INFINITY;
+
+  constructor(ts: number) {
+    this.lastMs = ts;
+  }
+
+  /** Starts over when the last attempt is older than `window_ms`. */
+  touch(ts: number, window_ms: number): void {
+    if (ts - this.lastMs > window_ms) {
+      this.attempts = 0;
+      this.failures = 0;
+      this.sessionless = 0;
+      this.signalRank = 0;
+    }
+    if (ts > this.lastMs) this.lastMs = ts;
   }
 }

@@ -55,7 +55,8 @@ test('humans: two typos, an office of 40 behind one NAT every morning for a week
 });
 
 test('credential stuffing over rotating IPs: the ASN is challenged, never blocked; each IP alone is not', (t) => {
-  const d = detector();
+  // Without the surge rule: the windowed failures log, then challenge.
+  const d = detector({ subjects: { asn: { surge_failures: { log: null, challenge: null, block: null } } } });
   // 300 IPs over 5 min, one attempt each, 9 in 10 failing.
   const signals = feedSpecs(d, rotating('asn:64500', 100, 3_000, 3, (i) => (i % 10 === 0 ? 2 : 3)));
   t.deepEqual(signals.slice(0, 2).map((s) => s.action), ['log', 'challenge']);
@@ -67,6 +68,13 @@ test('credential stuffing over rotating IPs: the ASN is challenged, never blocke
   t.is(challenge.score, 29);
   t.like(challenge.evidence, { login_attempts: 54, login_failures: 52, distinct_ips: 54, attempts_per_ip: 1, failure_ratio: 0.963, rule_failures: 2 });
   t.deepEqual(feedSpecs(d, ipLogins('198.51.0.7', 1, 1_000, 1, 1)), []);
+  // With it (the defaults): these failures are the whole login route, far above its baseline share,
+  // so the ASN is challenged at its 3rd failure from 3 login-only IPs, within the first second.
+  const surge = feedSpecs(detector(), rotating('asn:64500', 100, 3_000, 3, (i) => (i % 10 === 0 ? 2 : 3)));
+  t.deepEqual([...new Set(surge.map((s) => s.action))], ['challenge']);
+  // The route's excess reaches 8 failures at the 4th step (11 failures of 12 against the 15 % prior).
+  t.like(surge[0]!.evidence, { login_failures: 11, login_only_ips: 12, rule_surge_failures: 2, rule_failures: 0, route_failures: 11, route_baseline_share: 0.15 });
+  t.is(surge[0]!.at, T0 + 3 * 3_000 + 999);
 });
 
 test('aggregates of humans: a mobile ASN and a Chrome JA4 with a 10 % failure ratio, and few IPs failing a lot: nothing', (t) => {
@@ -81,7 +89,9 @@ test('aggregates of humans: a mobile ASN and a Chrome JA4 with a 10 % failure ra
 });
 
 test('additive: every step split into two partial halves, in either order, gives the same signals as the whole', (t) => {
-  const config = { subjects: { asn: { failures: { log: 20, challenge: 40, block: 80 }, long_failures: { log: null, challenge: null, block: null } } } };
+  // The surge rule judges the route at each partial (a half can cross its threshold before the
+  // whole step would): signals are compared without it; its state adds up like the rest (below).
+  const config = { subjects: { asn: { failures: { log: 20, challenge: 40, block: 80 }, long_failures: { log: null, challenge: null, block: null }, surge_failures: { log: null, challenge: null, block: null } } } };
   const steps = [...rotating('asn:64502', 40, 2_000, 4, () => 4)];
   const whole = detector(config);
   const parts = detector(config);

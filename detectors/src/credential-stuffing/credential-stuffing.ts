@@ -9,7 +9,19 @@
  * - attempts:      login attempts in the window, whatever their outcome;
  * - long_failures: failed logins decayed with long_half_life_ms, when the decayed ratio
  *                  ≥ min_failure_ratio (a sustained trickle below the short thresholds).
- * Every rule needs ≥ min_distinct_ips distinct IPs (10 for aggregates; an `ip:` subject is one).
+ * - surge_failures: while the login route fails above its baseline share (`surge`, a
+ *                  LoginSurge per kind fed by that kind's summaries: a sudden run or a sustained
+ *                  campaign), unsuccessful logins in the window (failed, or answered with an
+ *                  error in steps of nothing but logins) when their share of the subject's
+ *                  attempts ≥ surge_min_failure_ratio (departing from the route's ~10–20 %) from
+ *                  ≥ surge_min_distinct_ips IPs seen in steps where the subject did nothing
+ *                  but log in (login_only_ips: one busy brute forcer in a cloud full of other
+ *                  traffic cannot pass for many): a network, user agent or JA4 that carries a
+ *                  share of the surge. Humans in the population are the collateral guard's
+ *                  to see (fusion caps the verdict at `log`); per address the surge is
+ *                  address-bursts' (sessionless_logins), so `ip:` has no surge levels.
+ * The first three rules need ≥ min_distinct_ips distinct IPs (10 for aggregates; an `ip:`
+ * subject is one).
  *
  * Score: the band score (engine/levels.ts) of the rule with the highest rank, from its own
  * quantity and thresholds (the lowest score among ties). Cooldown: a subject is signalled again
@@ -37,6 +49,7 @@ import { TableTracker } from '../engine/table-tracker.js';
 import { credentialStuffingLookbackMs, parseCredentialStuffingConfig, type CredentialStuffingConfig, type CredentialStuffingSubjectConfig } from './config.js';
 import { CREDENTIAL_STUFFING_DISCARD } from './metrics.js';
 import { LoginState } from './login-state.js';
+import { LoginSurge } from './login-surge.js';
 
 export const CREDENTIAL_STUFFING = 'credential-stuffing';
 
@@ -47,6 +60,9 @@ class KindRules {
   readonly failures: Levels;
   readonly attempts: Levels;
   readonly longFailures: Levels;
+  readonly surgeFailures: Levels;
+  readonly surgeMinFailureRatio: number;
+  readonly surgeMinIps: number;
 
   constructor(config: CredentialStuffingSubjectConfig, aggregate: boolean) {
     this.minFailureRatio = config.min_failure_ratio;
@@ -54,6 +70,9 @@ class KindRules {
     this.failures = new Levels(config.failures);
     this.attempts = new Levels(config.attempts);
     this.longFailures = new Levels(config.long_failures);
+    this.surgeFailures = new Levels(config.surge_failures);
+    this.surgeMinFailureRatio = config.surge_min_failure_ratio;
+    this.surgeMinIps = aggregate ? config.surge_min_distinct_ips : 1;
   }
 }
 
@@ -70,6 +89,10 @@ export class CredentialStuffingDetector implements SummaryDetector {
   readonly input = 'summaries' as const;
   private config: CredentialStuffingConfig;
   private readonly kinds = new KindTrackers(TRACKERS);
+  /** The login route's surge per kind of subject (each kind's summaries carry the stage's logins). */
+  private surges: Record<SummaryKind, LoginSurge>;
+  /** Whether the route surged at the summary being judged (set in `summary`). */
+  private surging = false;
   private watermark = 0;
   private readonly logger: Logger;
   private readonly isExpired = (s: LoginState): boolean => s.expired(this.watermark, this.config);
@@ -79,6 +102,7 @@ export class CredentialStuffingDetector implements SummaryDetector {
     this.config = config;
     this.logger = context.logger;
     this.kinds.reconfigure(config);
+    this.surges = surgesOf(config);
   }
 
   summary(summary: Summary): Signal[] {
@@ -96,6 +120,12 @@ export class CredentialStuffingDetector implements SummaryDetector {
     if (!state.fold(summary, window_ms, long_half_life_ms, tracker.aggregate)) this.kinds.late += 1;
     state.bytes = state.measure();
     tracker.table.resized(state, before);
+    this.surging = false;
+    if (tracker.rules.surgeFailures.lowest !== Number.POSITIVE_INFINITY) {
+      const surge = this.surges[summary.kind];
+      surge.add(step, summary.logins, summary.login_failures);
+      this.surging = surge.surging(summary.last_ms);
+    }
     return this.judge(tracker, summary.subject, state);
   }
 
@@ -115,6 +145,7 @@ export class CredentialStuffingDetector implements SummaryDetector {
     const next = config as CredentialStuffingConfig;
     const reset = next.window_ms !== this.config.window_ms || next.long_half_life_ms !== this.config.long_half_life_ms;
     this.kinds.reconfigure(next);
+    if (JSON.stringify(next.surge) !== JSON.stringify(this.config.surge)) this.surges = surgesOf(next);
     this.config = next;
     if (reset) this.logger.info({ detector: this.id }, 'credential-stuffing windows changed: state restarted');
   }
@@ -128,16 +159,17 @@ export class CredentialStuffingDetector implements SummaryDetector {
   evidenceOf(kind: SummaryKind, subject: SubjectKey): Record<string, number> | null {
     const tracker = this.kinds.byKind[kind];
     const state = tracker?.table.peek(subject);
-    return tracker === null || state === undefined ? null : this.evaluate(tracker, state).evidence;
+    return tracker === null || state === undefined ? null : this.evaluate(tracker, state, kind).evidence;
   }
 
   private judge(tracker: Tracker, subject: SubjectKey, s: LoginState): Signal[] {
     const rules = tracker.rules;
-    if (s.failures < rules.failures.lowest && s.attempts < rules.attempts.lowest && s.longFailures < rules.longFailures.lowest) return NO_SIGNALS;
-    return signalOnce(s, subject, s.lastMs, this.id, this.evaluate(tracker, s), this.config.reemit_ms);
+    if (s.failures < rules.failures.lowest && s.attempts < rules.attempts.lowest && s.longFailures < rules.longFailures.lowest && !(this.surging && s.failures + s.errors >= rules.surgeFailures.lowest)) return NO_SIGNALS;
+    return signalOnce(s, subject, s.lastMs, this.id, this.evaluate(tracker, s, null), this.config.reemit_ms);
   }
 
-  private evaluate(tracker: Tracker, s: LoginState): Judgement {
+  /** `kind` set: judged from outside `summary` (evidenceOf), so the surge is read from that kind's state. */
+  private evaluate(tracker: Tracker, s: LoginState, kind: SummaryKind | null): Judgement {
     const rules = tracker.rules;
     const ratio = s.attempts > 0 ? s.failures / s.attempts : 0;
     const ips = tracker.aggregate ? distinct(s.ips) : 1;
@@ -153,6 +185,13 @@ export class CredentialStuffingDetector implements SummaryDetector {
     if (attemptsRank > rank || (attemptsRank === rank && attemptsScore < score)) [rank, score] = [attemptsRank, attemptsScore];
     const longScore = rules.longFailures.score(longRank, s.longFailures);
     if (longRank > rank || (longRank === rank && longScore < score)) [rank, score] = [longRank, longScore];
+    const surging = kind === null ? this.surging : this.surges[kind].surging(s.lastMs);
+    const loginIps = tracker.aggregate ? distinct(s.loginIps) : 1;
+    const unsuccessful = Math.min(s.attempts, s.failures + s.errors);
+    const unsuccessfulRatio = s.attempts > 0 ? unsuccessful / s.attempts : 0;
+    const surgeRank = surging && unsuccessfulRatio >= rules.surgeMinFailureRatio && loginIps >= rules.surgeMinIps ? rules.surgeFailures.rank(unsuccessful) : 0;
+    const surgeScore = rules.surgeFailures.score(surgeRank, unsuccessful);
+    if (surgeRank > rank || (surgeRank === rank && surgeScore < score)) [rank, score] = [surgeRank, surgeScore];
     const evidence = {
       login_attempts: s.attempts,
       login_failures: s.failures,
@@ -168,9 +207,24 @@ export class CredentialStuffingDetector implements SummaryDetector {
       rule_failures: failuresRank,
       rule_attempts: attemptsRank,
       rule_long_failures: longRank,
+      login_only_ips: loginIps,
+      unsuccessful_ratio: round3(unsuccessfulRatio),
+      rule_surge_failures: surgeRank,
     };
+    if (surgeRank > 0) this.surges[kind ?? tracker.kind].evidence(evidence);
     return { rank, score, evidence };
   }
+}
+
+/** One LoginSurge per kind of subject. */
+function surgesOf(config: CredentialStuffingConfig): Record<SummaryKind, LoginSurge> {
+  return {
+    ip: new LoginSurge(config.surge),
+    prefix: new LoginSurge(config.surge),
+    asn: new LoginSurge(config.surge),
+    ja4: new LoginSurge(config.surge),
+    ua: new LoginSurge(config.surge),
+  };
 }
 
 export const credentialStuffing: EngineDetectorFactory<CredentialStuffingConfig> = {

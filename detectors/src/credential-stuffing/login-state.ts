@@ -9,6 +9,13 @@
  * first (value × 2^(−Δ/half-life)), an older (late) partial adds its decayed share. Every partial
  * of one step is anchored at the same `step_ms`, so halves and wholes agree up to float rounding.
  *
+ * `loginIps`/`curLoginIps` (aggregates) count only the IPs of steps in which the subject did
+ * nothing but log in (requests = logins): a lower bound of the addresses behind its logins that
+ * one busy address among many (a brute forcer in a cloud full of scrapers) cannot inflate, where
+ * `ips` counts every IP of every step with a login (an upper bound). `errors` counts, in those
+ * steps too, the attempts answered with an error rather than refused (5xx, 429: an origin
+ * swamped by a flood): unsuccessful, though not failed.
+ *
  * One object shape (every field set in the constructor); ~300 bytes with inline sketches.
  */
 import { SLOT, mergeSketch, segmentSlot, sketchBytes } from '../engine/segment-window.js';
@@ -27,8 +34,12 @@ export class LoginState extends SegmentedState {
   failures = 0;
   curAttempts = 0;
   curFailures = 0;
+  errors = 0;
+  curErrors = 0;
   ips: HyperLogLog | null = null;
   curIps: HyperLogLog | null = null;
+  loginIps: HyperLogLog | null = null;
+  curLoginIps: HyperLogLog | null = null;
   longRef: number;
   longAttempts = 0;
   longFailures = 0;
@@ -56,12 +67,18 @@ export class LoginState extends SegmentedState {
       this.attempts += attempts;
       this.failures += failures;
       if (step < this.firstMs) this.firstMs = step;
+      const loginOnly = aggregate && summary.requests === attempts;
+      const errors = loginOnly ? summary.server_errors + Math.max(0, summary.client_errors - failures) : 0;
+      this.errors += errors;
       if (aggregate) this.ips = mergeSketch(this.ips, summary.ips);
+      if (loginOnly) this.loginIps = mergeSketch(this.loginIps, summary.ips);
       if (slot !== SLOT.previous) {
         this.curAttempts += attempts;
         this.curFailures += failures;
+        this.curErrors += errors;
         if (step < this.curFirstMs) this.curFirstMs = step;
         if (aggregate) this.curIps = mergeSketch(this.curIps, summary.ips);
+        if (loginOnly) this.curLoginIps = mergeSketch(this.curLoginIps, summary.ips);
       }
     }
     if (step >= this.longRef) {
@@ -86,24 +103,32 @@ export class LoginState extends SegmentedState {
   }
 
   measure(): number {
-    return FIXED_BYTES + sketchBytes(this.ips) + sketchBytes(this.curIps) + sketchBytes(this.longIps) + sketchBytes(this.longCurIps);
+    return FIXED_BYTES + sketchBytes(this.ips) + sketchBytes(this.curIps) + sketchBytes(this.loginIps) + sketchBytes(this.curLoginIps) + sketchBytes(this.longIps) + sketchBytes(this.longCurIps);
   }
 
   private rotate(seg: number, reset: boolean): void {
     const old = this.ips;
+    const oldLogin = this.loginIps;
     if (reset) {
       this.attempts = 0;
       this.failures = 0;
+      this.errors = 0;
       this.curIps?.clear();
+      this.curLoginIps?.clear();
     } else {
       this.attempts = this.curAttempts;
       this.failures = this.curFailures;
+      this.errors = this.curErrors;
       this.ips = this.curIps;
       this.curIps = old;
+      this.loginIps = this.curLoginIps;
+      this.curLoginIps = oldLogin;
     }
     old?.clear();
+    oldLogin?.clear();
     this.curAttempts = 0;
     this.curFailures = 0;
+    this.curErrors = 0;
     this.rotateClock(seg, reset);
   }
 

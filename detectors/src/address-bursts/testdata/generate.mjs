@@ -41,9 +41,12 @@ function write(name, config, steps) {
 
 let ray = 0;
 /** One request; `ua` is a user-agent label, `hash` its number. */
-function request(ts, ip, path, { status = 200, method = 'GET', ua = 'browser-1', hash = 1, kind = 'page', login = false } = {}) {
+function request(ts, ip, path, { status = 200, method = 'GET', ua = 'browser-1', hash = 1, kind = 'page', login = false, newClient, knownBrowser } = {}) {
   const event = { ray_id: `r${++ray}`, timestamp_ms: Math.round(ts), ip, method, path, user_agent: ua, status };
   const features = { kind, ua_hash: hash };
+  // The client memory's view (new_client, known_browser), where the case says.
+  if (newClient !== undefined) features.new_client = newClient;
+  if (knownBrowser !== undefined) features.known_browser = knownBrowser;
   if (login) Object.assign(features, { login: true, login_failed: status === 401 || status === 403 || status === 422 });
   return { event, features };
 }
@@ -125,8 +128,10 @@ function pageView(steps, ts, ip, path, ua, hash, assets, status = 200) {
 }
 
 // login-loop: a script posting failed logins every 0.8 s is blocked at its 4th attempt. Not
-// flagged: a shopper who mistypes twice (a double-click, then a retry 8 s later), and an office
-// NAT where 10 people log in within a minute (one of them mistypes).
+// flagged: a shopper who mistypes twice (a double-click, then a retry 8 s later), an office
+// NAT where 10 people log in within a minute (one of them mistypes), and a carrier NAT exit where
+// app users make 40 calls a second and 5 of them log in within 3 s, 4 failing (the logins are a
+// sliver of the address's requests).
 {
   ray = 0;
   const steps = [];
@@ -135,5 +140,59 @@ function pageView(steps, ts, ip, path, ua, hash, assets, status = 200) {
   steps.push(request(T0 + 2_250, '192.0.2.40', '/login', { method: 'POST', status: 401, ua: 'chrome-131', hash: 7, kind: 'other', login: true }));
   steps.push(request(T0 + 10_000, '192.0.2.40', '/login', { method: 'POST', status: 200, ua: 'chrome-131', hash: 7, kind: 'other', login: true }));
   for (let i = 0; i < 10; i++) steps.push(request(T0 + 1_000 + i * 6_000, '198.51.100.90', '/login', { method: 'POST', status: i === 4 ? 401 : 302, ua: `browser-${i}`, hash: 200 + i, kind: 'other', login: true }));
+  const exit = '100.64.30.1';
+  for (let i = 0; i < 200; i++) steps.push(request(T0 + 20_000 + i * 25, exit, `/api/products/${int(5_000)}`, { ua: `okhttp/4.${i % 3}`, hash: 400 + (i % 3), kind: 'api' }));
+  for (let i = 0; i < 5; i++) steps.push(request(T0 + 21_000 + i * 700, exit, '/api/auth/login', { method: 'POST', status: i === 2 ? 200 : 401, ua: `okhttp/4.${i % 3}`, hash: 400 + (i % 3), kind: 'api', login: true }));
   write('login-loop', {}, steps);
+}
+
+// stuffing-surge: a proxy pool replays leaked credentials, 1–3 attempts per fresh address
+// (new to the client memory, no page, no asset), one new address every ~1.5 s; the origin answers
+// a few attempts 503. Each address's first refused attempt is counted by the route surge; once 5
+// addresses failed so within a minute (the baseline share: none of the customers' logins fail
+// without a session), every later address is challenged at its first unsuccessful attempt (a 503
+// too: its next attempts are covered) and blocked at its third.
+// Not flagged meanwhile: web customers (login page with its assets first, known browsers) who
+// mistype once or twice, and an app user who opens the app (config, home) and fails twice.
+{
+  ray = 0;
+  const steps = [];
+  let ts = T0 + 1_000;
+  for (let worker = 0; worker < 24; worker++) {
+    const ip = `203.0.113.${100 + worker}`;
+    const attempts = 1 + (worker % 3);
+    for (let a = 0; a < attempts; a++) {
+      const status = worker % 7 === 3 && a === 0 ? 503 : random() < 0.95 ? 401 : 302;
+      steps.push(request(ts + a * (2_000 + int(6_000)), ip, '/login', { method: 'POST', status, ua: 'chrome-120', hash: 120, kind: 'other', login: true, newClient: a === 0, knownBrowser: false }));
+    }
+    ts += 1_000 + int(1_000);
+  }
+  for (let person = 0; person < 6; person++) {
+    const ip = `192.0.2.${60 + person}`;
+    const start = T0 + 2_000 + person * 5_000;
+    steps.push(request(start, ip, '/products/42', { ua: 'chrome-131', hash: 7, newClient: true, knownBrowser: false }));
+    for (let a = 0; a < 4; a++) steps.push(request(start + 100 + a * 200, ip, `/static/app-${a}.js`, { ua: 'chrome-131', hash: 7, kind: 'asset', knownBrowser: a > 0 }));
+    steps.push(request(start + 5_000, ip, '/login', { ua: 'chrome-131', hash: 7, knownBrowser: true }));
+    const failures = person % 3;
+    for (let a = 0; a <= failures; a++) steps.push(request(start + 15_000 + a * 8_000, ip, '/login', { method: 'POST', status: a < failures ? 401 : 302, ua: 'chrome-131', hash: 7, kind: 'other', login: true, knownBrowser: true }));
+  }
+  steps.push(request(T0 + 4_000, '198.51.100.120', '/api/config', { ua: 'okhttp/4.12.0', hash: 300, kind: 'api', newClient: true }));
+  steps.push(request(T0 + 4_300, '198.51.100.120', '/api/home', { ua: 'okhttp/4.12.0', hash: 300, kind: 'api' }));
+  for (let a = 0; a < 3; a++) steps.push(request(T0 + 20_000 + a * 7_000, '198.51.100.120', '/api/auth/login', { method: 'POST', status: a < 2 ? 401 : 200, ua: 'okhttp/4.12.0', hash: 300, kind: 'api', login: true }));
+  write('stuffing-surge', {}, steps);
+}
+
+// slow-brute-force: one address posting a failed login every ~4 s for two minutes, nothing else
+// (no surge: a single address). Challenged at its 3rd failure, blocked at its 8th, re-signalled
+// once per cooldown. Not flagged: a carrier NAT exit where app users browse (many API calls) and
+// log in, a fifth of them failing, and a lone customer whose session the client memory still
+// holds (its address was seen minutes ago) failing three times.
+{
+  ray = 0;
+  const steps = [];
+  for (let i = 0; i < 30; i++) steps.push(request(T0 + 1_000 + i * 4_000 + int(1_500), '203.0.113.140', '/login', { method: 'POST', status: 401, ua: 'chrome-124', hash: 124, kind: 'other', login: true, newClient: i === 0, knownBrowser: false }));
+  for (let i = 0; i < 400; i++) steps.push(request(T0 + 500 + i * 300, '100.64.20.1', `/api/products/${int(5_000)}`, { ua: `okhttp/4.${i % 3}`, hash: 400 + (i % 3), kind: 'api', newClient: i === 0 }));
+  for (let i = 0; i < 30; i++) steps.push(request(T0 + 2_000 + i * 4_000, '100.64.20.1', '/api/auth/login', { method: 'POST', status: i % 5 === 0 ? 401 : 200, ua: `okhttp/4.${i % 3}`, hash: 400 + (i % 3), kind: 'api', login: true }));
+  for (let i = 0; i < 4; i++) steps.push(request(T0 + 30_000 + i * 9_000, '192.0.2.90', '/login', { method: 'POST', status: i < 3 ? 401 : 302, ua: 'chrome-131', hash: 7, kind: 'other', login: true, newClient: false, knownBrowser: false }));
+  write('slow-brute-force', {}, steps);
 }

@@ -39,3 +39,30 @@ const write = caseWriter(dirname(fileURLToPath(import.meta.url)));
   for (let i = 0; i < 300; i++) mobile.push({ subject: 'asn:64501', step_ms: T0 + i * 1_000, counters: { requests: 200, logins: 20, login_failures: 2 }, ips: range('100.64.', i * 20, 20) });
   write('mobile-asn-humans', {}, timeline([mobile], 30_000));
 }
+// surge-populations: five minutes of customers logging in on a home ISP (asn:64510, one login
+// every 3 s, 1 in 10 failing) teach the route its failure share; then a proxy pool abroad
+// (asn:64520: a new address every 2 s, nothing but one login each, 9 in 10 refused, the rest
+// answered 503 by a swamped origin) lifts the route's failures above that share. The pool's ASN
+// is challenged at its 3rd unsuccessful attempt from 3 addresses (the surge rule), never
+// blocked. Not flagged: the customers' ISP (its share stays 10 %), and a brute forcer inside a
+// busy cloud (asn:64530: 15 failures in steps shared with 40 other requests from many
+// addresses: its steps are never logins only, so it cannot pass for 3 addresses).
+{
+  const start = T0;
+  const humans = []; const pool = []; const cloud = [];
+  for (let i = 0; i < 600; i++) {
+    const step = start + i * 1_000;
+    const login = i % 3 === 0;
+    humans.push({ subject: 'asn:64510', step_ms: step, counters: { requests: 40, pages: 8, assets: 30, logins: login ? 1 : 0, login_failures: login && i % 30 === 0 ? 1 : 0 }, ips: range('100.64.', i * 5, 5) });
+  }
+  for (let i = 0; i < 60; i++) {
+    const step = start + 300_000 + i * 2_000;
+    const error = i % 10 === 9;
+    pool.push({ subject: 'asn:64520', step_ms: step, counters: { requests: 1, logins: 1, login_failures: error ? 0 : 1, client_errors: error ? 0 : 1, server_errors: error ? 1 : 0 }, ips: [`177.0.${i}.9`] });
+  }
+  for (let i = 0; i < 15; i++) {
+    const step = start + 320_000 + i * 2_000;
+    cloud.push({ subject: 'asn:64530', step_ms: step, counters: { requests: 41, api: 40, logins: 1, login_failures: 1, client_errors: 1 }, ips: [...range('159.89.', i * 40, 40), '159.89.200.1'] });
+  }
+  write('surge-populations', {}, timeline([humans, pool, cloud], 30_000));
+}
