@@ -49,7 +49,7 @@ test('unknown types, bad ids and duplicate ids are rejected', (t) => {
 });
 
 test('the registry is a plain map from type name to factory', (t) => {
-  t.deepEqual(Object.keys(registry), ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket', 'attack-signatures', 'address-bursts']);
+  t.deepEqual(Object.keys(registry), ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket', 'attack-signatures', 'address-bursts', 'inventory-hoarding']);
   for (const factory of Object.values(registry)) {
     t.is(typeof factory.create, 'function');
     t.is(typeof factory.parseConfig, 'function');

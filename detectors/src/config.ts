@@ -28,9 +28,9 @@ const DETECTOR_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /**
  * The default detector set: every type once, in this order. Event detectors run before summary
  * detectors whatever their place, in list order among themselves: heuristics, then the
- * single-shot `attack-signatures` and the seconds-fast `address-bursts`.
+ * single-shot `attack-signatures`, the seconds-fast `address-bursts` and `inventory-hoarding`.
  */
-const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket', 'attack-signatures', 'address-bursts'];
+const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood', 'scraping', 'credential-stuffing', 'probing', 'load-bucket', 'attack-signatures', 'address-bursts', 'inventory-hoarding'];
 
 export const detectorEntrySchema = z
   .strictObject({

@@ -7,6 +7,7 @@ import { attackSignatures } from './attack-signatures/index.js';
 import { credentialStuffing } from './credential-stuffing/index.js';
 import type { AnyEngineDetectorFactory } from './engine/registry-types.js';
 import { heuristics } from './heuristics/index.js';
+import { inventoryHoarding } from './inventory-hoarding/index.js';
 import { l7Flood } from './l7-flood/index.js';
 import { loadBucket } from './load-bucket/index.js';
 import { probing } from './probing/index.js';
@@ -23,6 +24,7 @@ export const registry = {
   'load-bucket': loadBucket,
   'attack-signatures': attackSignatures,
   'address-bursts': addressBursts,
+  'inventory-hoarding': inventoryHoarding,
 } as const satisfies Record<string, AnyEngineDetectorFactory>;
 
 export type DetectorType = keyof typeof registry;
