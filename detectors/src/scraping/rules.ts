@@ -8,6 +8,9 @@ import { Levels } from '../engine/levels.js';
 import { StateTable } from '../engine/state-table.js';
 import type { ScrapingConfig, ScrapingSubjectConfig } from './config.js';
 import type { PageWindow } from './page-window.js';
+import type { Presence } from './presence.js';
+
+const OFF = { log: null, challenge: null, block: null };
 
 export class ScrapingRules {
   readonly maxAssetsRatio: number;
@@ -15,14 +18,25 @@ export class ScrapingRules {
   readonly enumeration: Levels;
   readonly minIdDensity: number;
   readonly enumerationNeedsFewAssets: boolean;
+  /** Per-address rules (`ip:` only; off on aggregates). */
+  readonly barePages: Levels;
+  readonly walk: Levels;
+  readonly cadence: Levels;
+  /** Population rules (aggregates only; off on `ip:`). */
   readonly distributed: Levels;
+  readonly apiFleet: Levels;
   readonly minDistinctIps: number;
+  readonly maxPagesPerIp: number;
   readonly maxRequestsPerIp: number;
   readonly lowAndSlow: Levels;
-  /** Fewest pages in the short window that could reach any short-window rule. */
+  /** Aggregates: event time the detector must have watched before any rule acts. */
+  readonly minWatchedMs: number;
+  /** Fewest pages in the short window that could reach any short-window page rule. */
   readonly shortLowest: number;
-  /** Fewest pages that could reach a rule on distinct URLs (coverage, distributed). */
+  /** Fewest pages that could reach a rule on distinct URLs (coverage, distributed, cadence). */
   readonly urlsLowest: number;
+  /** Fewest pages in the long window that could reach a long-window rule (low_and_slow, bare_pages). */
+  readonly longLowest: number;
 
   constructor(config: ScrapingSubjectConfig, aggregate: boolean) {
     this.maxAssetsRatio = config.max_assets_ratio;
@@ -30,38 +44,50 @@ export class ScrapingRules {
     this.enumeration = new Levels(config.enumeration);
     this.minIdDensity = config.min_id_density;
     this.enumerationNeedsFewAssets = config.enumeration_needs_few_assets;
-    // The fleet rule needs distinct IPs: `ip:` subjects never have more than one.
-    this.distributed = new Levels(aggregate ? config.distributed : { log: null, challenge: null, block: null });
+    // A session's shape is an address's: on aggregates many clients mix. Fleets need distinct
+    // IPs: `ip:` subjects never have more than one.
+    this.barePages = new Levels(aggregate ? OFF : config.bare_pages);
+    this.walk = new Levels(aggregate ? OFF : config.walk);
+    this.cadence = new Levels(aggregate ? OFF : config.cadence);
+    this.distributed = new Levels(aggregate ? config.distributed : OFF);
+    this.apiFleet = new Levels(aggregate ? config.api_fleet : OFF);
     this.minDistinctIps = config.min_distinct_ips;
+    this.maxPagesPerIp = config.max_pages_per_ip;
     this.maxRequestsPerIp = config.max_requests_per_ip;
     this.lowAndSlow = new Levels(config.low_and_slow);
-    this.urlsLowest = Math.min(this.coverage.lowest, this.distributed.lowest);
-    this.shortLowest = Math.min(this.urlsLowest, this.enumeration.lowest);
+    this.minWatchedMs = config.min_watched_ms;
+    this.urlsLowest = Math.min(this.coverage.lowest, this.distributed.lowest, this.cadence.lowest);
+    this.shortLowest = Math.min(this.urlsLowest, this.enumeration.lowest, this.walk.lowest);
+    this.longLowest = Math.min(this.lowAndSlow.lowest, this.barePages.lowest);
   }
 }
 
-/** Whether a kind keeps a long window: only when some low_and_slow threshold is set. */
-function hasLongWindow(config: ScrapingSubjectConfig): boolean {
-  const { log, challenge, block } = config.low_and_slow;
-  return log !== null || challenge !== null || block !== null;
+/** Whether a kind keeps a long window: only when a long-window rule (low_and_slow, bare_pages) is set. */
+function hasLongWindow(config: ScrapingSubjectConfig, aggregate: boolean): boolean {
+  const set = (levels: { log: number | null; challenge: number | null; block: number | null }): boolean => levels.log !== null || levels.challenge !== null || levels.block !== null;
+  return set(config.low_and_slow) || (!aggregate && set(config.bare_pages));
 }
 
 export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
   readonly aggregate: boolean;
   rules: ScrapingRules;
   readonly short: StateTable<PageWindow>;
-  /** Null when no low_and_slow threshold is set. */
+  /** Null when no long-window rule is set. */
   readonly long: StateTable<PageWindow> | null;
+  /** Aggregates only: subjects with human evidence (presence.ts). */
+  readonly presence: StateTable<Presence> | null;
 
   constructor(
     readonly kind: SubjectKind,
     readonly shape: string,
     config: ScrapingSubjectConfig,
+    max_presence: number,
   ) {
     this.aggregate = kind !== 'ip';
     this.rules = new ScrapingRules(config, this.aggregate);
     this.short = new StateTable(config.max_tracked_subjects);
-    this.long = hasLongWindow(config) ? new StateTable(config.max_long_tracked_subjects) : null;
+    this.long = hasLongWindow(config, this.aggregate) ? new StateTable(config.max_long_tracked_subjects) : null;
+    this.presence = this.aggregate ? new StateTable(max_presence) : null;
   }
 
   retune(config: ScrapingSubjectConfig): void {
@@ -69,23 +95,24 @@ export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
   }
 
   keys(): number {
-    return this.short.size + (this.long?.size ?? 0);
+    return this.short.size + (this.long?.size ?? 0) + (this.presence?.size ?? 0);
   }
 
   bytes(): number {
-    return this.short.bytes + (this.long?.bytes ?? 0);
+    return this.short.bytes + (this.long?.bytes ?? 0) + (this.presence?.bytes ?? 0);
   }
 
   takeEvictions(): number {
-    return this.short.takeEvictions() + (this.long?.takeEvictions() ?? 0);
+    return this.short.takeEvictions() + (this.long?.takeEvictions() ?? 0) + (this.presence?.takeEvictions() ?? 0);
   }
 }
 
 export const SCRAPING_TRACKERS: KindTrackerFactory<ScrapingConfig, ScrapingSubjectConfig, ScrapingTracker> = {
   /**
    * A kind keeps its tables (and state) across a reconfigure only with the same windows and
-   * caps, and its long window on or off alike.
+   * caps, its long window on or off alike, and the same presence cap.
    */
-  shapeOf: (subject, config) => JSON.stringify([config.window_ms, config.long_window_ms, subject.max_tracked_subjects, hasLongWindow(subject) ? subject.max_long_tracked_subjects : null]),
-  create: (kind, subject, shape) => new ScrapingTracker(kind, shape, subject),
+  shapeOf: (subject, config) =>
+    JSON.stringify([config.window_ms, config.long_window_ms, subject.max_tracked_subjects, hasLongWindow(subject, false) ? subject.max_long_tracked_subjects : null, config.presence.max_subjects]),
+  create: (kind, subject, shape, config) => new ScrapingTracker(kind, shape, subject, config.presence.max_subjects),
 };

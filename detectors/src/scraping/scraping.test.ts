@@ -15,6 +15,15 @@ registerGoldenTests(test, 'scraping', scraping, 3);
 
 const detector = (raw: unknown = {}, telemetry?: Telemetry) => createDetector<ScrapingDetector>(scraping, raw, telemetry);
 
+const OFF = { log: null, challenge: null, block: null };
+/**
+ * The per-address rules on a session's shape (bare_pages, walk, cadence) turned off: a scraper
+ * without assets or navigation meets them within seconds (session-shape.test.ts), so the tests
+ * of the older rules (coverage, enumeration, low_and_slow) switch them off to see those rules.
+ */
+const SHAPE_OFF = { bare_pages: OFF, walk: OFF, cadence: OFF };
+const OLDER_RULES_ONLY = { subjects: { ip: SHAPE_OFF } };
+
 interface Pages {
   start?: number;
   /** First page number: URLs are `/p/<n>` from it on. */
@@ -23,6 +32,13 @@ interface Pages {
   ids?: (i: number, pages: number) => number[];
   /** Assets arrive in the step after their page (a page at 0.9 s, its assets at 1.1 s). */
   assetsLater?: boolean;
+  /**
+   * Referer headers, as the `referers` counter counts them: `browser` a human browsing (every
+   * asset names its page; every page after the first was reached by a link), `assets` pages
+   * opened directly (typed, bookmarked or fed from a list: only their assets carry a Referer).
+   * None when absent.
+   */
+  referers?: 'browser' | 'assets';
 }
 
 /** One subject: `count` steps `every_ms` apart, each with `pages` new distinct pages and `assets` assets. */
@@ -32,11 +48,13 @@ function* pages(subject: SubjectKey, count: number, every_ms: number, perStep: n
     const step = start + i * every_ms;
     const urls = range('/p/', (o.first ?? 0) + i * perStep, perStep);
     const ids = o.ids?.(i, perStep);
+    const pageReferers = o.referers === 'browser' && i > 0 ? perStep : 0;
+    const assetReferers = o.referers === undefined ? 0 : assets;
     if (o.assetsLater === true) {
-      yield { subject, step_ms: step, counters: { requests: perStep, pages: perStep }, urls, ...(ids === undefined ? {} : { ids }) };
-      yield { subject, step_ms: step + 1_000, counters: { requests: assets, assets } };
+      yield { subject, step_ms: step, counters: { requests: perStep, pages: perStep, referers: pageReferers }, urls, ...(ids === undefined ? {} : { ids }) };
+      yield { subject, step_ms: step + 1_000, counters: { requests: assets, assets, referers: assetReferers } };
     } else {
-      yield { subject, step_ms: step, counters: { requests: perStep + assets, pages: perStep, assets }, urls, ...(ids === undefined ? {} : { ids }) };
+      yield { subject, step_ms: step, counters: { requests: perStep + assets, pages: perStep, assets, referers: pageReferers + assetReferers }, urls, ...(ids === undefined ? {} : { ids }) };
     }
   }
 }
@@ -47,7 +65,8 @@ function firsts(signals: Signal[]): Signal[] {
 }
 
 test('page coverage: 4 pages a second without assets is logged, challenged, then blocked', (t) => {
-  const signals = feedSpecs(detector(), pages('ip:203.0.113.1', 80, 1_000, 4, 0));
+  // Coverage alone (bare_pages would challenge at 4 pages and block at 10).
+  const signals = feedSpecs(detector(OLDER_RULES_ONLY), pages('ip:203.0.113.1', 80, 1_000, 4, 0));
   t.deepEqual(signals.map((s) => s.action), ['log', 'challenge', 'block']);
   const [log, challenge, block] = signals as [Signal, Signal, Signal];
   t.like(log.evidence, { distinct_urls: 40, pages: 40, assets: 0, assets_ratio: 0, rule_coverage: 1 });
@@ -59,18 +78,35 @@ test('page coverage: 4 pages a second without assets is logged, challenged, then
 });
 
 test('humans reading with assets: 100 pages in an hour, 60 in ten minutes, assets a step late, 30 from cache: nothing', (t) => {
+  // Browsers as they are: every asset names its page in a Referer and every page after the
+  // first was reached by a link. Their steady pace (one page every 36 s here) is no cadence
+  // signal because they navigate; the next test shows the same pace without navigation.
   const d = detector();
-  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.1', 100, 36_000, 1, 8)), []);
-  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.2', 60, 10_000, 1, 6)), []);
-  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.3', 100, 6_000, 1, 5, { assetsLater: true })), []);
-  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.4', 30, 20_000, 1, 0)), []);
-  t.like(d.evidenceOf('ip', 'ip:192.0.2.3'), { pages: 100, assets: 500, assets_ratio: 5, rule_coverage: 0 });
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.1', 100, 36_000, 1, 8, { referers: 'browser' })), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.2', 60, 10_000, 1, 6, { referers: 'browser' })), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.3', 100, 6_000, 1, 5, { assetsLater: true, referers: 'browser' })), []);
+  t.deepEqual(feedSpecs(d, pages('ip:192.0.2.4', 30, 20_000, 1, 0, { referers: 'browser' })), []);
+  t.like(d.evidenceOf('ip', 'ip:192.0.2.3'), { pages: 100, assets: 500, assets_ratio: 5, navigations: 99, rule_coverage: 0, rule_cadence: 0 });
+  t.like(d.evidenceOf('ip', 'ip:192.0.2.4'), { assets: 0, navigations: 29, rule_bare_pages: 0, rule_cadence: 0, rule_low_and_slow: 0 });
   t.is(d.trackedSubjects('ip').long, 1); // only the reader whose assets came from cache entered the long window
 });
 
+test('cadence: the same steady reader with its assets but never a navigation (no page carries a Referer) is challenged at 3 pages, blocked at 6', (t) => {
+  // One page every 36 s with its 8 assets, as above, but every page opened directly: only the
+  // assets name their page. Headless workers fed a list of URLs look like this.
+  const signals = feedSpecs(detector(), pages('ip:198.51.100.1', 10, 36_000, 1, 8, { referers: 'assets' }));
+  t.deepEqual(firsts(signals).map((s) => s.action), ['challenge', 'block']);
+  const [challenge, block] = firsts(signals) as [Signal, Signal];
+  t.like(challenge.evidence, { pages: 3, assets: 24, referers: 24, navigations: 0, page_steps: 3, cadence_mean_ms: 36_000, cadence_spread_ms: 0, rule_cadence: 2, rule_bare_pages: 0, rule_coverage: 0 });
+  t.is(challenge.at, T0 + 2 * 36_000 + 999);
+  t.like(block.evidence, { pages: 6, navigations: 0, page_steps: 6, rule_cadence: 3 });
+  t.is(block.at, T0 + 5 * 36_000 + 999);
+});
+
 test('id enumeration: a dense walk of ids is caught even with assets; random ids and short page runs are not', (t) => {
+  // Enumeration alone: this walker's steady 1 s pace without navigation meets cadence at 3 pages.
   const walk = (i: number, n: number) => Array.from({ length: n }, (_, k) => 1_000 + i * n + k);
-  const signals = feedSpecs(detector(), pages('ip:203.0.113.2', 160, 1_000, 2, 10, { ids: walk }));
+  const signals = feedSpecs(detector(OLDER_RULES_ONLY), pages('ip:203.0.113.2', 160, 1_000, 2, 10, { ids: walk }));
   t.deepEqual(firsts(signals).map((s) => s.action), ['log', 'challenge', 'block']);
   for (const [i, s] of firsts(signals).entries()) {
     t.like(s.evidence, { rule_coverage: 0, rule_enumeration: i + 1, assets_ratio: 5 });
@@ -78,7 +114,7 @@ test('id enumeration: a dense walk of ids is caught even with assets; random ids
   }
   t.like(firsts(signals)[0]!.evidence, { distinct_ids: 50, id_span: 50, id_density: 1 });
 
-  const d = detector();
+  const d = detector(OLDER_RULES_ONLY);
   let seed = 7;
   const random = () => (seed = (seed * 48_271) % 2_147_483_647) % 100_000;
   t.deepEqual(feedSpecs(d, pages('ip:192.0.2.5', 60, 10_000, 1, 6, { ids: () => [random()] })), []);
@@ -87,29 +123,34 @@ test('id enumeration: a dense walk of ids is caught even with assets; random ids
 });
 
 test('a fleet behind one JA4: each IP used once, no assets; the JA4 is logged, challenged, then blocked; each IP is not', (t) => {
-  const d = detector();
+  // Watched from the first summary on (min_watched_ms 0): with the default 120 s the JA4 is
+  // blocked at once when the 2 minutes are up (see population.test.ts).
+  const d = detector({ subjects: { ja4: { min_watched_ms: 0 } } });
   const fleet: SummarySpec[] = [];
   for (let i = 0; i < 200; i++) fleet.push({ subject: 'ja4:t13d190900_9dc949149365_97f8aa674fd9', step_ms: T0 + i * 1_000, counters: { requests: 2, pages: 2 }, urls: range('/p/', 2 * i, 2), ips: range('100.64.', 2 * i, 2) });
   const signals = feedSpecs(d, fleet);
-  // Defaults for ja4: log at 40 distinct pages, challenge at 60, block at 200 (fusion's collateral
-  // guard keeps a JA4 that carries humans at log; this one loads no assets at all).
+  // Defaults for ja4 (scale 1): from ≥ 10 IPs with ≤ 20 pages each, nobody navigating and no
+  // human seen, log at 10 distinct pages, challenge at 20, block at 60.
   t.deepEqual(firsts(signals).map((s) => s.action), ['log', 'challenge', 'block']);
-  const challenge = firsts(signals)[1]!;
+  const [log, challenge, block] = firsts(signals) as [Signal, Signal, Signal];
+  t.like(log.evidence, { rule_distributed: 1, distinct_urls: 10, distinct_ips: 10, navigations: 0, human_presence: 0 });
   t.like(challenge.evidence, { rule_distributed: 2, assets: 0 });
   t.true(challenge.evidence.requests_per_ip! <= 1.1);
-  t.true(challenge.evidence.distinct_ips! >= 20 && challenge.evidence.distinct_urls! >= 60);
-  const block = firsts(signals)[2]!;
+  t.true(challenge.evidence.distinct_ips! >= 10 && challenge.evidence.distinct_urls! >= 20);
   t.like(block.evidence, { rule_distributed: 3, assets: 0 });
-  t.true(block.evidence.distinct_urls! >= 200);
+  t.true(block.evidence.distinct_urls! >= 60 && block.evidence.distinct_urls! < 70);
   t.deepEqual(feedSpecs(d, [{ subject: 'ip:100.64.0.7', step_ms: T0, counters: { requests: 1, pages: 1 }, urls: ['/p/7'] }]), []);
 });
 
 test('aggregates of humans: a Chrome JA4 and a mobile ASN, thousands of browsers with assets, a small catalogue covered densely: nothing', (t) => {
-  const humans = (subject: SubjectKey): SummarySpec[] => {
+  const humans = (subject: SubjectKey, navigating = true): SummarySpec[] => {
     const out: SummarySpec[] = [];
-    // 10 minutes; each second 20 browsers open a product page (ids 1–500) and its 8 assets.
+    // 10 minutes; each second 20 browsers open a product page (ids 1–500) and its 8 assets; as
+    // browsers do, the assets name their page in a Referer and 16 of the 20 pages were reached
+    // by a link (the other 4 are landings).
+    const referers = navigating ? 160 + 16 : 0;
     for (let i = 0; i < 600; i++) {
-      out.push({ subject, step_ms: T0 + i * 1_000, counters: { requests: 180, pages: 20, assets: 160 }, urls: range('/product/', (i * 20) % 500, 20), ids: Array.from({ length: 20 }, (_, k) => 1 + ((i * 20 + k) % 500)), ips: range('100.70.', i * 20, 20) });
+      out.push({ subject, step_ms: T0 + i * 1_000, counters: { requests: 180, pages: 20, assets: 160, referers }, urls: range('/product/', (i * 20) % 500, 20), ids: Array.from({ length: 20 }, (_, k) => 1 + ((i * 20 + k) % 500)), ips: range('100.70.', i * 20, 20) });
     }
     return out;
   };
@@ -117,15 +158,21 @@ test('aggregates of humans: a Chrome JA4 and a mobile ASN, thousands of browsers
   t.deepEqual(feedSpecs(d, humans(CHROME)), []);
   t.deepEqual(feedSpecs(d, humans('asn:64501')), []);
   const chrome = d.evidenceOf('ja4', CHROME)!;
-  t.like(chrome, { assets_ratio: 8, id_span: 500, rule_enumeration: 0, rule_coverage: 0, rule_distributed: 0 });
+  t.like(chrome, { assets_ratio: 8, id_span: 500, rule_enumeration: 0, rule_coverage: 0, rule_distributed: 0, rule_api_fleet: 0 });
   t.true(chrome.id_density! >= 0.9 && chrome.requests_per_ip! > 3);
-  // The asset gate is what protects them: without it the dense catalogue would look like a walk.
-  const ungated = detector({ subjects: { ja4: { enumeration_needs_few_assets: false } } });
-  t.true(feedSpecs(ungated, humans(CHROME)).some((s) => s.evidence.rule_enumeration! > 0));
+  t.true(chrome.navigations! > 0 && chrome.human_presence! > 0);
+  // Two guards protect them: presence (they navigate) keeps every population rule off, and the
+  // asset gate keeps enumeration off. Ungated, presence alone still spares them; only a crowd
+  // that never once navigates (no browser population does) would make the dense catalogue look
+  // like a walk.
+  const ungated = () => detector({ subjects: { ja4: { enumeration_needs_few_assets: false } } });
+  t.deepEqual(feedSpecs(ungated(), humans(CHROME)), []);
+  t.true(feedSpecs(ungated(), humans(CHROME, false)).some((s) => s.evidence.rule_enumeration! > 0));
 });
 
 test('additive: every step split into two partial halves, in either order, gives the same signals as the whole', (t) => {
-  const config = { subjects: { ja4: { coverage: { log: null, challenge: null, block: null }, distributed: { log: 20, challenge: 40, block: 60 }, min_distinct_ips: 8 } } };
+  // 32 s of steps: watched from the first one (min_watched_ms 0), or the JA4 would wait 120 s.
+  const config = { subjects: { ja4: { coverage: OFF, distributed: { log: 20, challenge: 40, block: 60 }, min_distinct_ips: 8, min_watched_ms: 0 } } };
   const steps: SummarySpec[] = [];
   for (let i = 0; i < 16; i++) steps.push({ subject: CHROME, step_ms: T0 + i * 2_000, counters: { requests: 4, pages: 4 }, urls: range('/p/', 4 * i, 4), ips: range('100.64.', 4 * i, 4), ids: [4 * i, 4 * i + 1, 4 * i + 2, 4 * i + 3] });
   const whole = detector(config);
@@ -138,14 +185,17 @@ test('additive: every step split into two partial halves, in either order, gives
 });
 
 test('cooldown: a steady scraper repeats its action once per reemit_ms', (t) => {
-  const d = detector({ subjects: { ip: { coverage: { log: null, challenge: 40, block: 10_000 } } } });
+  // Coverage alone (bare_pages and cadence would block within 10 s).
+  const d = detector({ subjects: { ip: { ...SHAPE_OFF, coverage: { log: null, challenge: 40, block: 10_000 } } } });
   const signals = feedSpecs(d, pages('ip:203.0.113.3', 240, 1_000, 1, 0));
   t.deepEqual(signals.map((s) => (s.at - T0 - 999) / 1_000), [39, 99, 159, 219]);
   t.true(signals.every((s) => s.action === 'challenge'));
 });
 
 test('low and slow: a page every 20 s for 4 hours, never an asset, is logged, challenged then blocked by the long window', (t) => {
-  const d = detector();
+  // low_and_slow alone: with the defaults this crawler is blocked within 2 minutes by cadence
+  // (steady 20 s) and bare_pages (see the low-and-slow golden).
+  const d = detector(OLDER_RULES_ONLY);
   const signals = feedSpecs(d, pages('ip:203.0.113.4', 720, 20_000, 1, 0));
   const first = firsts(signals);
   t.deepEqual(first.map((s) => s.action), ['log', 'challenge', 'block']);
@@ -153,9 +203,9 @@ test('low and slow: a page every 20 s for 4 hours, never an asset, is logged, ch
   t.true(first[0]!.at - T0 > 45 * 60_000, `logged after ${(first[0]!.at - T0) / 60_000} min`);
   t.true(first[2]!.evidence.long_window_ms! > 3 * 3_600_000);
   t.true(first[2]!.evidence.long_distinct_urls! >= 600);
-  // A human reading a page every 36 s with its assets for the same 4 hours: nothing, and no long state.
+  // A human reading a page every 36 s with its assets for the same 4 hours (defaults): nothing, and no long state.
   const human = detector();
-  t.deepEqual(feedSpecs(human, pages('ip:192.0.2.7', 400, 36_000, 1, 8)), []);
+  t.deepEqual(feedSpecs(human, pages('ip:192.0.2.7', 400, 36_000, 1, 8, { referers: 'browser' })), []);
   t.is(human.trackedSubjects('ip').long, 0);
 });
 
@@ -189,9 +239,10 @@ test('flush releases the short window after two windows and the long one after t
 });
 
 test('reconfigure swaps thresholds and keeps the windows', (t) => {
-  const d = detector();
+  // Coverage alone (bare_pages would act on the first steps).
+  const d = detector(OLDER_RULES_ONLY);
   t.deepEqual(feedSpecs(d, pages('ip:203.0.113.6', 10, 1_000, 3, 0)), []);
-  d.reconfigure(parseScrapingConfig({ subjects: { ip: { coverage: { log: 10, challenge: 20, block: 31 } } } }));
+  d.reconfigure(parseScrapingConfig({ subjects: { ip: { ...SHAPE_OFF, coverage: { log: 10, challenge: 20, block: 31 } } } }));
   t.deepEqual(feedSpecs(d, pages('ip:203.0.113.6', 1, 1_000, 3, 0, { start: T0 + 10_000, first: 30 })).map((s) => [s.action, s.evidence.distinct_urls]), [['block', 33]]);
   // A new window length changes what a segment is: the state restarts.
   d.reconfigure(parseScrapingConfig({ window_ms: 60_000 }));
@@ -203,8 +254,19 @@ test('config: defaults, unknown keys and thresholds that do not rise', (t) => {
   t.is(config.window_ms, 300_000);
   t.is(config.long_window_ms, 7_200_000);
   t.deepEqual(config.subjects.ip.coverage, { log: 40, challenge: 100, block: 300 });
-  t.deepEqual(config.subjects.ip.distributed, { log: null, challenge: null, block: null });
-  t.deepEqual(config.subjects.ja4.distributed, { log: 40, challenge: 60, block: 200 });
+  t.deepEqual(config.subjects.ip.distributed, OFF);
+  t.deepEqual(config.subjects.ip.bare_pages, { log: 3, challenge: 4, block: 10 });
+  t.deepEqual(config.subjects.ip.walk, { log: null, challenge: 3, block: 6 });
+  t.deepEqual(config.subjects.ip.cadence, { log: null, challenge: 3, block: 6 });
+  t.deepEqual([config.cadence_tolerance, config.cadence_slack_ms], [0.5, 2_000]);
+  // Aggregates at scale 1: distributed 10 / 20 / 60 distinct pages, api_fleet 5 / 10 / 30 calls.
+  t.deepEqual(config.subjects.ja4.distributed, { log: 10, challenge: 20, block: 60 });
+  t.deepEqual(config.subjects.ua.api_fleet, { log: 5, challenge: 10, block: 30 });
+  t.deepEqual([config.subjects.ja4.min_distinct_ips, config.subjects.ja4.max_pages_per_ip, config.subjects.ja4.max_requests_per_ip], [10, 20, 2]);
+  t.deepEqual([config.subjects.asn.min_watched_ms, config.subjects.ja4.min_watched_ms, config.subjects.ua.min_watched_ms], [60_000, 120_000, 120_000]);
+  t.deepEqual(config.subjects.asn.bare_pages, OFF); // per-address rules stay off on aggregates
+  t.false(config.subjects.prefix.enabled);
+  t.deepEqual(config.presence, { memory_ms: 3_600_000, max_subjects: 200_000 });
   t.true(config.subjects.asn.enumeration_needs_few_assets);
   t.is(scraping.lookbackMs(config), 14_400_000);
   t.throws(() => parseScrapingConfig({ subjects: { ip: { max_asset_ratio: 1 } } }), { code: 'ERR_DETECTOR_CONFIG' });

@@ -1,17 +1,36 @@
 /**
  * `scraping` (SummaryDetector): pages fetched without the assets a browser loads, catalogue
- * walks, fleets of IPs behind one fingerprint, and low-and-slow crawls.
+ * walks, pages with no session around them, steady crawls of pages nobody navigates to, fleets
+ * of addresses behind one fingerprint or network where no human is seen, and low-and-slow crawls.
  *
- * Rules, per kind of subject (thresholds and defaults in config.ts), each reaching a rank
- * (0 nothing, 1 log, 2 challenge, 3 block); the subject's recommendation is the highest.
- * "Few assets" means assets / pages ≤ max_assets_ratio (browsers load 3–20 per page).
+ * Rules, per kind of subject (thresholds and defaults in config.ts, the judgement in
+ * evaluate.ts), each reaching a rank (0 nothing, 1 log, 2 challenge, 3 block); the subject's
+ * recommendation is the highest. "Few assets" means assets / pages ≤ max_assets_ratio (browsers
+ * load 3–20 per page). A navigation is a page reached with a Referer (page-window.ts).
+ * Per address (`ip:`), on behaviour:
  * - coverage:     distinct page URLs in the window, with few assets;
  * - enumeration:  distinct numeric page ids in the window when id_density = distinct ids /
- *                 (max id − min id + 1) ≥ min_id_density (and, by default on aggregates, few assets);
- * - distributed:  (aggregates) distinct page URLs in the window when ≥ min_distinct_ips IPs made
- *                 ≤ max_requests_per_ip requests each, with few assets: the fingerprint, network or
- *                 prefix is the subject, not the IP;
+ *                 (max id − min id + 1) ≥ min_id_density;
+ * - bare_pages:   distinct pages over the long window from an address that sent nothing else:
+ *                 no asset, no navigation, no API call, cart or login, one user agent (a human's
+ *                 browser loads assets and navigates; a shared address shows its other clients);
+ * - walk:         the same bare pages in the short window whose ids are dense (a catalogue read
+ *                 in id order: low-and-slow scrapers without fingerprints);
+ * - cadence:      pages nobody navigated to (assets allowed: headless browsers load them), no
+ *                 cart or login, one user agent, fetched at a steady pace (headless workers keep
+ *                 ±10 %; a human's think times spread several-fold);
  * - low_and_slow: distinct page URLs over the long window, with few assets over it.
+ * Per population (ASN, JA4, user agent; prefix off by default), only where no human is seen
+ * (presence.ts: no navigation, cart or returning app call within `presence.memory_ms`)
+ * and once the detector has watched the kind's `min_watched_ms`; a population that claims a human
+ * identity (a browser's User-Agent and JA4, the app's) is at most challenged:
+ * - distributed:  distinct page URLs from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages
+ *                 each and no navigation (a rotating or headless fleet);
+ * - api_fleet:    API calls from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each,
+ *                 none with a Referer, at most 5 % from returning addresses (the client memory's false
+ *                 positives make ~1 % of new addresses look known) (one-shot clients of an API
+ *                 whose own clients come in sessions);
+ * - coverage, enumeration, low_and_slow as above, with few assets.
  * Windows: two tumbling segments of `window_ms` (short) and of `long_window_ms` (long), judged
  * over one to two windows (engine/segment-window.ts).
  *
@@ -19,37 +38,40 @@
  * quantity and thresholds (the lowest score among ties). Cooldown: a subject is signalled again
  * only when the action escalates or its last signal is `reemit_ms` old.
  *
- * State: every subject fetching pages has a short window (its own cap). The long window has a
- * separate, smaller table and admits a subject only once its short window holds ≥ 3 pages with
- * few assets, so the humans of a busy site (who load assets) do not churn it and a crawler
- * fetching a page every 30 s stays tracked for hours; a subject whose long window shows more
- * assets than pages leaves it (it would need ten times as many asset-free pages to come back
- * under the default ratio).
+ * State: every subject fetching pages (aggregates: or the API) has a short window (its own cap).
+ * The long window has a separate, smaller table and admits a subject only once its short window
+ * holds ≥ 3 pages with few assets, so the humans of a busy site (who load assets) do not churn it
+ * and a crawler fetching a page every 30 s stays tracked for hours; a subject whose long window
+ * shows more assets than pages leaves it. Aggregates keep a presence table of the subjects with
+ * human evidence (presence.ts).
  *
  * Distinct counts are sketch estimates (p = 8: σ ≈ 6 %) capped at what was counted (distinct
  * URLs and ids ≤ pages, distinct IPs ≤ requests), so an over-estimate never fires a rule the
  * counters could not.
  *
- * Cheap path: summaries with neither pages nor assets return at once; assets-only summaries
- * update state without judging (they only lower suspicion); subjects never admitted to the long
- * window skip its lookup; a sketch is estimated only when the counters say its rule could fire.
- * Measured (2-CPU shared box, best of 12, 400k summaries of 50k IPs browsing with assets):
- * ~0.65–1.0 µs per summary, of which BoundedMap.get is ~0.25 µs; before those three changes
- * (window + current sketches, a long-window lookup and every estimate on each page summary): ~1.9 µs.
+ * Cheap path: summaries of subjects without state and without pages (aggregates: or API calls)
+ * return after one lookup; summaries without pages update state without judging (they only
+ * lower suspicion), except API calls on aggregates; subjects never admitted to the long window
+ * skip its lookup; a sketch is estimated only when the counters say its rule could fire; the
+ * user-agent count of an address is read only for `ip:` summaries with pages.
+ * Measured before this detector judged a session's shape (2-CPU shared box, best of 12, 400k
+ * summaries of 50k IPs browsing with assets): ~0.65–1.0 µs per summary, of which BoundedMap.get
+ * is ~0.25 µs; see the bench figures in detectors/README.md for the current cost.
  */
 import type { Logger, SubjectKey } from '@botsieve/core';
 import type { HostedDetectorContext } from '../detector-context.js';
 import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
 import { KindTrackers } from '../engine/kind-trackers.js';
-import { ACTION_BY_RANK, round3, shouldSignal, type Judgement } from '../engine/levels.js';
-import { distinctUnion } from '../engine/segment-window.js';
+import { ACTION_BY_RANK, shouldSignal, type Judgement } from '../engine/levels.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { StateTable } from '../engine/state-table.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
 import { HyperLogLog } from '../sketch/index.js';
 import { parseScrapingConfig, scrapingLookbackMs, type ScrapingConfig } from './config.js';
+import { evaluate, type CadenceSettings, type Population } from './evaluate.js';
 import { SCRAPING_DISCARD } from './metrics.js';
 import { PageWindow } from './page-window.js';
+import { observePresence, presenceAt, type Presence } from './presence.js';
 import { SCRAPING_TRACKERS, type ScrapingTracker } from './rules.js';
 
 export const SCRAPING = 'scraping';
@@ -57,48 +79,58 @@ export const SCRAPING = 'scraping';
 /** Pages with few assets a short window needs before the subject enters the long window. */
 const LONG_ADMIT_PAGES = 3;
 
-/** Evidence of a judgement made only to rank (never emitted). */
-const NO_EVIDENCE: Record<string, number> = Object.freeze({}) as Record<string, number>;
-
 export class ScrapingDetector implements SummaryDetector {
   readonly id: string;
   readonly input = 'summaries' as const;
   private config: ScrapingConfig;
   private readonly kinds = new KindTrackers(SCRAPING_TRACKERS);
   private watermark = 0;
+  /** Oldest step seen: the detector has watched event time from here (presence warm-up). */
+  private watchedFrom = Number.POSITIVE_INFINITY;
   private readonly logger: Logger;
   /** Reused to estimate the union of two segments' sketches. */
   private readonly scratch = new HyperLogLog();
+  /** Reused per judgement (one object shape, no allocation per summary). */
+  private readonly population: Population = { aggregate: false, identity: false, presence: 0, watchedMs: 0 };
+  private cadence: CadenceSettings;
   private readonly shortExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.window_ms, this.config.reemit_ms);
   private readonly longExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.long_window_ms, 0);
+  private readonly presenceExpired = (p: Presence): boolean => this.watermark - p.lastMs > this.config.presence.memory_ms;
 
   constructor(config: ScrapingConfig, private readonly context: HostedDetectorContext) {
     this.id = context.id ?? SCRAPING;
     this.config = config;
+    this.cadence = { tolerance: config.cadence_tolerance, slack_ms: config.cadence_slack_ms };
     this.logger = context.logger;
     this.kinds.reconfigure(config);
   }
 
   summary(summary: Summary): Signal[] {
-    if (summary.pages === 0 && summary.assets === 0) return NO_SIGNALS;
     const tracker = this.kinds.byKind[summary.kind];
     if (tracker === null) return NO_SIGNALS;
+    if (summary.step_ms < this.watchedFrom) this.watchedFrom = summary.step_ms;
+    const aggregate = tracker.aggregate;
+    if (tracker.presence !== null) observePresence(tracker.presence, summary, this.config.presence.memory_ms);
+    // Aggregates are judged on their API calls too (api_fleet); addresses only on pages.
+    const fetches = aggregate ? summary.pages + summary.api : summary.pages;
     const window_ms = this.config.window_ms;
     const subject = summary.subject;
     let short = tracker.short.get(subject);
     if (short === undefined) {
-      if (summary.pages === 0) return NO_SIGNALS; // assets before any page: nothing to weigh them against
-      short = new PageWindow(Math.floor(summary.step_ms / window_ms), summary.step_ms, true, tracker.aggregate);
+      if (fetches === 0) return NO_SIGNALS; // nothing to weigh assets or API calls against yet
+      short = new PageWindow(Math.floor(summary.step_ms / window_ms), summary.step_ms, true, aggregate);
       tracker.short.add(subject, short);
     }
     const before = short.bytes;
-    if (!short.fold(summary, window_ms)) this.kinds.late += 1;
+    // Several user agents in one step of an address: clients share it (read only when it matters).
+    const shared = !aggregate && summary.pages > 0 && summary.uas !== null && summary.uas.estimate() > 1.5 ? 1 : 0;
+    if (!short.fold(summary, window_ms, shared)) this.kinds.late += 1;
     short.bytes = short.measure();
     tracker.short.resized(short, before);
 
-    const long = tracker.long === null ? null : this.foldLong(tracker, tracker.long, subject, summary, short);
+    const long = tracker.long === null ? null : this.foldLong(tracker, tracker.long, subject, summary, short, shared);
     short.inLong = long !== null;
-    return summary.pages > 0 ? this.judge(tracker, subject, short, long) : NO_SIGNALS;
+    return fetches > 0 ? this.judge(tracker, subject, short, long) : NO_SIGNALS;
   }
 
   flush(watermark_ms: number): Signal[] {
@@ -106,6 +138,7 @@ export class ScrapingDetector implements SummaryDetector {
     for (const tracker of this.kinds.all) {
       tracker.short.sweep(this.shortExpired);
       tracker.long?.sweep(this.longExpired);
+      tracker.presence?.sweep(this.presenceExpired);
     }
     this.kinds.reportDiscards(this.context.metrics, SCRAPING_DISCARD.stateEvicted, SCRAPING_DISCARD.lateSummary);
     return NO_SIGNALS;
@@ -121,6 +154,7 @@ export class ScrapingDetector implements SummaryDetector {
     const reset = next.window_ms !== this.config.window_ms || next.long_window_ms !== this.config.long_window_ms;
     this.kinds.reconfigure(next);
     this.config = next;
+    this.cadence = { tolerance: next.cadence_tolerance, slack_ms: next.cadence_slack_ms };
     if (reset) this.logger.info({ detector: this.id }, 'scraping windows changed: state restarted');
   }
 
@@ -135,11 +169,11 @@ export class ScrapingDetector implements SummaryDetector {
     const tracker = this.kinds.byKind[kind];
     const short = tracker?.short.peek(subject);
     if (tracker === null || short === undefined) return null;
-    return this.evaluate(tracker, short, tracker.long?.peek(subject) ?? null, true).evidence;
+    return this.evaluate(tracker, subject, short, tracker.long?.peek(subject) ?? null, short.lastMs, true).evidence;
   }
 
   /** The subject's long window after this summary: folded, admitted (with its short window) or left out. */
-  private foldLong(tracker: ScrapingTracker, table: StateTable<PageWindow>, subject: SubjectKey, summary: Summary, short: PageWindow): PageWindow | null {
+  private foldLong(tracker: ScrapingTracker, table: StateTable<PageWindow>, subject: SubjectKey, summary: Summary, short: PageWindow, shared: number): PageWindow | null {
     const long_window_ms = this.config.long_window_ms;
     // Most subjects (browsers loading assets) never enter the long window: no lookup for them.
     let long = short.inLong ? table.get(subject) : undefined;
@@ -157,7 +191,7 @@ export class ScrapingDetector implements SummaryDetector {
       }
     }
     const before = long.bytes;
-    long.fold(summary, long_window_ms);
+    long.fold(summary, long_window_ms, shared);
     if (long.assets > long.pages) {
       table.delete(subject);
       return null;
@@ -169,76 +203,25 @@ export class ScrapingDetector implements SummaryDetector {
 
   private judge(tracker: ScrapingTracker, subject: SubjectKey, short: PageWindow, long: PageWindow | null): Signal[] {
     const rules = tracker.rules;
-    if (short.pages < rules.shortLowest && (long === null || long.pages < rules.lowAndSlow.lowest)) return NO_SIGNALS;
-    const { rank, score } = this.evaluate(tracker, short, long, false);
     const at = long !== null && long.lastMs > short.lastMs ? long.lastMs : short.lastMs;
+    const apiFleet = tracker.aggregate && short.other >= rules.apiFleet.lowest;
+    if (short.pages < rules.shortLowest && (long === null || long.pages < rules.longLowest) && !apiFleet) return NO_SIGNALS;
+    const { rank, score } = this.evaluate(tracker, subject, short, long, at, false);
     if (!shouldSignal(rank, short.rank, short.signalAt, at, this.config.reemit_ms)) return NO_SIGNALS;
     short.rank = rank;
     short.signalAt = at;
-    const evidence = this.evaluate(tracker, short, long, true).evidence;
+    const evidence = this.evaluate(tracker, subject, short, long, at, true).evidence;
     return [{ subject, at, detector: this.id, score, action: ACTION_BY_RANK[rank]!, evidence }];
   }
 
-  /**
-   * Ranks the rules. A sketch is estimated only when the counters say its rule could fire
-   * (distinct URLs and ids never exceed pages, distinct IPs never exceed requests: estimates are
-   * capped so), so most summaries estimate nothing; `full` estimates everything, for the evidence.
-   */
-  private evaluate(tracker: ScrapingTracker, s: PageWindow, long: PageWindow | null, full: boolean): Judgement {
-    const rules = tracker.rules;
-    const scratch = this.scratch;
-    const pages = s.pages;
-    const fewAssets = s.assets <= pages * rules.maxAssetsRatio;
-    const urls = full || (fewAssets && pages >= rules.urlsLowest) ? distinctUnion(s.prevUrls, s.curUrls, scratch, pages) : 0;
-    const span = s.idMin >= 0 && s.idMax >= s.idMin ? s.idMax - s.idMin + 1 : 0;
-    const idsCount = fewAssets || !rules.enumerationNeedsFewAssets;
-    // ids ≤ pages, so the density is at most pages / span.
-    const ids = full || (idsCount && span > 0 && pages >= rules.enumeration.lowest && pages >= rules.minIdDensity * span) ? distinctUnion(s.prevIds, s.curIds, scratch, pages) : 0;
-    const density = span > 0 ? Math.min(1, ids / span) : 0;
-    const fleet = tracker.aggregate && fewAssets && pages >= rules.distributed.lowest;
-    const ips = !tracker.aggregate ? 1 : full || fleet ? distinctUnion(s.prevIps, s.curIps, scratch, s.requests) : 0;
-    const requestsPerIp = s.requests / Math.max(1, ips);
-    const longFewAssets = long !== null && long.assets <= long.pages * rules.maxAssetsRatio;
-    const longUrls = long !== null && (full || (longFewAssets && long.pages >= rules.lowAndSlow.lowest)) ? distinctUnion(long.prevUrls, long.curUrls, scratch, long.pages) : 0;
-
-    const coverage = fewAssets ? rules.coverage.rank(urls) : 0;
-    const enumeration = idsCount && density >= rules.minIdDensity ? rules.enumeration.rank(ids) : 0;
-    const distributed = fleet && ips >= rules.minDistinctIps && requestsPerIp <= rules.maxRequestsPerIp ? rules.distributed.rank(urls) : 0;
-    const lowAndSlow = longFewAssets ? rules.lowAndSlow.rank(longUrls) : 0;
-
-    // The strongest rule wins: highest rank, then lowest score.
-    let rank = coverage;
-    let score = rules.coverage.score(coverage, urls);
-    let next = rules.enumeration.score(enumeration, ids);
-    if (enumeration > rank || (enumeration === rank && next < score)) [rank, score] = [enumeration, next];
-    next = rules.distributed.score(distributed, urls);
-    if (distributed > rank || (distributed === rank && next < score)) [rank, score] = [distributed, next];
-    next = rules.lowAndSlow.score(lowAndSlow, longUrls);
-    if (lowAndSlow > rank || (lowAndSlow === rank && next < score)) [rank, score] = [lowAndSlow, next];
-    if (!full) return { rank, score, evidence: NO_EVIDENCE };
-
-    const evidence = {
-      distinct_urls: urls,
-      pages,
-      assets: s.assets,
-      assets_ratio: round3(pages > 0 ? s.assets / pages : 0),
-      distinct_ids: ids,
-      id_span: span,
-      id_density: round3(density),
-      distinct_ips: ips,
-      requests: s.requests,
-      requests_per_ip: round3(requestsPerIp),
-      window_ms: s.lastMs - s.firstMs,
-      long_distinct_urls: longUrls,
-      long_pages: long?.pages ?? 0,
-      long_assets_ratio: round3(long !== null && long.pages > 0 ? long.assets / long.pages : 0),
-      long_window_ms: long === null ? 0 : long.lastMs - long.firstMs,
-      rule_coverage: coverage,
-      rule_enumeration: enumeration,
-      rule_distributed: distributed,
-      rule_low_and_slow: lowAndSlow,
-    };
-    return { rank, score, evidence };
+  private evaluate(tracker: ScrapingTracker, subject: SubjectKey, short: PageWindow, long: PageWindow | null, at: number, full: boolean): Judgement {
+    const population = this.population;
+    population.aggregate = tracker.aggregate;
+    population.identity = tracker.kind === 'ua' || tracker.kind === 'ja4';
+    const presence = this.config.presence;
+    population.presence = tracker.presence === null ? 0 : presenceAt(tracker.presence, subject, at, presence.memory_ms);
+    population.watchedMs = Number.isFinite(this.watchedFrom) ? at - this.watchedFrom : 0;
+    return evaluate(tracker.rules, short, long, population, this.cadence, this.scratch, full);
   }
 }
 
