@@ -113,8 +113,11 @@ export async function runWorlds(options: WorldsRunOptions): Promise<WorldEvaluat
 function serveTasks(configFile: string | undefined): void {
   const config = loadConfig({ file: configFile, env: process.env });
   const level = config.log_level === 'info' ? 'warn' : config.log_level;
+  // A worker whose parent is gone (killed, not closed) learns it here, between worlds: it exits
+  // quietly instead of crashing on EPIPE.
   const send = (message: FromWorker): void => {
-    process.send?.(message);
+    if (process.connected) process.send?.(message, undefined, {}, (error) => error !== null && process.exit(0));
+    else process.exit(0);
   };
   process.on('disconnect', () => process.exit(0));
   process.on('message', (task: WorldTask) => {

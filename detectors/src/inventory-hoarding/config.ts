@@ -51,6 +51,7 @@ export const inventoryHoardingConfigSchema = z.strictObject({
       enabled: z.boolean().default(true).describe('Judge cart requests that are an address\'s first.'),
       rush_window_ms: z.number().int().positive().max(600_000).default(10_000).describe('Window of the cold-cart rush (event time).'),
       rush_min_addresses: z.number().int().min(1).max(1_000).default(5).describe('Cold cart requests (each an address\'s first) within the rush window, this one included, before any is judged (per instance).'),
+      warmup_ms: z.number().int().min(0).max(3_600_000).default(120_000).describe('No address counts as cold before the detector has watched this much event time: right after a start the client memory knows nobody, and people who viewed the product just before it would look cold at the cart (burst then needs min_carts_browsed).'),
       ...outcome({ score: 22, action: 'challenge', ttl_ms: 300_000 }),
     })
     .prefault({})
@@ -72,5 +73,5 @@ export function parseInventoryHoardingConfig(raw: unknown): InventoryHoardingCon
 
 /** Longest event time the detector looks back over (failover replays it). */
 export function inventoryHoardingLookbackMs(config: InventoryHoardingConfig): number {
-  return Math.max(config.burst.window_ms, config.idle_ms);
+  return Math.max(config.burst.window_ms, config.idle_ms, config.cold_cart.warmup_ms);
 }

@@ -13,9 +13,11 @@ const T0 = 1_700_000_000_000;
 
 registerGoldenTests(test, 'inventory-hoarding', inventoryHoarding, 2);
 
-function detector(raw: unknown = {}, telemetry = nullTelemetry()): InventoryHoardingDetector {
+/** The detector under test; warm from its first event unless `raw` sets `cold_cart.warmup_ms` (see the cold-start test). */
+function detector(raw: Record<string, unknown> = {}, telemetry = nullTelemetry()): InventoryHoardingDetector {
   const component = telemetry.component('detector/test');
-  return inventoryHoarding.create(inventoryHoarding.parseConfig(raw), { clock: new ManualClock(T0), logger: component.log, metrics: component.metrics, id: 'h' }) as InventoryHoardingDetector;
+  const config = { ...raw, cold_cart: { warmup_ms: 0, ...(raw.cold_cart as object | undefined) } };
+  return inventoryHoarding.create(inventoryHoarding.parseConfig(config), { clock: new ManualClock(T0), logger: component.log, metrics: component.metrics, id: 'h' }) as InventoryHoardingDetector;
 }
 
 interface Hit {
@@ -99,10 +101,21 @@ test('bounded state: only addresses that sent a cart request are tracked, at mos
   t.is(await metricValue(telemetry, METRIC.discarded, { reason: 'state_evicted' }), 4_900);
 });
 
+test('cold start: before warmup_ms of watching no address is cold (no cold_cart, bursts need min_carts_browsed); after it the same rush is challenged', (t) => {
+  const d = detector({ cold_cart: { warmup_ms: 120_000 } });
+  // A rush of 8 fresh addresses at the cart within 2 s, 1 s after the detector's first request.
+  const rush = (start: number, net: number) => [0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => task(`198.51.${net}.${i}`, start + i * 250, 5));
+  const early = run(d, [{ ts: T0, ip: '192.0.2.1' }, ...rush(T0 + 1_000, 100)]);
+  t.deepEqual(early, [], 'people who viewed the product just before the start are not cold; 5 carts are below min_carts_browsed');
+  const late = run(d, rush(T0 + 120_000, 101));
+  t.true(late.some((s) => s.detector === 'h/cold_cart' && s.action === 'challenge'));
+  t.true(late.some((s) => s.detector === 'h/burst' && s.evidence.cold === 1 && s.evidence.carts === 4));
+});
+
 test('config: defaults, unknown keys, reconfigure keeps or restarts state', (t) => {
   const config = parseInventoryHoardingConfig({});
   t.like(config.burst, { window_ms: 5_000, min_carts: 4, min_carts_browsed: 6, action: 'block' });
-  t.like(config.cold_cart, { rush_min_addresses: 5, action: 'challenge', ttl_ms: 300_000 });
+  t.like(config.cold_cart, { rush_min_addresses: 5, action: 'challenge', ttl_ms: 300_000, warmup_ms: 120_000 });
   t.is(inventoryHoarding.lookbackMs(config), 120_000);
   t.throws(() => parseInventoryHoardingConfig({ burst: { min_cart: 3 } }), { code: 'ERR_DETECTOR_CONFIG' });
   const d = detector();

@@ -18,9 +18,11 @@
  *   proxy lands on each new address with a cart request; a person views the product first, from
  *   the same address, so people make no rush of them. The exception, a phone that changed
  *   address between the product page and the cart button while a fleet is at work, is
- *   challenged once. Cold start: the client memory knows nobody for its first horizon, so
- *   returning buyers' first requests after a restart may be cart requests and make a rush: a
- *   release in the first minutes after a restart may challenge some of them.
+ *   challenged once. Cold start: the client memory knows nobody for its first horizon, so no
+ *   address counts as cold before the detector has watched `cold_cart.warmup_ms` (2 minutes) of
+ *   event time (people who viewed the product just before a start would look cold at the cart;
+ *   the burst rule then needs `min_carts_browsed`). Between that and the memory's horizon, a
+ *   buyer whose product view came more than the uptime before the cart can still look cold.
  *
  * One client: an address whose tracked requests show a second user agent is shared (a carrier NAT
  * exit or an office with several buyers) and is not judged: its cart requests are many people's.
@@ -106,6 +108,8 @@ export class InventoryHoardingDetector implements EventDetector {
   private reportedEvictions = 0;
   private readonly names: { burst: string; cold_cart: string };
   private watermark = Number.NEGATIVE_INFINITY;
+  /** Event time of the first request seen: coldness means nothing before cold_cart.warmup_ms of watching. */
+  private firstMs = Number.NaN;
   private readonly idle = (trail: CartTrail): boolean => this.watermark - trail.lastMs >= this.config.idle_ms;
 
   constructor(config: InventoryHoardingConfig, context: HostedDetectorContext) {
@@ -120,10 +124,12 @@ export class InventoryHoardingDetector implements EventDetector {
   process(event: RequestEvent, features: EventFeatures): Signal[] {
     if (features.verified || features.safelisted || event.ip === '') return NO_SIGNALS;
     const ts = event.timestamp_ms;
+    if (!(ts >= this.firstMs)) this.firstMs = ts; // the first event (NaN before it), or an earlier one
     let trail = this.trails.get(event.ip);
     if (trail === undefined) {
       if (!features.cart) return NO_SIGNALS;
-      trail = new CartTrail(this.ring, features.new_client, features.ua_hash, ts);
+      const cold = features.new_client && ts - this.firstMs >= this.config.cold_cart.warmup_ms;
+      trail = new CartTrail(this.ring, cold, features.ua_hash, ts);
       this.trails.set(event.ip, trail);
     }
     if (ts > trail.lastMs) trail.lastMs = ts;

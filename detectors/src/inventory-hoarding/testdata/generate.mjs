@@ -77,7 +77,7 @@ function request(at, ip, ua, path, { method = 'GET', status = 200, cart = false,
   const nat = '100.64.30.1';
   steps.push(request(release - 5_000, nat, 'okhttp/4.11.0', '/api/products/1234', { fresh: true, kind: 'api' }));
   for (let i = 0; i < 8; i++) steps.push(request(release + 200 + i * 500, nat, i % 2 === 0 ? 'okhttp/4.12.0' : 'okhttp/4.11.0', '/api/cart/items', { method: 'POST', cart: true, kind: 'api' }));
-  write('release-rush', {}, steps);
+  write('release-rush', { cold_cart: { warmup_ms: 0 } }, steps);
 }
 
 // browsed-burst: a task that polled the product from its address before the release (not
@@ -88,5 +88,5 @@ function request(at, ip, ua, path, { method = 'GET', status = 200, cart = false,
   for (let i = 0; i < 10; i++) steps.push(request(T0 + i * 1_000, ip, 'okhttp/4.12.0', '/api/products/77', { fresh: i === 0, kind: 'api' }));
   for (let i = 0; i < 8; i++) steps.push(request(T0 + 10_000 + i * 300, ip, 'okhttp/4.12.0', '/api/cart/items', { method: 'POST', status: 409, cart: true, kind: 'api' }));
   steps.push(request(T0 + 30_000, '198.51.100.60', 'okhttp/4.12.0', '/api/cart/items', { method: 'POST', cart: true, fresh: true, kind: 'api' }));
-  write('browsed-burst', {}, steps);
+  write('browsed-burst', { cold_cart: { warmup_ms: 0 } }, steps);
 }
