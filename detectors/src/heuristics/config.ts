@@ -15,18 +15,21 @@ export type BuiltinName = (typeof BUILTIN_NAMES)[number];
 const actionSchema = z.enum(['block', 'challenge', 'log']);
 const scoreSchema = z.number().int().min(1).max(99);
 
+const FAKE_CRAWLER = 'user agents claiming a good crawler from outside its published ranges';
+
 function builtinSchema(what: string, defaults: { score: number; action: 'block' | 'challenge' | 'log' }) {
-  return z
-    .strictObject({
-      /** Whether this heuristic signals at all. */
-      enabled: z.boolean().default(true).describe(`Signal ${what}.`),
-      /** Score of its signals (1 certainly automated … 99 certainly human). */
-      score: scoreSchema.default(defaults.score).describe('Score of its signals (1 certainly automated … 99 certainly human).'),
-      /** What this heuristic alone recommends. */
-      action: actionSchema.default(defaults.action).describe('What this heuristic alone recommends.'),
-    })
-    .prefault({})
-    .describe(`Built-in: ${what}.`);
+  return z.strictObject(builtinShape(what, defaults)).prefault({}).describe(`Built-in: ${what}.`);
+}
+
+function builtinShape(what: string, defaults: { score: number; action: 'block' | 'challenge' | 'log' }) {
+  return {
+    /** Whether this heuristic signals at all. */
+    enabled: z.boolean().default(true).describe(`Signal ${what}.`),
+    /** Score of its signals (1 certainly automated … 99 certainly human). */
+    score: scoreSchema.default(defaults.score).describe('Score of its signals (1 certainly automated … 99 certainly human).'),
+    /** What this heuristic alone recommends. */
+    action: actionSchema.default(defaults.action).describe('What this heuristic alone recommends.'),
+  };
 }
 
 export const heuristicRuleSchema = z.strictObject({
@@ -90,8 +93,22 @@ export const heuristicsConfigSchema = z
      * signal still counts in fusion.
      */
     automation_ua: builtinSchema('user agents on the maintained automation list (isbot), unless verified', { score: 35, action: 'log' }),
-    /** The user agent claims a good crawler (Googlebot, Bingbot, …) from outside that crawler's published ranges. */
-    fake_crawler: builtinSchema('user agents claiming a good crawler from outside its published ranges', { score: 2, action: 'block' }),
+    /**
+     * The user agent claims a good crawler (Googlebot, Bingbot, …) from outside that crawler's
+     * published ranges. Signals on the address and, with `on_user_agent`, on the exact user-agent
+     * string: a `ua:` verdict blocks every request that sends it and is not verified (the
+     * exemption every enforcement path applies keeps the real crawler out), so a fake crawler on
+     * an address people share (a carrier NAT exit, where the collateral guard keeps the address's
+     * verdict at `log`) is still blocked, without touching the people behind it: no person's
+     * browser claims to be Googlebot.
+     */
+    fake_crawler: z
+      .strictObject({
+        ...builtinShape(FAKE_CRAWLER, { score: 2, action: 'block' }),
+        on_user_agent: z.boolean().default(true).describe('Also signal on the claimed user-agent string (`ua:` subject): blocks the fake wherever it comes from; verified crawlers with that string stay exempt in every enforcement path.'),
+      })
+      .prefault({})
+      .describe(`Built-in: ${FAKE_CRAWLER}.`),
     /** A browser user agent with a TLS fingerprint (JA4) no browser sends. */
     ua_ja4_mismatch: builtinSchema('browser user agents with a non-browser TLS fingerprint (JA4)', { score: 15, action: 'challenge' }),
     /** Per (subject, rule): at most one signal per this much event time; also the detector's lookback. */

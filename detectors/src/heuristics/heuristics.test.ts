@@ -76,7 +76,7 @@ test('bounded state: evictions are counted as discarded state_evicted; flush fre
 test('config: defaults, lookback, and every problem listed with rule id and column', (t) => {
   const config = parseHeuristicsConfig(undefined);
   t.deepEqual(config.automation_ua, { enabled: true, score: 35, action: 'log' });
-  t.deepEqual(config.fake_crawler, { enabled: true, score: 2, action: 'block' });
+  t.deepEqual(config.fake_crawler, { enabled: true, score: 2, action: 'block', on_user_agent: true });
   t.deepEqual(config.ua_ja4_mismatch, { enabled: true, score: 15, action: 'challenge' });
   t.is(config.cooldown_ms, 60_000);
   t.is(config.max_tracked_subjects, 100_000);

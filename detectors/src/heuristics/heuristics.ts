@@ -51,6 +51,8 @@ export class HeuristicsDetector implements EventDetector {
   private rules: readonly ActiveRule[] = [];
   private automation: ActiveRule | null = null;
   private fakeCrawler: ActiveRule | null = null;
+  /** fake_crawler again, on the claimed user-agent string (`on_user_agent`). */
+  private fakeCrawlerUa: ActiveRule | null = null;
   private ja4Mismatch: ActiveRule | null = null;
   private cooldownMs = 0;
   private readonly cooldowns: CooldownTable;
@@ -72,7 +74,10 @@ export class HeuristicsDetector implements EventDetector {
     if (features.verified || features.safelisted) return NO_SIGNALS;
     let out: Signal[] | null = null;
     if (this.automation !== null && features.automation_ua) out = this.matched(this.automation, event, features, out);
-    if (this.fakeCrawler !== null && features.claimed_crawler !== '') out = this.matched(this.fakeCrawler, event, features, out);
+    if (this.fakeCrawler !== null && features.claimed_crawler !== '') {
+      out = this.matched(this.fakeCrawler, event, features, out);
+      if (this.fakeCrawlerUa !== null) out = this.matched(this.fakeCrawlerUa, event, features, out);
+    }
     if (this.ja4Mismatch !== null && features.ua_ja4_mismatch) out = this.matched(this.ja4Mismatch, event, features, out);
     const rules = this.rules;
     for (let i = 0; i < rules.length; i++) {
@@ -110,8 +115,8 @@ export class HeuristicsDetector implements EventDetector {
   }
 
   private apply(config: HeuristicsConfig): void {
-    const builtin = (name: string, c: BuiltinConfig): ActiveRule | null =>
-      c.enabled ? { detector: `${this.id}/${name}`, name, index: BUILTIN_RULE_INDEX, subject: 'ip', score: c.score, action: c.action, test: null, pairs: this.cooldowns.pairsOf(name, 'ip') } : null;
+    const builtin = (name: string, c: BuiltinConfig, subject: SubjectKind = 'ip'): ActiveRule | null =>
+      c.enabled ? { detector: `${this.id}/${name}`, name, index: BUILTIN_RULE_INDEX, subject, score: c.score, action: c.action, test: null, pairs: this.cooldowns.pairsOf(name, subject) } : null;
     // Compile everything before replacing anything: a throw leaves the old rules in place.
     const rules = config.rules.map((rule, index) => ({
       detector: `${this.id}/${rule.id}`,
@@ -125,6 +130,7 @@ export class HeuristicsDetector implements EventDetector {
     }));
     this.automation = builtin('automation_ua', config.automation_ua);
     this.fakeCrawler = builtin('fake_crawler', config.fake_crawler);
+    this.fakeCrawlerUa = config.fake_crawler.on_user_agent ? builtin('fake_crawler', config.fake_crawler, 'ua') : null;
     this.ja4Mismatch = builtin('ua_ja4_mismatch', config.ua_ja4_mismatch);
     this.rules = rules;
     this.cooldownMs = config.cooldown_ms;

@@ -104,3 +104,32 @@ test('replay --annotate: a fleet and a verified crawler in one network; the netw
   t.deepEqual([...new Set(crawler)], ['allow'], 'the crawler never is');
   t.is(replay.engine.stats.verified, 80, 'and none of its requests reached a detector');
 });
+
+test("replay --annotate: a fake Googlebot rotating addresses is blocked through its user agent's verdict; the real Googlebot with that user agent, and people, never are", (t) => {
+  const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+  const CHROME = (v: number) => `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${v}.0.0.0 Safari/537.36`;
+  const uaConfig = parseDetectConfig({ allowed_lateness_ms: 1_000, summary_step_ms: 100, detectors: [{ type: 'heuristics', id: 'heuristics' }] });
+  const replay = createReplay(uaConfig, nullTelemetry());
+  const fake: string[] = [];
+  const real: string[] = [];
+  const people: string[] = [];
+  const verdicts: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const ts = T0 + i * 100;
+    // The fake uses each address once (a per-address verdict never covers it: it may also be an
+    // address people share); Googlebot crawls from Google's published range; people browse.
+    const event =
+      i % 3 === 0
+        ? makeEvent({ ray_id: `fake-${i}`, ip: `81.2.69.${i}`, user_agent: GOOGLEBOT, path: `/p/${i}`, timestamp_ms: ts })
+        : i % 3 === 1
+          ? makeEvent({ ray_id: `google-${i}`, ip: '66.249.66.1', user_agent: GOOGLEBOT, path: `/p/${i}`, timestamp_ms: ts })
+          : makeEvent({ ray_id: `person-${i}`, ip: '81.2.70.8', user_agent: CHROME(120 + (i % 5)), path: `/p/${i}`, timestamp_ms: ts });
+    const { annotation, verdicts: decided } = replay.push(event);
+    for (const verdict of decided) verdicts.push(`${verdict.subject} ${verdict.action}`);
+    (i % 3 === 0 ? fake : i % 3 === 1 ? real : people).push(annotation.action);
+  }
+  t.true(verdicts.includes(`ua:${GOOGLEBOT} block`), verdicts.join(', '));
+  t.deepEqual(fake, ['allow', ...Array<string>(19).fill('block')], 'the fake is blocked from its second request on, each from a new address');
+  t.deepEqual([...new Set(real)], ['allow'], 'the real Googlebot, same user agent, never is');
+  t.deepEqual([...new Set(people)], ['allow']);
+});
