@@ -32,11 +32,16 @@ function config(): BotsieveConfig {
   return kafkaTestConfig(kafka.brokers, {
     detect: {
       aggregation: 'bus',
+      // Margins for a loaded CI machine: the successor rebuilds from (wall clock − the lookback,
+      // here the 60 s window), and its idle flush may advance event time while the test's next
+      // batch is in flight; with a 10 s window and 5 s lateness a failover slower than ~10 s
+      // dropped the first requests from the rebuild.
+      allowed_lateness_ms: 30_000,
       detectors: [
         {
           type: 'volumetric',
           id: 'volumetric',
-          config: { baseline: { enabled: false }, subjects: { ip: { challenge_requests: 200, block_requests: 300, scale_by_humans: false }, prefix: { enabled: false }, ja4: { enabled: true, challenge_requests: 200, block_requests: 300 } } },
+          config: { window_ms: 60_000, baseline: { enabled: false }, subjects: { ip: { challenge_requests: 200, block_requests: 300, scale_by_humans: false }, prefix: { enabled: false }, ja4: { enabled: true, challenge_requests: 200, block_requests: 300 } } },
         },
       ],
     },
