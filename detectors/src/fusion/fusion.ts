@@ -224,15 +224,22 @@ function setSignal(signals: LiveSignal[], signal: Signal): void {
 
 /**
  * TTL before escalation of a verdict at `rank`: the longest hint of the live signals that
- * recommend exactly that action, when all of them carry one; else `fallback` (the per-action TTL).
+ * recommend exactly that action, when all of them carry one; when none recommends it (weaker
+ * signals fused into it), the longest hint of all the live signals, when all carry one; else
+ * `fallback` (the per-action TTL). Two short-lived rates fused into a block stay short-lived.
  */
 function baseTtl(signals: readonly LiveSignal[], rank: number, fallback: number): number {
   let hinted = 0;
+  let allHinted = 0;
+  let unhinted = false;
   for (let i = 0; i < signals.length; i++) {
     const live = signals[i] as LiveSignal;
+    if (live.ttlMs <= 0) unhinted = true;
+    else if (live.ttlMs > allHinted) allHinted = live.ttlMs;
     if (ACTION_RANK[live.action] !== rank) continue;
     if (live.ttlMs <= 0) return fallback;
     if (live.ttlMs > hinted) hinted = live.ttlMs;
   }
-  return hinted > 0 ? hinted : fallback;
+  if (hinted > 0) return hinted;
+  return allHinted > 0 && !unhinted ? allHinted : fallback;
 }

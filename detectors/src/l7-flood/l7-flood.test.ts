@@ -97,12 +97,20 @@ test('additive partial summaries: two halves, in either order, give the same sig
   t.deepEqual(runSteps(detector(), T0, 12, script('reversed')), whole);
 });
 
-test('cooldown: an aggregate challenged, escalated to block when its flood turns pure, then silent until reemit_ms', (t) => {
-  const signals = runSteps(detector(), T0, 130, (step, i) => [makeSummary('asn:64503', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.', 10) }))]);
-  t.deepEqual(signals.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS]), [
-    ['challenge', 0],
-    ['block', 10],
-    ['block', 70],
+test('cooldown: an aggregate challenged, escalated to block when its flood turns pure, then renewed every half of population_ttl_ms while it lasts', (t) => {
+  const signals = runSteps(detector(), T0, 50, (step, i) => [makeSummary('asn:64503', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.', 10) }))]);
+  t.deepEqual(signals.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS, s.ttl_ms]), [
+    ['challenge', 0, 30_000],
+    ['block', 10, 30_000],
+    ['block', 25, 30_000],
+    ['block', 40, 30_000],
+  ]);
+  // An address is renewed only after reemit_ms (its verdict is its own: no population TTL hint).
+  const ip = runSteps(detector(), T0, 130, (step) => [makeSummary('ip:198.18.0.1', step, flooder(50))]);
+  t.deepEqual(ip.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS, s.ttl_ms]), [
+    ['block', 0, undefined],
+    ['block', 60, undefined],
+    ['block', 120, undefined],
   ]);
 });
 
