@@ -7,9 +7,11 @@ import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
 import type { Signal } from '../engine/signal.js';
 import { Safelist } from '../safelist/index.js';
+import { BUSINESS, MOBILE, PROXY_RESIDENTIAL, RESIDENTIAL } from '../simulate/networks.js';
 import { makeSummary, T0, type SummaryFixture } from '../test-support/summary-fixtures.js';
 import { CollateralGuard, INHABITED } from './collateral-guard.js';
 import { fusionConfigSchema } from './config.js';
+import { defaultHostingNetworksPath, loadHostingNetworks } from './hosting-networks.js';
 import { Fusion } from './fusion.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/151.0.0.0 Safari/537.36';
@@ -121,4 +123,50 @@ test('population verdicts live population_ttl_ms (escalation included) and are r
   const [again] = fuse(f, signal(subject, 'block', 5, T0 + 400_000));
   t.like(again, { ttl_ms: 120_000 });
   t.like(fuse(fusion({ population_ttl_ms: 60_000 }), signal(subject, 'challenge', 20, T0))[0], { ttl_ms: 60_000 });
+});
+
+test('hosting networks: rendering and app-like requests on a listed data-centre ASN are not evidence of people; successful logins are; extra_asns and except_asns adjust the list', (t) => {
+  const rendering: SummaryFixture = { requests: 12, pages: 1, assets: 11, browser_ua: 12, known_browsers: 12 };
+  const app: SummaryFixture = { requests: 3, api: 3, app_ua: 3 };
+  const g = guard();
+  // AS 14061 (DigitalOcean) and AS 16509 (Amazon) are on the shipped list; AS 7922 (Comcast) is not.
+  feed(g, 'asn:14061', 10, rendering);
+  feed(g, 'asn:16509', 10, app);
+  feed(g, 'asn:7922', 10, rendering);
+  t.is(g.inhabited('asn:14061', T0 + 10_000), INHABITED.no, 'a headless browser in a cloud renders like a person');
+  t.is(g.inhabited('asn:16509', T0 + 10_000), INHABITED.no);
+  t.is(g.inhabited('asn:7922', T0 + 10_000), INHABITED.evidence);
+  feed(g, 'asn:14061', 3, { requests: 3, logins: 2, login_failures: 0 }, T0 + 10_000);
+  t.is(g.inhabited('asn:14061', T0 + 13_000), INHABITED.evidence, 'a person on a VPN logs in');
+  // Prefixes carry no ASN in their summaries: judged by their own evidence.
+  feed(g, 'prefix:159.89.1.0/24', 10, rendering);
+  t.is(g.inhabited('prefix:159.89.1.0/24', T0 + 10_000), INHABITED.evidence);
+
+  const adjusted = guard({ hosting: { extra_asns: [7922], except_asns: [14061] } });
+  feed(adjusted, 'asn:14061', 10, rendering);
+  feed(adjusted, 'asn:7922', 10, rendering);
+  t.is(adjusted.inhabited('asn:14061', T0 + 10_000), INHABITED.evidence);
+  t.is(adjusted.inhabited('asn:7922', T0 + 10_000), INHABITED.no);
+  const off = guard({ hosting: { enabled: false } });
+  feed(off, 'asn:14061', 10, rendering);
+  t.is(off.inhabited('asn:14061', T0 + 10_000), INHABITED.evidence);
+});
+
+test('the shipped hosting list: AS numbers with their source, no duplicates, no consumer or mobile carrier the simulator draws people from', (t) => {
+  const data = loadHostingNetworks(defaultHostingNetworksPath());
+  t.regex(data.commit, /^[0-9a-f]{40}$/);
+  t.true(data.provenance.includes(data.repository) && data.provenance.includes(data.path));
+  t.true(data.asns.length > 500);
+  t.is(new Set(data.asns).size, data.asns.length);
+  const people = [...RESIDENTIAL, ...MOBILE, ...BUSINESS, ...PROXY_RESIDENTIAL].filter((n) => data.asns.includes(n.asn)).map((n) => n.name);
+  t.deepEqual(people, []);
+});
+
+test('fused TTL: weaker signals fused into a stronger action keep their longest hint when every signal has one, else the action\'s TTL', (t) => {
+  const f = fusion();
+  const hinted = (subject: SubjectKey, detector: string, ttl_ms: number): Signal => ({ subject, at: T0, detector, score: 25, action: 'challenge', evidence: { n: 1 }, ttl_ms });
+  const [rate] = fuse(f, hinted('prefix:203.0.113.0/24', 'a', 30_000), hinted('prefix:203.0.113.0/24', 'b', 20_000)).slice(-1);
+  t.like(rate, { action: 'block', ttl_ms: 30_000 });
+  const [mixed] = fuse(f, hinted('ip:203.0.113.9', 'a', 30_000), { subject: 'ip:203.0.113.9', at: T0, detector: 'b', score: 25, action: 'challenge', evidence: { n: 1 } }).slice(-1);
+  t.like(mixed, { action: 'block', ttl_ms: 600_000 });
 });

@@ -24,6 +24,9 @@
  *    - successful logins (logins − failures) × `login_weight`: real accounts.
  *    Counters are marginals (no per-request intersection), so the app term multiplies shares:
  *    an approximation that errs towards "inhabited".
+ *    On a hosting network's ASN (hosting-networks.ts: clouds and data centres, shipped as data)
+ *    only successful logins count: a headless browser in a data centre renders and returns like
+ *    a person, and people browse from consumer lines, carriers and offices.
  * 2. Identity (user agents and JA4s only): a subject whose decayed requests mostly
  *    (≥ `identity_min_share`) claim a human client (a mainstream browser's user agent, or the
  *    app's; for a JA4 a browser user agent over a browser's TLS, which the JA4 check confirms, or
@@ -66,6 +69,7 @@
 import type { SubjectKey } from '@botsieve/core';
 import type { Summary } from '../engine/summary.js';
 import { BoundedMap, decayFactor } from '../sketch/index.js';
+import { hostingAsns } from './hosting-networks.js';
 
 export interface CollateralGuardConfig {
   enabled: boolean;
@@ -78,6 +82,11 @@ export interface CollateralGuardConfig {
   min_shared_people: number;
   shared_half_life_ms: number;
   max_addresses: number;
+  hosting: { enabled: boolean; extra_asns: number[]; except_asns: number[] };
+}
+
+function hostingSet(config: CollateralGuardConfig): ReadonlySet<number> {
+  return config.hosting.enabled ? hostingAsns(config.hosting.extra_asns, config.hosting.except_asns) : new Set();
 }
 
 /** Why a subject is inhabited (0: it is not). */
@@ -96,10 +105,15 @@ class Presence {
   since = 0;
 }
 
-/** Human evidence in one summary (see the file comment). */
-export function humanEvidence(s: Summary, loginWeight: number): number {
+/**
+ * Human evidence in one summary (see the file comment). On a hosting network (`hosting`) only
+ * successful logins count: rendering and app-like requests there are software's.
+ */
+export function humanEvidence(s: Summary, loginWeight: number, hosting = false): number {
   const requests = s.requests;
   if (requests <= 0) return 0;
+  const logins = s.logins - s.login_failures;
+  if (hosting) return logins > 0 ? loginWeight * logins : 0;
   let evidence = s.assets > s.known_browsers ? s.assets : s.known_browsers;
   const app = s.app_ua - s.login_failures - s.cart - s.client_errors;
   if (app > 0) {
@@ -107,7 +121,6 @@ export function humanEvidence(s: Summary, loginWeight: number): number {
     const calm = 1 - Math.max(s.spiking_route, s.cache_busting) / requests;
     if (returning > 0 && calm > 0) evidence += app * returning * calm;
   }
-  const logins = s.logins - s.login_failures;
   if (logins > 0) evidence += loginWeight * logins;
   return evidence;
 }
@@ -138,14 +151,22 @@ export function peopleAtOnce(s: Summary): number {
 export class CollateralGuard {
   private readonly subjects: BoundedMap<SubjectKey, Presence>;
   private readonly addresses: BoundedMap<SubjectKey, SharedAddress>;
+  private hosting: ReadonlySet<number>;
 
   constructor(private config: CollateralGuardConfig) {
     this.subjects = new BoundedMap(config.max_subjects);
     this.addresses = new BoundedMap(config.max_addresses);
+    this.hosting = hostingSet(config);
   }
 
   reconfigure(config: CollateralGuardConfig): void {
     this.config = config;
+    this.hosting = hostingSet(config);
+  }
+
+  /** Whether `subject` is an `asn:` of a hosting network. */
+  isHosting(subject: SubjectKey): boolean {
+    return subject.startsWith('asn:') && this.hosting.has(Number(subject.slice(4)));
   }
 
   /** Feeds one summary. */
@@ -154,7 +175,7 @@ export class CollateralGuard {
       this.observeAddress(summary);
       return;
     }
-    const evidence = humanEvidence(summary, this.config.login_weight);
+    const evidence = humanEvidence(summary, this.config.login_weight, summary.kind === 'asn' && this.isHosting(summary.subject));
     const claims = humanClaims(summary);
     let presence = this.subjects.get(summary.subject);
     if (presence === undefined) {

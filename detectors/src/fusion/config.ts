@@ -63,6 +63,14 @@ export const fusionConfigSchema = z
         min_shared_people: z.number().positive().default(2).describe('An address where this many people\'s clients (distinct browser or app user agents, rendering or the app) were seen at once, decayed, is shared: its verdicts are capped at `log`.'),
         shared_half_life_ms: z.number().int().positive().default(600_000).describe('Half-life of the people seen at once behind an address.'),
         max_addresses: z.number().int().positive().max(10_000_000).default(200_000).describe('Most shared addresses tracked by the guard.'),
+        hosting: z
+          .strictObject({
+            enabled: z.boolean().default(true).describe('On hosting networks (the shipped data-centre ASN list), rendering and app-like requests are not evidence of people (headless browsers render there); successful logins still are.'),
+            extra_asns: z.array(z.number().int().positive().max(0xffffffff)).default([]).describe('AS numbers to treat as hosting networks besides the shipped list.'),
+            except_asns: z.array(z.number().int().positive().max(0xffffffff)).default([]).describe('AS numbers of the shipped list to treat as people\'s networks (a VPN or relay your customers use).'),
+          })
+          .prefault({})
+          .describe('Hosting networks: where rendering is not evidence of people (see fusion/hosting-networks.ts).'),
       })
       .prefault({})
       .describe('Never enforce a prefix, ASN, JA4, user agent or shared address that carries human traffic.'),

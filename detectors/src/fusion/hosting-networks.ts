@@ -1,0 +1,48 @@
+/**
+ * Hosting networks: autonomous systems of clouds, hosting providers and data centres, shipped as
+ * data (`detectors/data/hosting-asns.json`, X4BNet's datacenter ASN list; its provenance is in
+ * the file). People browse from consumer lines, carriers and offices; what runs in a data centre
+ * is software, and a headless browser there renders pages as a person's would. So on these
+ * networks rendering and app-like requests are not evidence of people for the collateral guard
+ * (successful logins still are: a person on a VPN logs in). The cost, said plainly: a person
+ * whose VPN exits in a listed cloud shares its fate while an attack from that cloud is enforced
+ * there (population verdicts are short: fusion's `population_ttl_ms`, the flood detectors' TTL
+ * hints), unless the per-address guard (shared addresses) or the safelist covers them.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectorsPackageRoot } from '../package-root.js';
+
+export interface HostingNetworksData {
+  repository: string;
+  path: string;
+  commit: string;
+  license: string;
+  fetched_at: string;
+  provenance: string;
+  asns: number[];
+}
+
+export function defaultHostingNetworksPath(): string {
+  return join(detectorsPackageRoot(), 'data', 'hosting-asns.json');
+}
+
+let shipped: ReadonlySet<number> | null = null;
+
+/** Reads and checks a hosting-networks file; throws naming the file and the bad entry. */
+export function loadHostingNetworks(path: string): HostingNetworksData {
+  const data = JSON.parse(readFileSync(path, 'utf8')) as HostingNetworksData;
+  if (!Array.isArray(data.asns)) throw new Error(`${path}: "asns" must be an array of AS numbers`);
+  for (const asn of data.asns) if (!Number.isInteger(asn) || asn <= 0 || asn > 0xffffffff) throw new Error(`${path}: ${String(asn)} is not an AS number`);
+  return data;
+}
+
+/** The shipped list (read once), plus `extra`, minus `except`. */
+export function hostingAsns(extra: readonly number[] = [], except: readonly number[] = []): ReadonlySet<number> {
+  shipped ??= new Set(loadHostingNetworks(defaultHostingNetworksPath()).asns);
+  if (extra.length === 0 && except.length === 0) return shipped;
+  const set = new Set(shipped);
+  for (const asn of extra) set.add(asn);
+  for (const asn of except) set.delete(asn);
+  return set;
+}
