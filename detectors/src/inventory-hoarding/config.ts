@@ -56,6 +56,24 @@ export const inventoryHoardingConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('An add-to-cart or checkout that is the address\'s first request (nothing browsed before), during a rush of them.'),
+  /**
+   * A hoarding fleet on one network: at least `min_addresses` addresses of one ASN caught by
+   * `burst` or `cold_cart` within `window_ms` (per instance: events are partitioned by address,
+   * so each instance counts its share) → a signal on `asn:<n>`, renewed every half of `ttl_ms`
+   * while addresses keep being caught. Fusion's collateral guard caps it at `log` where people
+   * are seen on that network (the release's real buyers on the shop's own ISPs); a proxy pool
+   * abroad carries none, and there the fleet's next addresses are covered from their first request.
+   */
+  fleet: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge networks from which several addresses were caught hoarding.'),
+      min_addresses: z.number().int().min(2).max(1_000).default(3).describe('Addresses of one ASN caught within the window (per instance) before the ASN is signalled.'),
+      window_ms: z.number().int().positive().max(3_600_000).default(60_000).describe('Window the caught addresses must fall in (event time).'),
+      max_networks: z.number().int().positive().max(1_000_000).default(10_000).describe('Most networks tracked (only those with a caught address); the least recently seen is evicted.'),
+      ...outcome({ score: 20, action: 'challenge', ttl_ms: 120_000 }),
+    })
+    .prefault({})
+    .describe('Networks from which several addresses were caught hoarding (a proxy pool): the ASN, unless people are seen there.'),
   /** Per (address, rule): a new signal only when the action escalates or after this long. */
   cooldown_ms: z.number().int().positive().max(3_600_000).default(60_000).describe('Per address: a new signal only when the action escalates or after this long.'),
   /** Addresses idle this long are forgotten. */
@@ -73,5 +91,5 @@ export function parseInventoryHoardingConfig(raw: unknown): InventoryHoardingCon
 
 /** Longest event time the detector looks back over (failover replays it). */
 export function inventoryHoardingLookbackMs(config: InventoryHoardingConfig): number {
-  return Math.max(config.burst.window_ms, config.idle_ms, config.cold_cart.warmup_ms);
+  return Math.max(config.burst.window_ms, config.idle_ms, config.cold_cart.warmup_ms, config.fleet.window_ms);
 }

@@ -27,12 +27,14 @@ interface Hit {
   status?: number;
   ua?: number;
   fresh?: boolean;
+  /** The address's network; 0 (unknown, the default here) is never counted towards a fleet. */
+  asn?: number;
 }
 
 function run(d: InventoryHoardingDetector, hits: Hit[]): Signal[] {
   const out: Signal[] = [];
   for (const hit of hits) {
-    const event: RequestEvent = makeEvent({ ip: hit.ip, timestamp_ms: hit.ts, path: hit.cart === true ? '/api/cart/items' : '/api/products/1', method: hit.cart === true ? 'POST' : 'GET', status: hit.status ?? 200 });
+    const event: RequestEvent = makeEvent({ ip: hit.ip, asn: hit.asn ?? 0, timestamp_ms: hit.ts, path: hit.cart === true ? '/api/cart/items' : '/api/products/1', method: hit.cart === true ? 'POST' : 'GET', status: hit.status ?? 200 });
     const features: EventFeatures = { ...defaultFeatures(event), kind: 'api', cart: hit.cart === true, new_client: hit.fresh === true, ua_hash: hit.ua ?? 1 };
     out.push(...d.process(event, features));
   }
@@ -124,4 +126,29 @@ test('config: defaults, unknown keys, reconfigure keeps or restarts state', (t) 
   t.is(d.trackedAddresses(), 1, 'thresholds only: state kept');
   d.reconfigure(parseInventoryHoardingConfig({ burst: { min_carts_browsed: 8 } }));
   t.is(d.trackedAddresses(), 0, 'a new ring size starts afresh');
+});
+
+test('fleet: the 3rd address of one network caught within 60 s challenges the ASN, renewed while addresses keep being caught; other networks and unknown ones are not', (t) => {
+  const d = detector();
+  const at = (i: number) => T0 + i * 10_000;
+  /** `n` task addresses of `asn`, one every 10 s from slot `from`, each bursting 4 carts. */
+  const fleet = (asn: number, from: number, n: number): Hit[][] => Array.from({ length: n }, (_, i) => task(`198.51.${asn % 256}.${from + i + 1}`, at(from + i), 4).map((h) => ({ ...h, asn })));
+  const signals = run(d, [...fleet(64501, 0, 2), ...fleet(64502, 2, 1), ...fleet(64501, 3, 1), ...fleet(64501, 4, 8)].flat());
+  const networks = signals.filter((s) => s.subject.startsWith('asn:'));
+  t.deepEqual(
+    networks.map((s) => [s.subject, s.detector, s.action, s.score, s.ttl_ms, s.evidence.addresses, (s.at - T0 - 750) / 10_000]),
+    [
+      ['asn:64501', 'h/fleet', 'challenge', 20, 120_000, 3, 3],
+      ['asn:64501', 'h/fleet', 'challenge', 20, 120_000, 3, 9],
+    ],
+    'the 3rd address at 30 s; renewed 60 s (half the TTL) later while addresses are caught',
+  );
+  t.is(signals.filter((s) => s.subject.startsWith('ip:')).length, 12, 'every address is still blocked on its own');
+  // Three addresses spread over more than the window are not a fleet; unknown networks never are.
+  const slow = run(detector(), fleet(64503, 0, 3).flatMap((hits, i) => hits.map((h) => ({ ...h, ts: h.ts + i * 60_000 }))));
+  t.false(slow.some((s) => s.subject.startsWith('asn:')));
+  const unknown = run(detector(), Array.from({ length: 5 }, (_, i) => task(`203.0.113.${i + 1}`, at(i), 4)).flat());
+  t.false(unknown.some((s) => s.subject.startsWith('asn:')));
+  const off = run(detector({ fleet: { enabled: false } }), fleet(64501, 0, 5).flat());
+  t.false(off.some((s) => s.subject.startsWith('asn:')));
 });

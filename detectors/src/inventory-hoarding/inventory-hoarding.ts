@@ -24,6 +24,14 @@
  *   the burst rule then needs `min_carts_browsed`). Between that and the memory's horizon, a
  *   buyer whose product view came more than the uptime before the cart can still look cold.
  *
+ * - fleet: `min_addresses` (3) addresses of one ASN caught by the rules above within
+ *   `window_ms` (60 s) → `challenge` on `asn:<n>` (score 20, 2-minute TTL hint, renewed while
+ *   addresses keep being caught). A task fleet rotates through a proxy pool's addresses faster
+ *   than any per-address rule can follow (each address is caught after its own burst began);
+ *   its network, where no customer is, can be acted on from the next address's first request.
+ *   Fusion's collateral guard caps it at `log` where people are seen on that network (the real
+ *   buyers on the shop's own ISPs), so this acts only on pools that carry nobody else.
+ *
  * One client: an address whose tracked requests show a second user agent is shared (a carrier NAT
  * exit or an office with several buyers) and is not judged: its cart requests are many people's.
  * Fusion's collateral guard also caps any verdict on an address where several people's clients
@@ -55,6 +63,8 @@ export const INVENTORY_HOARDING = 'inventory-hoarding';
 
 /** A trail with its ring of 8 cart times, its map entry and key. */
 const TRAIL_BYTES = 260;
+/** A fleet with its ring of caught times, its map entry and key. */
+const FLEET_BYTES = 150;
 const RANK: Record<VerdictAction, number> = { log: 1, challenge: 2, block: 3 };
 
 /** One address that sent a cart request. One object shape. */
@@ -74,6 +84,8 @@ class CartTrail {
   lastMs: number;
   signalMs = Number.NEGATIVE_INFINITY;
   signalRank = 0;
+  /** Counted towards its network's fleet (once per address). */
+  counted = false;
 
   constructor(ring: number, cold: boolean, uaHash: number, at: number) {
     this.carts = new Float64Array(ring);
@@ -106,17 +118,21 @@ export class InventoryHoardingDetector implements EventDetector {
   private rush = new Rush(5, 10_000);
   private readonly metrics: ComponentMetrics;
   private reportedEvictions = 0;
-  private readonly names: { burst: string; cold_cart: string };
+  private readonly names: { burst: string; cold_cart: string; fleet: string };
+  /** Networks with an address caught recently (only those). */
+  private fleets: BoundedMap<number, Fleet>;
   private watermark = Number.NEGATIVE_INFINITY;
   /** Event time of the first request seen: coldness means nothing before cold_cart.warmup_ms of watching. */
   private firstMs = Number.NaN;
   private readonly idle = (trail: CartTrail): boolean => this.watermark - trail.lastMs >= this.config.idle_ms;
+  private readonly stale = (fleet: Fleet): boolean => this.watermark - fleet.lastMs >= this.config.fleet.window_ms;
 
   constructor(config: InventoryHoardingConfig, context: HostedDetectorContext) {
     this.id = context.id ?? INVENTORY_HOARDING;
     this.metrics = context.metrics;
-    this.names = { burst: `${this.id}/burst`, cold_cart: `${this.id}/cold_cart` };
+    this.names = { burst: `${this.id}/burst`, cold_cart: `${this.id}/cold_cart`, fleet: `${this.id}/fleet` };
     this.trails = new BoundedMap(config.max_tracked_ips);
+    this.fleets = new BoundedMap(config.fleet.max_networks);
     this.apply(config);
     context.logger.debug({ detector: this.id }, 'inventory-hoarding ready');
   }
@@ -150,12 +166,44 @@ export class InventoryHoardingDetector implements EventDetector {
       const carts = trail.within(ts, config.burst.window_ms);
       if (carts >= (trail.cold ? config.burst.min_carts : config.burst.min_carts_browsed)) out = this.signal(trail, event, 'burst', carts, out);
     }
+    if (out !== null && config.fleet.enabled && event.asn > 0 && !trail.counted) {
+      trail.counted = true;
+      out = this.caught(event, out);
+    }
     return out ?? NO_SIGNALS;
+  }
+
+  /** An address of `event.asn` was just signalled: counts it towards its network's fleet. */
+  private caught(event: RequestEvent, out: Signal[]): Signal[] {
+    const rule = this.config.fleet;
+    const ts = event.timestamp_ms;
+    let fleet = this.fleets.get(event.asn);
+    if (fleet === undefined) {
+      fleet = new Fleet(rule.min_addresses);
+      this.fleets.set(event.asn, fleet);
+    }
+    const addresses = fleet.add(ts, rule.window_ms);
+    if (addresses < rule.min_addresses) return out;
+    const renewAfter = rule.ttl_ms === null ? this.config.cooldown_ms : rule.ttl_ms / 2;
+    if (ts - fleet.signalMs < renewAfter) return out;
+    fleet.signalMs = ts;
+    const signal: Signal = {
+      subject: `asn:${event.asn}` as SubjectKey,
+      at: ts,
+      detector: this.names.fleet,
+      score: rule.score,
+      action: rule.action,
+      evidence: { addresses, window_ms: rule.window_ms },
+    };
+    if (rule.ttl_ms !== null) signal.ttl_ms = rule.ttl_ms;
+    out.push(signal);
+    return out;
   }
 
   flush(watermark_ms: number): Signal[] {
     this.watermark = watermark_ms;
     this.trails.sweepOldest(this.idle);
+    this.fleets.sweepOldest(this.stale);
     const evicted = this.trails.evictions - this.reportedEvictions;
     if (evicted > 0) {
       this.metrics.discarded(INVENTORY_HOARDING_DISCARD.stateEvicted, evicted);
@@ -165,7 +213,7 @@ export class InventoryHoardingDetector implements EventDetector {
   }
 
   stateSize(): StateSize {
-    return { keys: this.trails.size, bytes: this.trails.size * TRAIL_BYTES };
+    return { keys: this.trails.size + this.fleets.size, bytes: this.trails.size * TRAIL_BYTES + this.fleets.size * FLEET_BYTES };
   }
 
   /** Addresses tracked (tests, debugging). */
@@ -181,6 +229,7 @@ export class InventoryHoardingDetector implements EventDetector {
       this.trails = new BoundedMap(next.max_tracked_ips);
       this.reportedEvictions = 0;
     }
+    if (next.fleet.min_addresses !== this.config.fleet.min_addresses || next.fleet.max_networks !== this.config.fleet.max_networks) this.fleets = new BoundedMap(next.fleet.max_networks);
     this.apply(next);
   }
 
@@ -215,6 +264,28 @@ export class InventoryHoardingDetector implements EventDetector {
     if (out === null) return [signal];
     out.push(signal);
     return out;
+  }
+}
+
+/** One network's addresses caught lately: the times of the last `min_addresses` of them. */
+class Fleet {
+  private readonly times: Float64Array;
+  private next = 0;
+  signalMs = Number.NEGATIVE_INFINITY;
+  lastMs = Number.NEGATIVE_INFINITY;
+
+  constructor(size: number) {
+    this.times = new Float64Array(size).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Records one caught address at `at`; returns how many of the last ones are within `window_ms`. */
+  add(at: number, window_ms: number): number {
+    this.times[this.next] = at;
+    this.next = (this.next + 1) % this.times.length;
+    if (at > this.lastMs) this.lastMs = at;
+    let n = 0;
+    for (let i = 0; i < this.times.length; i++) if (at - (this.times[i] as number) < window_ms) n += 1;
+    return n;
   }
 }
 
