@@ -77,6 +77,28 @@ test('shared addresses: several people\'s clients at once (rendering, or the app
   t.is(g.inhabited('ip:198.51.100.1', T0 + 5_000 + 1_200_000), INHABITED.no);
 });
 
+test('an exit of app users, one build per step: the distinct app user agents over a minute count its people; one app client, a failing login loop or app_window_ms 0 do not', (t) => {
+  const builds = ['ShopApp/51400 CFNetwork/3826 Darwin/24.5.0', 'okhttp/4.12.0', 'ShopApp/51302 CFNetwork/3826 Darwin/24.5.0'];
+  /** One app request every 5 s, each step from one of the exit's users (one build). */
+  const exit = (g: CollateralGuard, subject: SubjectKey, uas: string[], fixture: SummaryFixture = {}) => {
+    for (let i = 0; i < 12; i++) g.observe(makeSummary(subject, T0 + i * 5_000, { requests: 2, api: 2, app_ua: 2, uas: [uas[i % uas.length] as string], ...fixture }));
+  };
+  const g = guard();
+  exit(g, 'ip:198.51.100.20', builds);
+  exit(g, 'ip:198.51.100.21', [builds[1] as string]);
+  exit(g, 'ip:198.51.100.22', builds, { logins: 2, login_failures: 2 });
+  t.is(g.inhabited('ip:198.51.100.20', T0 + 60_000), INHABITED.shared, 'three builds within a minute');
+  t.is(g.inhabited('ip:198.51.100.21', T0 + 60_000), INHABITED.no, 'one app client');
+  t.is(g.inhabited('ip:198.51.100.22', T0 + 60_000), INHABITED.no, 'failing logins are no people\'s steps');
+  // The same builds spread over minutes, one per two-minute gap, never share a window.
+  const slow = guard();
+  for (let i = 0; i < 3; i++) slow.observe(makeSummary('ip:198.51.100.23', T0 + i * 120_000, { requests: 2, api: 2, app_ua: 2, uas: [builds[i] as string] }));
+  t.is(slow.inhabited('ip:198.51.100.23', T0 + 240_000), INHABITED.no);
+  const off = guard({ app_window_ms: 0 });
+  exit(off, 'ip:198.51.100.20', builds);
+  t.is(off.inhabited('ip:198.51.100.20', T0 + 60_000), INHABITED.no);
+});
+
 test('disabled: nothing is inhabited', (t) => {
   const g = guard({ enabled: false });
   feed(g, 'prefix:198.51.100.0/24', 2, { requests: 12, pages: 1, assets: 11, browser_ua: 12 });

@@ -42,10 +42,16 @@
  *    event-time step) the people seen at once are its distinct user agents when the step looks
  *    like people's clients — browser or app user agents (≥ 80 %), few 404s and failed logins
  *    (≤ 20 %), and either rendering (assets, or the address loaded assets recently) or the app
- *    (≥ half app-stack requests); the address keeps the decayed maximum (half-life
- *    `shared_half_life_ms`) and is shared while it rounds to `min_shared_people` or more. A bot with one user
- *    agent on its own address never creates an entry (no state for it); a bot rotating user agents
- *    renders nothing and names no app. What it assumes: people behind one address use different
+ *    (≥ half app-stack requests); for the app's steps also the distinct user agents over one
+ *    to two `app_window_ms` (a minute, tumbling): an exit's app users all send the app stack's
+ *    user agents and seldom two in one step, but run several builds and platforms within a
+ *    minute, where one person runs one; the address keeps the decayed maximum (half-life
+ *    `shared_half_life_ms`) and is shared while it rounds to `min_shared_people` or more. A bot with one
+ *    browser user agent on its own address never creates an entry (no state for it); one on the
+ *    app's user agent gets a small one that stays at one person; a bot rotating user agents
+ *    renders nothing and names no app (one rotating the app's builds on one address, calmly,
+ *    without failures, is taken for several people: its address is then left to verdicts on its
+ *    identity). What it assumes: people behind one address use different
  *    browsers and app versions (they do: versions, platforms, the app's builds); a NAT exit
  *    whose users all send one identical user agent is left to `volumetric`'s route mix. The
  *    attack on a shared address is left to verdicts on its own identity (a tool's JA4) or is not
@@ -64,11 +70,12 @@
  * shared address in another (~90 bytes). An aggregate entry is created only by a summary that
  * carries evidence or (user agents, JA4s) claims a human client, an address entry only by a step
  * with several people's clients, so a spray of tool fingerprints, random user agents or fresh
- * addresses adds nothing.
+ * addresses adds nothing; an address whose steps look like the app's people gets an entry (one
+ * small sketch of its app user agents) from its first such step.
  */
 import type { SubjectKey } from '@botsieve/core';
 import type { Summary } from '../engine/summary.js';
-import { BoundedMap, decayFactor } from '../sketch/index.js';
+import { BoundedMap, decayFactor, HyperLogLog } from '../sketch/index.js';
 import { hostingAsns } from './hosting-networks.js';
 
 export interface CollateralGuardConfig {
@@ -82,6 +89,7 @@ export interface CollateralGuardConfig {
   min_shared_people: number;
   shared_half_life_ms: number;
   max_addresses: number;
+  app_window_ms: number;
   hosting: { enabled: boolean; extra_asns: number[]; except_asns: number[] };
 }
 
@@ -136,6 +144,15 @@ class SharedAddress {
   /** Decayed maximum of the people seen at once. */
   people = 0;
   at = 0;
+  /** App user agents seen in the current and the previous `app_window_ms` epoch (app steps only). */
+  apps: HyperLogLog | null = null;
+  previousApps: HyperLogLog | null = null;
+  epoch = 0;
+}
+
+/** Whether the step is the app's people: the people test of peopleAtOnce, and app-stack requests at least half. */
+function appStep(s: Summary): boolean {
+  return s.uas !== null && s.requests > 0 && 2 * s.app_ua >= s.requests && 5 * (s.not_found + s.login_failures) <= s.requests && 5 * (s.browser_ua + s.app_ua) >= 4 * s.requests;
 }
 
 /** People's clients seen at once in one `ip:` summary (0 when the step does not look like people). */
@@ -214,8 +231,10 @@ export class CollateralGuard {
    * decayed maximum.
    */
   private observeAddress(summary: Summary): void {
-    const people = peopleAtOnce(summary);
-    if (people < 2) return;
+    let people = peopleAtOnce(summary);
+    const window = this.config.app_window_ms;
+    const app = window > 0 && appStep(summary);
+    if (people < 2 && !app) return;
     let shared = this.addresses.get(summary.subject);
     if (shared === undefined) {
       shared = new SharedAddress();
@@ -223,7 +242,28 @@ export class CollateralGuard {
       this.addresses.set(summary.subject, shared);
     }
     this.decayAddress(shared, summary.last_ms);
+    if (app) people = Math.max(people, this.appsOver(shared, summary, window));
     if (people > shared.people) shared.people = people;
+  }
+
+  /**
+   * The app's users behind one address, over one to two `window`s: they all send the app stack's
+   * user agents, so a step seldom shows two at once, but a carrier exit's users run several builds
+   * and platforms within a minute, where one person runs one.
+   */
+  private appsOver(shared: SharedAddress, summary: Summary, window: number): number {
+    const epoch = Math.floor(summary.step_ms / window);
+    if (epoch !== shared.epoch) {
+      shared.previousApps = epoch === shared.epoch + 1 ? shared.apps : null;
+      shared.apps = null;
+      shared.epoch = epoch;
+    }
+    const uas = summary.uas as HyperLogLog;
+    if (shared.apps === null || shared.apps.precision !== uas.precision) shared.apps = new HyperLogLog(uas.precision);
+    shared.apps.merge(uas);
+    const now = shared.apps.estimate();
+    const before = shared.previousApps === null ? 0 : shared.previousApps.estimate();
+    return Math.round(now > before ? now : before);
   }
 
   private sharedAddress(subject: SubjectKey, at: number): Inhabited {

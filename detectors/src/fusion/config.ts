@@ -63,6 +63,7 @@ export const fusionConfigSchema = z
         min_shared_people: z.number().positive().default(2).describe('An address where this many people\'s clients (distinct browser or app user agents, rendering or the app) were seen at once, decayed, is shared: its verdicts are capped at `log`.'),
         shared_half_life_ms: z.number().int().positive().default(600_000).describe('Half-life of the people seen at once behind an address.'),
         max_addresses: z.number().int().positive().max(10_000_000).default(200_000).describe('Most shared addresses tracked by the guard.'),
+        app_window_ms: z.number().int().nonnegative().default(60_000).describe('The app\'s users behind one address (all on the app stack\'s user agents, seldom two in one step) are counted as the distinct app user agents of its people-like app steps over one to two of this (tumbling); 0: only people seen at once.'),
         hosting: z
           .strictObject({
             enabled: z.boolean().default(true).describe('On hosting networks (the shipped data-centre ASN list), rendering and app-like requests are not evidence of people (headless browsers render there); successful logins still are.'),
