@@ -63,8 +63,8 @@ export const l7FloodConfigSchema = inWholeSteps(
     step_ms: ringStepMsSchema,
     /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
-    /** TTL hint of signals on prefixes, ASNs and JA4s: a flood is evidence only while it lasts. */
-    population_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix, ASN or JA4 (the flood is evidence only while it lasts: people behind that network who have not shown yet are blocked no longer than this after it); such a subject is signalled again every half of it while the flood lasts.'),
+    /** TTL hint of signals on prefixes: a flood is evidence only while it lasts, and a /24's few people show late. */
+    prefix_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix (a flood is evidence only while it lasts, and a /24\'s few people may not have shown yet when it crosses them: they are blocked no longer than this after it); such a prefix is signalled again every half of it while the flood lasts. ASNs, JA4s and user agents take fusion\'s population TTL.'),
     /** Smallest share of the subject's requests that go to spiking routes. */
     min_spiking_share: z.number().gt(0).max(1).default(0.8).describe('Smallest share of the subject requests that go to spiking routes.'),
     /** Largest share of asset requests ("loads almost no assets"): browsers fetch css/js/images with pages. */

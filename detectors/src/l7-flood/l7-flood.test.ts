@@ -97,13 +97,20 @@ test('additive partial summaries: two halves, in either order, give the same sig
   t.deepEqual(runSteps(detector(), T0, 12, script('reversed')), whole);
 });
 
-test('cooldown: an aggregate challenged, escalated to block when its flood turns pure, then renewed every half of population_ttl_ms while it lasts', (t) => {
-  const signals = runSteps(detector(), T0, 50, (step, i) => [makeSummary('asn:64503', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.', 10) }))]);
+test('cooldown: a prefix challenged, escalated to block when its flood turns pure, then renewed every half of prefix_ttl_ms while it lasts', (t) => {
+  const signals = runSteps(detector(), T0, 50, (step, i) => [makeSummary('prefix:10.1.0.0/24', step, flooder(500, i < 10 ? 0 : 500, { ips: names('10.1.0.', 10) }))]);
   t.deepEqual(signals.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS, s.ttl_ms]), [
     ['challenge', 0, 30_000],
     ['block', 10, 30_000],
     ['block', 25, 30_000],
     ['block', 40, 30_000],
+  ]);
+  // An ASN's people show within seconds (the guard caps it): fusion's population TTL, renewed after reemit_ms.
+  const asn = runSteps(detector(), T0, 130, (step) => [makeSummary('asn:64503', step, flooder(500, 500, { ips: names('10.1.', 10) }))]);
+  t.deepEqual(asn.map((s) => [s.action, (s.at - T0 - 900) / STEP_MS, s.ttl_ms]), [
+    ['block', 0, undefined],
+    ['block', 60, undefined],
+    ['block', 120, undefined],
   ]);
   // An address is renewed only after reemit_ms (its verdict is its own: no population TTL hint).
   const ip = runSteps(detector(), T0, 130, (step) => [makeSummary('ip:198.18.0.1', step, flooder(50))]);

@@ -294,7 +294,7 @@ export class L7FloodDetector implements SummaryDetector {
       const nearPure = spiking >= c.block_min_spiking_share * requests && assets <= c.block_max_assets_ratio * requests && busting >= c.block_min_cache_busting_ratio * requests;
       rank = nearPure ? BLOCK : CHALLENGE;
     }
-    if (!table.shouldSignal(slot, rank, at, state.aggregate ? Math.min(c.reemit_ms, c.population_ttl_ms / 2) : c.reemit_ms)) return NO_SIGNALS;
+    if (!table.shouldSignal(slot, rank, at, state.kind === 'prefix' ? Math.min(c.reemit_ms, c.prefix_ttl_ms / 2) : c.reemit_ms)) return NO_SIGNALS;
     table.setSignal(slot, rank, at);
     const subject = table.keyOf(slot) as Signal['subject'];
     const cacheBustingRatio = busting / requests;
@@ -311,7 +311,7 @@ export class L7FloodDetector implements SummaryDetector {
       evidence.heavy_hitter_rank = state.rankOf(subject, c.heavy_hitter_top);
     }
     const signal: Signal = { subject, at, detector: this.id, score: l7FloodScore(rank, confidence), action: rank === BLOCK ? 'block' : 'challenge', evidence };
-    if (state.aggregate) signal.ttl_ms = c.population_ttl_ms;
+    if (state.kind === 'prefix') signal.ttl_ms = c.prefix_ttl_ms;
     return [signal];
   }
 }

@@ -74,8 +74,8 @@ export const volumetricConfigSchema = inWholeSteps(
     step_ms: ringStepMsSchema,
     /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
-    /** TTL hint of signals on prefixes, ASNs, JA4s and user agents: a rate is evidence only while it lasts. */
-    population_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix, ASN, JA4 or user agent (a rate is evidence only while it lasts: people behind that network who have not shown yet are blocked no longer than this after the flood); such a subject is signalled again every half of it while the rate lasts.'),
+    /** TTL hint of signals on prefixes: a rate is evidence only while it lasts, and a /24's few people show late. */
+    prefix_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix (a rate is evidence only while it lasts, and a /24\'s few people may not have shown yet when a flood crosses them: they are blocked no longer than this after it); such a prefix is signalled again every half of it while the rate lasts. ASNs, JA4s and user agents take fusion\'s population TTL.'),
     /** assets / pages at or above which pages look rendered by browsers (or the address loaded assets recently: known browsers). */
     human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which a subject\'s pages look rendered by browsers (also met when its requests come from an address that loaded assets recently).'),
     /** Largest share of failed requests (404/410 and failed logins: what the client's own behaviour earns) for people's traffic. */

@@ -270,9 +270,9 @@ export class VolumetricDetector implements SummaryDetector {
     challenge = Math.ceil(challenge * humans);
     block = Math.ceil(block * humans);
     const rank = requests >= block ? BLOCK : requests >= challenge ? CHALLENGE : 0;
-    const population = state.kind !== 'ip';
-    const ttl = this.config.population_ttl_ms;
-    if (rank === 0 || !table.shouldSignal(slot, rank, at, population ? Math.min(this.config.reemit_ms, ttl / 2) : this.config.reemit_ms)) return NO_SIGNALS;
+    const prefix = state.kind === 'prefix';
+    const ttl = this.config.prefix_ttl_ms;
+    if (rank === 0 || !table.shouldSignal(slot, rank, at, prefix ? Math.min(this.config.reemit_ms, ttl / 2) : this.config.reemit_ms)) return NO_SIGNALS;
     table.setSignal(slot, rank, at);
     const window_ms = this.config.window_ms;
     const score = volumetricScore(rank, requests, challenge, block);
@@ -283,7 +283,7 @@ export class VolumetricDetector implements SummaryDetector {
         detector: this.id,
         score,
         action: rank === BLOCK ? 'block' : 'challenge',
-        ...(population ? { ttl_ms: ttl } : {}),
+        ...(prefix ? { ttl_ms: ttl } : {}),
         evidence: {
           requests,
           window_ms,
