@@ -11,6 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BotsieveError } from '@botsieve/core';
+import { DETECTOR_ERRORS } from '../errors.js';
 import { detectorsPackageRoot } from '../package-root.js';
 
 export interface HostingNetworksData {
@@ -31,9 +33,26 @@ let shipped: ReadonlySet<number> | null = null;
 
 /** Reads and checks a hosting-networks file; throws naming the file and the bad entry. */
 export function loadHostingNetworks(path: string): HostingNetworksData {
-  const data = JSON.parse(readFileSync(path, 'utf8')) as HostingNetworksData;
-  if (!Array.isArray(data.asns)) throw new Error(`${path}: "asns" must be an array of AS numbers`);
-  for (const asn of data.asns) if (!Number.isInteger(asn) || asn <= 0 || asn > 0xffffffff) throw new Error(`${path}: ${String(asn)} is not an AS number`);
+  return parseHostingNetworks(JSON.parse(readFileSync(path, 'utf8')), path);
+}
+
+/**
+ * Checks hosting-networks data (a file's JSON, or what `botsieve hosting-networks refresh` is about
+ * to write): where it came from, and AS numbers. Throws ERR_DETECTOR_CONFIG naming `origin` and
+ * the bad field or entry.
+ */
+export function parseHostingNetworks(raw: unknown, origin: string): HostingNetworksData {
+  const fail = (why: string) => new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `${origin}: ${why}`);
+  if (typeof raw !== 'object' || raw === null) throw fail('expected an object');
+  const data = raw as HostingNetworksData;
+  for (const field of ['repository', 'path', 'commit', 'license', 'fetched_at', 'provenance'] as const) {
+    if (typeof data[field] !== 'string' || data[field] === '') throw fail(`"${field}" must be a non-empty string`);
+  }
+  // The refresh builds its URLs from `repository`; `commit` names exactly what was read.
+  if (!/^[\w.-]+\/[\w.-]+$/.test(data.repository)) throw fail(`"repository" ${data.repository} is not owner/name`);
+  if (!/^[0-9a-f]{40}$/.test(data.commit)) throw fail(`"commit" ${data.commit} is not 40 lower-case hex digits`);
+  if (!Array.isArray(data.asns)) throw fail('"asns" must be an array of AS numbers');
+  for (const asn of data.asns) if (!Number.isInteger(asn) || asn <= 0 || asn > 0xffffffff) throw fail(`${String(asn)} is not an AS number`);
   return data;
 }
 
