@@ -1,4 +1,6 @@
 /** Error catalogue of the detectors package. README.md lists every code (checked by a test). */
+import { BotsieveError } from '@botsieve/core';
+
 export const DETECTOR_ERRORS = {
   ERR_DETECTOR_CONFIG: {
     code: 'ERR_DETECTOR_CONFIG',
@@ -23,3 +25,12 @@ export const DETECTOR_ERRORS = {
 } as const;
 
 export type DetectorErrorCode = keyof typeof DETECTOR_ERRORS;
+
+/**
+ * The error a detector data refresh (attack signatures, hosting networks) throws, in the shape
+ * @botsieve/runtime's fetch and write steps take: ERR_DETECTOR_CONFIG, since the data is detector
+ * configuration; `retryable` for network failures, timeouts, 5xx and 429.
+ */
+export function dataRefreshError(message: string, retryable: boolean, cause?: unknown): BotsieveError {
+  return new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, message, { retryable, cause });
+}

@@ -5,5 +5,5 @@ export { ManualClock, systemClock } from './clock.js';
 export { nullTelemetry } from './null-telemetry.js';
 export { TokenAuth } from './token-auth.js';
 export * from './exemption/index.js';
-export { fetchText, writeJsonAtomically } from './published-data.js';
-export type { FetchTextOptions, MakeError } from './published-data.js';
+export { fetchText, githubReadSettings, listChange, resolveGitHubCommit, writeJsonAtomically } from './published-data.js';
+export type { FetchTextOptions, GitHubReadOptions, ListChange, MakeError, ResolveCommitOptions } from './published-data.js';

@@ -1,9 +1,10 @@
 /**
- * The two steps every "refresh a shipped data file from its publisher" command shares (crawler
- * and monitor ranges, attack signatures): fetch one published text with a timeout and a size cap,
- * and write the refreshed JSON atomically. Errors are made by the caller's factory, so each
- * command keeps its own error code; `retryable` says whether trying later may help (network
- * failures, timeouts, 5xx and 429).
+ * The steps every "refresh a shipped data file from its publisher" command shares (crawler and
+ * monitor ranges, attack signatures, hosting networks): fetch one published text with a timeout
+ * and a size cap, resolve a GitHub ref to the one commit the files are then read at, and write the
+ * refreshed JSON atomically. Errors are made by the caller's factory, so each command keeps its
+ * own error code; `retryable` says whether trying later may help (network failures, timeouts, 5xx
+ * and 429).
  */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { BotsieveError } from '@botsieve/core';
@@ -44,6 +45,80 @@ export async function fetchText(fetchImpl: FetchLike, url: string, options: Fetc
   }
   if (body.length > max_bytes) throw makeError(`${name}: ${url} returned ${body.length} bytes, more than the ${max_bytes} accepted`, false);
   return body;
+}
+
+/** Where a refresh reads a GitHub repository's files, and at which ref (the CLI's --ref, --api-base, --raw-base, --timeout-ms). */
+export interface GitHubReadOptions {
+  /** Branch, tag or commit of the repository to read (default `main`). */
+  ref?: string;
+  /** GitHub API base (default https://api.github.com; tests use a local server). */
+  apiBase?: string;
+  /** Raw file base (default https://raw.githubusercontent.com; tests use a local server). */
+  rawBase?: string;
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** `options` with every default filled in, the bases without trailing slashes. */
+export function githubReadSettings(options: GitHubReadOptions): Required<GitHubReadOptions> {
+  return {
+    ref: options.ref ?? 'main',
+    apiBase: (options.apiBase ?? 'https://api.github.com').replace(/\/+$/, ''),
+    rawBase: (options.rawBase ?? 'https://raw.githubusercontent.com').replace(/\/+$/, ''),
+    timeoutMs: options.timeoutMs ?? 15_000,
+  };
+}
+
+export interface ResolveCommitOptions {
+  /** GitHub API base, without a trailing slash. */
+  api_base: string;
+  timeout_ms: number;
+  /** User-Agent header; omitted when undefined. */
+  user_agent?: string;
+}
+
+/**
+ * The commit `ref` (a branch, tag or commit) names in GitHub `repository` (`owner/name`), asked
+ * of the API as `application/vnd.github.sha` (a JSON answer with a `sha` is read too); a full
+ * 40-digit sha is its own answer and asks nothing. Reading every file at that commit, not at the
+ * ref, is what lets the written data name the exact commit it came from.
+ */
+export async function resolveGitHubCommit(fetchImpl: FetchLike, repository: string, ref: string, options: ResolveCommitOptions, makeError: MakeError): Promise<string> {
+  if (/^[0-9a-f]{40}$/.test(ref)) return ref;
+  const url = `${options.api_base}/repos/${repository}/commits/${encodeURIComponent(ref)}`;
+  const { timeout_ms, user_agent } = options;
+  const body = (await fetchText(fetchImpl, url, { name: repository, accept: 'application/vnd.github.sha', timeout_ms, max_bytes: 65_536, user_agent }, makeError)).trim();
+  let sha = body;
+  if (body.startsWith('{')) {
+    try {
+      sha = String((JSON.parse(body) as { sha?: unknown }).sha ?? '');
+    } catch {
+      sha = '';
+    }
+  }
+  if (!/^[0-9a-f]{40}$/.test(sha)) throw makeError(`${repository}: ${url} did not answer a commit sha for '${ref}'`, false);
+  return sha;
+}
+
+/** How a refreshed list differs from the one it replaces. */
+export interface ListChange {
+  /** Entries before and after. */
+  before: number;
+  after: number;
+  /** Entries of the new list not in the old one, and of the old list not in the new one. */
+  added: number;
+  removed: number;
+}
+
+export function listChange<T>(before: readonly T[], after: readonly T[]): ListChange {
+  const beforeSet = new Set(before);
+  const afterSet = new Set(after);
+  return {
+    before: before.length,
+    after: after.length,
+    added: after.filter((entry) => !beforeSet.has(entry)).length,
+    removed: before.filter((entry) => !afterSet.has(entry)).length,
+  };
 }
 
 /** Writes `value` as pretty JSON atomically: a temporary file beside `path`, then rename over it. */

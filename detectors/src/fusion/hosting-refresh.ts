@@ -13,33 +13,20 @@
  * Failures throw BotsieveError ERR_DETECTOR_CONFIG (the data is detector configuration) naming
  * the URL and, for a bad body, the line; network failures and 5xx/429 answers are marked retryable.
  */
-import { BotsieveError } from '@botsieve/core';
-import { fetchText, writeJsonAtomically, type FetchLike } from '@botsieve/runtime';
-import { DETECTOR_ERRORS } from '../errors.js';
+import { fetchText, githubReadSettings, listChange, resolveGitHubCommit, writeJsonAtomically, type FetchLike, type GitHubReadOptions, type ListChange } from '@botsieve/runtime';
+import { dataRefreshError } from '../errors.js';
 import { parseHostingNetworks, type HostingNetworksData } from './hosting-networks.js';
 
-export interface HostingRefreshOptions {
-  /** Branch, tag or commit of the repository to read (default `main`). */
-  ref?: string;
-  /** GitHub API base (default https://api.github.com; tests use a local server). */
-  apiBase?: string;
-  /** Raw file base (default https://raw.githubusercontent.com; tests use a local server). */
-  rawBase?: string;
-  /** Per-request timeout (default 15 s). */
-  timeoutMs?: number;
+export interface HostingRefreshOptions extends GitHubReadOptions {
   /** Wall clock for `fetched_at` (injected in tests). */
   now?: () => Date;
   /** Largest body accepted (default 1 MiB; X4BNet's ASN.txt is about 27 KiB). */
   maxBytes?: number;
 }
 
-export interface HostingRefreshSummary {
+export interface HostingRefreshSummary extends ListChange {
   url: string;
   commit: string;
-  before: number;
-  after: number;
-  added: number;
-  removed: number;
 }
 
 export interface HostingRefreshResult {
@@ -47,16 +34,11 @@ export interface HostingRefreshResult {
   summary: HostingRefreshSummary;
 }
 
-const DEFAULT_TIMEOUT_MS = 15_000;
 const USER_AGENT = 'botsieve hosting-networks refresh';
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const NAME = 'hosting networks';
 /** `AS<n>`, optionally followed by a `#` comment (which may hold more `#`s). */
 const ASN_LINE = /^AS(\d{1,10})(?:\s*#.*)?$/i;
-
-function refreshError(message: string, retryable: boolean, cause?: unknown): BotsieveError {
-  return new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, message, { retryable, cause });
-}
 
 /**
  * Reads the list of `current` again from its repository and path at one commit of `ref`;
@@ -64,14 +46,11 @@ function refreshError(message: string, retryable: boolean, cause?: unknown): Bot
  * replaced.
  */
 export async function refreshHostingNetworks(current: HostingNetworksData, fetchImpl: FetchLike, options: HostingRefreshOptions = {}): Promise<HostingRefreshResult> {
-  const ref = options.ref ?? 'main';
-  const apiBase = (options.apiBase ?? 'https://api.github.com').replace(/\/+$/, '');
-  const rawBase = (options.rawBase ?? 'https://raw.githubusercontent.com').replace(/\/+$/, '');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { ref, apiBase, rawBase, timeoutMs } = githubReadSettings(options);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  const commit = await resolveCommit(fetchImpl, current.repository, ref, apiBase, timeoutMs);
+  const commit = await resolveGitHubCommit(fetchImpl, current.repository, ref, { api_base: apiBase, timeout_ms: timeoutMs, user_agent: USER_AGENT }, dataRefreshError);
   const url = `${rawBase}/${current.repository}/${commit}/${current.path}`;
-  const body = await fetchText(fetchImpl, url, { name: NAME, accept: 'text/plain', timeout_ms: timeoutMs, max_bytes: maxBytes, user_agent: USER_AGENT }, refreshError);
+  const body = await fetchText(fetchImpl, url, { name: NAME, accept: 'text/plain', timeout_ms: timeoutMs, max_bytes: maxBytes, user_agent: USER_AGENT }, dataRefreshError);
   const asns = parseAsnList(body, `${NAME}: ${url}`);
   const fetchedAt = (options.now?.() ?? new Date()).toISOString();
   // Same validation as loading: what is written can always be loaded again.
@@ -91,19 +70,7 @@ export async function refreshHostingNetworks(current: HostingNetworksData, fetch
     },
     `refreshed ${NAME}`,
   );
-  const before = new Set(current.asns);
-  const after = new Set(asns);
-  return {
-    data,
-    summary: {
-      url,
-      commit,
-      before: current.asns.length,
-      after: asns.length,
-      added: asns.filter((asn) => !before.has(asn)).length,
-      removed: current.asns.filter((asn) => !after.has(asn)).length,
-    },
-  };
+  return { data, summary: { url, commit, ...listChange(current.asns, asns) } };
 }
 
 /**
@@ -116,7 +83,7 @@ export function parseAsnList(text: string, origin: string): number[] {
   const seen = new Set<number>();
   const asns: number[] = [];
   // An ASN list never starts with markup: an error page, a login wall, a rate-limit notice do.
-  if (text.trimStart().startsWith('<')) throw refreshError(`${origin}: looks like an HTML page, not an AS number list`, false);
+  if (text.trimStart().startsWith('<')) throw dataRefreshError(`${origin}: looks like an HTML page, not an AS number list`, false);
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
     const line = lines[i]!.trim();
@@ -124,30 +91,14 @@ export function parseAsnList(text: string, origin: string): number[] {
     const match = ASN_LINE.exec(line);
     const asn = match === null ? NaN : Number(match[1]);
     if (!(asn > 0 && asn <= 0xffffffff)) {
-      throw refreshError(`${origin}: line ${i + 1} is not \`AS<n> # comment\` with an AS number from 1 to 4294967295: ${JSON.stringify(line.slice(0, 120))}`, false);
+      throw dataRefreshError(`${origin}: line ${i + 1} is not \`AS<n> # comment\` with an AS number from 1 to 4294967295: ${JSON.stringify(line.slice(0, 120))}`, false);
     }
     if (seen.has(asn)) continue;
     seen.add(asn);
     asns.push(asn);
   }
-  if (asns.length === 0) throw refreshError(`${origin}: no AS numbers (not an ASN list?)`, false);
+  if (asns.length === 0) throw dataRefreshError(`${origin}: no AS numbers (not an ASN list?)`, false);
   return asns;
-}
-
-async function resolveCommit(fetchImpl: FetchLike, repository: string, ref: string, apiBase: string, timeoutMs: number): Promise<string> {
-  if (/^[0-9a-f]{40}$/.test(ref)) return ref;
-  const url = `${apiBase}/repos/${repository}/commits/${encodeURIComponent(ref)}`;
-  const body = (await fetchText(fetchImpl, url, { name: repository, accept: 'application/vnd.github.sha', timeout_ms: timeoutMs, max_bytes: 65_536, user_agent: USER_AGENT }, refreshError)).trim();
-  let sha = body;
-  if (body.startsWith('{')) {
-    try {
-      sha = String((JSON.parse(body) as { sha?: unknown }).sha ?? '');
-    } catch {
-      sha = '';
-    }
-  }
-  if (!/^[0-9a-f]{40}$/.test(sha)) throw refreshError(`${repository}: ${url} did not answer a commit sha for '${ref}'`, false);
-  return sha;
 }
 
 /** One line, e.g. `hosting networks: 770 → 772 ASNs (+3 −1) at f7f3ab0… from https://…`. */
@@ -157,5 +108,5 @@ export function formatHostingRefreshSummary(summary: HostingRefreshSummary): str
 
 /** Writes hosting-networks data atomically: a temporary file beside `path`, then rename over it. */
 export async function writeHostingNetworks(path: string, data: HostingNetworksData): Promise<void> {
-  await writeJsonAtomically(path, data, NAME, refreshError);
+  await writeJsonAtomically(path, data, NAME, dataRefreshError);
 }
