@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { BotsieveError } from '@botsieve/core';
 import { defaultCrawlersPath, formatRefreshSummary, loadCrawlerRanges, refreshCrawlerRanges, writeCrawlerRanges } from '@botsieve/runtime';
+import { parseTimeout, requireRefresh } from './refresh-flags.js';
 
 export const CRAWLERS_OPTIONS = {
   out: { type: 'string' },
@@ -39,10 +40,7 @@ export const CRAWLERS_USAGE = `  crawlers refresh [--out FILE] [--source NAME=UR
 `;
 
 export async function crawlersCommand(flags: CrawlersFlags, positionals: string[]): Promise<number> {
-  const [subcommand, ...rest] = positionals;
-  if (subcommand !== 'refresh' || rest.length > 0) {
-    throw new BotsieveError('ERR_CLI_USAGE', `usage: botsieve crawlers refresh [--out FILE] [--source NAME=URL ...] [--timeout-ms N]${subcommand === undefined ? '' : ` (got '${positionals.join(' ')}')`}`);
-  }
+  requireRefresh(positionals, 'usage: botsieve crawlers refresh [--out FILE] [--source NAME=URL ...] [--timeout-ms N]');
   const out = flags.out ?? defaultCrawlersPath();
   const sources = parseSources(flags.source ?? []);
   const timeoutMs = parseTimeout(flags['timeout-ms']);
@@ -65,11 +63,4 @@ function parseSources(values: string[]): Record<string, string> {
     sources[name] = url;
   }
   return sources;
-}
-
-function parseTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Number(value);
-  if (!Number.isInteger(ms) || ms <= 0 || ms > 600_000) throw new BotsieveError('ERR_CLI_USAGE', `--timeout-ms ${value}: expected a whole number of milliseconds between 1 and 600000`);
-  return ms;
 }
