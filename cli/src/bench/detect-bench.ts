@@ -10,6 +10,7 @@
  *    in their windows, beside a plain Map of per-IP counters.
  * 3. IP spray: 10,000,000 requests, each from a new IP. The engine's state stays bounded by its
  *    caps; the naive Map grows with every IP.
+ *    With BENCH_PER_DETECTOR=1, also the rate with each detector left out (what each one costs).
  * 4. Heuristics: cost per event with 200 rules (the heuristics package's own benchmark, run
  *    as a child process), beside a naive AST interpreter of the same rules.
  *
@@ -18,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RequestEvent } from '@botsieve/core';
-import { Engine, parseDetectConfig } from '@botsieve/detectors';
+import { Engine, parseDetectConfig, type DetectConfigInput } from '@botsieve/detectors';
 import { defaultScenario, simulate } from '@botsieve/detectors/simulate/index.js';
 import { parseLogpushRecord } from '@botsieve/ingest';
 import { nullTelemetry } from '@botsieve/runtime';
@@ -40,11 +41,12 @@ function simulatorEvents(): RequestEvent[] {
   return events;
 }
 
-function engineRate(events: readonly RequestEvent[]): { rate: number; verdicts: number } {
+function engineRate(events: readonly RequestEvent[], config: DetectConfigInput = {}, rounds = 3): { rate: number; verdicts: number } {
   let best = 0;
   let verdicts = 0;
-  for (let round = 0; round < 3; round++) {
-    const engine = new Engine(parseDetectConfig({}), nullTelemetry(), { stage: 'all' });
+  for (let round = 0; round < rounds; round++) {
+    gc();
+    const engine = new Engine(parseDetectConfig(config), nullTelemetry(), { stage: 'all' });
     const start = process.hrtime.bigint();
     verdicts = 0;
     for (const event of events) verdicts += engine.process(event).length;
@@ -53,6 +55,22 @@ function engineRate(events: readonly RequestEvent[]): { rate: number; verdicts: 
     best = Math.max(best, events.length / seconds);
   }
   return { rate: best, verdicts };
+}
+
+/**
+ * What each detector costs: the engine's rate without it, beside the rate with every detector
+ * (the difference, per event, is what that detector adds, its share of fusion included).
+ */
+function perDetector(events: readonly RequestEvent[], all: number): void {
+  const types = parseDetectConfig({}).detectors.map((entry) => entry.type);
+  row(['detector left out', 'events/s', 'µs per event it costs']);
+  row(['---', '---:', '---:']);
+  for (const type of types) {
+    const without = engineRate(events, { detectors: types.filter((t) => t !== type).map((t) => ({ type: t, id: t })) }, 2).rate;
+    row([type, fmt(without), (1e6 / all - 1e6 / without).toFixed(2)]);
+  }
+  const none = engineRate(events, { detectors: [{ type: 'heuristics', id: 'heuristics' }] }, 2).rate;
+  row(['every detector but heuristics (features, summaries and fusion remain)', fmt(none), (1e6 / all - 1e6 / none).toFixed(2)]);
 }
 
 /** What a user would write instead: per-IP counts in fixed 10 s windows, block past 300. */
@@ -152,6 +170,10 @@ async function main(): Promise<void> {
   row([`engine: every default detector + fusion (${fmt(engine.verdicts)} verdicts)`, fmt(engine.rate), '1.00×']);
   row(['baseline: per-IP fixed-window counter in a Map', fmt(naive), `${(naive / engine.rate).toFixed(1)}×`]);
   row(['bound: read one field of every event', fmt(bound), `${(bound / engine.rate).toFixed(0)}×`]);
+  if (process.env.BENCH_PER_DETECTOR === '1') {
+    process.stdout.write(`\n## Cost per detector (${(1e6 / engine.rate).toFixed(2)} µs per event with all of them)\n\n`);
+    perDetector(events, engine.rate);
+  }
 
   process.stdout.write('\n## Memory\n\n');
   const memory = memoryPerSubject();
