@@ -1,6 +1,7 @@
 export { sinksConfigSchema } from './config.js';
 export type { SinksConfig } from './config.js';
 export { SINK_ERRORS } from './errors.js';
+export * from './schemas/index.js';
 export type { SinkErrorCode } from './errors.js';
 export * from './memory-verdict-store/index.js';
 export * from './deadletter-file/index.js';

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { diffLookml, generateLookml, GENERATED_MARKER, loadBigQuerySchemas, parseBigQuerySchemas, REGENERATE_COMMAND, writeLookml } from '@botsieve/sinks/lookml/index.js';
+import { diffLookml, generateLookml, GENERATED_MARKER, REGENERATE_COMMAND, writeLookml } from '@botsieve/looker';
+import { loadBigQuerySchemas, parseBigQuerySchemas } from '@botsieve/sinks';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const LOOKER_DIR = join(REPO, 'dashboards/looker');

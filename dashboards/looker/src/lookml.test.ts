@@ -1,5 +1,6 @@
 import test from 'ava';
-import { generateLookml, loadBigQuerySchemas, parseBigQuerySchemas } from './index.js';
+import { loadBigQuerySchemas, parseBigQuerySchemas } from '@botsieve/sinks';
+import { generateLookml } from './index.js';
 import { lookmlConfigSchema } from './config.js';
 import { toYaml } from './dashboard.js';
 import { queryableNames, renderView } from './lookml-text.js';

@@ -4,7 +4,7 @@
  * against the generated views, so a schema change that removes one fails generation.
  */
 import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS } from '@botsieve/sinks';
 import type { LookmlConfig } from './config.js';
 import { queryableNames } from './lookml-text.js';
 import type { TableViews } from './views.js';

@@ -4,9 +4,7 @@
  * (TIMESTAMP/DATE/DATETIME a time dimension group) carrying the schema's description.
  */
 import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
-import type { BigQueryField, TableSchema } from '../schemas/bigquery-schemas.js';
-import { topLevelField } from '../schemas/bigquery-schemas.js';
+import { SINK_ERRORS, topLevelField, type BigQueryField, type TableSchema } from '@botsieve/sinks';
 import type { LookmlConfig } from './config.js';
 import { bare, block, ident, list, param, queryableNames, sql, str } from './lookml-text.js';
 import type { FieldSpec, LookmlParam, ViewSpec } from './lookml-text.js';

@@ -1,5 +1,3 @@
-export { DEFAULT_SCHEMA_DIR, loadBigQuerySchemas, parseBigQuerySchemas, topLevelField } from '../schemas/index.js';
-export type { BigQueryField, BigQueryMode, BigQuerySchemas, BigQueryType, TableSchema } from '../schemas/index.js';
 export { lookmlConfigSchema } from './config.js';
 export type { LookmlConfig } from './config.js';
 export { diffLookml, generateLookml, GENERATED_MARKER, REGENERATE_COMMAND, writeLookml } from './lookml.js';

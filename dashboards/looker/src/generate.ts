@@ -1,12 +1,12 @@
 /**
- * `node sinks/dist/lookml/generate.js [outputDir] [--check]`: (re)writes the LookML generated
+ * `node dashboards/looker/dist/generate.js [outputDir] [--check]` (`npm run lookml`): (re)writes the LookML generated
  * from sinks/schemas/bigquery into outputDir (default `dashboards/looker`, relative to the
  * working directory). With --check it writes nothing and exits 1 when the files differ.
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadBigQuerySchemas } from '../schemas/bigquery-schemas.js';
+import { loadBigQuerySchemas } from '@botsieve/sinks';
 import { diffLookml, generateLookml, REGENERATE_COMMAND, writeLookml } from './lookml.js';
 
 export async function main(argv: readonly string[] = process.argv.slice(2), log: (line: string) => void = console.log): Promise<number> {
