@@ -7,3 +7,5 @@ export { TokenAuth } from './token-auth.js';
 export * from './exemption/index.js';
 export { fetchText, writeJsonAtomically } from './published-data.js';
 export type { FetchTextOptions, MakeError } from './published-data.js';
+export { REDELIVERY_BACKOFF, backoffDelay, parseRetryAfter, systemRandom } from './retry.js';
+export type { BackoffPolicy, Random } from './retry.js';

@@ -5,6 +5,7 @@
  */
 import Cloudflare, { APIConnectionError, APIError, RateLimitError } from 'cloudflare';
 import { BotsieveError, type Clock, type Logger } from '@botsieve/core';
+import { parseRetryAfter } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
 import { SlidingWindowBudget } from './budget.js';
 import type { CloudflareListsConfig } from './config.js';
@@ -174,8 +175,9 @@ export class CloudflareApi {
 
   private mapError(error: unknown, what: string): unknown {
     if (error instanceof RateLimitError) {
-      const retry_after_ms = retryAfterMs(error.headers);
-      if (retry_after_ms !== undefined) this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + retry_after_ms);
+      const now = this.clock.now();
+      const retry_after_ms = parseRetryAfter(error.headers?.get('retry-after'), now);
+      if (retry_after_ms !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + retry_after_ms);
       return new BotsieveError(SINK_ERRORS.ERR_SINK_RATE_LIMITED.code, `Cloudflare rate-limited ${what} (429)`, { retryable: true, cause: error, retry_after_ms });
     }
     if (error instanceof APIConnectionError) return new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `Cloudflare unreachable during ${what}: ${error.message}`, { retryable: true, cause: error });
@@ -195,16 +197,6 @@ export class CloudflareApi {
 
 export function rateLimited(retry_after_ms: number, message: string): BotsieveError {
   return new BotsieveError(SINK_ERRORS.ERR_SINK_RATE_LIMITED.code, message, { retryable: true, retry_after_ms });
-}
-
-/** `retry-after` as seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (value === null || value === undefined || value === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds * 1_000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function listed(item: object): ListedItem {

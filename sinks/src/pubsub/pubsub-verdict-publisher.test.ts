@@ -97,7 +97,7 @@ test('through SinkService on the embedded bus, a failed key is retried until eve
   await batch.seal();
   const failing = verdicts[3]!.subject;
   server.failPublishNext(4, grpc.status.UNAVAILABLE, keyIs(failing));
-  const service = new SinkService<Verdict>(bus, publisher, { group_id: randomName('g'), topic, decode: decodeJson, max_batch_records: 10 }, telemetry);
+  const service = new SinkService<Verdict>(bus, publisher, { group_id: randomName('g'), topic, decode: decodeJson, max_batch_records: 10 }, { telemetry, clock: systemClock });
   await service.start();
   await until('every verdict published', () => new Set(published().map((v) => v.id)).size === verdicts.length);
   await service.close();

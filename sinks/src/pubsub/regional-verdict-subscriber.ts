@@ -18,7 +18,7 @@
  */
 import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
 import { BotsieveError, isBotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
+import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
 import { isPartialWriteError } from '../runtime/partial-write-error.js';
 import { subscriptionName, type PubSubConfig } from './config.js';
@@ -36,9 +36,6 @@ export interface RegionalVerdictSubscriberDeps {
 /** Discard reason of a message this region published itself. */
 export const OWN_REGION = 'own_region';
 
-/** Back-off before nacking a failed batch, doubling per consecutive failure (as the bus's handler back-off). */
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
 /** At most one decode-failure warning per this interval; the rest go to debug (counted in metrics). */
 const DECODE_WARN_INTERVAL_MS = 10_000;
 
@@ -229,7 +226,8 @@ export class RegionalVerdictSubscriber {
     if (nack.length === 0) return;
     this.consecutiveFailures += 1;
     for (const held of nack) this.failedKeys.add(held.verdict.subject);
-    await this.sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.consecutiveFailures - 1, 16)));
+    // The buses' redelivery back-off, per consecutive failure.
+    await this.sleep(backoffDelay(this.consecutiveFailures - 1, REDELIVERY_BACKOFF));
     for (const held of nack) held.message.nack();
   }
 

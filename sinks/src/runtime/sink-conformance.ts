@@ -7,7 +7,7 @@ import type { TestFn } from 'ava';
 import { randomBytes } from 'node:crypto';
 import { BotsieveError, type Sink } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
-import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
+import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import { SinkService } from './sink-service.js';
 
 export interface ConformanceSubject<T> {
@@ -76,7 +76,7 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
     await batch.seal();
     const made = await subject.make();
     const sink = new FaultySink(made.sink);
-    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10, retry: { initial_backoff_ms: 20, max_backoff_ms: 100 } }, telemetry);
+    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10, retry: { initial_backoff_ms: 20, max_backoff_ms: 100 } }, { telemetry, clock: systemClock });
     return { telemetry, bus, sink, service, stored: made.stored, identities };
   }
 

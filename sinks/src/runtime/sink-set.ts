@@ -12,7 +12,7 @@
  * With nothing configured: memory store (snapshotted), local statistics, Cloudflare dry-run.
  */
 import { BotsieveError, type Bus, type BusProducer, type BusRecord, type Clock, type RequestEvent, type Sink, type Verdict } from '@botsieve/core';
-import type { Telemetry } from '@botsieve/runtime';
+import { backoffDelay, type Random, type Telemetry } from '@botsieve/runtime';
 import { BigQueryTrafficSink, BigQueryVerdictsSink, anonymousAuthClient, makeBigQueryClient } from '../bigquery/index.js';
 import { CloudflareListsSink } from '../cloudflare-lists/index.js';
 import type { SinksConfig } from '../config.js';
@@ -38,6 +38,8 @@ export interface SinkSetDependencies {
   telemetry: Telemetry;
   /** Wall clock: expiry of active verdicts, budgets, `inserted_at`. */
   clock: Clock;
+  /** Jitter of the sinks' retry back-off (default `Math.random`). */
+  random?: Random;
 }
 
 /** Decodes a verdict record; undefined (dead-lettered) when it is not a verdict. */
@@ -158,7 +160,7 @@ export class SinkSet {
       } catch (error) {
         log.warn({ err: error, attempt }, 'the subscriber cannot reach this region’s Redis Cluster yet; its messages are redelivered meanwhile');
         // At most 1 s between attempts, so close() never waits long for this loop.
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, this.config.initial_retry_backoff_ms * 2 ** Math.min(attempt, 20))));
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { base_ms: this.config.initial_retry_backoff_ms, max_ms: 1_000, jitter: 'none' })));
       }
     }
   }
@@ -189,7 +191,7 @@ export class SinkSet {
         retry: { initial_backoff_ms: config.initial_retry_backoff_ms, max_backoff_ms: config.max_retry_backoff_ms },
         ...(deadletters ? { deadletter: { producer: this.producer, topic: deps.bus.topics.deadletter } } : {}),
       },
-      deps.telemetry,
+      { telemetry: deps.telemetry, clock: deps.clock, random: deps.random },
     );
     await service.start();
     this.services.push(service as SinkService<unknown>);
