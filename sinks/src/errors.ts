@@ -1,10 +1,12 @@
 /** Error catalogue of the sinks package. */
+import { PARTIAL_WRITE_ERROR_CODE } from '@botsieve/core';
+
 export const SINK_ERRORS = {
   ERR_SINK_CONNECT: { code: 'ERR_SINK_CONNECT', retryable: true, description: 'The sink could not reach or open its target.' },
   ERR_SINK_WRITE: { code: 'ERR_SINK_WRITE', retryable: true, description: 'A batch could not be written; it is retried and its offsets stay uncommitted.' },
   ERR_SINK_CLOSED: { code: 'ERR_SINK_CLOSED', retryable: false, description: 'A write reached a sink that is not connected or already closed.' },
   ERR_SINK_DECODE: { code: 'ERR_SINK_DECODE', retryable: false, description: 'A record on the topic could not be decoded; it is counted and dead-lettered.' },
-  ERR_SINK_PARTIAL: { code: 'ERR_SINK_PARTIAL', retryable: true, description: 'Part of a batch failed: only the failed items are retried; items the target rejected as invalid are dead-lettered.' },
+  ERR_SINK_PARTIAL: { code: PARTIAL_WRITE_ERROR_CODE, retryable: true, description: 'Part of a batch failed: only the failed items are retried; items the target rejected as invalid are dead-lettered.' },
   ERR_SINK_RATE_LIMITED: { code: 'ERR_SINK_RATE_LIMITED', retryable: true, description: 'The target answered 429 (or our own budget for it is spent); retried after its `retry-after`.' },
   ERR_SINK_UNAVAILABLE: { code: 'ERR_SINK_UNAVAILABLE', retryable: true, description: 'The target failed (5xx, timeout, connection refused); retried with back-off.' },
   ERR_SINK_REJECTED: { code: 'ERR_SINK_REJECTED', retryable: false, description: 'The target refused items as invalid (4xx other than 429); they are dead-lettered.' },

@@ -6,8 +6,9 @@ export * from './memory-verdict-store/index.js';
 export * from './deadletter-file/index.js';
 export { SinkService, decodeJson } from './runtime/sink-service.js';
 export type { SinkDeadLetter, SinkRetryOptions, SinkServiceOptions, SinkStatus } from './runtime/sink-service.js';
-export { PartialWriteError, isPartialWriteError } from './runtime/partial-write-error.js';
-export type { RejectedItem } from './runtime/partial-write-error.js';
+// The sink contract's partial failure lives in core; re-exported for existing importers.
+export { PartialWriteError, isPartialWriteError } from '@botsieve/core';
+export type { RejectedItem } from '@botsieve/core';
 export { SinkSet, decodeVerdictRecord } from './runtime/sink-set.js';
 export type { SinkSetDependencies, SinkSetStatus } from './runtime/sink-set.js';
 export { RedisClusterVerdictStore, RedisVerdictLookup, canonicalIp, clientSubjects, redisClusterConfigSchema } from './redis-cluster/index.js';

@@ -14,9 +14,8 @@
  */
 import type { BigQuery, Table } from '@google-cloud/bigquery';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { BotsieveError, type Clock } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Clock, type RejectedItem } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from '../statistics/row-writer.js';
 import { REJECTED_ROW_REASONS, classifyBigQueryError } from './bigquery-errors.js';
 

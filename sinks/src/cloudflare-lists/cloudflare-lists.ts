@@ -15,10 +15,9 @@
  * runtime calls again; since the desired state already holds the verdicts, a retry just diffs.
  */
 import type Cloudflare from 'cloudflare';
-import { BotsieveError, isBotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, isBotsieveError, PartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
 import { CloudflareApi, createClient } from './api.js';
 import type { CloudflareListsConfig } from './config.js';
 import { DesiredState, entryFromVerdict, targetKey } from './desired-state.js';

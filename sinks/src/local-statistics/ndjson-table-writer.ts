@@ -14,10 +14,9 @@
  */
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BotsieveError } from '@botsieve/core';
+import { BotsieveError, PartialWriteError } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from '../statistics/row-writer.js';
 import type { TableDefinition } from '../statistics/schema.js';
 

@@ -1,9 +1,8 @@
 import test from 'ava';
 import * as grpc from '@grpc/grpc-js';
-import { BotsieveError, type Verdict } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
 import { SinkService, decodeJson } from '../runtime/sink-service.js';
 import { PubSubServer, type PublishedMessage } from '../testing/pubsub-server.js';
 import { pubsubConfigSchema, subscriptionName, type PubSubConfig } from './config.js';

@@ -17,10 +17,9 @@
  *   full the client stops reading the stream.
  */
 import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
-import { BotsieveError, isBotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, isBotsieveError, isPartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError } from '../runtime/partial-write-error.js';
 import { subscriptionName, type PubSubConfig } from './config.js';
 import { ATTRIBUTE, classify, createPubSub, decodeVerdict, grpcCodeName } from './pubsub-client.js';
 

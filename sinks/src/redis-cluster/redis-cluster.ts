@@ -32,10 +32,9 @@
  * verdict lost anyway (a master and its replicas gone together) is re-issued when the detector
  * sees the subject again.
  */
-import { ACTION_RANK, BotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, BotsieveError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import type { RejectedItem } from '../runtime/partial-write-error.js';
 import { connectCluster, createVerdictCluster, pingMasters, quitCluster, refreshSlots, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
 import { encodeVerdict, invalidVerdict, verdictKey } from './verdict-record.js';

@@ -2,9 +2,8 @@
  * Turns the per-verdict results of one batch into the error `writeBatch` throws, so the runtime
  * retries exactly the verdicts that were not stored and dead-letters only those that never can be.
  */
-import { BotsieveError } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type RejectedItem } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import { errorMessage } from './cluster-client.js';
 
 export interface FailedWrite<T> {

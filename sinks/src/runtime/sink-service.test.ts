@@ -1,9 +1,8 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { BotsieveError, type Sink } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Sink } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
-import { PartialWriteError } from './partial-write-error.js';
 import { SinkService, decodeJson, type SinkDeadLetter } from './sink-service.js';
 
 interface Item {

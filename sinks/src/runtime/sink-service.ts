@@ -16,10 +16,9 @@
  * - **Shutdown.** `close()` stops the back-off waits (the batch is then left uncommitted and
  *   redelivered to the next owner), waits for the write in flight, commits, and closes the sink.
  */
-import { isBotsieveError, METRIC, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type Sink } from '@botsieve/core';
+import { isBotsieveError, isPartialWriteError, METRIC, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type RejectedItem, type Sink } from '@botsieve/core';
 import { backoffDelay, systemRandom, type BackoffPolicy, type ComponentTelemetry, type Random, type Telemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError, type RejectedItem } from './partial-write-error.js';
 
 export interface SinkRetryOptions {
   /** First back-off after a retryable failure. */

@@ -15,9 +15,8 @@
  * Open minutes live in memory only; their records are committed. After a restart the runtime
  * re-reads from `rebuildOffsets()` (records flagged `rebuild`) to refill them.
  */
-import { BotsieveError, isBotsieveError, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, isBotsieveError, isPartialWriteError, type Sink, type Verdict } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from './row-writer.js';
 import { tableValidator, type RowValidator } from './schema.js';
 import { StatisticsSink, type StatisticsSinkDependencies } from './statistics-sink.js';
