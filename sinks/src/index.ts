@@ -9,7 +9,10 @@ export type { SinkDeadLetter, SinkRetryOptions, SinkServiceOptions, SinkStatus }
 // The sink contract's partial failure lives in core; re-exported for existing importers.
 export { PartialWriteError, isPartialWriteError } from '@botsieve/core';
 export type { RejectedItem } from '@botsieve/core';
-export { SinkSet, decodeVerdictRecord } from './runtime/sink-set.js';
+export { SinkSet } from './runtime/sink-set.js';
+export { decodeVerdictRecord } from './runtime/records.js';
+export { SINK_TYPES, sinkRegistry } from './registry.js';
+export type { SinkFactory, SinkFactoryContext, SinkRun, SinkType } from './registry.js';
 export type { SinkSetDependencies, SinkSetStatus } from './runtime/sink-set.js';
 export { RedisClusterVerdictStore, RedisVerdictLookup, canonicalIp, clientSubjects, redisClusterConfigSchema } from './redis-cluster/index.js';
 export type { ClientIdentity, RedisClusterConfig } from './redis-cluster/index.js';
