@@ -2,8 +2,8 @@ export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
 export type { Clock } from './clock.js';
-export { BotsieveError, isBotsieveError } from './errors.js';
-export type { BotsieveErrorOptions } from './errors.js';
+export { BotsieveError, catalogueError, isBotsieveError } from './errors.js';
+export type { BotsieveErrorOptions, ErrorCatalogueEntry } from './errors.js';
 export type {
   Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, ProduceBatch, TopicNames, TopicRole,
 } from './bus.js';

@@ -2,6 +2,8 @@ export { Telemetry } from './telemetry.js';
 export type { ComponentTelemetry, LogLevel, TelemetryOptions } from './telemetry.js';
 export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile } from './config.js';
 export { ManualClock, systemClock } from './clock.js';
+export { RUNTIME_ERRORS } from './errors.js';
+export type { RuntimeErrorCode } from './errors.js';
 export { nullTelemetry } from './null-telemetry.js';
 export { TokenAuth } from './token-auth.js';
 export * from './exemption/index.js';

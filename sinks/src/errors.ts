@@ -1,5 +1,5 @@
 /** Error catalogue of the sinks package. */
-import { PARTIAL_WRITE_ERROR_CODE } from '@botsieve/core';
+import { catalogueError, PARTIAL_WRITE_ERROR_CODE, type BotsieveError, type BotsieveErrorOptions } from '@botsieve/core';
 
 export const SINK_ERRORS = {
   ERR_SINK_CONNECT: { code: 'ERR_SINK_CONNECT', retryable: true, description: 'The sink could not reach or open its target.' },
@@ -13,7 +13,13 @@ export const SINK_ERRORS = {
   ERR_SINK_SCHEMA: { code: 'ERR_SINK_SCHEMA', retryable: false, description: 'A row does not match its table schema; it is dead-lettered before sending.' },
   ERR_SINK_OPERATION_FAILED: { code: 'ERR_SINK_OPERATION_FAILED', retryable: true, description: 'An asynchronous bulk operation (Cloudflare lists) ended `failed`; the next pass re-diffs and repairs.' },
   ERR_SINK_CONFIG: { code: 'ERR_SINK_CONFIG', retryable: false, description: 'A sink is misconfigured (missing credentials, unknown list, bad endpoint).' },
+  ERR_SINK_NOT_FOUND: { code: 'ERR_SINK_NOT_FOUND', retryable: true, description: 'An object the sink had found went missing while it ran (a Cloudflare list or ruleset deleted: 404); the next pass finds the lists again, creating them with create_missing_lists, or fails with ERR_SINK_CONFIG.' },
   ERR_SINK_SNAPSHOT: { code: 'ERR_SINK_SNAPSHOT', retryable: true, description: 'The verdict-store snapshot could not be written or read; the store keeps running.' },
 } as const;
 
 export type SinkErrorCode = keyof typeof SINK_ERRORS;
+
+/** A BotsieveError with a code of this catalogue and that code's `retryable`. */
+export function sinkError(code: SinkErrorCode, message: string, options: Omit<BotsieveErrorOptions, 'retryable'> = {}): BotsieveError {
+  return catalogueError(SINK_ERRORS[code], message, options);
+}

@@ -8,9 +8,9 @@
  * - 401, 403, 404 (bad credentials, missing permission, no such dataset/table) → ERR_SINK_CONFIG.
  * - other 4xx (malformed request, payload too large) → ERR_SINK_REJECTED.
  */
-import { BotsieveError } from '@botsieve/core';
+import type { BotsieveError } from '@botsieve/core';
 import { parseRetryAfter } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { sinkError } from '../errors.js';
 
 /** Row-level reasons that retrying cannot fix: the row is dead-lettered. Any other reason is retried. */
 export const REJECTED_ROW_REASONS: ReadonlySet<string> = new Set(['invalid', 'invalidQuery', 'notFound', 'accessDenied']);
@@ -32,11 +32,11 @@ export function classifyBigQueryError(cause: unknown, what: string, now_ms: numb
   const message = `${what}: ${status === undefined ? '' : `HTTP ${status} `}${error.message ?? String(cause)}`;
   if (status === 429 || reasons.some((reason) => reason !== undefined && RATE_LIMIT_REASONS.has(reason))) {
     const retry_after_ms = parseRetryAfter(retryAfterHeader(error), now_ms);
-    return new BotsieveError(SINK_ERRORS.ERR_SINK_RATE_LIMITED.code, message, { retryable: true, cause, ...(retry_after_ms === undefined ? {} : { retry_after_ms }) });
+    return sinkError('ERR_SINK_RATE_LIMITED', message, { cause, ...(retry_after_ms === undefined ? {} : { retry_after_ms }) });
   }
-  if (status === undefined || status >= 500 || status === 408) return new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, message, { retryable: true, cause });
-  if (status === 401 || status === 403 || status === 404) return new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, message, { retryable: false, cause });
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_REJECTED.code, message, { retryable: false, cause });
+  if (status === undefined || status >= 500 || status === 408) return sinkError('ERR_SINK_UNAVAILABLE', message, { cause });
+  if (status === 401 || status === 403 || status === 404) return sinkError('ERR_SINK_CONFIG', message, { cause });
+  return sinkError('ERR_SINK_REJECTED', message, { cause });
 }
 
 /** The raw `retry-after` header of a client error (a fetch `Headers` or a plain record); undefined when absent. */

@@ -17,7 +17,7 @@
 import type Cloudflare from 'cloudflare';
 import { BotsieveError, isBotsieveError, PartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import { CloudflareApi, createClient } from './api.js';
 import type { CloudflareListsConfig } from './config.js';
 import { DesiredState, entryFromVerdict, targetKey } from './desired-state.js';
@@ -90,7 +90,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
       await this.remote.readAll();
     } catch (error) {
       if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) {
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONNECT.code, `cloudflare-lists could not read its lists: ${error.message}`, { retryable: true, cause: error });
+        throw sinkError('ERR_SINK_CONNECT', `cloudflare-lists could not read its lists: ${error.message}`, { cause: error });
       }
       throw error;
     }
@@ -199,7 +199,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
           return result;
         },
         (error: unknown) => {
-          if (isBotsieveError(error) && (error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code || error.code === SINK_ERRORS.ERR_SINK_CONFIG.code)) this.healthy = false;
+          if (isBotsieveError(error) && (error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code || error.code === SINK_ERRORS.ERR_SINK_CONFIG.code || error.code === SINK_ERRORS.ERR_SINK_NOT_FOUND.code)) this.healthy = false;
           throw error;
         },
       )

@@ -5,8 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
+import { sinkError } from '../errors.js';
 import { loadBigQuerySchemas } from '../schemas/bigquery-schemas.js';
 import type { BigQuerySchemas } from '../schemas/bigquery-schemas.js';
 import { lookmlConfigSchema } from './config.js';
@@ -27,7 +26,7 @@ function header(schemas: BigQuerySchemas): string {
 
 function resolveConfig(config: Partial<LookmlConfig> | undefined): LookmlConfig {
   const parsed = lookmlConfigSchema.safeParse(config ?? {});
-  if (!parsed.success) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, `lookml options: ${parsed.error.message}`, { retryable: false, cause: parsed.error });
+  if (!parsed.success) throw sinkError('ERR_SINK_CONFIG', `lookml options: ${parsed.error.message}`, { cause: parsed.error });
   return parsed.data;
 }
 

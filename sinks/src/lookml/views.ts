@@ -4,7 +4,7 @@
  * (TIMESTAMP/DATE/DATETIME a time dimension group) carrying the schema's description.
  */
 import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
+import { sinkError } from '../errors.js';
 import type { BigQueryField, TableSchema } from '../schemas/bigquery-schemas.js';
 import { topLevelField } from '../schemas/bigquery-schemas.js';
 import type { LookmlConfig } from './config.js';
@@ -54,7 +54,7 @@ interface ViewBuild {
 }
 
 function schemaError(message: string): BotsieveError {
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_SCHEMA.code, message, { retryable: false });
+  return sinkError('ERR_SINK_SCHEMA', message);
 }
 
 /** "traffic_1m__top_subjects" → "Traffic 1m: Top subjects". */

@@ -19,7 +19,7 @@
 import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
 import { BotsieveError, isBotsieveError, isPartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import { subscriptionName, type PubSubConfig } from './config.js';
 import { ATTRIBUTE, classify, createPubSub, decodeVerdict, grpcCodeName } from './pubsub-client.js';
 
@@ -144,8 +144,7 @@ export class RegionalVerdictSubscriber {
 
   private readonly onError = (error: Error): void => {
     const outcome = classify(error);
-    const code = outcome === 'config' ? SINK_ERRORS.ERR_SINK_CONFIG.code : SINK_ERRORS.ERR_SINK_CONNECT.code;
-    const wrapped = new BotsieveError(code, `pubsub subscription ${this.name} failed (${grpcCodeName(error)})`, { cause: error, retryable: outcome !== 'config' });
+    const wrapped = sinkError(outcome === 'config' ? 'ERR_SINK_CONFIG' : 'ERR_SINK_CONNECT', `pubsub subscription ${this.name} failed (${grpcCodeName(error)})`, { cause: error });
     this.deps.telemetry.fail(wrapped, wrapped.message);
   };
 
