@@ -2,7 +2,7 @@
  * Error catalogue of the bus package. Every error the bus throws or rejects with is a
  * BotsieveError with one of these codes; `retryable` is fixed per code.
  */
-import { BotsieveError } from '@botsieve/core';
+import { catalogueError, type BotsieveError } from '@botsieve/core';
 
 export const BUS_ERRORS = {
   ERR_BUS_DELIVERY: {
@@ -51,7 +51,7 @@ export type BusErrorCode = keyof typeof BUS_ERRORS;
 
 /** A BotsieveError with a code from the catalogue and that code's `retryable`. */
 export function busError(code: BusErrorCode, message: string, cause?: unknown): BotsieveError {
-  return new BotsieveError(code, message, { retryable: BUS_ERRORS[code].retryable, cause });
+  return catalogueError(BUS_ERRORS[code], message, { cause });
 }
 
 export function deliveryError(message: string, cause?: unknown): BotsieveError {

@@ -6,7 +6,7 @@
 import { BUS_ERRORS } from '@botsieve/bus';
 import { DETECTOR_ERRORS } from '@botsieve/detectors';
 import { INGEST_ERRORS } from '@botsieve/ingest';
-import { EXEMPTION_ERRORS } from '@botsieve/runtime';
+import { EXEMPTION_ERRORS, RUNTIME_ERRORS } from '@botsieve/runtime';
 import { SINK_ERRORS } from '@botsieve/sinks';
 import { botsieveConfigSchema } from './config.js';
 import { configReference, REFERENCE_BEGIN, REFERENCE_END } from './config-reference.js';
@@ -23,7 +23,7 @@ export const ERROR_CATALOGUES: Readonly<Record<string, Readonly<Record<string, C
   cli: CLI_ERRORS,
   ingest: INGEST_ERRORS,
   bus: BUS_ERRORS,
-  runtime: EXEMPTION_ERRORS,
+  runtime: { ...RUNTIME_ERRORS, ...EXEMPTION_ERRORS },
   detectors: DETECTOR_ERRORS,
   sinks: SINK_ERRORS,
 };

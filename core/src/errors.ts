@@ -28,3 +28,15 @@ export class BotsieveError extends Error {
 export function isBotsieveError(error: unknown): error is BotsieveError {
   return error instanceof BotsieveError;
 }
+
+/** One code of a package's catalogue: whether it is retryable is fixed per code. */
+export interface ErrorCatalogueEntry {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly description: string;
+}
+
+/** A BotsieveError with the entry's code and the `retryable` its catalogue gives that code. */
+export function catalogueError(entry: ErrorCatalogueEntry, message: string, options: Omit<BotsieveErrorOptions, 'retryable'> = {}): BotsieveError {
+  return new BotsieveError(entry.code, message, { ...options, retryable: entry.retryable });
+}

@@ -2,7 +2,7 @@
  * Error catalogue of the ingest package: every code an upload can end with, its HTTP status and
  * whether the client should retry. Exported as data; a test checks the README lists every code.
  */
-import { BotsieveError } from '@botsieve/core';
+import { BotsieveError, catalogueError } from '@botsieve/core';
 
 export interface IngestErrorInfo {
   readonly code: string;
@@ -95,7 +95,7 @@ export type IngestErrorCode = keyof typeof INGEST_ERRORS;
 
 /** Makes the BotsieveError for a catalogue code (retryable taken from the catalogue). */
 export function ingestError(code: IngestErrorCode, message: string, cause?: unknown): BotsieveError {
-  return new BotsieveError(code, message, { retryable: INGEST_ERRORS[code].retryable, cause });
+  return catalogueError(INGEST_ERRORS[code], message, { cause });
 }
 
 /** The catalogue entry of an error, ERR_INGEST_UNEXPECTED for anything not from the catalogue. */

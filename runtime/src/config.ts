@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { BotsieveError } from '@botsieve/core';
+import { catalogueError } from '@botsieve/core';
+import { RUNTIME_ERRORS } from './errors.js';
 
 export const ENV_PREFIX = 'BOTSIEVE_';
 
@@ -39,7 +40,7 @@ export function readConfigFile(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (cause) {
-    throw new BotsieveError('ERR_CONFIG_FILE', `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
+    throw catalogueError(RUNTIME_ERRORS.ERR_CONFIG_FILE, `cannot read config file ${path}: ${(cause as Error).message}`, { cause });
   }
 }
 
@@ -48,7 +49,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown, what =
   const result = schema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`).join('\n');
-  throw new BotsieveError('ERR_CONFIG_INVALID', `invalid ${what}:\n${problems}`);
+  throw catalogueError(RUNTIME_ERRORS.ERR_CONFIG_INVALID, `invalid ${what}:\n${problems}`);
 }
 
 function parseScalar(raw: string): unknown {

@@ -7,6 +7,7 @@
 import pino from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRIC, isBotsieveError, type ComponentMetrics, type Logger } from '@botsieve/core';
+import { RUNTIME_ERRORS } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -65,7 +66,7 @@ export class Telemetry {
     return {
       log,
       metrics,
-      fail(error, message, fallbackCode = 'ERR_UNEXPECTED') {
+      fail(error, message, fallbackCode = RUNTIME_ERRORS.ERR_UNEXPECTED.code) {
         const code = isBotsieveError(error) ? error.code : fallbackCode;
         metrics.error(code);
         log.error({ err: error, code }, message);

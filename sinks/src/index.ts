@@ -1,15 +1,19 @@
 export { sinksConfigSchema } from './config.js';
 export type { SinksConfig } from './config.js';
-export { SINK_ERRORS } from './errors.js';
+export { SINK_ERRORS, sinkError } from './errors.js';
 export * from './schemas/index.js';
 export type { SinkErrorCode } from './errors.js';
 export * from './memory-verdict-store/index.js';
 export * from './deadletter-file/index.js';
 export { SinkService, decodeJson } from './runtime/sink-service.js';
 export type { SinkDeadLetter, SinkRetryOptions, SinkServiceOptions, SinkStatus } from './runtime/sink-service.js';
-export { PartialWriteError, isPartialWriteError } from './runtime/partial-write-error.js';
-export type { RejectedItem } from './runtime/partial-write-error.js';
-export { SinkSet, decodeVerdictRecord } from './runtime/sink-set.js';
+// The sink contract's partial failure lives in core; re-exported for existing importers.
+export { PartialWriteError, isPartialWriteError } from '@botsieve/core';
+export type { RejectedItem } from '@botsieve/core';
+export { SinkSet } from './runtime/sink-set.js';
+export { decodeVerdictRecord } from './runtime/records.js';
+export { SINK_TYPES, sinkRegistry } from './registry.js';
+export type { SinkFactory, SinkFactoryContext, SinkRun, SinkType } from './registry.js';
 export type { SinkSetDependencies, SinkSetStatus } from './runtime/sink-set.js';
 export { RedisClusterVerdictStore, RedisVerdictLookup, canonicalIp, clientSubjects, redisClusterConfigSchema } from './redis-cluster/index.js';
 export type { ClientIdentity, RedisClusterConfig } from './redis-cluster/index.js';

@@ -13,9 +13,8 @@
  * assignment, close) or the earliest back-off ends. No polling.
  */
 import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
+import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { busError, handlerError } from '../errors.js';
-import { handlerBackoffMs } from '../handler-backoff.js';
 import type { EmbeddedGroup, GroupMember, PartitionRef } from './embedded-group.js';
 import type { TopicLog } from './topic-log.js';
 
@@ -173,7 +172,7 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
       await handler(records);
     } catch (error) {
       assigned.failures += 1;
-      assigned.retryAtMs = Date.now() + handlerBackoffMs(assigned.failures);
+      assigned.retryAtMs = Date.now() + backoffDelay(assigned.failures - 1, REDELIVERY_BACKOFF);
       this.telemetry.fail(handlerError(assigned.key, error), 'batch handler rejected; redelivering the partition from its committed offset after a back-off');
       return;
     }

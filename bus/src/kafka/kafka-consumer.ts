@@ -20,10 +20,9 @@
 import rdkafka from 'node-rdkafka';
 import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from 'node-rdkafka';
 import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
+import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import type { KafkaConfig } from '../config.js';
 import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
-import { handlerBackoffMs } from '../handler-backoff.js';
 import { CODES, consumerOptions } from './kafka-options.js';
 import { groupByPartition, toBusRecord } from './records.js';
 
@@ -180,7 +179,7 @@ export class KafkaBusConsumer implements BusConsumer {
 
   private stall(client: rdkafka.KafkaConsumer, ownership: Ownership, records: BusRecord[]): void {
     if (this.closing !== undefined || this.owned.get(ownership.key) !== ownership) return;
-    ownership.stalled = { batches: [records], retryAtMs: Date.now() + handlerBackoffMs(ownership.failures) };
+    ownership.stalled = { batches: [records], retryAtMs: Date.now() + backoffDelay(ownership.failures - 1, REDELIVERY_BACKOFF) };
     try {
       client.pause([{ topic: ownership.topic, partition: ownership.partition }]);
     } catch (error) {
@@ -197,7 +196,7 @@ export class KafkaBusConsumer implements BusConsumer {
       const current = () => this.closing === undefined && this.owned.get(ownership.key) === ownership;
       while (stalled.batches.length > 0 && current()) {
         if (!(await this.deliver(client, handler, ownership, stalled.batches[0] as BusRecord[]))) {
-          stalled.retryAtMs = Date.now() + handlerBackoffMs(ownership.failures);
+          stalled.retryAtMs = Date.now() + backoffDelay(ownership.failures - 1, REDELIVERY_BACKOFF);
           break;
         }
         stalled.batches.shift();

@@ -63,7 +63,7 @@ export async function cloudflareLatency(options: { rate: number; seconds: number
       retry: { initial_backoff_ms: defaults.initial_retry_backoff_ms, max_backoff_ms: defaults.max_retry_backoff_ms },
       consumers: options.consumers ?? config.consumers,
     },
-    telemetry,
+    { telemetry, clock: systemClock },
   );
   const producer = bus.producer();
   const sealedAt = new Float64Array(total).fill(Number.NaN);

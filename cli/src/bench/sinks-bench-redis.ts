@@ -172,7 +172,7 @@ export async function redisLatency(
   const telemetry = nullTelemetry();
   const bus = new EmbeddedBus(busConfigSchema.parse({}), telemetry);
   const defaults = sinksConfigSchema.parse({});
-  const service = new SinkService<Verdict>(bus, store, { group_id: 'bench-redis', topic: bus.topics.verdicts, decode: decodeVerdictRecord, max_batch_records: defaults.max_batch_records, maintain_interval_ms: defaults.maintain_interval_ms }, telemetry);
+  const service = new SinkService<Verdict>(bus, store, { group_id: 'bench-redis', topic: bus.topics.verdicts, decode: decodeVerdictRecord, max_batch_records: defaults.max_batch_records, maintain_interval_ms: defaults.maintain_interval_ms }, { telemetry, clock: systemClock });
   const producer = bus.producer();
   const pollers: Promise<void>[] = [];
   const poll = async (i: number) => {

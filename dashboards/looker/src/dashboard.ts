@@ -3,8 +3,8 @@
  * by action and detector, verdicts by action, top subjects. Every field a tile names is checked
  * against the generated views, so a schema change that removes one fails generation.
  */
-import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '@botsieve/sinks';
+import type { BotsieveError } from '@botsieve/core';
+import { sinkError } from '@botsieve/sinks';
 import type { LookmlConfig } from './config.js';
 import { queryableNames } from './lookml-text.js';
 import type { TableViews } from './views.js';
@@ -110,7 +110,7 @@ function tiles(traffic: string, verdicts: string): Tile[] {
 }
 
 function schemaError(message: string): BotsieveError {
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_SCHEMA.code, message, { retryable: false });
+  return sinkError('ERR_SINK_SCHEMA', message);
 }
 
 /** Fields queryable in the explore of `views` (base and nested views). */

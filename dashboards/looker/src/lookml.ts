@@ -5,8 +5,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS, loadBigQuerySchemas, type BigQuerySchemas } from '@botsieve/sinks';
+import { sinkError, loadBigQuerySchemas, type BigQuerySchemas } from '@botsieve/sinks';
 import { lookmlConfigSchema } from './config.js';
 import type { LookmlConfig } from './config.js';
 import { buildDashboard, toYaml } from './dashboard.js';
@@ -25,7 +24,7 @@ function header(schemas: BigQuerySchemas): string {
 
 function resolveConfig(config: Partial<LookmlConfig> | undefined): LookmlConfig {
   const parsed = lookmlConfigSchema.safeParse(config ?? {});
-  if (!parsed.success) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, `lookml options: ${parsed.error.message}`, { retryable: false, cause: parsed.error });
+  if (!parsed.success) throw sinkError('ERR_SINK_CONFIG', `lookml options: ${parsed.error.message}`, { cause: parsed.error });
   return parsed.data;
 }
 

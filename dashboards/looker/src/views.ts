@@ -3,8 +3,8 @@
  * REPEATED column (joined with UNNEST in the model), recursively. Every column becomes a dimension
  * (TIMESTAMP/DATE/DATETIME a time dimension group) carrying the schema's description.
  */
-import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS, topLevelField, type BigQueryField, type TableSchema } from '@botsieve/sinks';
+import type { BotsieveError } from '@botsieve/core';
+import { sinkError, topLevelField, type BigQueryField, type TableSchema } from '@botsieve/sinks';
 import type { LookmlConfig } from './config.js';
 import { bare, block, ident, list, param, queryableNames, sql, str } from './lookml-text.js';
 import type { FieldSpec, LookmlParam, ViewSpec } from './lookml-text.js';
@@ -52,7 +52,7 @@ interface ViewBuild {
 }
 
 function schemaError(message: string): BotsieveError {
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_SCHEMA.code, message, { retryable: false });
+  return sinkError('ERR_SINK_SCHEMA', message);
 }
 
 /** "traffic_1m__top_subjects" → "Traffic 1m: Top subjects". */

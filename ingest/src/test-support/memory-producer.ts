@@ -4,7 +4,7 @@
  * tested against the real EmbeddedBus.
  */
 import type { BusProducer, ProduceBatch } from '@botsieve/core';
-import { BotsieveError } from '@botsieve/core';
+import { busError } from '@botsieve/bus';
 
 export interface ProducedRecord {
   topic: string;
@@ -63,7 +63,7 @@ export class MemoryProducer implements BusProducer {
       },
       seal() {
         if (producer.sealMode === 'ok') return Promise.resolve();
-        if (producer.sealMode === 'fail') return Promise.reject(new BotsieveError('ERR_BUS_DELIVERY', 'delivery failed', { retryable: true }));
+        if (producer.sealMode === 'fail') return Promise.reject(busError('ERR_BUS_DELIVERY', 'delivery failed'));
         if (producer.sealMode === 'hang') return new Promise<void>(() => {});
         return new Promise<void>((resolve, reject) => producer.pendingSeals.push({ size, resolve, reject }));
       },

@@ -14,9 +14,8 @@
  */
 import type { BigQuery, Table } from '@google-cloud/bigquery';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { BotsieveError } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Clock, type RejectedItem } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from '../statistics/row-writer.js';
 import { REJECTED_ROW_REASONS, classifyBigQueryError } from './bigquery-errors.js';
 
@@ -49,6 +48,8 @@ export class BigQueryTableWriter implements RowWriter {
     client: BigQuery,
     private readonly options: BigQueryTableWriterOptions,
     private readonly telemetry: ComponentTelemetry,
+    /** Wall clock: a `retry-after` given as an HTTP date counts from it. */
+    private readonly clock: Clock,
   ) {
     this.table = `${options.dataset}.${options.table}`;
     this.target = client.dataset(options.dataset).table(options.table);
@@ -62,7 +63,7 @@ export class BigQueryTableWriter implements RowWriter {
     try {
       await withTimeout(this.target.getMetadata(), this.options.timeout_ms, this.table);
     } catch (cause) {
-      const error = classifyBigQueryError(cause, `cannot read table ${this.table}`);
+      const error = classifyBigQueryError(cause, `cannot read table ${this.table}`, this.clock.now());
       if (!error.retryable) throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, error.message, { cause });
       this.telemetry.log.warn({ err: cause, table: this.table }, 'BigQuery not reachable at start; writes will retry');
     }
@@ -87,7 +88,7 @@ export class BigQueryTableWriter implements RowWriter {
           stored += chunk.length - this.splitRowErrors(cause.errors, retry, rejected);
           continue;
         }
-        failure = classifyBigQueryError(cause, `insertAll into ${this.table} failed`);
+        failure = classifyBigQueryError(cause, `insertAll into ${this.table} failed`, this.clock.now());
         if (failure.retryable) retry.push(...chunk);
         else for (const row of chunk) rejected.push({ item: row, reason: failure.code, detail: failure.message });
       }

@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
 import type { BusRecord, RequestEvent, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
-import { ManualClock, nullTelemetry, type Telemetry } from '@botsieve/runtime';
+import { ManualClock, nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import { SinkService } from '../runtime/sink-service.js';
 import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
 import { caught, until } from '../testing/promises.js';
@@ -132,8 +132,8 @@ test('through SinkService on the embedded bus: 5xx, then recovery; every row sto
   await batch.seal();
   server.failNext(3, 503);
   const decodeEvent = (record: BusRecord): TrafficItem => ({ source_partition: `${record.topic}/${record.partition}`, offset: record.offset, rebuild: record.rebuild ?? false, event: JSON.parse(record.value.toString('utf8')) as RequestEvent });
-  const traffic = new SinkService<TrafficItem>(bus, sink, { group_id: `traffic-${suffix}`, topic: `events-${suffix}`, decode: decodeEvent, max_batch_records: 10 }, telemetry);
-  const verdictService = new SinkService<Verdict>(bus, verdicts, { group_id: `verdicts-${suffix}`, topic: `verdicts-${suffix}`, decode: (record) => JSON.parse(record.value.toString('utf8')) as Verdict, max_batch_records: 10 }, telemetry);
+  const traffic = new SinkService<TrafficItem>(bus, sink, { group_id: `traffic-${suffix}`, topic: `events-${suffix}`, decode: decodeEvent, max_batch_records: 10 }, { telemetry, clock: systemClock });
+  const verdictService = new SinkService<Verdict>(bus, verdicts, { group_id: `verdicts-${suffix}`, topic: `verdicts-${suffix}`, decode: (record) => JSON.parse(record.value.toString('utf8')) as Verdict, max_batch_records: 10 }, { telemetry, clock: systemClock });
   t.teardown(async () => {
     await traffic.close();
     await verdictService.close();

@@ -1,7 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { isBotsieveError, type Verdict } from '@botsieve/core';
+import { isBotsieveError, isPartialWriteError, type PartialWriteError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
-import { isPartialWriteError, type PartialWriteError } from '../runtime/partial-write-error.js';
 import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
 import { caught } from '../testing/promises.js';
 import { T0, verdict } from '../statistics/fixtures.js';

@@ -41,7 +41,7 @@ export function makeBigQueryClient(config: BigQueryConfig, auth: Pick<BigQuerySi
 
 function writer(config: BigQueryConfig, table: string, deps: BigQuerySinkDependencies): BigQueryTableWriter {
   const client = deps.bigquery ?? makeBigQueryClient(config, deps);
-  return new BigQueryTableWriter(client, { dataset: config.dataset, table, max_rows_per_request: config.max_rows_per_request, max_request_bytes: config.max_request_bytes, timeout_ms: config.timeout_ms }, deps.telemetry);
+  return new BigQueryTableWriter(client, { dataset: config.dataset, table, max_rows_per_request: config.max_rows_per_request, max_request_bytes: config.max_request_bytes, timeout_ms: config.timeout_ms }, deps.telemetry, deps.clock);
 }
 
 export class BigQueryVerdictsSink extends VerdictStatisticsSink {

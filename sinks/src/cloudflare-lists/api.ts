@@ -4,8 +4,9 @@
  * turns SDK errors into BotsieveErrors. No retries here: the sink runtime owns them.
  */
 import Cloudflare, { APIConnectionError, APIError, RateLimitError } from 'cloudflare';
-import { BotsieveError, type Clock, type Logger } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
+import type { BotsieveError, Clock, Logger } from '@botsieve/core';
+import { parseRetryAfter } from '@botsieve/runtime';
+import { sinkError } from '../errors.js';
 import { SlidingWindowBudget } from './budget.js';
 import type { CloudflareListsConfig } from './config.js';
 
@@ -174,37 +175,28 @@ export class CloudflareApi {
 
   private mapError(error: unknown, what: string): unknown {
     if (error instanceof RateLimitError) {
-      const retry_after_ms = retryAfterMs(error.headers);
-      if (retry_after_ms !== undefined) this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + retry_after_ms);
-      return new BotsieveError(SINK_ERRORS.ERR_SINK_RATE_LIMITED.code, `Cloudflare rate-limited ${what} (429)`, { retryable: true, cause: error, retry_after_ms });
+      const now = this.clock.now();
+      const retry_after_ms = parseRetryAfter(error.headers?.get('retry-after'), now);
+      if (retry_after_ms !== undefined) this.blockedUntil = Math.max(this.blockedUntil, now + retry_after_ms);
+      return sinkError('ERR_SINK_RATE_LIMITED', `Cloudflare rate-limited ${what} (429)`, { cause: error, retry_after_ms });
     }
-    if (error instanceof APIConnectionError) return new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `Cloudflare unreachable during ${what}: ${error.message}`, { retryable: true, cause: error });
+    if (error instanceof APIConnectionError) return sinkError('ERR_SINK_UNAVAILABLE', `Cloudflare unreachable during ${what}: ${error.message}`, { cause: error });
     if (error instanceof APIError) {
       const status = error.status ?? 0;
       // 409: a concurrent change (another writer, a lock) that passes when retried.
-      if (status >= 500 || status === 409 || status === 408) return new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `Cloudflare failed ${what} (${status})`, { retryable: true, cause: error });
-      if (status === 401 || status === 403) return new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, `Cloudflare refused the token for ${what} (${status}): check api_token and its permissions`, { cause: error });
+      if (status >= 500 || status === 409 || status === 408) return sinkError('ERR_SINK_UNAVAILABLE', `Cloudflare failed ${what} (${status})`, { cause: error });
+      if (status === 401 || status === 403) return sinkError('ERR_SINK_CONFIG', `Cloudflare refused the token for ${what} (${status}): check api_token and its permissions`, { cause: error });
       // A list (or account, ruleset) that vanished: not the items' fault. Retryable, because the
       // next pass finds the lists again (and re-creates them with create_missing_lists).
-      if (status === 404) return new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, `Cloudflare found nothing for ${what} (404): was a list or ruleset deleted?`, { retryable: true, cause: error });
-      return new BotsieveError(SINK_ERRORS.ERR_SINK_REJECTED.code, `Cloudflare rejected ${what} (${status}): ${error.message}`, { cause: error });
+      if (status === 404) return sinkError('ERR_SINK_NOT_FOUND', `Cloudflare found nothing for ${what} (404): was a list or ruleset deleted?`, { cause: error });
+      return sinkError('ERR_SINK_REJECTED', `Cloudflare rejected ${what} (${status}): ${error.message}`, { cause: error });
     }
     return error;
   }
 }
 
 export function rateLimited(retry_after_ms: number, message: string): BotsieveError {
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_RATE_LIMITED.code, message, { retryable: true, retry_after_ms });
-}
-
-/** `retry-after` as seconds or an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
-  if (value === null || value === undefined || value === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds * 1_000));
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return sinkError('ERR_SINK_RATE_LIMITED', message, { retry_after_ms });
 }
 
 function listed(item: object): ListedItem {

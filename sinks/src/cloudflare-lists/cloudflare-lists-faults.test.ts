@@ -19,7 +19,7 @@ async function setup(server: CloudflareApiServer) {
   const producer = bus.producer();
   await producer.connect();
   const sink = new CloudflareListsSink(configFor(server), { telemetry: telemetry.component('sink.cloudflare-lists'), clock: systemClock });
-  const service = new SinkService<Verdict>(bus, sink, { group_id: `g-${topic}`, topic, decode: decodeJson<Verdict>, max_batch_records: 20 }, telemetry);
+  const service = new SinkService<Verdict>(bus, sink, { group_id: `g-${topic}`, topic, decode: decodeJson<Verdict>, max_batch_records: 20 }, { telemetry, clock: systemClock });
   await service.start();
   const produce = async (verdicts: Verdict[]) => {
     const batch = producer.batch();

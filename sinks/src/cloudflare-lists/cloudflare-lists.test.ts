@@ -1,7 +1,6 @@
 import test from 'ava';
-import type { BotsieveError, Verdict } from '@botsieve/core';
+import type { BotsieveError, PartialWriteError, Verdict } from '@botsieve/core';
 import { ManualClock } from '@botsieve/runtime';
-import type { PartialWriteError } from '../runtime/partial-write-error.js';
 import { formatMarker } from './marker.js';
 import { configFor, LISTS, makeSink, metric, startServer, until, verdict } from './test-helpers.js';
 

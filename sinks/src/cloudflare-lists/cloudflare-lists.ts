@@ -15,10 +15,9 @@
  * runtime calls again; since the desired state already holds the verdicts, a retry just diffs.
  */
 import type Cloudflare from 'cloudflare';
-import { BotsieveError, isBotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, isBotsieveError, PartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import { CloudflareApi, createClient } from './api.js';
 import type { CloudflareListsConfig } from './config.js';
 import { DesiredState, entryFromVerdict, targetKey } from './desired-state.js';
@@ -91,7 +90,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
       await this.remote.readAll();
     } catch (error) {
       if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) {
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONNECT.code, `cloudflare-lists could not read its lists: ${error.message}`, { retryable: true, cause: error });
+        throw sinkError('ERR_SINK_CONNECT', `cloudflare-lists could not read its lists: ${error.message}`, { cause: error });
       }
       throw error;
     }
@@ -200,7 +199,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
           return result;
         },
         (error: unknown) => {
-          if (isBotsieveError(error) && (error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code || error.code === SINK_ERRORS.ERR_SINK_CONFIG.code)) this.healthy = false;
+          if (isBotsieveError(error) && (error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code || error.code === SINK_ERRORS.ERR_SINK_CONFIG.code || error.code === SINK_ERRORS.ERR_SINK_NOT_FOUND.code)) this.healthy = false;
           throw error;
         },
       )

@@ -9,9 +9,9 @@
  * Every completed operation updates the remote state at once, so a pass that fails half way
  * loses nothing: the next pass diffs again from where this one stopped.
  */
-import { BotsieveError, isBotsieveError, type Clock } from '@botsieve/core';
+import { isBotsieveError, type Clock } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import type { CloudflareApi, RuleEdit } from './api.js';
 import type { CloudflareListsConfig } from './config.js';
 import { targetKey, type DesiredEntry, type DesiredState, type EnforcedAction, type Selection } from './desired-state.js';
@@ -219,10 +219,10 @@ export class SyncPass {
     } catch (error) {
       // Unreachable or timed out: Cloudflare may have accepted it. Read the list before the next diff.
       if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) list.stale = true;
-      if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_CONFIG.code && error.retryable) this.remote.lost = true;
+      if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_NOT_FOUND.code) this.remote.lost = true;
       if (kind === 'delete' && isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_REJECTED.code) {
         list.stale = true;
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_OPERATION_FAILED.code, `Cloudflare refused deleting items from ${list.name}; the list is read again at the next pass`, { retryable: true, cause: error });
+        throw sinkError('ERR_SINK_OPERATION_FAILED', `Cloudflare refused deleting items from ${list.name}; the list is read again at the next pass`, { cause: error });
       }
       throw error;
     }
@@ -242,7 +242,7 @@ export class SyncPass {
         // Cloudflare no longer knows the operation: its outcome is unknown, read the list again.
         this.pending = undefined;
         operation.list.stale = true;
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_OPERATION_FAILED.code, `bulk operation ${operation.id} on ${operation.list.name} cannot be polled: ${error.message}`, { retryable: true, cause: error });
+        throw sinkError('ERR_SINK_OPERATION_FAILED', `bulk operation ${operation.id} on ${operation.list.name} cannot be polled: ${error.message}`, { cause: error });
       });
       if (status.status === 'completed') {
         this.pending = undefined;
@@ -253,10 +253,10 @@ export class SyncPass {
       if (status.status === 'failed') {
         this.pending = undefined;
         operation.list.stale = true;
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_OPERATION_FAILED.code, `bulk ${operation.kind} of ${operation.values.length} items on ${operation.list.name} failed: ${status.error ?? 'no reason given'}`, { retryable: true });
+        throw sinkError('ERR_SINK_OPERATION_FAILED', `bulk ${operation.kind} of ${operation.values.length} items on ${operation.list.name} failed: ${status.error ?? 'no reason given'}`);
       }
     }
-    throw new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `bulk operation ${operation.id} still pending after ${this.config.operation_timeout_ms} ms; the next pass polls it again`, { retryable: true });
+    throw sinkError('ERR_SINK_UNAVAILABLE', `bulk operation ${operation.id} still pending after ${this.config.operation_timeout_ms} ms; the next pass polls it again`);
   }
 
   private apply(operation: PendingOperation): void {

@@ -7,7 +7,7 @@ import { mkdir, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BotsieveError, type Sink } from '@botsieve/core';
 import type { DeadletterFileConfig } from './config.js';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -24,7 +24,7 @@ export class DeadletterFile implements Sink<Buffer> {
       this.file = await open(this.config.path, 'a');
       this.bytes = (await stat(this.config.path)).size;
     } catch (cause) {
-      throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONNECT.code, `cannot open dead-letter file ${this.config.path}`, { cause, retryable: true });
+      throw sinkError('ERR_SINK_CONNECT', `cannot open dead-letter file ${this.config.path}`, { cause });
     }
   }
 
@@ -40,7 +40,7 @@ export class DeadletterFile implements Sink<Buffer> {
       await this.file.sync();
       this.bytes += body.length;
     } catch (cause) {
-      throw new BotsieveError(SINK_ERRORS.ERR_SINK_WRITE.code, `cannot append to dead-letter file ${this.config.path}`, { cause, retryable: true });
+      throw sinkError('ERR_SINK_WRITE', `cannot append to dead-letter file ${this.config.path}`, { cause });
     }
   }
 

@@ -14,10 +14,9 @@
  */
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BotsieveError } from '@botsieve/core';
+import { PartialWriteError } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
+import { sinkError } from '../errors.js';
 import type { RowWriter, TableRow } from '../statistics/row-writer.js';
 import type { TableDefinition } from '../statistics/schema.js';
 
@@ -48,7 +47,7 @@ export class NdjsonTableWriter implements RowWriter {
     try {
       await mkdir(this.tableDirectory, { recursive: true });
     } catch (cause) {
-      throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONNECT.code, `cannot create ${this.tableDirectory}`, { cause, retryable: true });
+      throw sinkError('ERR_SINK_CONNECT', `cannot create ${this.tableDirectory}`, { cause });
     }
   }
 
@@ -81,7 +80,7 @@ export class NdjsonTableWriter implements RowWriter {
     }
     if (failure !== undefined) {
       const message = `cannot append ${failed.length} rows to ${this.tableDirectory}`;
-      if (written.size === 0) throw new BotsieveError(SINK_ERRORS.ERR_SINK_WRITE.code, message, { retryable: true, cause: failure });
+      if (written.size === 0) throw sinkError('ERR_SINK_WRITE', message, { cause: failure });
       throw new PartialWriteError<TableRow>(message, failed, [], { cause: failure });
     }
     if (written.size > 0) await this.enforceBound(written);

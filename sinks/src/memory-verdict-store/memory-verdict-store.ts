@@ -8,7 +8,7 @@
  */
 import { ACTION_RANK, BotsieveError, type Clock, type EventAction, type Sink, type SubjectKey, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import type { MemoryVerdictStoreConfig } from './config.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 
@@ -82,7 +82,7 @@ export class MemoryVerdictStore implements Sink<Verdict> {
       this.changes -= changes;
       this.telemetry?.log.debug({ path: this.config.snapshot_path, verdicts: count }, 'verdict snapshot written');
     } catch (error) {
-      throw new BotsieveError(SINK_ERRORS.ERR_SINK_SNAPSHOT.code, `could not write the verdict snapshot ${this.config.snapshot_path}`, { retryable: true, cause: error });
+      throw sinkError('ERR_SINK_SNAPSHOT', `could not write the verdict snapshot ${this.config.snapshot_path}`, { cause: error });
     }
   }
 

@@ -1,9 +1,8 @@
 import test from 'ava';
 import * as grpc from '@grpc/grpc-js';
-import { BotsieveError, type Verdict } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
 import { SinkService, decodeJson } from '../runtime/sink-service.js';
 import { PubSubServer, type PublishedMessage } from '../testing/pubsub-server.js';
 import { pubsubConfigSchema, subscriptionName, type PubSubConfig } from './config.js';
@@ -97,7 +96,7 @@ test('through SinkService on the embedded bus, a failed key is retried until eve
   await batch.seal();
   const failing = verdicts[3]!.subject;
   server.failPublishNext(4, grpc.status.UNAVAILABLE, keyIs(failing));
-  const service = new SinkService<Verdict>(bus, publisher, { group_id: randomName('g'), topic, decode: decodeJson, max_batch_records: 10 }, telemetry);
+  const service = new SinkService<Verdict>(bus, publisher, { group_id: randomName('g'), topic, decode: decodeJson, max_batch_records: 10 }, { telemetry, clock: systemClock });
   await service.start();
   await until('every verdict published', () => new Set(published().map((v) => v.id)).size === verdicts.length);
   await service.close();

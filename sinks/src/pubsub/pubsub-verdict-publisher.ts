@@ -9,10 +9,9 @@
  * were confirmed are not sent again.
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { BotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import type { PubSubConfig } from './config.js';
 import { ATTRIBUTE, classify, createPubSub, encodeVerdict, grpcCodeName, type Outcome } from './pubsub-client.js';
 

@@ -1,9 +1,8 @@
 /** Publisher (one region) → local Pub/Sub server → subscriber (another region) → local store. */
 import test from 'ava';
-import type { Verdict } from '@botsieve/core';
+import { PartialWriteError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry, systemClock } from '@botsieve/runtime';
 import { MemoryVerdictStore, memoryVerdictStoreConfigSchema } from '../memory-verdict-store/index.js';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
 import { PubSubServer } from '../testing/pubsub-server.js';
 import type { PubSubConfig } from './config.js';
 import { createPubSub } from './pubsub-client.js';

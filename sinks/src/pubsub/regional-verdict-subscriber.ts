@@ -17,10 +17,9 @@
  *   full the client stops reading the stream.
  */
 import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
-import { BotsieveError, isBotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
-import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError } from '../runtime/partial-write-error.js';
+import { BotsieveError, isBotsieveError, isPartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import { subscriptionName, type PubSubConfig } from './config.js';
 import { ATTRIBUTE, classify, createPubSub, decodeVerdict, grpcCodeName } from './pubsub-client.js';
 
@@ -36,9 +35,6 @@ export interface RegionalVerdictSubscriberDeps {
 /** Discard reason of a message this region published itself. */
 export const OWN_REGION = 'own_region';
 
-/** Back-off before nacking a failed batch, doubling per consecutive failure (as the bus's handler back-off). */
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
 /** At most one decode-failure warning per this interval; the rest go to debug (counted in metrics). */
 const DECODE_WARN_INTERVAL_MS = 10_000;
 
@@ -148,8 +144,7 @@ export class RegionalVerdictSubscriber {
 
   private readonly onError = (error: Error): void => {
     const outcome = classify(error);
-    const code = outcome === 'config' ? SINK_ERRORS.ERR_SINK_CONFIG.code : SINK_ERRORS.ERR_SINK_CONNECT.code;
-    const wrapped = new BotsieveError(code, `pubsub subscription ${this.name} failed (${grpcCodeName(error)})`, { cause: error, retryable: outcome !== 'config' });
+    const wrapped = sinkError(outcome === 'config' ? 'ERR_SINK_CONFIG' : 'ERR_SINK_CONNECT', `pubsub subscription ${this.name} failed (${grpcCodeName(error)})`, { cause: error });
     this.deps.telemetry.fail(wrapped, wrapped.message);
   };
 
@@ -229,7 +224,8 @@ export class RegionalVerdictSubscriber {
     if (nack.length === 0) return;
     this.consecutiveFailures += 1;
     for (const held of nack) this.failedKeys.add(held.verdict.subject);
-    await this.sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(this.consecutiveFailures - 1, 16)));
+    // The buses' redelivery back-off, per consecutive failure.
+    await this.sleep(backoffDelay(this.consecutiveFailures - 1, REDELIVERY_BACKOFF));
     for (const held of nack) held.message.nack();
   }
 

@@ -3,8 +3,8 @@
  * verdict script registered once, a bounded connect, a health probe, and a bounded quit.
  */
 import { Cluster, type ClusterOptions } from 'ioredis';
-import { BotsieveError, type Logger } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
+import type { Logger } from '@botsieve/core';
+import { sinkError } from '../errors.js';
 import type { RedisClusterConfig } from './config.js';
 import { PUT_VERDICT_LUA } from './verdict-record.js';
 
@@ -72,7 +72,7 @@ export async function connectCluster(cluster: Cluster, timeout_ms: number, log: 
     cluster.on('error', () => {}); // abandoned: its late errors interest no one
     cluster.disconnect();
     log.warn({ err: lastError }, 'redis cluster not ready');
-    throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONNECT.code, `redis cluster not ready within ${timeout_ms} ms: ${errorMessage(lastError ?? timeout)}`, { retryable: true, cause: lastError ?? timeout });
+    throw sinkError('ERR_SINK_CONNECT', `redis cluster not ready within ${timeout_ms} ms: ${errorMessage(lastError ?? timeout)}`, { cause: lastError ?? timeout });
   } finally {
     clearTimeout(timer);
     cluster.off('error', onError);

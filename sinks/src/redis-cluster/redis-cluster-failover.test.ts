@@ -69,7 +69,7 @@ async function streamThroughFailover(t: ExecutionContext, overrides: Partial<Red
   const bus = new EmbeddedBus(busConfigSchema.parse({}), telemetry);
   const topic = `verdicts-${randomBytes(4).toString('hex')}`;
   const store = new RedisClusterVerdictStore(config, { telemetry: telemetry.component('sink.redis-cluster'), clock: systemClock });
-  const service = new SinkService<Verdict>(bus, store, { group_id: `g-${topic}`, topic, decode: (record) => decodeJson<Verdict>(record), max_batch_records: 100 }, telemetry);
+  const service = new SinkService<Verdict>(bus, store, { group_id: `g-${topic}`, topic, decode: (record) => decodeJson<Verdict>(record), max_batch_records: 100 }, { telemetry, clock: systemClock });
   const producer = bus.producer();
   t.teardown(async () => {
     await service.close();

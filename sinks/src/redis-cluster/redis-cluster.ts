@@ -32,10 +32,9 @@
  * verdict lost anyway (a master and its replicas gone together) is re-issued when the detector
  * sees the subject again.
  */
-import { ACTION_RANK, BotsieveError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, BotsieveError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
-import type { RejectedItem } from '../runtime/partial-write-error.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import { connectCluster, createVerdictCluster, pingMasters, quitCluster, refreshSlots, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
 import { encodeVerdict, invalidVerdict, verdictKey } from './verdict-record.js';
@@ -160,7 +159,7 @@ export class RedisClusterVerdictStore implements Sink<Verdict> {
     if (written === 0) return;
     const short = await waitForReplicas(cluster, this.config.wait_for_replicas, this.config.wait_timeout_ms);
     if (short.length === 0) return;
-    throw new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `replicas of ${short.join(', ')} did not confirm the batch within ${this.config.wait_timeout_ms} ms`, { retryable: true });
+    throw sinkError('ERR_SINK_UNAVAILABLE', `replicas of ${short.join(', ')} did not confirm the batch within ${this.config.wait_timeout_ms} ms`);
   }
 
   /**

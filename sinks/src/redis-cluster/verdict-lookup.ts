@@ -20,7 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { BotsieveError, type Clock, type Logger, type SubjectKey, type Verdict } from '@botsieve/core';
 import { ClientExemption, type ClientFacts, type ComponentTelemetry, type Exemption } from '@botsieve/runtime';
-import { SINK_ERRORS } from '../errors.js';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import type { LookupResult } from '../memory-verdict-store/memory-verdict-store.js';
 import { clientSubjects, type ClientIdentity } from './client-subjects.js';
 import { connectCluster, createVerdictCluster, errorMessage, pingMasters, quitCluster, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
@@ -113,7 +113,7 @@ export class RedisVerdictLookup {
       this.telemetry?.metrics.error(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code);
       // The next lookup routes by a fresh slot map (see refreshSlots); this one fails now.
       cluster.refreshSlotsCache();
-      throw new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `verdict lookup failed: ${errorMessage(cause)}`, { retryable: true, cause });
+      throw sinkError('ERR_SINK_UNAVAILABLE', `verdict lookup failed: ${errorMessage(cause)}`, { cause });
     } finally {
       clearTimeout(timer);
     }

@@ -1,6 +1,5 @@
 import test from 'ava';
-import { BotsieveError } from '@botsieve/core';
-import { PartialWriteError } from '../runtime/partial-write-error.js';
+import { BotsieveError, PartialWriteError } from '@botsieve/core';
 import { redisClusterConfigSchema } from './config.js';
 import { clusterOptions, parseNodeAddress } from './cluster-client.js';
 import { decodeVerdict, encodeVerdict, invalidVerdict, verdictKey } from './verdict-record.js';

@@ -2,9 +2,8 @@
  * Turns the per-verdict results of one batch into the error `writeBatch` throws, so the runtime
  * retries exactly the verdicts that were not stored and dead-letters only those that never can be.
  */
-import { BotsieveError } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
+import { BotsieveError, PartialWriteError, type RejectedItem } from '@botsieve/core';
+import { sinkError } from '../errors.js';
 import { errorMessage } from './cluster-client.js';
 
 export interface FailedWrite<T> {
@@ -85,7 +84,7 @@ export function batchFailure<T>(batch_size: number, failures: readonly FailedWri
   const cause = failures[0]?.error;
   const summary = [...messages].join('; ');
   if (rejected.length === 0 && retry.length === batch_size) {
-    return new BotsieveError(SINK_ERRORS.ERR_SINK_UNAVAILABLE.code, `all ${batch_size} verdict writes failed: ${summary}`, { retryable: true, cause });
+    return sinkError('ERR_SINK_UNAVAILABLE', `all ${batch_size} verdict writes failed: ${summary}`, { cause });
   }
   return new PartialWriteError(`${retry.length} of ${batch_size} verdict writes failed (retried), ${rejected.length} rejected${summary === '' ? '' : `: ${summary}`}`, retry, rejected, { cause });
 }

@@ -5,9 +5,10 @@
  */
 import type { TestFn } from 'ava';
 import { randomBytes } from 'node:crypto';
-import { BotsieveError, type Sink } from '@botsieve/core';
+import type { BotsieveError, Sink } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
-import { nullTelemetry, type Telemetry } from '@botsieve/runtime';
+import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
+import { sinkError } from '../errors.js';
 import { SinkService } from './sink-service.js';
 
 export interface ConformanceSubject<T> {
@@ -40,7 +41,7 @@ class FaultySink<T> implements Sink<T> {
     this.largestBatch = Math.max(this.largestBatch, items.length);
     const failure = this.failNext.shift();
     if (failure !== undefined) throw failure;
-    if (this.down) throw new BotsieveError('ERR_SINK_UNAVAILABLE', 'injected: target down', { retryable: true });
+    if (this.down) throw sinkError('ERR_SINK_UNAVAILABLE', 'injected: target down');
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -76,7 +77,7 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
     await batch.seal();
     const made = await subject.make();
     const sink = new FaultySink(made.sink);
-    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10, retry: { initial_backoff_ms: 20, max_backoff_ms: 100 } }, telemetry);
+    const service = (s: Sink<T>) => new SinkService<T>(bus, s, { group_id: `g-${topic}`, topic, decode: (record) => subject.decode(record.value), max_batch_records: 10, retry: { initial_backoff_ms: 20, max_backoff_ms: 100 } }, { telemetry, clock: systemClock });
     return { telemetry, bus, sink, service, stored: made.stored, identities };
   }
 
@@ -108,7 +109,7 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
 
   test(`${name}: a retryable failure acknowledges nothing and the batch is written later`, async (t) => {
     const { telemetry, sink, service, stored, identities } = await setup(5);
-    sink.failNext.push(new BotsieveError('ERR_SINK_WRITE', 'injected', { retryable: true }));
+    sink.failNext.push(sinkError('ERR_SINK_WRITE', 'injected'));
     const running = service(sink);
     await running.start();
     await until('all records stored after the retry', async () => (await stored()).length >= identities.length);
@@ -146,7 +147,7 @@ export function sinkConformance<T>(test: TestFn, name: string, subject: Conforma
 
   test(`${name}: a non-retryable failure is counted as discarded, not retried forever`, async (t) => {
     const { telemetry, sink, service } = await setup(4, true);
-    sink.failNext.push(new BotsieveError('ERR_SINK_CLOSED', 'injected', { retryable: false }));
+    sink.failNext.push(sinkError('ERR_SINK_CLOSED', 'injected'));
     const running = service(sink);
     await running.start();
     await until('the discard to be counted', async () => (await counter(telemetry, 'botsieve_discarded_total', 'reason="ERR_SINK_CLOSED"')) === 4);

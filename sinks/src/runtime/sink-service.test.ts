@@ -1,9 +1,8 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { BotsieveError, type Sink } from '@botsieve/core';
+import { BotsieveError, PartialWriteError, type Sink } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
-import { nullTelemetry } from '@botsieve/runtime';
-import { PartialWriteError } from './partial-write-error.js';
+import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { SinkService, decodeJson, type SinkDeadLetter } from './sink-service.js';
 
 interface Item {
@@ -55,7 +54,7 @@ async function setup(values: Buffer[]) {
   await drain.start(async (records) => {
     for (const record of records) deadLetters.push(JSON.parse(record.value.toString('utf8')) as SinkDeadLetter);
   });
-  const make = (target: ScriptedSink) => new SinkService<Item>(bus, target, { group_id: `g-${topic}`, topic, decode: decodeJson, max_batch_records: 100, retry: { initial_backoff_ms: 5, max_backoff_ms: 20 }, maintain_interval_ms: 20, deadletter: { producer, topic: deadletterTopic } }, telemetry);
+  const make = (target: ScriptedSink) => new SinkService<Item>(bus, target, { group_id: `g-${topic}`, topic, decode: decodeJson, max_batch_records: 100, retry: { initial_backoff_ms: 5, max_backoff_ms: 20 }, maintain_interval_ms: 20, deadletter: { producer, topic: deadletterTopic } }, { telemetry, clock: systemClock });
   return { telemetry, sink, service: make(sink), make, deadLetters, stop: () => drain.close() };
 }
 

@@ -16,10 +16,9 @@
  * - **Shutdown.** `close()` stops the back-off waits (the batch is then left uncommitted and
  *   redelivered to the next owner), waits for the write in flight, commits, and closes the sink.
  */
-import { isBotsieveError, METRIC, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Sink } from '@botsieve/core';
-import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
+import { isBotsieveError, isPartialWriteError, METRIC, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type RejectedItem, type Sink } from '@botsieve/core';
+import { backoffDelay, systemRandom, type BackoffPolicy, type ComponentTelemetry, type Random, type Telemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError, type RejectedItem } from './partial-write-error.js';
 
 export interface SinkRetryOptions {
   /** First back-off after a retryable failure. */
@@ -62,6 +61,14 @@ export interface SinkServiceOptions<T> {
   deadletter?: { producer: BusProducer; topic: string };
 }
 
+export interface SinkServiceDeps {
+  telemetry: Telemetry;
+  /** Wall clock: the lag of the newest record written and the times in `status()`. */
+  clock: Clock;
+  /** Jitter of the retry back-off (default `Math.random`). */
+  random?: Random;
+}
+
 /** A dead-letter record from a sink: what failed, where it came from, and the original value. */
 export interface SinkDeadLetter {
   reason: string;
@@ -96,7 +103,9 @@ const DEFAULT_RETRY: SinkRetryOptions = { initial_backoff_ms: 100, max_backoff_m
 export class SinkService<T> {
   private readonly consumers: BusConsumer[] = [];
   private readonly telemetry: ComponentTelemetry;
-  private readonly retry: SinkRetryOptions;
+  private readonly retry: BackoffPolicy;
+  private readonly clock: Clock;
+  private readonly random: Random;
   private closing = false;
   private wakeSleepers: (() => void)[] = [];
   private maintainTimer: NodeJS.Timeout | undefined;
@@ -109,10 +118,13 @@ export class SinkService<T> {
     private readonly bus: Bus,
     private readonly sink: Sink<T>,
     private readonly options: SinkServiceOptions<T>,
-    telemetry: Telemetry,
+    deps: SinkServiceDeps,
   ) {
-    this.telemetry = telemetry.component(`sink.${sink.id}`);
-    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.telemetry = deps.telemetry.component(`sink.${sink.id}`);
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.retry = { base_ms: retry.initial_backoff_ms, max_ms: retry.max_backoff_ms, jitter: 'equal' };
+    this.clock = deps.clock;
+    this.random = deps.random ?? systemRandom;
   }
 
   get id(): string {
@@ -144,8 +156,8 @@ export class SinkService<T> {
 
   private async connectInBackground(): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
-      const backoff = Math.min(this.retry.max_backoff_ms, this.retry.initial_backoff_ms * 2 ** Math.min(attempt, 20));
-      if (!(await this.sleep(backoff * (0.5 + Math.random() / 2)))) return;
+      // From attempt 1: the first reconnect waits twice the first write retry.
+      if (!(await this.sleep(backoffDelay(attempt, this.retry, this.random)))) return;
       try {
         await this.sink.connect();
       } catch (error) {
@@ -237,11 +249,11 @@ export class SinkService<T> {
         if (attempt > 0) metrics.gauge(METRIC.sinkRetryBackoffSeconds, 0);
         this.stats.written += items.length;
         this.stats.failing_attempts = 0;
-        this.stats.last_write_at = new Date().toISOString();
+        this.stats.last_write_at = new Date(this.clock.now()).toISOString();
         return;
       } catch (error) {
         this.stats.failing_attempts += 1;
-        this.stats.last_error = { code: isBotsieveError(error) ? error.code : SINK_ERRORS.ERR_SINK_WRITE.code, message: error instanceof Error ? error.message : String(error), at: new Date().toISOString() };
+        this.stats.last_error = { code: isBotsieveError(error) ? error.code : SINK_ERRORS.ERR_SINK_WRITE.code, message: error instanceof Error ? error.message : String(error), at: new Date(this.clock.now()).toISOString() };
         if (isPartialWriteError<T>(error)) {
           const failed = error.retry.length + error.rejected.length;
           metrics.sent(Math.max(0, pending.length - failed));
@@ -268,8 +280,7 @@ export class SinkService<T> {
           this.telemetry.fail(error, `sink ${this.sink.id} failed to write ${pending.length} items; retrying`, SINK_ERRORS.ERR_SINK_WRITE.code);
         }
         const hint = isBotsieveError(error) ? (error.retry_after_ms ?? 0) : 0;
-        const backoff = Math.min(this.retry.max_backoff_ms, this.retry.initial_backoff_ms * 2 ** Math.min(attempt, 20));
-        const wait = Math.max(hint, backoff * (0.5 + Math.random() / 2));
+        const wait = Math.max(hint, backoffDelay(attempt, this.retry, this.random));
         metrics.gauge(METRIC.sinkRetryBackoffSeconds, wait / 1_000);
         if (!(await this.sleep(wait))) {
           // Closing: leave the batch uncommitted; the next owner of the partition writes it.
@@ -309,7 +320,7 @@ export class SinkService<T> {
     let newest = 0;
     for (const record of records) if (record.timestamp_ms > newest) newest = record.timestamp_ms;
     if (newest === 0) return;
-    this.stats.lag_seconds = Math.max(0, Date.now() - newest) / 1_000;
+    this.stats.lag_seconds = Math.max(0, this.clock.now() - newest) / 1_000;
     this.telemetry.metrics.gauge(METRIC.sinkLagSeconds, this.stats.lag_seconds);
   }
 

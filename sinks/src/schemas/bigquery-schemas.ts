@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BotsieveError } from '@botsieve/core';
 import { z } from 'zod';
-import { SINK_ERRORS } from '../errors.js';
+import { sinkError } from '../errors.js';
 
 /** `sinks/schemas/bigquery/`, from `sinks/dist/schemas/` (and from `sinks/src/schemas/`). */
 export const SCHEMA_DIRECTORY = new URL('../../schemas/bigquery/', import.meta.url);
@@ -118,7 +118,7 @@ const tableEntrySchema = z
 const tablesFileSchema = z.record(z.string().regex(/^[A-Za-z0-9_]{1,1024}$/, 'a BigQuery table id'), tableEntrySchema);
 
 function schemaError(message: string, cause?: unknown): BotsieveError {
-  return new BotsieveError(SINK_ERRORS.ERR_SINK_SCHEMA.code, message, { retryable: false, cause });
+  return sinkError('ERR_SINK_SCHEMA', message, { cause });
 }
 
 function normaliseField(raw: RawField, path: string): BigQueryField {

@@ -15,9 +15,8 @@
  * Open minutes live in memory only; their records are committed. After a restart the runtime
  * re-reads from `rebuildOffsets()` (records flagged `rebuild`) to refill them.
  */
-import { BotsieveError, isBotsieveError, type Sink, type Verdict } from '@botsieve/core';
-import { SINK_ERRORS } from '../errors.js';
-import { isPartialWriteError } from '../runtime/partial-write-error.js';
+import { isBotsieveError, isPartialWriteError, type Sink, type Verdict } from '@botsieve/core';
+import { SINK_ERRORS, sinkError } from '../errors.js';
 import type { RowWriter, TableRow } from './row-writer.js';
 import { tableValidator, type RowValidator } from './schema.js';
 import { StatisticsSink, type StatisticsSinkDependencies } from './statistics-sink.js';
@@ -142,7 +141,7 @@ export class TrafficStatisticsSink extends StatisticsSink<TrafficItem> {
           log.error({ rows: error.rejected.length, reason: error.rejected[0]?.reason, detail: error.rejected[0]?.detail }, 'traffic rows refused by the target');
         }
         if (retry.size === 0) return;
-        throw new BotsieveError(SINK_ERRORS.ERR_SINK_WRITE.code, `${this.id}: ${retry.size} traffic rows not stored`, { retryable: true, cause: error, ...(error.retry_after_ms === undefined ? {} : { retry_after_ms: error.retry_after_ms }) });
+        throw sinkError('ERR_SINK_WRITE', `${this.id}: ${retry.size} traffic rows not stored`, { cause: error, ...(error.retry_after_ms === undefined ? {} : { retry_after_ms: error.retry_after_ms }) });
       }
       if (isBotsieveError(error) && !error.retryable) {
         // Retrying cannot store these rows; holding them would fail every later batch too.

@@ -7,9 +7,8 @@
  * are mapped back to their verdicts, so the runtime retries only those and dead-letters the
  * refused ones. The insertId is the verdict id: a verdict written twice is one row to readers.
  */
-import { BotsieveError, type Verdict } from '@botsieve/core';
+import { BotsieveError, isPartialWriteError, PartialWriteError, type RejectedItem, type Verdict } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
-import { PartialWriteError, isPartialWriteError, type RejectedItem } from '../runtime/partial-write-error.js';
 import type { RowWriter, TableRow } from './row-writer.js';
 import { tableValidator, type RowValidator } from './schema.js';
 import { StatisticsSink, type StatisticsSinkDependencies } from './statistics-sink.js';
