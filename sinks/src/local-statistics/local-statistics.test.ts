@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
+import { caught } from '@botsieve/testkit';
 import { isPartialWriteError, type PartialWriteError } from '../runtime/partial-write-error.js';
 import { T0, trafficItem, verdict } from '../statistics/fixtures.js';
 import { tableValidator } from '../statistics/schema.js';
-import { caught } from '../testing/promises.js';
 import { localStatisticsConfigSchema, type LocalStatisticsConfig } from './config.js';
 import { LocalStatisticsTrafficSink, LocalStatisticsVerdictsSink } from './local-statistics.js';
 
