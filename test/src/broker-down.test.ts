@@ -4,7 +4,7 @@
  * bus did not confirm. Own file: it kills its mock cluster.
  */
 import test from 'ava';
-import { startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { startMockKafka } from '@botsieve/testkit';
 import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
 import { kafkaTestConfig } from './support/kafka-config.js';

@@ -6,7 +6,7 @@
  * Own file: it freezes its mock cluster.
  */
 import test from 'ava';
-import { startMockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { startMockKafka } from '@botsieve/testkit';
 import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
 import { kafkaTestConfig } from './support/kafka-config.js';

@@ -10,7 +10,7 @@
 import test from 'ava';
 import type { BusProducer, RequestEvent, Verdict } from '@botsieve/core';
 import { createBus } from '@botsieve/bus';
-import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { Pipeline, type BotsieveConfig } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
 import { kafkaTestConfig } from './support/kafka-config.js';

@@ -5,7 +5,7 @@
  * verdict on the verdicts topic and in the verdict store.
  */
 import test from 'ava';
-import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
+import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { Pipeline, type Role } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
 import { kafkaTestConfig } from './support/kafka-config.js';

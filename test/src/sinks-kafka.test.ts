@@ -14,13 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RequestEvent, Verdict } from '@botsieve/core';
 import { createBus, busConfigSchema } from '@botsieve/bus';
-import { MOCK_KAFKA_EXTRA, startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
-import { PubSubVerdictPublisher, RedisVerdictLookup, pubsubConfigSchema, redisClusterConfigSchema } from '@botsieve/sinks';
-import { BigQueryApiServer } from '@botsieve/sinks/testing/bigquery-api-server.js';
-import { CloudflareApiServer } from '@botsieve/sinks/testing/cloudflare-api-server.js';
-import { PubSubServer } from '@botsieve/sinks/testing/pubsub-server.js';
-import { startRedisCluster, type TestRedisCluster } from '@botsieve/sinks/testing/redis-cluster.js';
+import { PubSubVerdictPublisher, RedisVerdictLookup, SCHEMA_DIRECTORY, pubsubConfigSchema, redisClusterConfigSchema } from '@botsieve/sinks';
+import { BigQueryApiServer, CloudflareApiServer, MOCK_KAFKA_EXTRA, PubSubServer, startMockKafka, startRedisCluster, type MockKafka, type TestRedisCluster } from '@botsieve/testkit';
 import { KafkaObserver } from './support/kafka-observer.js';
 import { waitFor } from './support/logpush.js';
 
@@ -51,7 +47,7 @@ test('botsieve start --role sink writes verdicts to Redis Cluster, Cloudflare li
   const suffix = randomBytes(4).toString('hex');
   const topics = { events: `events-${suffix}`, verdicts: `verdicts-${suffix}`, deadletter: `deadletter-${suffix}`, rollups: `rollups-${suffix}` };
   const cloudflare = await CloudflareApiServer.start({ token: 'test-token', account_id: 'acct' });
-  const bigquery = await BigQueryApiServer.start();
+  const bigquery = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   const pubsub = await PubSubServer.start('proj');
   pubsub.createTopic('verdicts');
   pubsub.createSubscription('verdicts-eu', { topic: 'verdicts', ordering: true });

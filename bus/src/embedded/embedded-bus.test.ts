@@ -1,8 +1,8 @@
 import test from 'ava';
 import type { BusRecord } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
+import { busConformance, collect, until, uniqueName } from '@botsieve/testkit';
 import { busConfigSchema } from '../config.js';
-import { busConformance, collect, until, uniqueName } from '../testing/bus-conformance.js';
 import { EmbeddedBus } from './embedded-bus.js';
 import { TopicLog, stableHash } from './topic-log.js';
 
@@ -24,7 +24,7 @@ test('send returns false once a topic holds max_buffered_messages uncommitted re
   await batch.seal();
 
   const { consumer, records } = await collect(bus, topic, uniqueName('group'));
-  await until(() => records.length === 10, 2_000, 'the ten records');
+  await until('the ten records', () => records.length === 10, 2_000);
   await consumer.close();
   const next = producer.batch();
   t.true(next.send(topic, 'k11', Buffer.from('x')), 'room again once committed');
@@ -98,7 +98,7 @@ test('from latest skips what was there before the group subscribed', async (t) =
   const after = producer.batch();
   after.send(topic, 'k', Buffer.from('new'));
   await after.seal();
-  await until(() => records.length === 1, 2_000, 'the new record');
+  await until('the new record', () => records.length === 1, 2_000);
   await consumer.close();
   t.deepEqual(records.map((record) => record.value.toString()), ['new']);
 });
@@ -123,7 +123,7 @@ test('close() waits for the handler in flight and commits it; the handler is nev
     handled += records.length;
     active -= 1;
   });
-  await until(() => release !== undefined, 2_000, 'the first batch');
+  await until('the first batch', () => release !== undefined, 2_000);
   let closed = false;
   const closing = consumer.close().then(() => (closed = true));
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -132,7 +132,7 @@ test('close() waits for the handler in flight and commits it; the handler is nev
   await closing;
   t.is(maxActive, 1);
   const rest = await collect(bus, topic, group_id);
-  await until(() => handled + rest.records.length === 8, 2_000, 'the rest after the committed batch');
+  await until('the rest after the committed batch', () => handled + rest.records.length === 8, 2_000);
   await rest.consumer.close();
   t.is(handled + rest.records.length, 8, 'the batch finished during close was committed, not redelivered');
 });

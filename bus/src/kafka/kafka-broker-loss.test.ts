@@ -1,9 +1,8 @@
 import test from 'ava';
 import { isBotsieveError } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
+import { startMockKafka, until, uniqueName } from '@botsieve/testkit';
 import { busConfigSchema } from '../config.js';
-import { until, uniqueName } from '../testing/bus-conformance.js';
-import { startMockKafka } from '../testing/mock-kafka.js';
 import { KafkaBus } from './kafka-bus.js';
 
 // Own cluster: this test kills it.
@@ -31,7 +30,7 @@ test('when the brokers go away, isReady() turns false within seconds, sends are 
 
   await cluster.stop();
   const stoppedAt = Date.now();
-  await until(() => !producer.isReady(), 3_000, 'isReady() to turn false');
+  await until('isReady() to turn false', () => !producer.isReady(), 3_000);
   t.log(`isReady() false after ${Date.now() - stoppedAt} ms`);
   t.false(producer.batch().send(topic, 'k', Buffer.from('after')), 'sends are refused while not ready');
   t.false(await bus.healthcheck(1_000));

@@ -1,8 +1,7 @@
 import test from 'ava';
 import { nullTelemetry } from '@botsieve/runtime';
+import { MOCK_KAFKA_EXTRA, busConformance, startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { busConfigSchema } from '../config.js';
-import { busConformance } from '../testing/bus-conformance.js';
-import { MOCK_KAFKA_EXTRA, startMockKafka, type MockKafka } from '../testing/mock-kafka.js';
 import { KafkaBus } from './kafka-bus.js';
 
 // One mock cluster for the file: a consumer group's first join takes ~3 s on it.

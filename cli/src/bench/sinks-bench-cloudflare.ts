@@ -7,7 +7,7 @@ import Cloudflare from 'cloudflare';
 import type { Verdict } from '@botsieve/core';
 import { busConfigSchema, EmbeddedBus } from '@botsieve/bus';
 import { CloudflareListsSink, cloudflareListsConfigSchema, decodeVerdictRecord, SinkService, sinksConfigSchema } from '@botsieve/sinks';
-import { CloudflareApiServer } from '@botsieve/sinks/testing/cloudflare-api-server.js';
+import { CloudflareApiServer } from '@botsieve/testkit';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { benchIp, benchVerdict, percentiles, produceSteadily, until, type Percentiles } from './sinks-bench-support.js';
 

@@ -34,7 +34,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { startRedisCluster } from '@botsieve/sinks/testing/redis-cluster.js';
+import { startRedisCluster } from '@botsieve/testkit';
 import { CLOUDFLARE_REQUESTS_PER_SECOND, cloudflareLatency, naiveCloudflare, type CloudflareLatencyResult } from './sinks-bench-cloudflare.js';
 import { redisLatency, redisThroughput, type LatencyResult } from './sinks-bench-redis.js';
 import { fmt, line, ms, progress, row } from './sinks-bench-support.js';

@@ -18,12 +18,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { parseLogpushLine } from '../logpush/parse-event.js';
 import { LineSplitter, type LineSink } from '../server/line-splitter.js';
 import { loadUws } from '../server/transport/load-uws.js';
 import { sampleGzip, sampleNdjson } from '../test-support/logpush-sample.js';
 import { percentile, runLoad } from './load-client.js';
-import { startMockKafka, type MockKafka } from '@botsieve/bus/testing/mock-kafka.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);

@@ -1,10 +1,12 @@
 import test from 'ava';
 import { BigQuery } from '@google-cloud/bigquery';
-import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
+import { BigQueryApiServer } from '@botsieve/testkit';
+import { SCHEMA_DIRECTORY } from '../schemas/index.js';
+import { anonymousAuthClient } from './anonymous-auth.js';
 
 /** Talks to the server through the real client, as the sinks do, but with no validation of ours in between. */
 async function setup(t: import('ava').ExecutionContext) {
-  const server = await BigQueryApiServer.start();
+  const server = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   t.teardown(() => server.close());
   const client = new BigQuery({ projectId: 'p', apiEndpoint: server.url, retryOptions: { autoRetry: false, maxRetries: 0 }, authClient: anonymousAuthClient() });
   return { server, table: client.dataset('d').table('verdicts') };

@@ -1,7 +1,9 @@
 import test from 'ava';
 import { nullTelemetry } from '@botsieve/runtime';
-import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
+import { BigQueryApiServer } from '@botsieve/testkit';
+import { SCHEMA_DIRECTORY } from '../schemas/index.js';
 import { statisticsConformance } from '../statistics/statistics-conformance.js';
+import { anonymousAuthClient } from './anonymous-auth.js';
 import { BigQueryTrafficSink, BigQueryVerdictsSink } from './bigquery.js';
 import { bigqueryConfigSchema } from './config.js';
 
@@ -11,7 +13,7 @@ test.after.always(async () => {
 });
 
 async function target() {
-  const server = await BigQueryApiServer.start();
+  const server = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   servers.push(server);
   const config = bigqueryConfigSchema.parse({ project_id: 'conformance', api_endpoint: server.url, timeout_ms: 5_000 });
   return { server, config };

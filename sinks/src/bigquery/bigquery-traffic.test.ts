@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import type { BusRecord, RequestEvent, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { ManualClock, nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
+import { BigQueryApiServer, caught, until } from '@botsieve/testkit';
 import { SinkService } from '../runtime/sink-service.js';
-import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
-import { caught, until } from '../testing/promises.js';
+import { SCHEMA_DIRECTORY } from '../schemas/index.js';
 import { T0, requestEvent, trafficItem, verdict } from '../statistics/fixtures.js';
 import type { TrafficItem } from '../statistics/traffic-aggregator.js';
+import { anonymousAuthClient } from './anonymous-auth.js';
 import { BigQueryTrafficSink, BigQueryVerdictsSink } from './bigquery.js';
 import { bigqueryConfigSchema } from './config.js';
 
@@ -22,7 +23,7 @@ interface StoredTrafficRow {
 }
 
 async function setup(t: ExecutionContext, telemetry: Telemetry = nullTelemetry()) {
-  const server = await BigQueryApiServer.start();
+  const server = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   t.teardown(() => server.close());
   const clock = new ManualClock(T0 + 300_000);
   const config = bigqueryConfigSchema.parse({ project_id: 'test-project', api_endpoint: server.url, timeout_ms: 5_000 });

@@ -1,14 +1,15 @@
 import test, { type ExecutionContext } from 'ava';
 import { isBotsieveError, isPartialWriteError, type PartialWriteError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
-import { BigQueryApiServer, anonymousAuthClient } from '../testing/bigquery-api-server.js';
-import { caught } from '../testing/promises.js';
+import { BigQueryApiServer, caught } from '@botsieve/testkit';
+import { SCHEMA_DIRECTORY } from '../schemas/index.js';
 import { T0, verdict } from '../statistics/fixtures.js';
+import { anonymousAuthClient } from './anonymous-auth.js';
 import { BigQueryVerdictsSink } from './bigquery.js';
 import { bigqueryConfigSchema, type BigQueryConfig } from './config.js';
 
 async function setup(t: ExecutionContext, overrides: Partial<BigQueryConfig> = {}) {
-  const server = await BigQueryApiServer.start();
+  const server = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   t.teardown(() => server.close());
   const config = bigqueryConfigSchema.parse({ project_id: 'test-project', api_endpoint: server.url, region: 'europe-west1', timeout_ms: 2_000, ...overrides });
   const sink = new BigQueryVerdictsSink(config, { telemetry: nullTelemetry().component('sink.bigquery-verdicts'), clock: new ManualClock(T0 + 60_000), authClient: anonymousAuthClient() });
@@ -144,7 +145,7 @@ test('HTTP failures map to typed errors, and the client does not retry on its ow
 });
 
 test('connect() fails on a table that does not exist and tolerates an unreachable API', async (t) => {
-  const server = await BigQueryApiServer.start();
+  const server = await BigQueryApiServer.start({ schema_directory: SCHEMA_DIRECTORY });
   t.teardown(() => server.close());
   const deps = { telemetry: nullTelemetry().component('sink'), clock: new ManualClock(T0), authClient: anonymousAuthClient() };
   const missing = new BigQueryVerdictsSink(bigqueryConfigSchema.parse({ project_id: 'p', api_endpoint: server.url, verdicts_table: 'nope' }), deps);

@@ -2,11 +2,11 @@
 import { Writable } from 'node:stream';
 import type { Clock, SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { Telemetry, systemClock } from '@botsieve/runtime';
-import { CloudflareApiServer, type CloudflareApiServerOptions } from '../testing/cloudflare-api-server.js';
+import { CloudflareApiServer, type CloudflareApiServerOptions } from '@botsieve/testkit';
 import { CloudflareListsSink } from './cloudflare-lists.js';
 import { cloudflareListsConfigSchema, type CloudflareListsConfig } from './config.js';
 
-export { until } from '../testing/promises.js';
+export { until } from '@botsieve/testkit';
 
 export const LISTS = {
   block_ip: 'botsieve_block_ip',

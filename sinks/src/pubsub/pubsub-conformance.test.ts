@@ -2,8 +2,8 @@
 import test from 'ava';
 import type { Verdict } from '@botsieve/core';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
+import { PubSubServer } from '@botsieve/testkit';
 import { sinkConformance } from '../runtime/sink-conformance.js';
-import { PubSubServer } from '../testing/pubsub-server.js';
 import { PubSubVerdictPublisher } from './pubsub-verdict-publisher.js';
 import { randomName, testConfig } from './test-support.js';
 

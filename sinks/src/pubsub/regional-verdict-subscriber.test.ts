@@ -2,8 +2,8 @@
 import test from 'ava';
 import { PartialWriteError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry, systemClock } from '@botsieve/runtime';
+import { PubSubServer } from '@botsieve/testkit';
 import { MemoryVerdictStore, memoryVerdictStoreConfigSchema } from '../memory-verdict-store/index.js';
-import { PubSubServer } from '../testing/pubsub-server.js';
 import type { PubSubConfig } from './config.js';
 import { createPubSub } from './pubsub-client.js';
 import { PubSubVerdictPublisher } from './pubsub-verdict-publisher.js';

@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Sink, SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
-import type { PubSubServer } from '../testing/pubsub-server.js';
+import type { PubSubServer } from '@botsieve/testkit';
 import { pubsubConfigSchema, type PubSubConfig } from './config.js';
 
-export { until } from '../testing/promises.js';
+export { until } from '@botsieve/testkit';
 
 export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

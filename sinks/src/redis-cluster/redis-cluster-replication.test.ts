@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { BotsieveError } from '@botsieve/core';
-import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster.js';
+import { startRedisCluster, type TestRedisCluster } from '@botsieve/testkit';
 import { Inspector, connectedStore, testConfig, verdict } from './test-support.js';
 import { verdictKey } from './verdict-record.js';
 

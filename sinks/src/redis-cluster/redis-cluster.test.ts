@@ -1,9 +1,9 @@
 import test from 'ava';
 import { PartialWriteError, type Verdict, type VerdictAction } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
+import { keySlot } from '@botsieve/testkit';
 import { memoryVerdictStoreConfigSchema } from '../memory-verdict-store/config.js';
 import { MemoryVerdictStore } from '../memory-verdict-store/memory-verdict-store.js';
-import { keySlot } from '../testing/redis-cluster.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { connectedStore, testConfig, until, useSharedCluster, verdict } from './test-support.js';
 import { verdictKey } from './verdict-record.js';

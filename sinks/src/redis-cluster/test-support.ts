@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Clock, SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
-import { startRedisCluster, type TestRedisCluster } from '../testing/redis-cluster.js';
+import { startRedisCluster, type TestRedisCluster } from '@botsieve/testkit';
 import { redisClusterConfigSchema, type RedisClusterConfig } from './config.js';
 import { parseNodeAddress } from './cluster-client.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { RedisVerdictLookup } from './verdict-lookup.js';
 import { decodeVerdict, verdictKey, type StoredVerdict } from './verdict-record.js';
 
-export { until } from '../testing/promises.js';
+export { until } from '@botsieve/testkit';
 
 export function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, ttl_ms = 600_000): Verdict {
   return { id: `${subject}/${action}/${decided_at}/${ttl_ms}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'request-rate', score: 5, evidence: { requests: 100 } }] };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MOCK_KAFKA_EXTRA } from '@botsieve/bus/testing/mock-kafka.js';
+import { MOCK_KAFKA_EXTRA } from '@botsieve/testkit';
 import { loadConfig, type BotsieveConfig } from '@botsieve/cli';
 import { mergeConfig } from '@botsieve/runtime';
 

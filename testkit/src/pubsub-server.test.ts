@@ -1,8 +1,8 @@
 /** The local Pub/Sub server's semantics, through raw gRPC clients built from the same official proto. */
 import test from 'ava';
 import * as grpc from '@grpc/grpc-js';
-import { PubSubServer, pubsubProto } from '../testing/pubsub-server.js';
-import { until } from './test-support.js';
+import { PubSubServer, pubsubProto } from './pubsub-server.js';
+import { until } from './promises.js';
 
 interface Received {
   ack_id: string;

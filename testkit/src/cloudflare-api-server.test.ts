@@ -1,7 +1,7 @@
 /** The local Cloudflare API server, through the real SDK: it must enforce what Cloudflare enforces. */
 import test from 'ava';
 import Cloudflare, { APIConnectionError, BadRequestError, PermissionDeniedError, RateLimitError } from 'cloudflare';
-import { CloudflareApiServer } from '../testing/cloudflare-api-server.js';
+import { CloudflareApiServer } from './cloudflare-api-server.js';
 
 async function setup(options: { max_items?: number } = {}) {
   const server = await CloudflareApiServer.start(options);

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ExecutionContext, TestFn } from 'ava';
 import type { BatchHandler, Bus, BusConsumer, BusRecord } from '@botsieve/core';
+import { until } from './promises.js';
 
 export interface ConformanceOptions {
   /** A new bus on the shared backend; the suite closes it. */
@@ -17,15 +18,6 @@ export interface ConformanceOptions {
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
-}
-
-/** Resolves when `predicate` holds, polling every 10 ms; rejects after `timeout_ms`. */
-export async function until(predicate: () => boolean, timeout_ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeout_ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Sends `messages` through one batch and waits for `seal()`. */
@@ -69,7 +61,7 @@ export function busConformance(test: TestFn, options: ConformanceOptions): void 
       await produce(bus, topic, messages);
 
       const { consumer, records } = await collect(bus, topic, uniqueName('group'), 7);
-      await until(() => records.length >= messages.length, wait_ms, 'every message');
+      await until('every message', () => records.length >= messages.length, wait_ms);
       await consumer.close();
 
       t.is(records.length, messages.length, 'nothing twice, nothing missing');
@@ -111,7 +103,7 @@ export function busConformance(test: TestFn, options: ConformanceOptions): void 
       t.teardown(() => releaseParked?.(new Error('test ended')));
       const consumerA = bus.consumer({ group_id, topics: [topic], from: 'earliest', max_batch_records: 4 });
       await consumerA.start(first);
-      await until(() => releaseParked !== undefined, wait_ms, 'the parked batch');
+      await until('the parked batch', () => releaseParked !== undefined, wait_ms);
 
       const [failed, redelivered] = calls as [BusRecord[], BusRecord[]];
       t.is(redelivered[0]?.offset, failed[0]?.offset, 'the rejected batch came again from its first record');
@@ -123,7 +115,7 @@ export function busConformance(test: TestFn, options: ConformanceOptions): void 
       await closing;
 
       const { consumer: consumerB, records } = await collect(bus, topic, group_id, 4);
-      await until(() => records.some((record) => record.offset === 19), wait_ms, 'the last record');
+      await until('the last record', () => records.some((record) => record.offset === 19), wait_ms);
       await consumerB.close();
       const offsets = records.map((record) => record.offset);
       t.is(offsets[0], lastAccepted + 1, 'resumes exactly after the last resolved batch');
@@ -139,7 +131,7 @@ export function busConformance(test: TestFn, options: ConformanceOptions): void 
       const groupA = await collect(bus, topic, uniqueName('group-a'), 8);
       const groupB = await collect(bus, topic, uniqueName('group-b'), 3);
       await produce(bus, topic, messages);
-      await until(() => groupA.records.length >= 30 && groupB.records.length >= 30, wait_ms, 'both groups');
+      await until('both groups', () => groupA.records.length >= 30 && groupB.records.length >= 30, wait_ms);
       await Promise.all([groupA.consumer.close(), groupB.consumer.close()]);
       const values = (records: BusRecord[]) => records.map((record) => record.value.toString()).sort();
       const expected = messages.map(([, value]) => value).sort();

@@ -1,4 +1,4 @@
-/** Small async helpers the sinks' tests share: polling with a deadline, and catching a rejection. */
+/** Small async helpers tests share: polling with a deadline, and catching a rejection. */
 
 /** Polls `probe` every 20 ms until it holds; throws `timed out waiting for <what>` after `timeout_ms`. */
 export async function until(what: string, probe: () => boolean | Promise<boolean>, timeout_ms = 20_000): Promise<void> {

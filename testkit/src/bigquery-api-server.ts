@@ -20,9 +20,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 
-/** The client to point at this server (no credentials, no metadata-server probe). */
-export { anonymousAuthClient } from '../bigquery/anonymous-auth.js';
-
 interface Field {
   name: string;
   type: string;
@@ -45,8 +42,12 @@ export interface LoggedRequest {
 }
 
 export interface BigQueryApiServerOptions {
-  /** Table id → schema file (BigQuery JSON schema); default: the tables of sinks/schemas/bigquery/tables.json. */
-  tables?: Record<string, URL>;
+  /**
+   * The directory (a URL ending in `/`) of `tables.json` and the BigQuery JSON schema files it
+   * names: the server knows these tables. The sinks own the files, so callers pass the sinks'
+   * `SCHEMA_DIRECTORY` (`@botsieve/sinks`).
+   */
+  schema_directory: URL;
 }
 
 interface RowFault {
@@ -61,7 +62,6 @@ interface RequestFault {
   retry_after_s: number | undefined;
 }
 
-const SCHEMAS = new URL('../../schemas/bigquery/', import.meta.url);
 const ROUTE = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+?)(\/insertAll)?$/;
 
 export class BigQueryApiServer {
@@ -84,15 +84,14 @@ export class BigQueryApiServer {
     private readonly server: Server,
     options: BigQueryApiServerOptions,
   ) {
-    const tables = options.tables ?? defaultTables();
-    for (const [table, file] of Object.entries(tables)) this.schemas.set(table, JSON.parse(readFileSync(file, 'utf8')) as Field[]);
+    for (const [table, file] of Object.entries(tablesIn(options.schema_directory))) this.schemas.set(table, JSON.parse(readFileSync(file, 'utf8')) as Field[]);
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
   }
 
-  static async start(options: BigQueryApiServerOptions = {}): Promise<BigQueryApiServer> {
+  static async start(options: BigQueryApiServerOptions): Promise<BigQueryApiServer> {
     const server = createServer();
     const api = new BigQueryApiServer(server, options);
     server.on('request', (request, response) => void api.handle(request, response));
@@ -255,10 +254,10 @@ export class BigQueryApiServer {
   }
 }
 
-function defaultTables(): Record<string, URL> {
-  const tables = JSON.parse(readFileSync(new URL('tables.json', SCHEMAS), 'utf8')) as Record<string, { schema_file: string }>;
+function tablesIn(directory: URL): Record<string, URL> {
+  const tables = JSON.parse(readFileSync(new URL('tables.json', directory), 'utf8')) as Record<string, { schema_file: string }>;
   const out: Record<string, URL> = {};
-  for (const [name, entry] of Object.entries(tables)) out[name] = new URL(entry.schema_file, SCHEMAS);
+  for (const [name, entry] of Object.entries(tables)) out[name] = new URL(entry.schema_file, directory);
   return out;
 }
 
