@@ -34,7 +34,7 @@ commands:
       --no-bot-management leave out BotScore, BotScoreSrc, VerifiedBotCategory, JA4, JA3Hash, BotTags
       --start ISO         event time of the first second (default 2026-11-01T12:00:00Z)
       --world             draw world --seed instead: every population from wide ranges, seven
-                          more classes, ClientRequestProtocol (see detectors/README.md, Worlds)
+                          more classes, ClientRequestProtocol (see simulator/README.md, Worlds)
       --parameters FILE   with --world: write the world's parameters as JSON
       --quiet             no progress or summary on stderr
   eval --events FILE --labels FILE [--config FILE] [--json | --markdown] [--check] [--quiet]

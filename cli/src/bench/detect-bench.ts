@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { RequestEvent } from '@botsieve/core';
 import { Engine, parseDetectConfig, type DetectConfigInput } from '@botsieve/detectors';
-import { defaultScenario, simulate } from '@botsieve/detectors/simulate/index.js';
+import { defaultScenario, simulate } from '@botsieve/simulator';
 import { parseLogpushRecord } from '@botsieve/ingest';
 import { nullTelemetry } from '@botsieve/runtime';
 

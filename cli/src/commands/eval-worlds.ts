@@ -15,12 +15,12 @@
  * does not depend on timing.
  *
  * Measured on the dev box (2 cores shared with other work): `eval --worlds 20` at the defaults,
- * 40 runs and 18.1 M requests in 4 min 13 s (detectors/README.md, "Worlds").
+ * 40 runs and 18.1 M requests in 4 min 13 s (simulator/README.md, "Worlds").
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { evaluateWorld, VARIANTS, type WorldEvaluation, type WorldTask } from '@botsieve/detectors/evaluate/index.js';
+import { evaluateWorld, VARIANTS, type WorldEvaluation, type WorldTask } from '@botsieve/simulator';
 import { parseLogpushRecord } from '@botsieve/ingest';
 import { Telemetry } from '@botsieve/runtime';
 import { loadConfig } from '../config.js';

@@ -15,8 +15,8 @@
  */
 import { BotsieveError } from '@botsieve/core';
 import { createReplay } from '@botsieve/detectors';
-import { Scorer, aggregateWorlds, formatMarkdown, formatText, formatWorldsMarkdown, formatWorldsText } from '@botsieve/detectors/evaluate/index.js';
-import { ALL_CLASSES, WORLD_CLASSES } from '@botsieve/detectors/simulate/index.js';
+import { Scorer, aggregateWorlds, formatMarkdown, formatText, formatWorldsMarkdown, formatWorldsText } from '@botsieve/simulator';
+import { ALL_CLASSES, WORLD_CLASSES } from '@botsieve/simulator';
 import { parseLogpushLine } from '@botsieve/ingest';
 import { Telemetry } from '@botsieve/runtime';
 import { loadConfig } from '../config.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { ALL_CLASSES, TRAFFIC_CLASSES, WORLD_CLASSES } from '@botsieve/detectors/simulate/index.js';
+import { ALL_CLASSES, TRAFFIC_CLASSES, WORLD_CLASSES } from '@botsieve/simulator';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/botsieve.js', import.meta.url));

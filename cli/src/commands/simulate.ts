@@ -8,7 +8,7 @@
  * default level 6, for 28% more bytes (11.5× against 14.7× smaller than the input). Progress
  * goes to stderr every 5 s on long runs; a summary at the end.
  *
- * `--world` draws world `--seed` instead of the default scenario (detectors/README.md, "Worlds"):
+ * `--world` draws world `--seed` instead of the default scenario (simulator/README.md, "Worlds"):
  * every population from wide ranges, seven more classes, ClientRequestProtocol on every record.
  * Without it the output is the default scenario's, byte for byte as before worlds existed. The
  * world's parameters go to stderr in a line, and in full as JSON with `--parameters FILE`.
@@ -19,7 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { createGzip, constants as zlib } from 'node:zlib';
 import { BotsieveError } from '@botsieve/core';
-import { ALL_CLASSES, defaultScenario, describeWorld, drawWorld, simulate, worldScenario, type Scenario, type TrafficClass, type WorldParameters } from '@botsieve/detectors/simulate/index.js';
+import { ALL_CLASSES, defaultScenario, describeWorld, drawWorld, simulate, worldScenario, type Scenario, type TrafficClass, type WorldParameters } from '@botsieve/simulator';
 
 export const SIMULATE_OPTIONS = {
   out: { type: 'string' },

@@ -1,6 +1,6 @@
 /**
  * Every range a world is drawn from, in one typed object: the documentation of what the
- * simulator's worlds cover (`detectors/README.md` prints it, checked by a test).
+ * simulator's worlds cover (`simulator/README.md` prints it, checked by a test).
  *
  * Numbers are drawn uniformly between `min` and `max`, or log-uniformly with `log` (sizes and
  * rates that span orders of magnitude); `scaled` ones are then multiplied by the world's scale.

@@ -89,5 +89,5 @@ test('a world is the same traffic with and without Bot Management', (t) => {
 
 test("the README's table of world ranges is generated from WORLD_RANGES", (t) => {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-  t.true(readme.includes(worldRangesMarkdown()), 'detectors/README.md is out of date: paste worldRangesMarkdown() into its "Worlds" section');
+  t.true(readme.includes(worldRangesMarkdown()), 'simulator/README.md is out of date: paste worldRangesMarkdown() into its "Worlds" section');
 });

@@ -9,6 +9,7 @@
  * worlds the NAT exits that app users, buyers and mobile proxies share (mode `shared`).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { defaultCrawlersPath } from '@botsieve/runtime';
 import type { Random } from './random.js';
 import type { TrafficClass } from './scenario.js';
 
@@ -26,7 +27,7 @@ export interface CrawlerRanges {
 }
 
 /**
- * Used when `detectors/data/crawlers.json` is absent: Googlebot's classic block (Google's
+ * Used when `runtime/data/crawlers.json` is absent: Googlebot's classic block (Google's
  * googlebot.json lists /27s inside it) and the Bingbot /24s from Bing's bingbot.json.
  */
 export const BUILT_IN_CRAWLER_RANGES: Readonly<CrawlerRanges> = Object.freeze({
@@ -35,13 +36,12 @@ export const BUILT_IN_CRAWLER_RANGES: Readonly<CrawlerRanges> = Object.freeze({
   source: 'built-in',
 });
 
-const CRAWLERS_FILE = new URL('../../data/crawlers.json', import.meta.url);
 
 /**
- * Reads `detectors/data/crawlers.json` (`[{name, ua_pattern, cidrs}]`) when it exists; IPv4
+ * Reads `runtime/data/crawlers.json` (`[{name, ua_pattern, cidrs}]`) when it exists; IPv4
  * CIDRs of the entries named like Googlebot and Bingbot are used, the built-in ones otherwise.
  */
-export function loadCrawlerRanges(file: URL | string = CRAWLERS_FILE): CrawlerRanges {
+export function loadCrawlerRanges(file: URL | string = defaultCrawlersPath()): CrawlerRanges {
   if (!existsSync(file)) return { ...BUILT_IN_CRAWLER_RANGES };
   const entries = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   if (!Array.isArray(entries)) return { ...BUILT_IN_CRAWLER_RANGES };

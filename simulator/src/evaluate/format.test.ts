@@ -1,6 +1,6 @@
 /** The text and Markdown renderings: every class on its own line, columns aligned, marks right. */
 import test from 'ava';
-import { makeEvent } from '../test-support/events.js';
+import { makeEvent } from '@botsieve/detectors/test-support';
 import { TRAFFIC_CLASSES } from '../simulate/scenario.js';
 import { formatMarkdown, formatText } from './format.js';
 import { Scorer } from './scorer.js';

@@ -13,8 +13,8 @@
  */
 import type { RequestEvent } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
-import type { DetectConfig } from '../config.js';
-import { createReplay } from '../replay/replay.js';
+import type { DetectConfig } from '@botsieve/detectors';
+import { createReplay } from '@botsieve/detectors';
 import type { CrawlerRanges } from '../simulate/addresses.js';
 import { ALL_CLASSES } from '../simulate/classes.js';
 import { simulate } from '../simulate/simulate.js';

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import type { EventAction } from '@botsieve/core';
-import { makeEvent } from '../test-support/events.js';
+import { makeEvent } from '@botsieve/detectors/test-support';
 import { Scorer, type ClassReport, type EvaluationReport } from './scorer.js';
 import { percent } from './targets.js';
 

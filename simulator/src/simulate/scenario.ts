@@ -278,6 +278,6 @@ export interface ScenarioOptions {
   /** ISO 8601 start time or ms since the epoch. Fixed by default: output never depends on the clock. */
   start?: string | number;
   jitter_ms?: number;
-  /** Crawler IP ranges; default: `detectors/data/crawlers.json`, else the built-in ranges. */
+  /** Crawler IP ranges; default: `runtime/data/crawlers.json`, else the built-in ranges. */
   crawler_ranges?: CrawlerRanges;
 }

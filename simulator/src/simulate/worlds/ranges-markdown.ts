@@ -1,5 +1,5 @@
 /**
- * WORLD_RANGES as Markdown, for `detectors/README.md` (a test checks the README holds exactly
+ * WORLD_RANGES as Markdown, for `simulator/README.md` (a test checks the README holds exactly
  * this text, so the documentation cannot drift from the ranges).
  */
 import { WORLD_RANGES, type AttackerRanges, type ChoiceRange, type NumberRange } from './ranges.js';
