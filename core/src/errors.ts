@@ -28,3 +28,14 @@ export class BotsieveError extends Error {
 export function isBotsieveError(error: unknown): error is BotsieveError {
   return error instanceof BotsieveError;
 }
+
+/** Core's own catalogue: the few pure functions here that validate input. */
+export const CORE_ERRORS = {
+  ERR_INVALID_CIDR: {
+    code: 'ERR_INVALID_CIDR',
+    retryable: false,
+    description: 'A CidrSet was given an entry that is not an IPv4 or IPv6 address with an optional /length; the message names the entry and its index.',
+  },
+} as const;
+
+export type CoreErrorCode = keyof typeof CORE_ERRORS;

@@ -2,8 +2,8 @@ export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
 export type { Clock } from './clock.js';
-export { BotsieveError, isBotsieveError } from './errors.js';
-export type { BotsieveErrorOptions } from './errors.js';
+export { BotsieveError, CORE_ERRORS, isBotsieveError } from './errors.js';
+export type { BotsieveErrorOptions, CoreErrorCode } from './errors.js';
 export type {
   Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, ProduceBatch, TopicNames, TopicRole,
 } from './bus.js';
@@ -12,3 +12,8 @@ export { METRIC } from './metrics.js';
 export type { ComponentMetrics } from './metrics.js';
 export type { Detector, DetectorContext, DetectorFactory } from './detector.js';
 export type { Sink } from './sink.js';
+export {
+  AddressProbe, CidrSet, canonicalIp, canonicalIpInto, cidrsOverlap, compareWords, formatCidr, formatIPv4, formatIPv6, isIPv4Mapped, mask32,
+  newCanonicalIp, parseCidr, parseIPv4, parseIPv6, truncateCidr,
+} from './net/index.js';
+export type { CanonicalIp, CidrRange } from './net/index.js';
