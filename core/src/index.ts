@@ -16,4 +16,4 @@ export {
   AddressProbe, CidrSet, canonicalIp, canonicalIpInto, cidrsOverlap, compareWords, formatCidr, formatIPv4, formatIPv6, isIPv4Mapped, mask32,
   newCanonicalIp, parseCidr, parseIPv4, parseIPv6, truncateCidr,
 } from './net/index.js';
-export type { CanonicalIp, CidrRange } from './net/index.js';
+export type { CanonicalIp, CidrRange, MappedPrefixes } from './net/index.js';

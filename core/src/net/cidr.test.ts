@@ -25,6 +25,10 @@ test('IPv4-mapped IPv6 prefixes of /96 and longer are the IPv4 prefix they map',
   t.deepEqual(parseCidr('::ffff:10.0.0.0/104'), { version: 4, start: 0x0a000000, end: 0x0affffff, bits: 8 });
   t.is(formatCidr(cidr('::ffff:1.2.3.4')), '1.2.3.4/32');
   t.is(cidr('::ffff:0:0/95').version, 6, 'shorter prefixes stay IPv6');
+  const kept = parseCidr('::ffff:1.2.3.4', 'as-ipv6');
+  t.is(kept === null ? null : formatCidr(kept), '::ffff:102:304/128', 'as-ipv6: a mapped address stays IPv6');
+  t.false(cidrsOverlap(kept!, cidr('1.2.3.4')));
+  t.true(cidrsOverlap(kept!, parseCidr('::ffff:0:0/96', 'as-ipv6')!));
 });
 
 test('overlap: containment either way, never across families', (t) => {

@@ -21,11 +21,18 @@ export function mask32(bits: number): number {
 const LENGTH = /^\d{1,3}$/;
 
 /**
- * Parses `addr/len` (or a bare address: /32, /128). Host bits are cleared (`66.249.64.5/27` is
- * 66.249.64.0/27). IPv4-mapped IPv6 prefixes of length ≥ 96 become the IPv4 prefix they map, so
- * mapped and plain client addresses match the same ranges. Null when not a CIDR.
+ * What an IPv4-mapped IPv6 prefix (`::ffff:0:0/96` and longer) is: `as-ipv4` (the default) the
+ * IPv4 prefix it maps, so mapped and plain client addresses match the same ranges; `as-ipv6` the
+ * IPv6 range it is written as (list arithmetic that must keep mapped addresses apart to refuse them).
  */
-export function parseCidr(text: string): CidrRange | null {
+export type MappedPrefixes = 'as-ipv4' | 'as-ipv6';
+
+/**
+ * Parses `addr/len` (or a bare address: /32, /128). Host bits are cleared (`66.249.64.5/27` is
+ * 66.249.64.0/27). IPv4-mapped IPv6 prefixes of length ≥ 96 become the IPv4 prefix they map
+ * unless `mapped` is `as-ipv6`. Null when not a CIDR.
+ */
+export function parseCidr(text: string, mapped: MappedPrefixes = 'as-ipv4'): CidrRange | null {
   if (typeof text !== 'string') return null;
   const slash = text.indexOf('/');
   const address = slash < 0 ? text : text.slice(0, slash);
@@ -40,7 +47,7 @@ export function parseCidr(text: string): CidrRange | null {
     if (!parseIPv6(address, words)) return null;
     if (bits < 0) bits = 128;
     if (bits > 128) return null;
-    if (isIPv4Mapped(words) && bits >= 96) return v4Range(words[3] as number, bits - 96);
+    if (mapped === 'as-ipv4' && isIPv4Mapped(words) && bits >= 96) return v4Range(words[3] as number, bits - 96);
     return v6Range(words, bits);
   }
   const ip = parseIPv4(address);

@@ -158,10 +158,9 @@ export function formatIPv6(words: Uint32Array): string {
     if (k === bestStart) {
       text += '::';
       k += bestLength - 1;
-      continue;
+    } else {
+      text += k === 0 || k === bestStart + bestLength ? (groups[k] as number).toString(16) : `:${(groups[k] as number).toString(16)}`;
     }
-    if (text.length > 0 && !text.endsWith(':')) text += ':';
-    text += (groups[k] as number).toString(16);
   }
   return text;
 }
@@ -198,8 +197,9 @@ export function canonicalIpInto(text: string, out: CanonicalIp): boolean {
   if (!parseIPv6(text, scratch)) return false;
   if (isIPv4Mapped(scratch)) {
     const v4 = scratch[3] as number;
-    out.ip = formatIPv4(v4);
-    out.prefix = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.0/24`;
+    const network = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}`;
+    out.ip = `${network}.${v4 & 255}`;
+    out.prefix = `${network}.0/24`;
     return true;
   }
   out.ip = formatIPv6(scratch);
