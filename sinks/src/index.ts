@@ -10,7 +10,7 @@ export { PartialWriteError, isPartialWriteError } from './runtime/partial-write-
 export type { RejectedItem } from './runtime/partial-write-error.js';
 export { SinkSet, decodeVerdictRecord } from './runtime/sink-set.js';
 export type { SinkSetDependencies, SinkSetStatus } from './runtime/sink-set.js';
-export { RedisClusterVerdictStore, RedisVerdictLookup, canonicalIp, clientSubjects, redisClusterConfigSchema } from './redis-cluster/index.js';
+export { RedisClusterVerdictStore, RedisVerdictLookup, clientSubjects, redisClusterConfigSchema } from './redis-cluster/index.js';
 export type { ClientIdentity, RedisClusterConfig } from './redis-cluster/index.js';
 export { CloudflareListsSink, cloudflareListsConfigSchema } from './cloudflare-lists/index.js';
 export type { CloudflareListsConfig, CloudflareListsStatus } from './cloudflare-lists/index.js';
