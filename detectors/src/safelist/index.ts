@@ -1,7 +1,4 @@
-export { AddressProbe, CidrSet } from './cidr-set.js';
-export { parseCidr, parseIPv4, parseIPv6, isIPv4Mapped } from './ip-address.js';
-export type { CidrRange } from './ip-address.js';
-export { PRIVATE_RANGES, PRIVATE_SET } from './private-ranges.js';
+export { PRIVATE_RANGES, PRIVATE_SET } from '@botsieve/runtime';
 export {
   CrawlerDirectory,
   crawlerFileSchema,
