@@ -8,6 +8,14 @@
  *   `ipaddr.process` + `match` over the same CIDRs parsed once with `parseCIDR`.
  * The inputs are what Logpush sends: canonical IPv4 most of the time, RFC 5952 IPv6, a few
  * IPv4-mapped addresses. ipaddr.js is a devDependency of core, used by this file and a test only.
+ *
+ * Measured (Node 20, shared 2-core VM, ipaddr.js 2.5.0; ns per call, core / ipaddr.js):
+ *   IPv4             parse 73 / 768, canonical 117 / 925, probe 76 / 955
+ *   IPv6 (8 groups)  parse 510 / 3,826, canonical 1,204 / 4,572, probe 506 / 4,512
+ *   IPv6 compressed  parse 174 / 2,751, canonical 597 / 4,120, probe 231 / 3,888
+ *   IPv4-mapped      parse 164 / 3,371, canonical 292 / 3,058, probe 171 / 2,889
+ * i.e. 3.8–21× faster: the hand-written parser stays on the hot path. ipaddr.js would also change
+ * the canonical form: it reads `::1.2.3.4` as `::ffff:1.2.3.4` (see ip.test.ts).
  */
 import ipaddr from 'ipaddr.js';
 import { AddressProbe, CidrSet } from './cidr-set.js';
