@@ -40,3 +40,14 @@ export interface ErrorCatalogueEntry {
 export function catalogueError(entry: ErrorCatalogueEntry, message: string, options: Omit<BotsieveErrorOptions, 'retryable'> = {}): BotsieveError {
   return new BotsieveError(entry.code, message, { ...options, retryable: entry.retryable });
 }
+
+/** Core's own catalogue: the few pure functions here that validate input. */
+export const CORE_ERRORS = {
+  ERR_INVALID_CIDR: {
+    code: 'ERR_INVALID_CIDR',
+    retryable: false,
+    description: 'A CidrSet was given an entry that is not an IPv4 or IPv6 address with an optional /length; the message names the entry and its index.',
+  },
+} as const;
+
+export type CoreErrorCode = keyof typeof CORE_ERRORS;

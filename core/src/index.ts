@@ -1,9 +1,10 @@
 export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event.js';
+export { SUBJECT_KINDS, isSubjectKey, subjectKind } from './subject.js';
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
 export type { Clock } from './clock.js';
-export { BotsieveError, catalogueError, isBotsieveError } from './errors.js';
-export type { BotsieveErrorOptions, ErrorCatalogueEntry } from './errors.js';
+export { BotsieveError, CORE_ERRORS, catalogueError, isBotsieveError } from './errors.js';
+export type { BotsieveErrorOptions, CoreErrorCode, ErrorCatalogueEntry } from './errors.js';
 export type {
   Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, ProduceBatch, TopicNames, TopicRole,
 } from './bus.js';
@@ -13,3 +14,8 @@ export type { ComponentMetrics } from './metrics.js';
 export type { Detector, DetectorContext, DetectorFactory } from './detector.js';
 export { PARTIAL_WRITE_ERROR_CODE, PartialWriteError, isPartialWriteError } from './sink.js';
 export type { RejectedItem, Sink } from './sink.js';
+export {
+  AddressProbe, CidrSet, canonicalIp, canonicalIpInto, cidrsOverlap, compareWords, formatCidr, formatIPv4, formatIPv6, isIPv4Mapped, mask32,
+  newCanonicalIp, parseCidr, parseIPv4, parseIPv6, truncateCidr,
+} from './net/index.js';
+export type { CanonicalIp, CidrRange, MappedPrefixes } from './net/index.js';

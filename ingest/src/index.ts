@@ -9,6 +9,6 @@ export type { IngestDependencies } from './server/ingest-server.js';
 export { INGEST_ERRORS, ingestError } from './errors.js';
 export type { IngestErrorCode, IngestErrorInfo } from './errors.js';
 export {
-  parseLogpushLine, parseLogpushRecord, isValidationUpload, parseIp, newIpParts, parseTimestampMs, REJECT_REASONS, DEFAULT_FIELD_LIMITS,
+  parseLogpushLine, parseLogpushRecord, isValidationUpload, parseTimestampMs, REJECT_REASONS, DEFAULT_FIELD_LIMITS,
 } from './logpush/index.js';
-export type { FieldLimits, IpParts, ParseResult, RejectReason } from './logpush/index.js';
+export type { FieldLimits, ParseResult, RejectReason } from './logpush/index.js';

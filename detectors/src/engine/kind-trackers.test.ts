@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { ComponentMetrics, SubjectKind } from '@botsieve/core';
-import { KindTrackers, SUBJECT_KINDS, type KindTracker, type KindTrackerFactory } from './kind-trackers.js';
+import { SUBJECT_KINDS } from '@botsieve/core';
+import { KindTrackers, type KindTracker, type KindTrackerFactory } from './kind-trackers.js';
 
 interface KindConfig {
   enabled: boolean;

@@ -12,11 +12,9 @@
  * - Discards are plain counters on the per-summary path (`late`, the tables' evictions) and
  *   reported as deltas on flush, so the hot path never touches a metric.
  */
-import type { ComponentMetrics, SubjectKind } from '@botsieve/core';
+import { SUBJECT_KINDS, type ComponentMetrics, type SubjectKind } from '@botsieve/core';
 import type { StateSize } from './detector.js';
 
-/** Every kind of subject, in the order trackers are built and walked. */
-export const SUBJECT_KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 /** What every per-kind config has (the rest is the detector's own). */
 export interface KindSettings {

@@ -7,11 +7,10 @@
  *
  *   npx tsc -p detectors/tsconfig.json && node detectors/dist/heuristics/bench-heuristics.js
  */
-import type { RequestEvent } from '@botsieve/core';
+import { CidrSet, type RequestEvent } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
 import { defaultFeatures } from '../engine/default-features.js';
 import type { EventFeatures } from '../engine/features.js';
-import { CidrSet } from '../safelist/cidr-set.js';
 import { makeEvent } from '../test-support/events.js';
 import { heuristics } from './heuristics.js';
 import { compileRule, FIELDS, parseRule, type Literal, type RuleNode, type ValueNode } from './rules/index.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { CrawlerDirectory } from '../safelist/crawlers.js';
+import { CrawlerDirectory } from '@botsieve/runtime';
 import { DEFAULT_BROWSER_JA4_A_PATTERNS, Ja4BrowserMatcher, ja4APart, ja4LooksLikeBrowser } from './ja4.js';
 import { UserAgentClassifier } from './user-agent.js';
 

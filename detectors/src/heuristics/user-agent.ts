@@ -9,7 +9,7 @@
  * churns the cache: cost stays one isbot call per event, memory stays capped.
  */
 import { isbot } from 'isbot';
-import type { CrawlerDirectory } from '../safelist/crawlers.js';
+import type { CrawlerDirectory } from '@botsieve/runtime';
 import { BoundedMap } from '../sketch/index.js';
 
 export interface UserAgentClass {

@@ -12,8 +12,7 @@
  * all events share a hidden class; helpers are module functions (no closure per record); a bad
  * field is thrown as a plain object (no stack capture) and caught once per record.
  */
-import type { EventSource, RequestEvent } from '@botsieve/core';
-import { newIpParts, parseIp } from './ip.js';
+import { canonicalIpInto, newCanonicalIp, type EventSource, type RequestEvent } from '@botsieve/core';
 import { parseTimestampMs } from './timestamp.js';
 
 /** Why a line was rejected: a small fixed set, used as a metric label and in dead letters. */
@@ -80,7 +79,7 @@ class Rejection {
   ) {}
 }
 
-const ip = newIpParts();
+const ip = newCanonicalIp();
 
 /** Parses one NDJSON line (without its newline). */
 export function parseLogpushLine(line: string, source: EventSource, limits: FieldLimits = DEFAULT_FIELD_LIMITS, window: TimeWindow | null = null): ParseResult {
@@ -132,7 +131,7 @@ function toEvent(record: Record<string, unknown>, source: EventSource, limits: F
 
   const clientIp = record.ClientIP;
   if (clientIp === undefined || clientIp === null || clientIp === '') throw new Rejection('missing_field', 'ClientIP is required');
-  if (typeof clientIp !== 'string' || !parseIp(clientIp, ip)) throw new Rejection('invalid_ip', `ClientIP: not an IP address: ${preview(clientIp)}`);
+  if (typeof clientIp !== 'string' || !canonicalIpInto(clientIp, ip)) throw new Rejection('invalid_ip', `ClientIP: not an IP address: ${preview(clientIp)}`);
 
   const start = record.EdgeStartTimestamp;
   if (start === undefined || start === null || start === '') throw new Rejection('missing_field', 'EdgeStartTimestamp is required');

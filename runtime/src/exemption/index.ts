@@ -1,8 +1,5 @@
 export { ClientExemption, shippedCrawlerDirectory } from './exemption.js';
 export type { ClientExemptionOptions, ClientFacts, Exemption, ExemptionReason, ExemptionSource, UserAgentBots } from './exemption.js';
-export { AddressProbe, CidrSet } from './cidr-set.js';
-export { compareWords, isIPv4Mapped, mask32, parseCidr, parseIPv4, parseIPv6 } from './ip-address.js';
-export type { CidrRange } from './ip-address.js';
 export { PRIVATE_RANGES, PRIVATE_SET } from './private-ranges.js';
 export {
   CrawlerDirectory,

@@ -21,11 +21,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { BotsieveError } from '@botsieve/core';
+import { BotsieveError, CidrSet, parseCidr } from '@botsieve/core';
 import { parseConfig } from '../config.js';
-import { CidrSet } from './cidr-set.js';
 import { EXEMPTION_ERRORS } from './errors.js';
-import { parseCidr } from './ip-address.js';
 
 /** What a bot is, for reports and documentation; only `crawler` entries are "claimed" by a user agent (see `CrawlerDirectory.claimed`). */
 export const KNOWN_BOT_KINDS = ['crawler', 'monitor', 'preview'] as const;
@@ -135,6 +133,15 @@ export function loadCrawlerRanges(path: string = defaultCrawlersPath()): Crawler
   return parseCrawlerRanges(raw, `crawler ranges ${path}`);
 }
 
+/** An entry's CIDRs as a set; a bad one is ERR_EXEMPTION_DATA (core's ERR_INVALID_CIDR as its cause), like the rest of the data. */
+function rangeSet(cidrs: readonly string[]): CidrSet {
+  try {
+    return new CidrSet(cidrs);
+  } catch (cause) {
+    throw new BotsieveError(EXEMPTION_ERRORS.ERR_EXEMPTION_DATA.code, (cause as Error).message, { cause });
+  }
+}
+
 /** One entry compiled once: its regex, its range set and its ASNs. */
 export class KnownBot {
   constructor(
@@ -170,7 +177,7 @@ export class CrawlerDirectory {
   constructor(entries: readonly KnownBotData[]) {
     this.bots = entries.map(
       (e, index) =>
-        new KnownBot(index, e.name, e.kind ?? 'crawler', e.match ?? 'ua_and_range', e.ua_pattern === null ? null : new RegExp(e.ua_pattern, 'i'), new CidrSet(e.cidrs), new Set(e.asns ?? [])),
+        new KnownBot(index, e.name, e.kind ?? 'crawler', e.match ?? 'ua_and_range', e.ua_pattern === null ? null : new RegExp(e.ua_pattern, 'i'), rangeSet(e.cidrs), new Set(e.asns ?? [])),
     );
     this.crawlers = this.bots.filter((bot) => bot.kind === 'crawler' && bot.pattern !== null);
     this.byName = new Map(this.bots.map((bot) => [bot.name, bot]));

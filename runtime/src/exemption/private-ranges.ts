@@ -6,7 +6,7 @@
  * Documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are NOT
  * here on purpose: they are what tests and examples use for "some public client".
  */
-import { CidrSet } from './cidr-set.js';
+import { CidrSet } from '@botsieve/core';
 
 export const PRIVATE_RANGES: readonly string[] = Object.freeze([
   // IPv4

@@ -14,7 +14,7 @@
  */
 import { BotsieveError } from '@botsieve/core';
 import { EXEMPTION_ERRORS } from './errors.js';
-import { parseCidr } from './ip-address.js';
+import { parseCidr } from '@botsieve/core';
 import type { SourceFormat } from './known-bots.js';
 
 /** What a published range list holds. */

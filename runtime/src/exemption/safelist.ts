@@ -9,9 +9,7 @@
  * except `subject()` of a `prefix:`, which parses the prefix.
  */
 import { z } from 'zod';
-import type { SubjectKey } from '@botsieve/core';
-import { CidrSet } from './cidr-set.js';
-import { parseCidr } from './ip-address.js';
+import { CidrSet, parseCidr, type SubjectKey } from '@botsieve/core';
 import { PRIVATE_SET } from './private-ranges.js';
 
 /** The safelist section's fields (see `safelistConfigSchema` for the section itself). */

@@ -15,7 +15,7 @@ import type { RequestEvent } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '@botsieve/detectors';
 import { createReplay } from '@botsieve/detectors';
-import type { CrawlerRanges } from '../simulate/addresses.js';
+import type { SimulatedCrawlerRanges } from '../simulate/addresses.js';
 import { ALL_CLASSES } from '../simulate/classes.js';
 import { simulate } from '../simulate/simulate.js';
 import type { LogpushRecord } from '../simulate/world.js';
@@ -51,7 +51,7 @@ export interface EvaluateWorldOptions {
   config: DetectConfig;
   telemetry: Telemetry;
   parse: (record: LogpushRecord) => RequestEvent | null;
-  crawler_ranges?: CrawlerRanges;
+  crawler_ranges?: SimulatedCrawlerRanges;
   /** Called every `progress_every` requests with the count so far. */
   progress?: (events: number) => void;
   progress_every?: number;

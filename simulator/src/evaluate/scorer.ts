@@ -13,7 +13,7 @@
  *
  * Pure and bounded: one tally per class (a handful), no per-request state.
  */
-import type { EventAction, RequestEvent, SubjectKind } from '@botsieve/core';
+import { SUBJECT_KINDS, subjectKind, type EventAction, type RequestEvent, type SubjectKind } from '@botsieve/core';
 import { ALL_CLASSES, TRAFFIC_CLASSES } from '../simulate/classes.js';
 import { DEFAULT_GROUPS, DEFAULT_TARGETS, checkTarget, describeTarget, type Outcome, type Target, type TargetResult } from './targets.js';
 
@@ -73,8 +73,6 @@ export interface EvaluationReport {
   /** `class: what missed`, one per missed target. */
   missed: string[];
 }
-
-const SUBJECT_KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 class Tally {
   requests = 0;
@@ -221,8 +219,8 @@ export class Scorer {
 function countCauses(tally: Tally, annotation: ScoredAnnotation): void {
   const subject = annotation.subject;
   if (typeof subject === 'string') {
-    const kind = subject.slice(0, subject.indexOf(':'));
-    if (kind === 'ip' || kind === 'prefix' || kind === 'asn' || kind === 'ja4' || kind === 'ua') tally.subjects[kind] += 1;
+    const kind = subjectKind(subject);
+    if (kind !== undefined) tally.subjects[kind] += 1;
   }
   const reasons = annotation.reasons;
   if (reasons !== undefined) for (const id of reasons) tally.detectors.set(id, (tally.detectors.get(id) ?? 0) + 1);

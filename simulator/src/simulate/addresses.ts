@@ -1,6 +1,6 @@
 /**
- * Client addresses for the simulator: IPv4 CIDR arithmetic, IPv6 addresses inside a /32, the
- * published crawler ranges, and an address book that keeps classes apart.
+ * Client addresses for the simulator: IPv4 CIDR arithmetic (on core's parser), IPv6 addresses
+ * inside a /32, the published crawler ranges (runtime's bot data), and an address book that keeps classes apart.
  *
  * The address book is what keeps the ground truth honest: an IP handed to one class is never
  * handed to another (a rotating scraper must not land on a human's address by chance), and no
@@ -8,18 +8,19 @@
  * only where it is the point: carrier NATs and offices, humans on the same mobile /24, and in
  * worlds the NAT exits that app users, buyers and mobile proxies share (mode `shared`).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { defaultCrawlersPath } from '@botsieve/runtime';
+import { formatIPv4, parseCidr, parseIPv4 } from '@botsieve/core';
+import { loadCrawlerRanges, type CrawlerRanges } from '@botsieve/runtime';
 import type { Random } from './random.js';
 import type { TrafficClass } from './scenario.js';
 
+/** An IPv4 CIDR for address arithmetic: the network address as a number and the prefix length. */
 export interface Cidr {
   base: number;
   bits: number;
 }
 
-/** Verified crawler ranges (IPv4 CIDRs) by crawler. */
-export interface CrawlerRanges {
+/** Verified crawler ranges (IPv4 CIDRs) the simulator draws crawler addresses from. */
+export interface SimulatedCrawlerRanges {
   googlebot: string[];
   bingbot: string[];
   /** Where the ranges came from: a file path or `built-in`. */
@@ -27,30 +28,25 @@ export interface CrawlerRanges {
 }
 
 /**
- * Used when `runtime/data/crawlers.json` is absent: Googlebot's classic block (Google's
- * googlebot.json lists /27s inside it) and the Bingbot /24s from Bing's bingbot.json.
+ * Used when the bot data has no Googlebot or Bingbot IPv4 ranges: Googlebot's classic block
+ * (Google's googlebot.json lists /27s inside it) and the Bingbot /24s from Bing's bingbot.json.
  */
-export const BUILT_IN_CRAWLER_RANGES: Readonly<CrawlerRanges> = Object.freeze({
+export const BUILT_IN_CRAWLER_RANGES: Readonly<SimulatedCrawlerRanges> = Object.freeze({
   googlebot: ['66.249.64.0/19'],
   bingbot: ['157.55.39.0/24', '207.46.13.0/24', '40.77.167.0/24'],
   source: 'built-in',
 });
 
-
 /**
- * Reads `runtime/data/crawlers.json` (`[{name, ua_pattern, cidrs}]`) when it exists; IPv4
- * CIDRs of the entries named like Googlebot and Bingbot are used, the built-in ones otherwise.
+ * The IPv4 CIDRs of the entries named like Googlebot and Bingbot in the bot data every tier
+ * verifies crawlers with (runtime's loadCrawlerRanges: the shipped `runtime/data/crawlers.json`,
+ * or `file`), in file order; the built-in ranges for a crawler the data has none for.
  */
-export function loadCrawlerRanges(file: URL | string = defaultCrawlersPath()): CrawlerRanges {
-  if (!existsSync(file)) return { ...BUILT_IN_CRAWLER_RANGES };
-  const entries = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  if (!Array.isArray(entries)) return { ...BUILT_IN_CRAWLER_RANGES };
+export function simulatedCrawlerRanges(file?: string): SimulatedCrawlerRanges {
+  const entries: CrawlerRanges[] = loadCrawlerRanges(file);
   const collect = (pattern: RegExp): string[] => {
     const out: string[] = [];
-    for (const entry of entries as { name?: unknown; cidrs?: unknown }[]) {
-      if (typeof entry?.name !== 'string' || !pattern.test(entry.name) || !Array.isArray(entry.cidrs)) continue;
-      for (const cidr of entry.cidrs) if (typeof cidr === 'string' && parseCidr(cidr) !== null) out.push(cidr);
-    }
+    for (const entry of entries) if (pattern.test(entry.name)) for (const cidr of entry.cidrs) if (ipv4Cidr(cidr) !== null) out.push(cidr);
     return out;
   };
   const ranges = (exact: RegExp, loose: RegExp, fallback: readonly string[]): string[] => {
@@ -62,40 +58,14 @@ export function loadCrawlerRanges(file: URL | string = defaultCrawlersPath()): C
   return {
     googlebot: ranges(/^googlebot$/i, /google/i, BUILT_IN_CRAWLER_RANGES.googlebot),
     bingbot: ranges(/^bingbot$/i, /bing/i, BUILT_IN_CRAWLER_RANGES.bingbot),
-    source: typeof file === 'string' ? file : file.pathname,
+    source: file ?? 'runtime/data/crawlers.json',
   };
 }
 
-export function ipv4ToInt(ip: string): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return NaN;
-  let value = 0;
-  for (const part of parts) {
-    const octet = Number(part);
-    if (!Number.isInteger(octet) || octet < 0 || octet > 255 || part === '') return NaN;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-export function intToIpv4(value: number): string {
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
-
-/** An IPv4 CIDR, or null (IPv6 and malformed input). */
-export function parseCidr(text: string): Cidr | null {
-  const slash = text.indexOf('/');
-  const base = ipv4ToInt(slash === -1 ? text : text.slice(0, slash));
-  const bits = slash === -1 ? 32 : Number(text.slice(slash + 1));
-  if (Number.isNaN(base) || !Number.isInteger(bits) || bits < 0 || bits > 32) return null;
-  const size = 2 ** (32 - bits);
-  return { base: base - (base % size), bits };
-}
-
-export function cidrContains(cidr: Cidr, ip: string): boolean {
-  const value = ipv4ToInt(ip);
-  const size = 2 ** (32 - cidr.bits);
-  return !Number.isNaN(value) && value >= cidr.base && value < cidr.base + size;
+/** An IPv4 CIDR (core's parseCidr), or null for IPv6 (IPv4-mapped included) and malformed input. */
+export function ipv4Cidr(text: string): Cidr | null {
+  const range = parseCidr(text, 'as-ipv6');
+  return range === null || range.version !== 4 ? null : { base: range.start, bits: range.bits };
 }
 
 /** A random host address inside the CIDR (not the network or broadcast address of its /24). */
@@ -104,7 +74,7 @@ export function randomIpv4In(cidr: Cidr, random: Random): string {
   for (;;) {
     const value = cidr.base + Math.floor(random.float() * size);
     const last = value & 255;
-    if (size <= 2 || (last !== 0 && last !== 255)) return intToIpv4(value);
+    if (size <= 2 || (last !== 0 && last !== 255)) return formatIPv4(value);
   }
 }
 
@@ -146,7 +116,7 @@ export class AddressBook {
   constructor(reserved: readonly string[]) {
     this.reserved = [];
     for (const text of reserved) {
-      const cidr = parseCidr(text);
+      const cidr = ipv4Cidr(text);
       if (cidr !== null) this.reserved.push(cidr.base, cidr.base + 2 ** (32 - cidr.bits) - 1);
     }
   }
@@ -175,7 +145,7 @@ export class AddressBook {
 
   private isReserved(ip: string): boolean {
     if (this.reserved.length === 0 || ip.includes(':')) return false;
-    const value = ipv4ToInt(ip);
+    const value = parseIPv4(ip); // −1 for anything else: never reserved
     const reserved = this.reserved;
     for (let i = 0; i < reserved.length; i += 2) if (value >= (reserved[i] as number) && value <= (reserved[i + 1] as number)) return true;
     return false;

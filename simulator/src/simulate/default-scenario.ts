@@ -9,7 +9,7 @@
  * nothing here (the world classes are not in `classes`, no protocol field, no shared networks, no
  * attacker profiles), and with sizes that make sense if a test switches a world class on.
  */
-import { loadCrawlerRanges } from './addresses.js';
+import { simulatedCrawlerRanges } from './addresses.js';
 import { TRAFFIC_CLASSES } from './classes.js';
 import type { Scenario, ScenarioOptions, Window } from './scenario.js';
 
@@ -82,7 +82,7 @@ export function defaultScenario(options: ScenarioOptions = {}): Scenario {
       googlebot_ips: count(24),
       bingbot_pages_per_s: 5 * scale,
       bingbot_ips: count(10),
-      ranges: options.crawler_ranges ?? loadCrawlerRanges(),
+      ranges: options.crawler_ranges ?? simulatedCrawlerRanges(),
     },
     fake_googlebot: { ips: count(3), requests_per_s_per_ip: 1.5, window: window(0.2, 0.8) },
     l7_flood: {

@@ -8,7 +8,7 @@
  * proxy-backed bots on residential ASNs of many countries (residential proxy pools resell
  * consumer lines, heavily from Brazil, India, Vietnam and Indonesia).
  */
-import { parseCidr, randomIpv4In, randomIpv6In, randomSlash24In, type Cidr } from './addresses.js';
+import { ipv4Cidr, randomIpv4In, randomIpv6In, randomSlash24In, type Cidr } from './addresses.js';
 import type { Random } from './random.js';
 
 export type NetworkKind = 'residential' | 'mobile' | 'business' | 'hosting';
@@ -25,7 +25,7 @@ export interface Network {
 }
 
 function network(asn: number, name: string, country: string, kind: NetworkKind, cidrs: string[], v6: string | null = null): Network {
-  return { asn, name, country, kind, cidrs: cidrs.map((text) => parseCidr(text) as Cidr), v6 };
+  return { asn, name, country, kind, cidrs: cidrs.map((text) => ipv4Cidr(text) as Cidr), v6 };
 }
 
 /** Shop audience: US and western Europe. */

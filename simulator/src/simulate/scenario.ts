@@ -11,7 +11,7 @@
  * byte-identical: `request_protocol` off, a flat shape, `networks: null` (each population draws
  * its own addresses, as before) and no attacker profiles (each attack its original client).
  */
-import type { CrawlerRanges } from './addresses.js';
+import type { SimulatedCrawlerRanges } from './addresses.js';
 import type { AttackClass, TrafficClass } from './classes.js';
 
 export { ALL_CLASSES, TRAFFIC_CLASSES, WORLD_CLASSES, HUMAN_CLASSES, ATTACK_CLASSES } from './classes.js';
@@ -193,7 +193,7 @@ export interface Scenario {
     googlebot_ips: number;
     bingbot_pages_per_s: number;
     bingbot_ips: number;
-    ranges: CrawlerRanges;
+    ranges: SimulatedCrawlerRanges;
   };
   fake_googlebot: { ips: number; requests_per_s_per_ip: number; window: Window };
   l7_flood: {
@@ -278,6 +278,6 @@ export interface ScenarioOptions {
   /** ISO 8601 start time or ms since the epoch. Fixed by default: output never depends on the clock. */
   start?: string | number;
   jitter_ms?: number;
-  /** Crawler IP ranges; default: `runtime/data/crawlers.json`, else the built-in ranges. */
-  crawler_ranges?: CrawlerRanges;
+  /** Crawler IP ranges; default: the shipped bot data (`runtime/data/crawlers.json`), else the built-in ranges. */
+  crawler_ranges?: SimulatedCrawlerRanges;
 }

@@ -7,7 +7,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { parseLogpushLine } from '@botsieve/ingest';
-import { BUILT_IN_CRAWLER_RANGES, ipv4ToInt, loadCrawlerRanges, parseCidr, type Cidr } from './addresses.js';
+import { parseIPv4 } from '@botsieve/core';
+import { BUILT_IN_CRAWLER_RANGES, ipv4Cidr, simulatedCrawlerRanges, type Cidr } from './addresses.js';
 import { TRAFFIC_CLASSES, defaultScenario, type ScenarioOptions } from './scenario.js';
 import { simulate } from './simulate.js';
 import { run, smallRun } from './testing.js';
@@ -39,7 +40,7 @@ const README_CRAWLER_RANGES = '31faceedf1f17ed92ab273afca96b5147a11d6e33f1a25a09
 // long as its Googlebot and Bingbot ranges are the ones the README was measured with.
 test('golden: the default scenario, seed 1, is byte for byte what the README measured', (t) => {
   t.deepEqual(fullDigest({ seed: 1, crawler_ranges: { ...BUILT_IN_CRAWLER_RANGES } }), { requests: 807_939, sha256: '294c28297237616cd39e2be5b79e8ae7494fbca991526f49c01a479fad425e12' });
-  const ranges = loadCrawlerRanges();
+  const ranges = simulatedCrawlerRanges();
   const rangesDigest = createHash('sha256').update(JSON.stringify([ranges.googlebot, ranges.bingbot])).digest('hex');
   if (rangesDigest !== README_CRAWLER_RANGES) {
     t.log(`crawler ranges changed (${ranges.source}): the README figures will differ; the built-in-ranges golden above still holds`);
@@ -134,14 +135,14 @@ test('the rotating scraper never uses an address twice, nor one any other class 
 
 test('verified crawlers come from inside the published ranges; fake Googlebots from outside', (t) => {
   const { requests } = smallRun();
-  const ranges = loadCrawlerRanges();
+  const ranges = simulatedCrawlerRanges();
   // [first, last] pairs, and one conversion per address: 135k requests × 190 ranges otherwise.
   const spans = (list: readonly string[]): number[][] =>
-    list.map((text) => parseCidr(text)).filter((cidr): cidr is Cidr => cidr !== null).map((cidr) => [cidr.base, cidr.base + 2 ** (32 - cidr.bits) - 1]);
+    list.map((text) => ipv4Cidr(text)).filter((cidr): cidr is Cidr => cidr !== null).map((cidr) => [cidr.base, cidr.base + 2 ** (32 - cidr.bits) - 1]);
   const google = spans(ranges.googlebot);
   const bing = spans(ranges.bingbot);
   const inside = (list: number[][], ip: string): boolean => {
-    const value = ipv4ToInt(ip);
+    const value = parseIPv4(ip);
     return list.some(([first, last]) => value >= (first as number) && value <= (last as number));
   };
   let crawler = 0;

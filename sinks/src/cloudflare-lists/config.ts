@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr } from '../net/cidr.js';
+import { parseCidr } from '@botsieve/core';
 
 /** Longest list suffix the sink appends (`_challenge_asn`): prefixes stay within Cloudflare's 50-character names. */
 const LONGEST_SUFFIX = '_challenge_asn'.length;
@@ -9,7 +9,7 @@ const neverPushSchema = z
   .object({
     /** IPv4/IPv6 addresses or CIDRs; a verdict whose address or range overlaps one of them is not pushed. */
     cidrs: z
-      .array(z.string().refine((text) => parseCidr(text) !== undefined, { message: 'not an IPv4/IPv6 address or CIDR' }))
+      .array(z.string().refine((text) => parseCidr(text) !== null, { message: 'not an IPv4/IPv6 address or CIDR' }))
       .default([]).describe('IPv4/IPv6 addresses or CIDRs never pushed; a verdict whose range overlaps one of them is not pushed either.'),
     /** Autonomous system numbers never pushed. */
     asns: z.array(z.number().int().nonnegative()).default([]).describe('Autonomous system numbers never pushed.'),

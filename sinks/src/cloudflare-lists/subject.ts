@@ -13,8 +13,7 @@
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are deliberately NOT excluded:
  * they are public-shaped and every test and example uses them.
  */
-import type { SubjectKey } from '@botsieve/core';
-import { formatCidr, overlaps, parseCidr, truncate, type Cidr } from '../net/cidr.js';
+import { cidrsOverlap, formatCidr, parseCidr, truncateCidr, type CidrRange, type SubjectKey } from '@botsieve/core';
 
 export type TargetKind = 'ip' | 'asn' | 'ja4';
 
@@ -26,7 +25,21 @@ export interface Target {
 
 export type SkipReason = 'not_enforceable' | 'never_push' | 'invalid_subject';
 
-const NEVER_PUSH_RANGES: readonly Cidr[] = [
+/**
+ * A list CIDR: IPv4-mapped IPv6 stays IPv6 here, so that `::ffff:0:0/96` below refuses mapped
+ * subjects (enforce the IPv4 address instead) rather than reading as 0.0.0.0/0.
+ */
+function parseListCidr(text: string): CidrRange | null {
+  return parseCidr(text, 'as-ipv6');
+}
+
+/** Canonical text as Cloudflare lists take it: a single IPv4 address without `/32`, everything else with its length. */
+function listValue(range: CidrRange): string {
+  const text = formatCidr(range);
+  return range.version === 4 && range.bits === 32 ? text.slice(0, -3) : text;
+}
+
+const NEVER_PUSH_RANGES: readonly CidrRange[] = [
   '0.0.0.0/8', // "this network", includes unspecified
   '10.0.0.0/8', // RFC 1918
   '100.64.0.0/10', // CGNAT
@@ -42,7 +55,7 @@ const NEVER_PUSH_RANGES: readonly Cidr[] = [
   'fc00::/7', // unique local
   'fe80::/10', // link-local
   'ff00::/8', // multicast
-].map((text) => parseCidr(text) as Cidr);
+].map((text) => parseListCidr(text) as CidrRange);
 
 /** Private-use ASNs (RFC 6996), AS_TRANS and the last ASNs of each range (RFC 7300). */
 function reservedAsn(asn: number): boolean {
@@ -59,7 +72,7 @@ export interface NeverPush {
 }
 
 export class SubjectClassifier {
-  private readonly ranges: Cidr[];
+  private readonly ranges: CidrRange[];
   private readonly asns: ReadonlySet<number>;
   private readonly ja4s: ReadonlySet<string>;
 
@@ -67,8 +80,8 @@ export class SubjectClassifier {
   constructor(neverPush: NeverPush, private readonly botManagement: boolean) {
     this.ranges = [...NEVER_PUSH_RANGES];
     for (const text of neverPush.cidrs) {
-      const cidr = parseCidr(text);
-      if (cidr === undefined) throw new Error(`never_push.cidrs: '${text}' is not an IP address or CIDR`);
+      const cidr = parseListCidr(text);
+      if (cidr === null) throw new Error(`never_push.cidrs: '${text}' is not an IP address or CIDR`);
       this.ranges.push(cidr);
     }
     this.asns = new Set(neverPush.asns);
@@ -102,21 +115,21 @@ export class SubjectClassifier {
 
   private classifyIp(kind: 'ip' | 'prefix', body: string): Target | SkipReason {
     if (kind === 'ip' && body.includes('/')) return 'invalid_subject';
-    const parsed = parseCidr(body);
-    if (parsed === undefined) return 'invalid_subject';
+    const parsed = parseListCidr(body);
+    if (parsed === null) return 'invalid_subject';
     // Cloudflare takes IPv4 /8–/32 and IPv6 /4–/64; a single IPv6 client goes in as its /64.
-    if (parsed.family === 4 && parsed.length < 8) return 'not_enforceable';
-    if (parsed.family === 6 && parsed.length < 4) return 'not_enforceable';
-    const cidr = parsed.family === 6 ? truncate(parsed, 64) : parsed;
-    for (const range of this.ranges) if (overlaps(cidr, range)) return 'never_push';
-    return { kind: 'ip', value: formatCidr(cidr) };
+    if (parsed.version === 4 && parsed.bits < 8) return 'not_enforceable';
+    if (parsed.version === 6 && parsed.bits < 4) return 'not_enforceable';
+    const cidr = parsed.version === 6 ? truncateCidr(parsed, 64) : parsed;
+    for (const range of this.ranges) if (cidrsOverlap(cidr, range)) return 'never_push';
+    return { kind: 'ip', value: listValue(cidr) };
   }
 }
 
 /** Canonical form of an IP list value read back from Cloudflare; undefined when it does not parse. */
 export function canonicalIpValue(text: string): string | undefined {
-  const cidr = parseCidr(text);
-  return cidr === undefined ? undefined : formatCidr(cidr);
+  const cidr = parseListCidr(text);
+  return cidr === null ? undefined : listValue(cidr);
 }
 
 export function isTarget(result: Target | SkipReason): result is Target {

@@ -3,7 +3,7 @@
  * gRPC status codes map onto the sinks' error catalogue.
  */
 import { PubSub } from '@google-cloud/pubsub';
-import type { SubjectKey, Verdict } from '@botsieve/core';
+import { isSubjectKey, type Verdict } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
 import type { PubSubConfig } from './config.js';
 
@@ -28,7 +28,6 @@ export function encodeVerdict(verdict: Verdict): Buffer {
   return Buffer.from(JSON.stringify(verdict));
 }
 
-const SUBJECT = /^(ip|prefix|asn|ja4|ua):./;
 const ACTIONS = new Set(['block', 'challenge', 'log']);
 
 /** Parses and checks a verdict from a message body; undefined when it is not one. */
@@ -43,15 +42,11 @@ export function decodeVerdict(data: Buffer): Verdict | undefined {
   const v = value as Record<string, unknown>;
   const ok =
     typeof v.id === 'string' && v.id !== '' &&
-    typeof v.subject === 'string' && SUBJECT.test(v.subject) &&
+    isSubjectKey(v.subject) &&
     typeof v.action === 'string' && ACTIONS.has(v.action) &&
     Number.isFinite(v.score) && Number.isFinite(v.ttl_ms) && Number.isFinite(v.decided_at) &&
     Array.isArray(v.detectors);
   return ok ? (value as Verdict) : undefined;
-}
-
-export function isSubjectKey(value: string): value is SubjectKey {
-  return SUBJECT.test(value);
 }
 
 /** gRPC status codes (numbers, as in `@grpc/grpc-js`'s `status`). */

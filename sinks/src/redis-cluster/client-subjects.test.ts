@@ -1,6 +1,5 @@
 import test from 'ava';
-import { canonicalIp, clientSubjects } from './client-subjects.js';
-import { canonicalIp as netCanonicalIp } from '../net/ip.js';
+import { clientSubjects } from './client-subjects.js';
 
 test('subjects of a client, spelled as detectors spell them', (t) => {
   t.deepEqual(clientSubjects({ ip: '203.0.113.77', asn: 64500, ja4: 't13d1516h2_8daaf6152771_e5627efa2ab1', user_agent: 'curl/8.5.0' }), [
@@ -14,6 +13,6 @@ test('subjects of a client, spelled as detectors spell them', (t) => {
   t.deepEqual(clientSubjects({ ip: 'garbage', asn: 13335 }), ['asn:13335']);
 });
 
-test('canonicalIp is the one of ../net/ip.ts (tested there against ingest)', (t) => {
-  t.is(canonicalIp, netCanonicalIp);
+test('IPv4-mapped addresses are looked up as their IPv4 address, as ingest spells events', (t) => {
+  t.deepEqual(clientSubjects({ ip: '::ffff:198.51.100.7' }), ['ip:198.51.100.7', 'prefix:198.51.100.0/24']);
 });

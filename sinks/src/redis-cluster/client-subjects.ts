@@ -1,13 +1,9 @@
 /**
  * The subjects a client at the origin falls under, spelled exactly as detectors spell them from
  * events: `ip:<ip>`, `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`, `ua:<user agent>`. The IP and prefix
- * are ingest's canonical forms (`../net/ip.ts`), or a lookup would miss the verdict.
+ * are the canonical forms ingest gives events (core's `canonicalIp`), or a lookup would miss the verdict.
  */
-import type { SubjectKey } from '@botsieve/core';
-import { canonicalIp } from '../net/ip.js';
-
-export { canonicalIp };
-export type { CanonicalIp } from '../net/ip.js';
+import { canonicalIp, type SubjectKey } from '@botsieve/core';
 
 /** What an origin knows about the client of one request. */
 export interface ClientIdentity {

@@ -14,7 +14,7 @@
  * reached the feed (detector latency, a few hundred ms live) count as not mitigated, as they were
  * at the edge, which also enforces a verdict only once it is delivered.
  */
-import { ACTION_RANK, type RequestEvent, type SubjectKind, type Verdict, type VerdictAction } from '@botsieve/core';
+import { ACTION_RANK, subjectKind, type RequestEvent, type SubjectKind, type Verdict, type VerdictAction } from '@botsieve/core';
 import { topDetector } from './verdict-row.js';
 
 export interface Coverage {
@@ -27,7 +27,6 @@ export interface Coverage {
 }
 
 export const NO_DETECTOR = 'none';
-const KINDS: readonly SubjectKind[] = ['ip', 'prefix', 'asn', 'ja4', 'ua'];
 
 export class VerdictCoverage {
   private readonly bySubject = new Map<string, Coverage>();
@@ -43,7 +42,7 @@ export class VerdictCoverage {
   /** Applies one verdict; returns false when it is malformed (ignored). */
   observe(verdict: Verdict, horizon: number): boolean {
     if (!isUsable(verdict)) return false;
-    const kind = kindOf(verdict.subject);
+    const kind = subjectKind(verdict.subject);
     if (kind === undefined) return false;
     const incoming: Coverage = {
       action: verdict.action,
@@ -101,7 +100,7 @@ export class VerdictCoverage {
 
   private remove(subject: string): void {
     if (!this.bySubject.delete(subject)) return;
-    const kind = kindOf(subject);
+    const kind = subjectKind(subject);
     if (kind !== undefined) this.perKind[kind] -= 1;
   }
 }
@@ -115,12 +114,6 @@ function replaces(incoming: Coverage, current: Coverage, horizon: number): boole
 function stronger(best: Coverage | undefined, candidate: Coverage | undefined, at: number): Coverage | undefined {
   if (candidate === undefined || at < candidate.decided_at || at >= candidate.expires_at) return best;
   return best === undefined || candidate.rank > best.rank ? candidate : best;
-}
-
-function kindOf(subject: string): SubjectKind | undefined {
-  const colon = subject.indexOf(':');
-  const kind = subject.slice(0, colon) as SubjectKind;
-  return colon > 0 && KINDS.includes(kind) ? kind : undefined;
 }
 
 function isUsable(verdict: Verdict): boolean {

@@ -11,10 +11,8 @@
  * Measured (bench-heuristics.ts, 200 rules, 100k events): 8.6 µs per event for all 200 compiled
  * rules against 53.7 µs for a naive interpreter walking the same ASTs (6.3×).
  */
-import type { RequestEvent } from '@botsieve/core';
+import { CidrSet, parseCidr, type RequestEvent } from '@botsieve/core';
 import type { EventFeatures } from '../../engine/features.js';
-import { CidrSet } from '../../safelist/cidr-set.js';
-import { parseCidr } from '../../safelist/ip-address.js';
 import { FIELDS, FIELD_NAMES, type FieldType, type Getter } from './fields.js';
 import { RuleError } from './lexer.js';
 import { parseRule, type CompareOp, type Literal, type RuleNode, type ValueNode } from './parser.js';

@@ -14,7 +14,7 @@
  * Crawlers pick products uniformly (they walk the sitemap, not the bestsellers), hit stale
  * URLs now and then (3% 404s) and re-read robots.txt; /search is disallowed to them.
  */
-import { parseCidr, randomIpv4In, type Cidr } from '../addresses.js';
+import { ipv4Cidr, randomIpv4In, type Cidr } from '../addresses.js';
 import { attackerAddress } from '../attackers.js';
 import { BINGBOT_UA, GOOGLEBOT_UA, JA3, JA4, TOOL_UA } from '../clients.js';
 import { BUSINESS, GOOGLE, HOSTING, META, MICROSOFT, addressIn, type Address, type Network } from '../networks.js';
@@ -37,7 +37,7 @@ function crawlTarget(world: World, random: Random): Resource {
 }
 
 function rangeAddresses(world: World, random: Random, cidrs: readonly string[], net: Network, count: number): Address[] {
-  const ranges = cidrs.map((text) => parseCidr(text)).filter((cidr): cidr is Cidr => cidr !== null);
+  const ranges = cidrs.map((text) => ipv4Cidr(text)).filter((cidr): cidr is Cidr => cidr !== null);
   const out: Address[] = [];
   for (let i = 0; i < count; i++) {
     out.push(world.addresses.claim('verified_crawler', 'fresh', () => ({ ip: randomIpv4In(random.pick(ranges), random), asn: net.asn, country: net.country }), true));
@@ -89,8 +89,8 @@ export function startFakeGooglebots(world: World, random: Random): void {
 }
 
 /** UptimeRobot's probe networks (Limestone Networks, its long-time host) and Ahrefs' OVH ranges. */
-const UPTIMEROBOT: Network = { asn: 46475, name: 'Limestone Networks', country: 'us', kind: 'hosting', cidrs: ['69.162.124.224/28', '63.143.42.240/28', '216.245.221.80/28'].map((t) => parseCidr(t) as Cidr), v6: null };
-const AHREFS: Network = { asn: 16276, name: 'OVH', country: 'fr', kind: 'hosting', cidrs: ['54.36.148.0/23', '51.222.253.0/26'].map((t) => parseCidr(t) as Cidr), v6: null };
+const UPTIMEROBOT: Network = { asn: 46475, name: 'Limestone Networks', country: 'us', kind: 'hosting', cidrs: ['69.162.124.224/28', '63.143.42.240/28', '216.245.221.80/28'].map((t) => ipv4Cidr(t) as Cidr), v6: null };
+const AHREFS: Network = { asn: 16276, name: 'OVH', country: 'fr', kind: 'hosting', cidrs: ['54.36.148.0/23', '51.222.253.0/26'].map((t) => ipv4Cidr(t) as Cidr), v6: null };
 
 export function startGoodBots(world: World, random: Random): void {
   const config = world.scenario.good_bot_harmless;

@@ -4,7 +4,7 @@
  * each attack's profile. Both variants of a world (with and without Bot Management) are the
  * same traffic; only the Bot Management fields differ.
  */
-import type { CrawlerRanges } from '../addresses.js';
+import type { SimulatedCrawlerRanges } from '../addresses.js';
 import { ALL_CLASSES, ATTACK_CLASSES } from '../classes.js';
 import { defaultScenario } from '../default-scenario.js';
 import type { AttackerProfile, AttackClass, Scenario, Window } from '../scenario.js';
@@ -13,7 +13,7 @@ import type { WorldParameters } from './parameters.js';
 export interface WorldScenarioOptions {
   bot_management?: boolean;
   start?: string | number;
-  crawler_ranges?: CrawlerRanges;
+  crawler_ranges?: SimulatedCrawlerRanges;
 }
 
 /** Expected requests (or sessions) each population gets at least, so a tiny world still has every class. */

@@ -7,13 +7,13 @@
  * big-endian uint32 words per start/end. A lookup is a binary search for the last range starting
  * at or before the address. Ranges are disjoint and sorted, so that range is the only candidate.
  *
- * Measured (the timing test in cidr-set.test.ts; Node 20 on a shared 2-core VM; the 307 shipped
- * Googlebot CIDRs, 43 ranges after merging): `has()` costs 0.08–0.16 µs for an IPv4 address,
+ * Measured (the timing test in runtime/src/exemption/private-ranges.test.ts; Node 20 on a shared
+ * 2-core VM; the 307 shipped Googlebot CIDRs, 43 ranges after merging): `has()` costs 0.08–0.16 µs for an IPv4 address,
  * 0.18–0.38 µs for an IPv6 one (parsing is most of it) and ~0.02 µs for garbage. Budget: 1 µs.
  */
-import { BotsieveError } from '@botsieve/core';
-import { EXEMPTION_ERRORS } from './errors.js';
-import { compareWords, isIPv4Mapped, parseCidr, parseIPv4, parseIPv6, type CidrRange } from './ip-address.js';
+import { BotsieveError, CORE_ERRORS } from '../errors.js';
+import { compareWords, parseCidr } from './cidr.js';
+import { isIPv4Mapped, parseIPv4, parseIPv6 } from './ip.js';
 
 /**
  * An address parsed once and tested against many sets: the rule compiler and `has()` share one,
@@ -64,14 +64,14 @@ export class CidrSet {
   private readonly v6Ends: Uint32Array;
   private readonly v6Count: number;
 
-  /** Throws ERR_EXEMPTION_DATA naming the first entry that is not a CIDR or an address. */
+  /** Throws ERR_INVALID_CIDR naming the first entry that is not a CIDR or an address. */
   constructor(cidrs: readonly string[]) {
     const v4: { start: number; end: number }[] = [];
     const v6: { start: Uint32Array; end: Uint32Array }[] = [];
     cidrs.forEach((text, index) => {
       const range = parseCidr(text);
       if (range === null) {
-        throw new BotsieveError(EXEMPTION_ERRORS.ERR_EXEMPTION_DATA.code, `invalid CIDR ${JSON.stringify(text)} (entry ${index}): expected an IPv4 or IPv6 address with an optional /length`);
+        throw new BotsieveError(CORE_ERRORS.ERR_INVALID_CIDR.code, `invalid CIDR ${JSON.stringify(text)} (entry ${index}): expected an IPv4 or IPv6 address with an optional /length`);
       }
       if (range.version === 4) v4.push(range);
       else v6.push(range);
@@ -191,5 +191,3 @@ function isSuccessor(a: Uint32Array, b: Uint32Array): boolean {
   }
   return compareWords(a, 0, next, 0) === 0;
 }
-
-export type { CidrRange };
