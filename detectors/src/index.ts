@@ -17,3 +17,9 @@ export { DetectorService, Watermark, SERVICE_CORRECTED, SERVICE_DISCARD, decodeE
 export type { DetectorServiceDeps, ServiceStage, ServiceStats } from './runtime/index.js';
 export { Annotator, createReplay } from './replay/index.js';
 export type { Annotation, AnnotatorOptions, Replay, ReplayResult } from './replay/index.js';
+export { defaultAttackDataPath, formatAttackRefreshSummary, loadAttackData, refreshAttackData, writeAttackData } from './attack-signatures/index.js';
+export type { AttackData, AttackRefreshOptions, AttackRefreshResult, AttackRefreshSummary } from './attack-signatures/index.js';
+export { defaultHostingNetworksPath, loadHostingNetworks, parseHostingNetworks } from './fusion/hosting-networks.js';
+export type { HostingNetworksData } from './fusion/hosting-networks.js';
+export { formatHostingRefreshSummary, refreshHostingNetworks, writeHostingNetworks } from './fusion/hosting-refresh.js';
+export type { HostingRefreshOptions, HostingRefreshResult, HostingRefreshSummary } from './fusion/hosting-refresh.js';

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topicsConfigSchema } from '@botsieve/bus/config.js';
+import { topicsConfigSchema } from '@botsieve/bus';
 
 // Loaded untyped on purpose: its declarations reference the DOM lib, whose fetch types would
 // leak into every other file of this workspace.

@@ -10,7 +10,7 @@ import { Cluster } from 'ioredis';
 import type { Verdict } from '@botsieve/core';
 import { busConfigSchema, EmbeddedBus } from '@botsieve/bus';
 import { decodeVerdictRecord, RedisClusterVerdictStore, redisClusterConfigSchema, SinkService, sinksConfigSchema } from '@botsieve/sinks';
-import { encodeVerdict, verdictKey } from '@botsieve/sinks/redis-cluster/index.js';
+import { encodeVerdict, verdictKey } from '@botsieve/sinks';
 import type { TestRedisCluster } from '@botsieve/testkit';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { benchIp, benchVerdict, fmt, percentiles, produceRange, produceSteadily, progress, TimedSink, until, verdictIndex, type Percentiles } from './sinks-bench-support.js';

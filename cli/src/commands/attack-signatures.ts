@@ -12,7 +12,7 @@
  * against a local HTTP server); this file only turns flags into arguments.
  */
 import { existsSync } from 'node:fs';
-import { defaultAttackDataPath, formatAttackRefreshSummary, loadAttackData, refreshAttackData, writeAttackData } from '@botsieve/detectors/attack-signatures/index.js';
+import { defaultAttackDataPath, formatAttackRefreshSummary, loadAttackData, refreshAttackData, writeAttackData } from '@botsieve/detectors';
 import { GITHUB_REFRESH_OPTIONS, GITHUB_REFRESH_SYNOPSIS, parseGitHubRefreshFlags, requireRefresh, type GitHubRefreshFlags } from './refresh-flags.js';
 
 export const ATTACK_SIGNATURES_OPTIONS = GITHUB_REFRESH_OPTIONS;

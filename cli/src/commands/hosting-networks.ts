@@ -12,8 +12,8 @@
  * a local HTTP server); this file only turns flags into arguments.
  */
 import { existsSync } from 'node:fs';
-import { defaultHostingNetworksPath, loadHostingNetworks } from '@botsieve/detectors/fusion/hosting-networks.js';
-import { formatHostingRefreshSummary, refreshHostingNetworks, writeHostingNetworks } from '@botsieve/detectors/fusion/hosting-refresh.js';
+import { defaultHostingNetworksPath, loadHostingNetworks } from '@botsieve/detectors';
+import { formatHostingRefreshSummary, refreshHostingNetworks, writeHostingNetworks } from '@botsieve/detectors';
 import { GITHUB_REFRESH_OPTIONS, GITHUB_REFRESH_SYNOPSIS, parseGitHubRefreshFlags, requireRefresh, type GitHubRefreshFlags } from './refresh-flags.js';
 
 export const HOSTING_NETWORKS_OPTIONS = GITHUB_REFRESH_OPTIONS;

@@ -12,7 +12,7 @@ import type { RequestEvent } from '@botsieve/core';
 import { parseDetectConfig } from '../config.js';
 import { makeEvent } from '../test-support/events.js';
 import { Instances, until } from '../test-support/instances.js';
-import { stableHash } from '@botsieve/bus/embedded/topic-log.js';
+import { stableHash } from '@botsieve/bus';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 const JA4 = 't13d1812h1_85036bcba153_b26ce05bbdd6';

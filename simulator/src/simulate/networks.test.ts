@@ -1,5 +1,5 @@
 import test from 'ava';
-import { defaultHostingNetworksPath, loadHostingNetworks } from '@botsieve/detectors/fusion/hosting-networks.js';
+import { defaultHostingNetworksPath, loadHostingNetworks } from '@botsieve/detectors';
 import { BUSINESS, MOBILE, PROXY_RESIDENTIAL, RESIDENTIAL } from './networks.js';
 
 test('no consumer line, mobile carrier, office or residential proxy network the simulator draws people from is on the shipped hosting list', (t) => {
