@@ -10,5 +10,4 @@ export type {
 export type { Logger, LogFn } from './logger.js';
 export { METRIC } from './metrics.js';
 export type { ComponentMetrics } from './metrics.js';
-export type { Detector, DetectorContext, DetectorFactory } from './detector.js';
 export type { Sink } from './sink.js';

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BotsieveError, isBotsieveError } from '@botsieve/core';
-import type { AnyEngineDetectorFactory as AnyDetectorFactory } from './engine/registry-types.js';
+import type { AnyEngineDetectorFactory } from './engine/registry-types.js';
 import { classifyConfigSchema, clientMemoryConfigSchema, trafficContextConfigSchema } from './features/config.js';
 import { fusionConfigSchema } from './fusion/config.js';
 import { safelistConfigSchema } from './safelist/index.js';
@@ -117,7 +117,7 @@ export type DetectConfigInput = z.input<typeof detectConfigSchema>;
 export type DetectorEntry = DetectConfig['detectors'][number];
 
 /** Validates one detector's config with its factory; errors name the detector. */
-export function parseDetectorConfig(type: string, id: string, raw: unknown, factories: Readonly<Record<string, AnyDetectorFactory>> = registry): unknown {
+export function parseDetectorConfig(type: string, id: string, raw: unknown, factories: Readonly<Record<string, AnyEngineDetectorFactory>> = registry): unknown {
   const factory = Object.hasOwn(factories, type) ? factories[type] : undefined;
   if (factory === undefined) {
     throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `detector "${id}": unknown type "${type}" (known: ${Object.keys(factories).join(', ')})`);

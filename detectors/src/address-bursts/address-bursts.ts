@@ -55,8 +55,7 @@
  * case): 0.51–0.58 µs per event on the shared 2-core VM, beside 7.6 µs for heuristics with 200 rules.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { round3 } from '../engine/levels.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';

@@ -38,8 +38,7 @@
  * Pure: no I/O after setup (the data file is read when the config is parsed), no timers, event time only.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { CooldownTable, type Cooldown, type PairMap } from '../heuristics/cooldown-table.js';

@@ -38,8 +38,7 @@
  * steps with attempts keeps that close, but it is an upper bound (see the report on contracts).
  */
 import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext, StateSize, SummaryDetector } from '../engine/detector.js';
 import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
 import { distinct } from '../engine/segment-window.js';

@@ -14,8 +14,7 @@
  * Pure: no I/O, no timers, no wall clock; decisions use event time, so replay and production agree.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, SubjectKind, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { parseHeuristicsConfig, type BuiltinConfig, type HeuristicsConfig } from './config.js';

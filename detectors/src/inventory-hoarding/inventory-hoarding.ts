@@ -51,8 +51,7 @@
  * or after `cooldown_ms`.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { BoundedMap } from '../sketch/index.js';

@@ -21,8 +21,7 @@
  * lowered the ratios, which is why the not_found rule also needs min_requests.
  */
 import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext, StateSize, SummaryDetector } from '../engine/detector.js';
 import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
 import { distinct } from '../engine/segment-window.js';

@@ -59,8 +59,7 @@
  * is ~0.25 µs; see the bench figures in detectors/README.md for the current cost.
  */
 import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext, StateSize, SummaryDetector } from '../engine/detector.js';
 import { KindTrackers } from '../engine/kind-trackers.js';
 import { ACTION_BY_RANK, shouldSignal, type Judgement } from '../engine/levels.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';

@@ -55,8 +55,7 @@
  * max_routes, enabled) change starts afresh (its windows and baselines are shaped by them).
  */
 import type { SubjectKind } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext, StateSize, SummaryDetector } from '../engine/detector.js';
 import { EpochDistinct } from '../engine/epoch-distinct.js';
 import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
