@@ -27,7 +27,7 @@ import { FeatureExtractor } from '../features/feature-extractor.js';
 import { Fusion } from '../fusion/fusion.js';
 import { registry } from '../registry.js';
 import { CrawlerDirectory, Safelist, loadCrawlerRanges } from '../safelist/index.js';
-import { Watermark } from '../runtime/watermark.js';
+import { Watermark } from './watermark.js';
 import type { EngineDetector } from './detector.js';
 import { buildDetector, buildDetectors, lookbackMs, type HostedDetector } from './hosted.js';
 import type { AnyEngineDetectorFactory } from './registry-types.js';

@@ -8,7 +8,7 @@ import type { DetectConfig, DetectorMode } from '../config.js';
 import { parseDetectorConfig } from '../config.js';
 import { DETECTOR_ERRORS } from '../errors.js';
 import type { EngineDetector } from './detector.js';
-import type { Watermark } from '../runtime/watermark.js';
+import type { Watermark } from './watermark.js';
 import type { AnyEngineDetectorFactory } from './registry-types.js';
 
 export class HostedDetector {
