@@ -76,7 +76,7 @@ const TRAIL_BYTES = 160;
 const RANK_CHALLENGE = 2;
 const RANK_BLOCK = 3;
 
-export class AddressBurstsDetector implements EventDetector {
+export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private config: AddressBurstsConfig;
@@ -161,8 +161,7 @@ export class AddressBurstsDetector implements EventDetector {
    * New thresholds, actions and windows apply at once, keeping state; a new ring size (a count
    * threshold) or cap restarts the state (rings are sized by the thresholds).
    */
-  reconfigure(raw: unknown): void {
-    const next = raw as AddressBurstsConfig;
+  reconfigure(next: AddressBurstsConfig): void {
     const previous = this.config;
     const reshaped =
       next.max_tracked_ips !== previous.max_tracked_ips ||

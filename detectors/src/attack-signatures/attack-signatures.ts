@@ -68,7 +68,7 @@ class ActiveClass {
   ) {}
 }
 
-export class AttackSignaturesDetector implements EventDetector {
+export class AttackSignaturesDetector implements EventDetector<AttackSignaturesConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private classes: ActiveClass[] = [];
@@ -121,8 +121,8 @@ export class AttackSignaturesDetector implements EventDetector {
   }
 
   /** New classes, signatures, lists and cooldown; cooldown state is kept. `max_tracked_subjects` applies at restart. */
-  reconfigure(config: unknown): void {
-    this.matcher = this.apply(config as AttackSignaturesConfig);
+  reconfigure(config: AttackSignaturesConfig): void {
+    this.matcher = this.apply(config);
   }
 
   private apply(config: AttackSignaturesConfig): RequestMatcher {

@@ -44,7 +44,7 @@ interface ActiveRule {
   readonly pairs: PairMap;
 }
 
-export class HeuristicsDetector implements EventDetector {
+export class HeuristicsDetector implements EventDetector<HeuristicsConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private rules: readonly ActiveRule[] = [];
@@ -109,8 +109,8 @@ export class HeuristicsDetector implements EventDetector {
    * New rules, built-ins and cooldown (config validated by the factory); cooldown state is kept,
    * so a rule whose id stays keeps its cooldowns. `max_tracked_subjects` applies at restart.
    */
-  reconfigure(config: unknown): void {
-    this.apply(config as HeuristicsConfig);
+  reconfigure(config: HeuristicsConfig): void {
+    this.apply(config);
   }
 
   private apply(config: HeuristicsConfig): void {
