@@ -57,7 +57,7 @@
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
 import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
-import { round3 } from '../engine/levels.js';
+import { round3 } from '../engine/evidence.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { BoundedMap, hash32 } from '../sketch/index.js';
 import { LoginSurge } from '../credential-stuffing/login-surge.js';

@@ -30,6 +30,7 @@
  * dropped (counted in `late`).
  */
 import { z } from 'zod';
+import { round3 } from '../engine/evidence.js';
 
 export interface LoginSurgeDefaults {
   prior_share: number;
@@ -227,8 +228,4 @@ function subtractFrom(s: Sums, attempts: number, failures: number): void {
 function resetSums(s: Sums): void {
   s.attempts = 0;
   s.failures = 0;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1_000) / 1_000;
 }

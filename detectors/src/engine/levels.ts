@@ -133,8 +133,3 @@ export function signalOnce(cooldown: Cooldown, subject: SubjectKey, at: number, 
   cooldown.signalAt = at;
   return [{ subject, at, detector, score, action: ACTION_BY_RANK[rank]!, evidence }];
 }
-
-/** Ratios and decayed counts in evidence: 3 decimals, so goldens stay stable and readable. */
-export function round3(x: number): number {
-  return Math.round(x * 1_000) / 1_000;
-}
