@@ -11,7 +11,6 @@ export type {
 export type { Logger, LogFn } from './logger.js';
 export { METRIC } from './metrics.js';
 export type { ComponentMetrics } from './metrics.js';
-export type { Detector, DetectorContext, DetectorFactory } from './detector.js';
 export { PARTIAL_WRITE_ERROR_CODE, PartialWriteError, isPartialWriteError } from './sink.js';
 export type { RejectedItem, Sink } from './sink.js';
 export {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { BotsieveError, isBotsieveError } from '@botsieve/core';
-import type { AnyEngineDetectorFactory as AnyDetectorFactory } from './engine/registry-types.js';
+import type { AnyEngineDetectorFactory } from './engine/registry-types.js';
 import { classifyConfigSchema, clientMemoryConfigSchema, trafficContextConfigSchema } from './features/config.js';
 import { fusionConfigSchema } from './fusion/config.js';
 import { safelistConfigSchema } from './safelist/index.js';
@@ -34,20 +34,16 @@ const DEFAULT_DETECTORS: DetectorType[] = ['heuristics', 'volumetric', 'l7-flood
 
 export const detectorEntrySchema = z
   .strictObject({
-    /** Detector type: a key of the registry. */
     type: z.enum(DETECTOR_TYPES).describe('Detector type (a key of the detector registry).'),
     /** Names this instance in verdicts (`detectors[].id`) and in metrics: lower case, digits, `-`, `_`. */
     id: z.string().regex(DETECTOR_ID, 'lower case letters, digits, - and _, at most 63').describe('Names this instance in verdicts and metrics.'),
-    /** `enforce`, or `shadow`: verdicts produced and counted, action forced to `log`. */
     mode: z.enum(DETECTOR_MODES).default('enforce').describe('`enforce`, or `shadow`: verdicts are produced and counted with their action forced to `log`.'),
-    /** The detector's own configuration, validated by its factory. */
     config: z.record(z.string(), z.unknown()).prefault({}).describe("The detector's own configuration, validated by its factory."),
   })
   .transform((entry) => ({ ...entry, config: parseDetectorConfig(entry.type, entry.id, entry.config) as unknown }));
 
 export const detectConfigSchema = z
   .strictObject({
-    /** Events older than (max event time seen − this) are late: counted and dropped. */
     allowed_lateness_ms: z.number().int().nonnegative().default(5_000).describe('Events older than the newest event time seen minus this are late: counted (discarded `late`) and dropped.'),
     /**
      * The detector service caps an event's time at (wall clock + this) before it reaches an
@@ -58,13 +54,10 @@ export const detectConfigSchema = z
      * wall clock and trusts the file's timestamps.
      */
     max_future_skew_ms: z.number().int().nonnegative().default(1_000).describe('Event times later than the record\'s append time (or the wall clock, if earlier) plus this are clamped to it before detection (counted in botsieve_corrected_total{reason="future_timestamp"}; the event is still judged); keep it below `allowed_lateness_ms`. Not applied by replay.'),
-    /** Wall-clock tick of the service: when no event arrived for this long, event time is advanced so windows close. */
     flush_interval_ms: z.number().int().positive().default(1_000).describe('Wall-clock tick of the detector service; after this long without events, event time is advanced by the time elapsed so windows close.'),
-    /** Event time step: detectors are flushed each time the watermark crosses a multiple of it. */
     flush_step_ms: z.number().int().positive().default(1_000).describe('Detectors are flushed each time the watermark crosses a multiple of this (event time).'),
     /** Most event time an idle flush may add after the last event; bounds how late a stalled source may resume without its events counting as late. */
     idle_advance_max_ms: z.number().int().nonnegative().default(60_000).describe('Most event time idle flushing may add after the last event seen.'),
-    /** Kafka consumer group of the detector tier; instances sharing it split the partitions. */
     group_id: z.string().min(1).default('botsieve-detect').describe('Consumer group of the detector tier; instances sharing it split the event partitions between them.'),
     /** Largest batch the service's consumer hands to its handler. */
     max_batch_records: z.number().int().positive().max(100_000).default(1_000).describe('Largest batch of events the detector service consumes at once.'),
@@ -75,9 +68,7 @@ export const detectConfigSchema = z
      * local on the embedded bus.
      */
     aggregation: z.enum(['auto', 'local', 'bus']).default('auto').describe('Where prefix/ASN/JA4 subjects are aggregated: `local` (this process), `bus` (rollups topic + aggregation stage), `auto` (bus on Kafka, local on the embedded bus).'),
-    /** Consumer group of the aggregation stage (consumes rollups). */
     aggregate_group_id: z.string().min(1).default('botsieve-aggregate').describe('Consumer group of the aggregation stage (consumes the rollups topic).'),
-    /** Event-time step of per-subject summaries: the granularity of every detector window. */
     summary_step_ms: z.number().int().min(100).max(60_000).default(1_000).describe('Event-time step of per-subject summaries (the granularity of detector windows).'),
     /** Most open summaries before they are handed out early (bounded memory under an IP spray). */
     max_open_summaries: z.number().int().positive().max(10_000_000).default(200_000).describe('Most open per-subject summaries before they are handed out early.'),
@@ -94,7 +85,6 @@ export const detectConfigSchema = z
     clients: clientMemoryConfigSchema.describe('Client memory: addresses seen recently and addresses that browsed (event features new_client, known_browser).'),
     /** Subjects never acted on: configured CIDRs/ASNs/JA4s, private ranges, verified crawlers' data. */
     safelist: safelistConfigSchema.describe('Subjects never acted on, and the verified crawlers data.'),
-    /** How detector signals become verdicts. */
     fusion: fusionConfigSchema.describe('How detector signals fuse into verdicts (score, action, TTL, escalation).'),
     /** The detectors to run, in order. */
     detectors: z
@@ -117,7 +107,7 @@ export type DetectConfigInput = z.input<typeof detectConfigSchema>;
 export type DetectorEntry = DetectConfig['detectors'][number];
 
 /** Validates one detector's config with its factory; errors name the detector. */
-export function parseDetectorConfig(type: string, id: string, raw: unknown, factories: Readonly<Record<string, AnyDetectorFactory>> = registry): unknown {
+export function parseDetectorConfig(type: string, id: string, raw: unknown, factories: Readonly<Record<string, AnyEngineDetectorFactory>> = registry): unknown {
   const factory = Object.hasOwn(factories, type) ? factories[type] : undefined;
   if (factory === undefined) {
     throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `detector "${id}": unknown type "${type}" (known: ${Object.keys(factories).join(', ')})`);

@@ -55,10 +55,9 @@
  * case): 0.51–0.58 µs per event on the shared 2-core VM, beside 7.6 µs for heuristics with 200 rules.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
-import { round3 } from '../engine/levels.js';
+import { round3 } from '../engine/evidence.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { BoundedMap, hash32 } from '../sketch/index.js';
 import { LoginSurge } from '../credential-stuffing/login-surge.js';
@@ -77,7 +76,7 @@ const TRAIL_BYTES = 160;
 const RANK_CHALLENGE = 2;
 const RANK_BLOCK = 3;
 
-export class AddressBurstsDetector implements EventDetector {
+export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private config: AddressBurstsConfig;
@@ -162,8 +161,7 @@ export class AddressBurstsDetector implements EventDetector {
    * New thresholds, actions and windows apply at once, keeping state; a new ring size (a count
    * threshold) or cap restarts the state (rings are sized by the thresholds).
    */
-  reconfigure(raw: unknown): void {
-    const next = raw as AddressBurstsConfig;
+  reconfigure(next: AddressBurstsConfig): void {
     const previous = this.config;
     const reshaped =
       next.max_tracked_ips !== previous.max_tracked_ips ||

@@ -20,11 +20,8 @@ const shareSchema = (d: number, what: string) => z.number().min(0).max(1).defaul
 
 function outcome(d: { score: number; action: 'block' | 'challenge' | 'log' }) {
   return {
-    /** Score of the rule's signals (1 certainly automated … 99 certainly human). */
     score: scoreSchema.default(d.score).describe("Score of the rule's signals (1 certainly automated … 99 certainly human)."),
-    /** What the rule recommends for the address. */
     action: actionSchema.default(d.action).describe('What the rule recommends for the address.'),
-    /** TTL hint for the verdict (fusion multiplies it for repeat offenders); null: fusion's per-action TTL. */
     ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(300_000).describe("TTL hint for the verdict (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
   };
 }
@@ -134,9 +131,7 @@ export const addressBurstsConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Unsuccessful logins without a preceding session (credential stuffing, brute force), with a lower bar while the login route surges.'),
-  /** Per (address, rule): a new signal only when the last one is this old. */
   cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (address, rule): a new signal only when the last one is at least this old (event time).'),
-  /** Most addresses tracked; the least recently seen is evicted (discarded `state_evicted`). */
   max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
 })
   .refine((c) => c.client_errors.min_distinct_paths <= c.client_errors.min_errors, { message: 'min_distinct_paths cannot exceed min_errors', path: ['client_errors', 'min_distinct_paths'] })

@@ -38,8 +38,7 @@
  * Pure: no I/O after setup (the data file is read when the config is parsed), no timers, event time only.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { CooldownTable, type Cooldown, type PairMap } from '../heuristics/cooldown-table.js';
@@ -69,7 +68,7 @@ class ActiveClass {
   ) {}
 }
 
-export class AttackSignaturesDetector implements EventDetector {
+export class AttackSignaturesDetector implements EventDetector<AttackSignaturesConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private classes: ActiveClass[] = [];
@@ -122,8 +121,8 @@ export class AttackSignaturesDetector implements EventDetector {
   }
 
   /** New classes, signatures, lists and cooldown; cooldown state is kept. `max_tracked_subjects` applies at restart. */
-  reconfigure(config: unknown): void {
-    this.matcher = this.apply(config as AttackSignaturesConfig);
+  reconfigure(config: AttackSignaturesConfig): void {
+    this.matcher = this.apply(config);
   }
 
   private apply(config: AttackSignaturesConfig): RequestMatcher {

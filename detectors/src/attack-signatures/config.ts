@@ -39,18 +39,14 @@ const regexSource = z.string().min(1).refine(
 );
 
 export const signatureSchema = z.strictObject({
-  /** Number in the evidence (`signature`); 100–9999, unique. */
   id: z.number().int().min(100).max(9_999).describe('Number in the evidence (`signature`); 100–9999, unique.'),
-  /** Which class's score, action and TTL apply: traversal, exploit, sqli or xss. */
   class: z.enum(SIGNATURE_CLASSES).describe('Class whose score, action and TTL apply: traversal, exploit, sqli or xss.'),
-  /** Where to look: the decoded lower-cased `path`, `query`, or the lower-cased `user_agent`. */
   targets: z.array(z.enum(SIGNATURE_TARGETS)).min(1).describe('Where to look: decoded lower-cased path, query, or the lower-cased user agent.'),
   /** Lower-case literals, one of which must occur in the target: the cheap index that decides whether `regex` runs at all. */
   anchors: z
     .array(z.string().min(1).max(128).refine((a) => a === a.toLowerCase(), { message: 'anchors are lower case (targets are lower-cased)' }))
     .min(1)
     .describe('Lower-case literals, one of which must occur in the target before the regex runs.'),
-  /** Confirms the match (case-insensitive); null: the anchor alone is the signature. */
   regex: regexSource.nullable().default(null).describe('Regular expression that confirms the match (case-insensitive); null: an anchor alone matches.'),
   /** What the signature catches, for people reading the config. */
   description: z.string().default('').describe('What the signature catches.'),
@@ -64,9 +60,7 @@ function classSchema(what: string, defaults: { score: number; action: 'block' | 
     .strictObject({
       /** Whether requests of this class signal at all. */
       enabled: z.boolean().default(true).describe(`Signal ${what}.`),
-      /** Score of the signal (1 certainly automated … 99 certainly human). */
       score: z.number().int().min(1).max(99).default(defaults.score).describe('Score of the signal (1 certainly automated … 99 certainly human).'),
-      /** What one such request recommends for its IP. */
       action: actionSchema.default(defaults.action).describe('What one such request recommends for its IP.'),
       /**
        * TTL hint for the verdict (fusion uses it in place of its per-action TTL when every signal
@@ -139,7 +133,6 @@ export const attackSignaturesConfigSchema = z.strictObject({
     .describe('Entries of the shipped CRS lists to ignore (case-insensitive).'),
   /** Methods a client may use; anything else (but '' = unknown) is the `protocol` class. CONNECT and `probe_methods` are judged apart. */
   known_methods: z.array(z.string().min(1)).min(1).default(DEFAULT_METHODS).describe("Methods clients may use (case-sensitive); any other but '' (unknown) is a protocol signal."),
-  /** Methods only scanners send (cross-site tracing, IIS debugging). */
   probe_methods: z.array(z.string().min(1)).default(['TRACE', 'TRACK', 'DEBUG']).describe('Methods only scanners send (cross-site tracing, IIS debugging).'),
   /**
    * Protocols clients may speak. Cloudflare writes `HTTP/2`, `HTTP/3`; origin servers such as
@@ -162,7 +155,6 @@ export const attackSignaturesConfigSchema = z.strictObject({
     .describe('Attack data file (CRS lists with provenance, `botsieve attack-signatures refresh`); null: the shipped file.'),
   /** Per (IP, class): at most one signal per this much event time; also the detector's lookback. */
   cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (IP, class): at most one signal per this much event time.'),
-  /** Most (IP, class) cooldowns held; the least recently matched is forgotten first. */
   max_tracked_subjects: z.number().int().positive().max(10_000_000).default(100_000).describe('Most (IP, class) cooldowns tracked; when full the least recently matched is forgotten.'),
 });
 

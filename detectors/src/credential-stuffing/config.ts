@@ -28,23 +28,18 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
       enabled: kindEnabledSchema('Track', kind, d.enabled),
       /** Most subjects of this kind tracked at once; only subjects with login attempts get state. */
       max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked at once (only subjects with login attempts get state); when full the least recently seen is evicted.'),
-      /** The failures and long_failures rules need failures / attempts at or above this. */
       min_failure_ratio: z.number().min(0).max(1).default(d.min_failure_ratio).describe('The failures and long_failures rules need failed / all login attempts at or above this.'),
       /** Every rule needs at least this many distinct IPs behind the attempts (1 for `ip:`). */
       min_distinct_ips: z.number().int().positive().default(d.min_distinct_ips).describe('Every rule needs at least this many distinct client IPs in the window (an `ip:` subject is one).'),
-      /** Failed logins per window (with the failure ratio). */
       failures: levelsSchema('Failed logins per window (with failure ratio ≥ min_failure_ratio)', d.failures).describe('Failed logins per window, with the failure ratio at or above min_failure_ratio.'),
       /** Login attempts per window, whatever their outcome (a checker with valid credentials). */
       attempts: levelsSchema('Login attempts per window, whatever their outcome', d.attempts).describe('Login attempts per window, whatever their outcome.'),
-      /** Failed logins exponentially decayed with long_half_life_ms (with the long failure ratio). */
       long_failures: levelsSchema('Failed logins decayed with long_half_life_ms (with failure ratio ≥ min_failure_ratio)', d.long_failures, false).describe('Failed logins, exponentially decayed with long_half_life_ms (1 failure per minute for hours levels off at 44), with the decayed failure ratio at or above min_failure_ratio.'),
       /** While the login route surges: unsuccessful logins per window (with surge_min_failure_ratio and surge_min_distinct_ips). */
       surge_failures: levelsSchema('Unsuccessful logins per window while the login route surges', d.surge_failures).describe(
         'While the login route fails above its baseline (`surge`): unsuccessful logins per window (failed, or answered with an error in steps of nothing but logins), making at least surge_min_failure_ratio of the attempts, from at least surge_min_distinct_ips IPs seen in steps of nothing but logins. Where humans are seen the collateral guard caps the verdict at `log`.',
       ),
-      /** The surge_failures rule needs unsuccessful / all attempts at or above this. */
       surge_min_failure_ratio: z.number().min(0).max(1).default(d.surge_min_failure_ratio).describe('The surge_failures rule needs unsuccessful / all login attempts at or above this.'),
-      /** The surge_failures rule needs this many distinct IPs in steps of nothing but logins (1 for `ip:`). */
       surge_min_distinct_ips: z.number().int().positive().default(d.surge_min_distinct_ips).describe('The surge_failures rule needs at least this many distinct client IPs in the window, counted in steps where the subject did nothing but log in (an `ip:` subject is one).'),
     })
     .prefault({});
@@ -70,7 +65,6 @@ const aggregate = (enabled: boolean, max_tracked_subjects: number): SubjectDefau
 });
 
 export const credentialStuffingConfigSchema = z.strictObject({
-  /** Short window: judged over the current and the previous window (one to two windows of history). */
   window_ms: z.number().int().positive().default(300_000).describe('Short window: attempts are judged over the current and the previous window, i.e. one to two windows of event time.'),
   /** Half-life of the long decayed counters (sustained attacks below the short thresholds). */
   long_half_life_ms: z.number().int().positive().default(1_800_000).describe('Half-life of the long, exponentially decayed counters; their distinct IPs cover one to two half-lives.'),
@@ -113,7 +107,6 @@ export const credentialStuffingConfigSchema = z.strictObject({
       asn: subjectSchema('asn', aggregate(true, 20_000)).describe('`asn:<n>`: credential stuffing rotating over one network.'),
       /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(true, 50_000)).describe('`ja4:<fp>`: credential stuffing from one client stack over many IPs.'),
-      /** `ua:<user agent>`: one user-agent string. */
       ua: subjectSchema('ua', aggregate(true, 50_000)).describe('`ua:<user agent>`: credential stuffing from one user agent over many IPs.'),
     },
     'Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.',

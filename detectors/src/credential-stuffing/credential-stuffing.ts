@@ -37,13 +37,14 @@
  * `ips`, which count every IP of the step, not only those that tried to log in; merging only
  * steps with attempts keeps that close, but it is an upper bound (see the report on contracts).
  */
-import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
-import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
-import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
+import type { SubjectKey } from '@botsieve/core';
+import type { EngineDetectorFactory, HostedDetectorContext } from '../engine/detector.js';
+import { round3 } from '../engine/evidence.js';
+import type { KindTrackerFactory } from '../engine/kind-trackers.js';
+import { Levels, signalOnce, type Judgement } from '../engine/levels.js';
 import { distinct } from '../engine/segment-window.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
 import { TableTracker } from '../engine/table-tracker.js';
 import { credentialStuffingLookbackMs, parseCredentialStuffingConfig, type CredentialStuffingConfig, type CredentialStuffingSubjectConfig } from './config.js';
@@ -76,32 +77,24 @@ class KindRules {
   }
 }
 
-type Tracker = TableTracker<CredentialStuffingSubjectConfig, KindRules, LoginState>;
+type Tracker = TableTracker<CredentialStuffingSubjectConfig, KindRules, LoginState, CredentialStuffingConfig>;
+
+const expired = (s: LoginState, watermark_ms: number, config: CredentialStuffingConfig): boolean => s.expired(watermark_ms, config);
 
 const TRACKERS: KindTrackerFactory<CredentialStuffingConfig, CredentialStuffingSubjectConfig, Tracker> = {
   /** A kind keeps its state across a reconfigure only with the same windows and cap. */
   shapeOf: (subject, config) => JSON.stringify([config.window_ms, config.long_half_life_ms, subject.max_tracked_subjects]),
-  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules),
+  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules, expired),
 };
 
-export class CredentialStuffingDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config: CredentialStuffingConfig;
-  private readonly kinds = new KindTrackers(TRACKERS);
+export class CredentialStuffingDetector extends SummaryDetectorBase<CredentialStuffingConfig, CredentialStuffingSubjectConfig, Tracker> {
   /** The login route's surge per kind of subject (each kind's summaries carry the stage's logins). */
   private surges: Record<SummaryKind, LoginSurge>;
   /** Whether the route surged at the summary being judged (set in `summary`). */
   private surging = false;
-  private watermark = 0;
-  private readonly logger: Logger;
-  private readonly isExpired = (s: LoginState): boolean => s.expired(this.watermark, this.config);
 
-  constructor(config: CredentialStuffingConfig, private readonly context: HostedDetectorContext) {
-    this.id = context.id ?? CREDENTIAL_STUFFING;
-    this.config = config;
-    this.logger = context.logger;
-    this.kinds.reconfigure(config);
+  constructor(config: CredentialStuffingConfig, context: HostedDetectorContext) {
+    super(CREDENTIAL_STUFFING, config, context, TRACKERS, { evicted: CREDENTIAL_STUFFING_DISCARD.stateEvicted, late: CREDENTIAL_STUFFING_DISCARD.lateSummary });
     this.surges = surgesOf(config);
   }
 
@@ -129,24 +122,12 @@ export class CredentialStuffingDetector implements SummaryDetector {
     return this.judge(tracker, summary.subject, state);
   }
 
-  flush(watermark_ms: number): Signal[] {
-    this.watermark = watermark_ms;
-    for (const tracker of this.kinds.all) tracker.table.sweep(this.isExpired);
-    this.kinds.reportDiscards(this.context.metrics, CREDENTIAL_STUFFING_DISCARD.stateEvicted, CREDENTIAL_STUFFING_DISCARD.lateSummary);
-    return NO_SIGNALS;
-  }
-
-  stateSize(): StateSize {
-    return this.kinds.stateSize();
-  }
-
   /** New thresholds keep the state; new window lengths or caps restart the kinds they change. */
-  reconfigure(config: unknown): void {
-    const next = config as CredentialStuffingConfig;
-    const reset = next.window_ms !== this.config.window_ms || next.long_half_life_ms !== this.config.long_half_life_ms;
-    this.kinds.reconfigure(next);
-    if (JSON.stringify(next.surge) !== JSON.stringify(this.config.surge)) this.surges = surgesOf(next);
-    this.config = next;
+  override reconfigure(next: CredentialStuffingConfig): void {
+    const previous = this.config;
+    const reset = next.window_ms !== previous.window_ms || next.long_half_life_ms !== previous.long_half_life_ms;
+    super.reconfigure(next);
+    if (JSON.stringify(next.surge) !== JSON.stringify(previous.surge)) this.surges = surgesOf(next);
     if (reset) this.logger.info({ detector: this.id }, 'credential-stuffing windows changed: state restarted');
   }
 

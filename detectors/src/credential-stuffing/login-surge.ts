@@ -30,6 +30,7 @@
  * dropped (counted in `late`).
  */
 import { z } from 'zod';
+import { round3 } from '../engine/evidence.js';
 
 export interface LoginSurgeDefaults {
   prior_share: number;
@@ -41,27 +42,19 @@ export interface LoginSurgeDefaults {
 export function loginSurgeSchema(d: LoginSurgeDefaults) {
   return z
     .strictObject({
-      /** Bucket of the ring (event time): the granularity of both windows. */
       bucket_ms: z.number().int().min(1_000).max(60_000).default(5_000).describe('Bucket of the ring: the granularity of both windows (event time).'),
       /** Sudden run: the excess over this window. */
       short_window_ms: z.number().int().min(5_000).max(600_000).default(60_000).describe('Window of a sudden run (event time).'),
       /** Sustained low-rate campaign: the excess over this window. */
       long_window_ms: z.number().int().min(10_000).max(3_600_000).default(600_000).describe('Window of a sustained low-rate campaign (event time).'),
-      /** Excess failures (over the baseline's expectation) in the short window. */
       min_short_excess: z.number().positive().default(d.min_short_excess).describe("Excess failures over the baseline's expectation needed in the short window."),
-      /** Excess failures in the long window. */
       min_long_excess: z.number().positive().default(d.min_long_excess).describe("Excess failures over the baseline's expectation needed in the long window."),
-      /** Standard deviations (binomial at the baseline share) the excess must also reach. */
       z: z.number().min(0).max(20).default(4).describe('Standard deviations (binomial at the baseline share) the excess must also reach.'),
-      /** Failure share assumed before the route's own is learnt (cold start). */
       prior_share: z.number().min(0).max(1).default(d.prior_share).describe("Failure share assumed before the route's own is learnt (cold start)."),
-      /** Weight of the prior, in attempts: the route's own share dominates once it has seen more. */
       prior_attempts: z.number().positive().max(1_000_000).default(100).describe("Weight of the prior, in login attempts: the route's own share dominates once it has seen more."),
       /** Half-life of the learnt share (decayed sums of attempts and failures). */
       baseline_half_life_ms: z.number().int().min(60_000).max(7 * 86_400_000).default(3_600_000).describe('Half-life of the learnt failure share.'),
-      /** Weight of a bucket learnt while surging (it then ages nothing learnt before). */
       learn_while_surging: z.number().min(0).max(1).default(0.1).describe('Weight of a bucket learnt while the route surges (it then ages nothing learnt before): 0 never learns an attack, 1 learns it like normal traffic.'),
-      /** A surge holds this long after its condition last held. */
       hold_ms: z.number().int().min(0).max(3_600_000).default(120_000).describe('A surge holds this long after its condition last held (event time).'),
     })
     .refine((c) => c.short_window_ms % c.bucket_ms === 0 && c.long_window_ms % c.bucket_ms === 0, { message: 'both windows must be whole numbers of buckets' })
@@ -227,8 +220,4 @@ function subtractFrom(s: Sums, attempts: number, failures: number): void {
 function resetSums(s: Sums): void {
   s.attempts = 0;
   s.failures = 0;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1_000) / 1_000;
 }

@@ -8,11 +8,24 @@
  *   `prefix:`/`asn:`/`ja4:` summaries in the aggregation stage, so everything it decides is
  *   decided as if one instance saw all traffic.
  */
-import type { RequestEvent } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
+import type { Clock, ComponentMetrics, Logger, RequestEvent } from '@botsieve/core';
 import type { EventFeatures } from './features.js';
 import type { Signal } from './signal.js';
 import type { Summary } from './summary.js';
+
+/** What a factory gets besides its config: the engine's clock, the detector's logger and metrics. */
+export interface HostedDetectorContext {
+  /** Event time, driven by the engine's watermark (never the wall clock). */
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: ComponentMetrics;
+  /**
+   * The instance id from DetectConfig (`detectors[].id`), which names the detector in signals.
+   * Optional, so a detector made by hand (`volumetric.create(config, { clock, logger, metrics })`)
+   * falls back to its type name.
+   */
+  readonly id?: string;
+}
 
 export interface StateSize {
   /** Tracked keys (subjects, routes). */
@@ -21,17 +34,17 @@ export interface StateSize {
   bytes: number;
 }
 
-export interface EventDetector {
+export interface EventDetector<Config = unknown> {
   readonly id: string;
   readonly input: 'events';
   process(event: RequestEvent, features: EventFeatures): Signal[];
   flush(watermark_ms: number): Signal[];
   stateSize(): StateSize;
-  /** Replaces the thresholds at runtime (config already validated by the factory); state is kept. */
-  reconfigure(config: unknown): void;
+  /** Replaces the thresholds at runtime with a config the factory parsed; state is kept. */
+  reconfigure(config: Config): void;
 }
 
-export interface SummaryDetector {
+export interface SummaryDetector<Config = unknown> {
   readonly id: string;
   readonly input: 'summaries';
   /**
@@ -41,16 +54,16 @@ export interface SummaryDetector {
   summary(summary: Summary): Signal[];
   flush(watermark_ms: number): Signal[];
   stateSize(): StateSize;
-  /** Replaces the thresholds at runtime (config already validated by the factory); state is kept. */
-  reconfigure(config: unknown): void;
+  /** Replaces the thresholds at runtime with a config the factory parsed; state is kept. */
+  reconfigure(config: Config): void;
 }
 
-export type EngineDetector = EventDetector | SummaryDetector;
+export type EngineDetector<Config = unknown> = EventDetector<Config> | SummaryDetector<Config>;
 
 export interface EngineDetectorFactory<Config = unknown> {
   /** Validates raw config; throws BotsieveError ERR_DETECTOR_CONFIG listing every problem. */
   parseConfig(raw: unknown): Config;
-  create(config: Config, context: HostedDetectorContext): EngineDetector;
+  create(config: Config, context: HostedDetectorContext): EngineDetector<Config>;
   /** Longest event-time window the detector looks back over: failover replays this much. */
   lookbackMs(config: Config): number;
 }

@@ -23,12 +23,11 @@
 import { METRIC, type ComponentMetrics, type RequestEvent, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
-import { NO_VERDICTS } from '../detector-context.js';
 import { FeatureExtractor } from '../features/feature-extractor.js';
 import { Fusion } from '../fusion/fusion.js';
 import { registry } from '../registry.js';
 import { CrawlerDirectory, Safelist, loadCrawlerRanges } from '../safelist/index.js';
-import { Watermark } from '../runtime/watermark.js';
+import { Watermark } from './watermark.js';
 import type { EngineDetector } from './detector.js';
 import { buildDetector, buildDetectors, lookbackMs, type HostedDetector } from './hosted.js';
 import type { AnyEngineDetectorFactory } from './registry-types.js';
@@ -37,6 +36,12 @@ import { SummaryBuilder } from './summary-builder.js';
 import type { Summary } from './summary.js';
 
 export type EngineStage = 'all' | 'partition' | 'aggregate';
+
+/**
+ * The result of a call that decided nothing: one shared frozen array instead of a new `[]` per
+ * event (the common case by far). Callers only read verdict arrays; pushing into it throws.
+ */
+const NO_VERDICTS: Verdict[] = Object.freeze([]) as unknown as Verdict[];
 
 /** Discard reasons the engine reports (component `detect`). */
 export const ENGINE_DISCARD = {

@@ -2,13 +2,12 @@
  * The engine's detectors, built from DetectConfig: each with its mode and telemetry, and the
  * failure policy (a detector that throws is skipped for that call, counted, logged once).
  */
-import type { ComponentMetrics, Logger } from '@botsieve/core';
+import { BotsieveError, type ComponentMetrics, type Logger } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig, DetectorMode } from '../config.js';
-import { parseDetectorConfig } from '../config.js';
 import { DETECTOR_ERRORS } from '../errors.js';
 import type { EngineDetector } from './detector.js';
-import type { Watermark } from '../runtime/watermark.js';
+import type { Watermark } from './watermark.js';
 import type { AnyEngineDetectorFactory } from './registry-types.js';
 
 export class HostedDetector {
@@ -32,7 +31,10 @@ export class HostedDetector {
   }
 }
 
-/** Builds every detector of `config` (configs validated again: a DetectConfig built by hand is checked too). */
+/**
+ * Builds every detector of `config`. Each entry's `config` is already its factory's output:
+ * detectConfigSchema parsed it once (parseDetectorConfig), so it is not parsed again here.
+ */
 export function buildDetectors(config: DetectConfig, telemetry: Telemetry, clock: Watermark, factories: Readonly<Record<string, AnyEngineDetectorFactory>>): HostedDetector[] {
   return config.detectors.map((entry) => buildDetector(entry, telemetry, clock, factories));
 }
@@ -43,10 +45,9 @@ export function buildDetector(
   clock: Watermark,
   factories: Readonly<Record<string, AnyEngineDetectorFactory>>,
 ): HostedDetector {
-  const parsed = parseDetectorConfig(entry.type, entry.id, entry.config, factories);
-  const factory = factories[entry.type] as AnyEngineDetectorFactory;
+  const factory = factoryOf(entry, factories);
   const component = telemetry.component(`detector/${entry.id}`);
-  const detector = factory.create(parsed, { clock, logger: component.log, metrics: component.metrics, id: entry.id });
+  const detector = factory.create(entry.config, { clock, logger: component.log, metrics: component.metrics, id: entry.id });
   return new HostedDetector(entry.id, entry.type, entry.mode, detector, component.metrics, component.log);
 }
 
@@ -54,9 +55,13 @@ export function buildDetector(
 export function lookbackMs(config: DetectConfig, factories: Readonly<Record<string, AnyEngineDetectorFactory>>): number {
   let longest = 0;
   for (const entry of config.detectors) {
-    const factory = factories[entry.type];
-    if (factory === undefined) continue;
-    longest = Math.max(longest, factory.lookbackMs(parseDetectorConfig(entry.type, entry.id, entry.config, factories)));
+    longest = Math.max(longest, factoryOf(entry, factories).lookbackMs(entry.config));
   }
   return longest;
+}
+
+function factoryOf(entry: DetectConfig['detectors'][number], factories: Readonly<Record<string, AnyEngineDetectorFactory>>): AnyEngineDetectorFactory {
+  const factory = Object.hasOwn(factories, entry.type) ? factories[entry.type] : undefined;
+  if (factory === undefined) throw new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, `detector "${entry.id}": unknown type "${entry.type}" (known: ${Object.keys(factories).join(', ')})`);
+  return factory;
 }

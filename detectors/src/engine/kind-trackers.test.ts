@@ -43,6 +43,8 @@ class FakeTracker implements KindTracker<KindConfig> {
     this.evictions = 0;
     return n;
   }
+
+  sweep(): void {}
 }
 
 const FACTORY: KindTrackerFactory<Config, KindConfig, FakeTracker> = {

@@ -11,6 +11,8 @@
  *   tracker takes the new thresholds (`retune`). Any other change starts the kind afresh.
  * - Discards are plain counters on the per-summary path (`late`, the tables' evictions) and
  *   reported as deltas on flush, so the hot path never touches a metric.
+ * - A tracker frees its own expired state on flush (`sweep`): it knows its tables and what makes
+ *   their entries expire; the detector only says when.
  */
 import { SUBJECT_KINDS, type ComponentMetrics, type SubjectKind } from '@botsieve/core';
 import type { StateSize } from './detector.js';
@@ -26,8 +28,8 @@ export interface KindedConfig<K extends KindSettings> {
   readonly subjects: Readonly<Record<SubjectKind, K>>;
 }
 
-/** One kind's state in a summary detector. */
-export interface KindTracker<K extends KindSettings> {
+/** One kind's state in a summary detector whose config is `C`. */
+export interface KindTracker<K extends KindSettings, C = unknown> {
   readonly kind: SubjectKind;
   /** The settings the tracker's tables were built with, as a string (compared on reconfigure). */
   readonly shape: string;
@@ -39,16 +41,18 @@ export interface KindTracker<K extends KindSettings> {
   bytes(): number;
   /** Subjects evicted because a table was full, since the last call. */
   takeEvictions(): number;
+  /** Event time reached `watermark_ms` (on flush): frees the state that expired under `config`. */
+  sweep(watermark_ms: number, config: C): void;
 }
 
 /** How a detector makes its trackers (a module constant: reconfigure builds no closures). */
-export interface KindTrackerFactory<C extends KindedConfig<K>, K extends KindSettings, T extends KindTracker<K>> {
+export interface KindTrackerFactory<C extends KindedConfig<K>, K extends KindSettings, T extends KindTracker<K, C>> {
   /** The settings a kind's tables are built with under `config`, as a string (JSON of them). */
   shapeOf(kindConfig: K, config: C): string;
   create(kind: SubjectKind, kindConfig: K, shape: string, config: C): T;
 }
 
-export class KindTrackers<C extends KindedConfig<K>, K extends KindSettings, T extends KindTracker<K>> {
+export class KindTrackers<C extends KindedConfig<K>, K extends KindSettings, T extends KindTracker<K, C>> {
   /** The tracker of each kind, null when the kind is disabled (one property read per summary). */
   readonly byKind: Record<SubjectKind, T | null> = { ip: null, prefix: null, asn: null, ja4: null, ua: null };
   /** The enabled kinds' trackers, in SUBJECT_KINDS order. */
@@ -80,6 +84,11 @@ export class KindTrackers<C extends KindedConfig<K>, K extends KindSettings, T e
   /** The enabled kinds (logs). */
   kinds(): SubjectKind[] {
     return this.all.map((tracker) => tracker.kind);
+  }
+
+  /** Every enabled kind frees its expired state (on flush). */
+  sweep(watermark_ms: number, config: C): void {
+    for (const tracker of this.all) tracker.sweep(watermark_ms, config);
   }
 
   stateSize(): StateSize {

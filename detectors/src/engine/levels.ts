@@ -37,11 +37,8 @@ export function levelsSchema(what: string, defaults: LevelValues, integer = true
   const value = integer ? z.number().int().positive() : z.number().positive();
   return z
     .strictObject({
-      /** At or above: recommend `log`; null: never. */
       log: value.nullable().default(defaults.log).describe(`${what} at or above which \`log\` is recommended; null: never.`),
-      /** At or above: recommend `challenge`; null: never. */
       challenge: value.nullable().default(defaults.challenge).describe(`${what} at or above which \`challenge\` is recommended; null: never.`),
-      /** At or above: recommend `block`; null: never. */
       block: value.nullable().default(defaults.block).describe(`${what} at or above which \`block\` is recommended; null: never.`),
     })
     .refine(rising, { message: 'thresholds that are set must rise: log < challenge < block' })
@@ -132,9 +129,4 @@ export function signalOnce(cooldown: Cooldown, subject: SubjectKey, at: number, 
   cooldown.rank = rank;
   cooldown.signalAt = at;
   return [{ subject, at, detector, score, action: ACTION_BY_RANK[rank]!, evidence }];
-}
-
-/** Ratios and decayed counts in evidence: 3 decimals, so goldens stay stable and readable. */
-export function round3(x: number): number {
-  return Math.round(x * 1_000) / 1_000;
 }

@@ -1,8 +1,7 @@
 /**
  * Sliding event-time windows of several additive counters per subject, with a hard cap on
- * tracked subjects. Shared by the summary detectors `volumetric`, `l7-flood` and `load-bucket`
- * (it generalises request-rate's SubjectTable from one counter per event to C counters per
- * partial summary).
+ * tracked subjects: C counters per partial summary. Shared by the summary detectors
+ * `volumetric`, `l7-flood` and `load-bucket`.
  *
  * Layout: typed arrays indexed by slot, grown by doubling up to the cap:
  * - `counts`: `buckets × counters` uint32 per slot, a ring indexed by `bucket % buckets`;

@@ -14,9 +14,7 @@ export const classifyConfigSchema = z
      * path matches one of these (a plain string matches as a prefix; `re:` starts a regex).
      */
     login_paths: z.array(pathPattern).default(['/login', '/signin', '/account/login', '/api/login', '/user/login', '/wp-login.php', 're:^/(api/)?(v\\d+/)?(auth|session)s?(/login)?$']).describe('Login endpoints (prefix, or `re:` + regex on the path).'),
-    /** Methods of a login attempt. */
     login_methods: z.array(z.string().min(1)).default(['POST']).describe('Methods of a login attempt.'),
-    /** Edge statuses of a failed login attempt. */
     login_failure_statuses: z.array(z.number().int().min(100).max(599)).default([401, 403, 422]).describe('Edge statuses that mean a login attempt failed.'),
     /**
      * Sensitive or probing paths (`.env`, `.git/`, admin panels, backups): a plain string matches
@@ -60,7 +58,6 @@ export const clientMemoryConfigSchema = z
      * when its address sent nothing within the last `horizon_ms` to 2 × `horizon_ms`.
      */
     horizon_ms: z.number().int().min(10_000).max(86_400_000).default(600_000).describe('How long client addresses are remembered (event time): an address with no request within this (up to twice this) is new.'),
-    /** Addresses remembered per horizon at about 1 % false positives (fixed memory: 2.4 bytes each, two filters). */
     capacity: z.number().int().min(1_000).max(50_000_000).default(1_000_000).describe('Addresses per horizon the client memory holds at about 1 % false positives (memory fixed at ~4.8 bytes per address: seen and browsed filters, two generations each).'),
   })
   .prefault({});
@@ -73,19 +70,14 @@ export const trafficContextConfigSchema = z
     spike_factor: z.number().min(1.5).default(4).describe('A route spikes when its requests in a step exceed this × its baseline upper bound.'),
     /** …and at least this many requests per step (small routes never spike). */
     spike_min_requests: z.number().int().positive().default(50).describe('Least requests per step on a spiking route.'),
-    /** A spike stays flagged this long after the last spiking step. */
     spike_hold_ms: z.number().int().nonnegative().default(30_000).describe('A route stays flagged as spiking this long after its last spiking step.'),
     /** EWMA weight of one step in the route baselines (0.01 ≈ the last 100 steps). */
     baseline_alpha: z.number().gt(0).max(1).default(0.02).describe('EWMA weight of one step in route and origin baselines.'),
-    /** Steps before a baseline is trusted. */
     baseline_warmup_steps: z.number().int().positive().default(30).describe('Steps before a baseline is trusted (no spike before).'),
-    /** The origin is loaded when its mean response time in a step exceeds this × its baseline… */
     origin_latency_factor: z.number().min(1).default(3).describe('The origin is loaded when its mean response time in a step exceeds this × its baseline…'),
-    /** …and at least this many ms. */
     origin_latency_min_ms: z.number().int().nonnegative().default(500).describe('…and at least this many ms.'),
     /** Or when this share of its responses in a step are 5xx (with at least 20 responses). */
     origin_error_share: z.number().gt(0).max(1).default(0.1).describe('The origin is also loaded when this share of its responses in a step are 5xx.'),
-    /** Load stays flagged this long after the last loaded step. */
     load_hold_ms: z.number().int().nonnegative().default(15_000).describe('Origin load stays flagged this long after the last loaded step.'),
     /** Most routes tracked (bounded; least recently seen evicted). */
     max_routes: z.number().int().positive().max(1_000_000).default(10_000).describe('Most routes tracked at once.'),

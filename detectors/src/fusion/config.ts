@@ -8,7 +8,6 @@ export const fusionConfigSchema = z
   .strictObject({
     /** Fused scores at or below this are `block` (Cloudflare's automated band is 1). */
     block_score_max: z.number().int().min(1).max(98).default(10).describe('Fused scores at or below this are `block`.'),
-    /** Fused scores at or below this (and above block_score_max) are `challenge`. */
     challenge_score_max: z.number().int().min(1).max(98).default(29).describe('Fused scores at or below this (above block_score_max) are `challenge`; above it `log`.'),
     /**
      * A fused `block` needs a detector that recommends block, or this many detectors that
@@ -28,13 +27,9 @@ export const fusionConfigSchema = z
       .describe('Verdict TTL per action, for a first offence.'),
     /** Each repeat offence multiplies the TTL by this (an offence = an enforced verdict issued after the previous one expired). */
     repeat_ttl_multiplier: z.number().min(1).max(16).default(2).describe('Each repeat offence multiplies the TTL by this.'),
-    /** Longest TTL escalation may reach. */
     max_ttl_ms: z.number().int().positive().default(86_400_000).describe('Longest TTL escalation may reach.'),
-    /** How long offences are remembered after a subject's last signal. */
     offence_memory_ms: z.number().int().positive().default(86_400_000).describe('How long offences are remembered after the last signal about a subject.'),
-    /** An active verdict is re-issued when it expires within this margin and signals still come. */
     reemit_before_expiry_ms: z.number().int().nonnegative().default(60_000).describe('An active verdict is re-issued when it expires within this margin and signals still arrive.'),
-    /** A verdict is re-issued when the fused score drops (more automated) by at least this much. */
     reemit_score_drop: z.number().int().min(1).default(5).describe('A verdict is re-issued when the fused score drops by at least this much.'),
     /**
      * Most TTL of a verdict on a population (`prefix:`, `asn:`, `ja4:`, `ua:`), escalation

@@ -25,9 +25,7 @@ function builtinShape(what: string, defaults: { score: number; action: 'block' |
   return {
     /** Whether this heuristic signals at all. */
     enabled: z.boolean().default(true).describe(`Signal ${what}.`),
-    /** Score of its signals (1 certainly automated … 99 certainly human). */
     score: scoreSchema.default(defaults.score).describe('Score of its signals (1 certainly automated … 99 certainly human).'),
-    /** What this heuristic alone recommends. */
     action: actionSchema.default(defaults.action).describe('What this heuristic alone recommends.'),
   };
 }
@@ -52,11 +50,8 @@ export const heuristicRuleSchema = z.strictObject({
       }
     })
     .describe('Condition in the rules language (Cloudflare subset; see the heuristics README).'),
-  /** Score of the rule's signals (1 certainly automated … 99 certainly human). */
   score: scoreSchema.describe('Score of the rule\'s signals (1 certainly automated … 99 certainly human).'),
-  /** What a match alone recommends. */
   action: actionSchema.describe('What a match alone recommends: block, challenge or log.'),
-  /** Who the signal is about: the client `ip`, its `prefix` (/24, /64), its `asn`, or its `ja4`. */
   subject: z.enum(['ip', 'prefix', 'asn', 'ja4', 'ua']).default('ip').describe('Who the signal is about: ip, prefix (/24 or /64), asn, ja4 or ua (the user-agent string).'),
 });
 

@@ -14,8 +14,7 @@
  * Pure: no I/O, no timers, no wall clock; decisions use event time, so replay and production agree.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, SubjectKind, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { parseHeuristicsConfig, type BuiltinConfig, type HeuristicsConfig } from './config.js';
@@ -45,7 +44,7 @@ interface ActiveRule {
   readonly pairs: PairMap;
 }
 
-export class HeuristicsDetector implements EventDetector {
+export class HeuristicsDetector implements EventDetector<HeuristicsConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private rules: readonly ActiveRule[] = [];
@@ -110,8 +109,8 @@ export class HeuristicsDetector implements EventDetector {
    * New rules, built-ins and cooldown (config validated by the factory); cooldown state is kept,
    * so a rule whose id stays keeps its cooldowns. `max_tracked_subjects` applies at restart.
    */
-  reconfigure(config: unknown): void {
-    this.apply(config as HeuristicsConfig);
+  reconfigure(config: HeuristicsConfig): void {
+    this.apply(config);
   }
 
   private apply(config: HeuristicsConfig): void {

@@ -11,11 +11,8 @@ const scoreSchema = z.number().int().min(1).max(99);
 
 function outcome(d: { score: number; action: 'block' | 'challenge' | 'log'; ttl_ms: number | null }) {
   return {
-    /** Score of the rule's signals (1 certainly automated … 99 certainly human). */
     score: scoreSchema.default(d.score).describe("Score of the rule's signals (1 certainly automated … 99 certainly human)."),
-    /** What the rule recommends for the address. */
     action: actionSchema.default(d.action).describe('What the rule recommends for the address.'),
-    /** TTL hint for the verdict; null: fusion's per-action TTL. */
     ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(d.ttl_ms).describe("TTL hint for the verdict (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
   };
 }
@@ -74,11 +71,8 @@ export const inventoryHoardingConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Networks from which several addresses were caught hoarding (a proxy pool): the ASN, unless people are seen there.'),
-  /** Per (address, rule): a new signal only when the action escalates or after this long. */
   cooldown_ms: z.number().int().positive().max(3_600_000).default(60_000).describe('Per address: a new signal only when the action escalates or after this long.'),
-  /** Addresses idle this long are forgotten. */
   idle_ms: z.number().int().positive().max(3_600_000).default(120_000).describe('Addresses idle this long (event time) are forgotten.'),
-  /** Most addresses tracked (only addresses that sent a cart request are); least recently seen evicted (counted). */
   max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked (only those that sent a cart request); the least recently seen is evicted (counted).'),
 });
 

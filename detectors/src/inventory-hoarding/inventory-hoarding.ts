@@ -51,8 +51,7 @@
  * or after `cooldown_ms`.
  */
 import type { ComponentMetrics, RequestEvent, SubjectKey, VerdictAction } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, EventDetector, StateSize } from '../engine/detector.js';
+import type { EngineDetectorFactory, EventDetector, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import type { EventFeatures } from '../engine/features.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import { BoundedMap } from '../sketch/index.js';
@@ -108,7 +107,7 @@ class CartTrail {
   }
 }
 
-export class InventoryHoardingDetector implements EventDetector {
+export class InventoryHoardingDetector implements EventDetector<InventoryHoardingConfig> {
   readonly id: string;
   readonly input = 'events' as const;
   private config!: InventoryHoardingConfig;
@@ -222,8 +221,7 @@ export class InventoryHoardingDetector implements EventDetector {
   }
 
   /** New thresholds apply at once; a new ring size (the count thresholds) or cap restarts the state. */
-  reconfigure(raw: unknown): void {
-    const next = raw as InventoryHoardingConfig;
+  reconfigure(next: InventoryHoardingConfig): void {
     const ring = ringSize(next);
     if (ring !== this.ring || next.max_tracked_ips !== this.config.max_tracked_ips) {
       this.trails = new BoundedMap(next.max_tracked_ips);

@@ -21,7 +21,6 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
     .strictObject({
       /** Judge subjects of this kind. */
       enabled: kindEnabledSchema('Judge', kind, true),
-      /** Fewest spiking-route requests within the window for a subject to be part of the flood. */
       min_requests: z.number().int().positive().default(defaults.min_requests).describe('Fewest requests to spiking routes within the window for a subject to be part of the flood.'),
       /**
        * Aggregates only (prefix, asn, ja4): spiking-route requests per distinct client IP at or
@@ -41,13 +40,10 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
  */
 export const arrivalsConfigSchema = z
   .strictObject({
-    /** Judge arrivals. */
     enabled: z.boolean().default(true).describe('Judge arrivals: new addresses whose every request goes to one spiking route.'),
     /** Fewest requests of an arrival before it is judged (pages: all distinct URLs; API calls: all cache-busting). */
     min_requests: z.number().int().min(2).max(50).default(2).describe('Fewest requests, all to the spiking route, before an arrival is flagged (challenge).'),
-    /** From this many requests on, a flagged arrival is blocked rather than challenged. */
     block_min_requests: z.number().int().min(2).max(100).default(5).describe('Requests from which a flagged arrival is blocked rather than challenged.'),
-    /** An arrival with no request for this long is forgotten. */
     idle_ms: z.number().int().min(1_000).max(3_600_000).default(60_000).describe('An arrival with no request for this long is forgotten.'),
     /** Most arrivals tracked at once; when full the least recently seen is evicted (discarded `state_evicted`). */
     max_tracked: maxTrackedSubjectsSchema(200_000, 'Most arrivals tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
@@ -61,23 +57,16 @@ export const l7FloodConfigSchema = inWholeSteps(
     window_ms: z.number().int().positive().default(5_000).describe('Longest window the evidence is taken over; any window of whole steps ending at the newest step counts.'),
     /** Ring step: the engine's summary step. */
     step_ms: ringStepMsSchema,
-    /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
-    /** TTL hint of signals on prefixes: a flood is evidence only while it lasts, and a /24's few people show late. */
     prefix_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix (a flood is evidence only while it lasts, and a /24\'s few people may not have shown yet when it crosses them: they are blocked no longer than this after it); such a prefix is signalled again every half of it while the flood lasts. ASNs, JA4s and user agents take fusion\'s population TTL.'),
-    /** Smallest share of the subject's requests that go to spiking routes. */
     min_spiking_share: z.number().gt(0).max(1).default(0.8).describe('Smallest share of the subject requests that go to spiking routes.'),
     /** Largest share of asset requests ("loads almost no assets"): browsers fetch css/js/images with pages. */
     max_assets_ratio: z.number().min(0).max(1).default(0.05).describe('Largest share of asset requests among the subject requests.'),
     /** Aggregates are blocked (not challenged) only when near-pure flood: spiking share at least this… */
     block_min_spiking_share: z.number().gt(0).max(1).default(0.95).describe('Aggregates: near-pure flood (block rather than challenge) needs at least this spiking share…'),
-    /** …assets share at most this… */
     block_max_assets_ratio: z.number().min(0).max(1).default(0.01).describe('…at most this share of asset requests…'),
-    /** …and cache-busting share at least this. */
     block_min_cache_busting_ratio: z.number().min(0).max(1).default(0.5).describe('…and at least this share of cache-busting requests.'),
-    /** Aggregates: a subject holding at least this share of its kind's (decayed) spiking-route requests is a heavy hitter. */
     heavy_hitter_min_share: z.number().gt(0).max(1).default(0.1).describe('Aggregates: a subject holding at least this share of its kind spiking-route requests (Space-Saving, halved every window) is a heavy hitter; 0.1 implies a top-10 position.'),
-    /** Keys of the Space-Saving sketch per aggregate kind. */
     heavy_hitter_capacity: z.number().int().positive().max(100_000).default(256).describe('Keys of the Space-Saving sketch per aggregate kind.'),
     /** How many leading positions the evidence `heavy_hitter_rank` reports (0 when outside). */
     heavy_hitter_top: z.number().int().positive().max(1_000).default(10).describe('Positions reported as `heavy_hitter_rank` (0 when outside them).'),

@@ -51,13 +51,14 @@
  * kind's window, step or caps change (that kind starts afresh).
  */
 import type { SubjectKind } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext, StateSize } from '../engine/detector.js';
 import { EpochDistinct } from '../engine/epoch-distinct.js';
-import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
+import { round2 } from '../engine/evidence.js';
+import type { KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary } from '../engine/summary.js';
-import { WindowTable } from '../engine/window-table.js';
+import { WindowTracker } from '../engine/window-tracker.js';
 import { SpaceSaving } from '../sketch/index.js';
 import { ARRIVAL_BLOCK, Arrivals, type Arrival } from './arrivals.js';
 import { parseL7FloodConfig, type L7FloodConfig, type L7FloodKindConfig } from './config.js';
@@ -78,8 +79,7 @@ export function l7FloodScore(rank: number, confidence: number): number {
   return (rank === BLOCK ? 10 : 29) - Math.round(9 * Math.min(1, Math.max(0, confidence)));
 }
 
-class KindState implements KindTracker<L7FloodKindConfig> {
-  readonly table: WindowTable;
+class KindState extends WindowTracker<L7FloodKindConfig, L7FloodConfig> {
   readonly aggregate: boolean;
   readonly ips: EpochDistinct | null;
   readonly hitters: SpaceSaving<string> | null;
@@ -87,17 +87,11 @@ class KindState implements KindTracker<L7FloodKindConfig> {
   minRequests = 0;
   minRequestsPerIp = 0;
 
-  constructor(
-    readonly kind: SubjectKind,
-    readonly shape: string,
-    kindConfig: L7FloodKindConfig,
-    config: L7FloodConfig,
-  ) {
+  constructor(kind: SubjectKind, shape: string, kindConfig: L7FloodKindConfig, config: L7FloodConfig) {
+    super(kind, shape, kindConfig, config, COUNTERS, kind !== 'ip');
     this.aggregate = kind !== 'ip';
     this.ips = this.aggregate ? new EpochDistinct(config.window_ms) : null;
     this.hitters = this.aggregate ? new SpaceSaving<string>(config.heavy_hitter_capacity) : null;
-    const ips = this.ips;
-    this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS, ips === null ? null : (slot) => ips.release(slot));
     this.retune(kindConfig);
   }
 
@@ -106,8 +100,14 @@ class KindState implements KindTracker<L7FloodKindConfig> {
     this.minRequestsPerIp = kindConfig.min_requests_per_ip;
   }
 
+  /** Heavy hitters decay before the window's sweep. */
+  override sweep(watermark_ms: number, config: L7FloodConfig): void {
+    this.decayHitters(Math.floor(watermark_ms / config.window_ms));
+    super.sweep(watermark_ms, config);
+  }
+
   /** Halves the heavy-hitter counts once per window (so the ranking follows the current spike). */
-  decayHitters(epoch: number): void {
+  private decayHitters(epoch: number): void {
     const hitters = this.hitters;
     if (hitters === null || epoch <= this.hitterEpoch) return;
     const gap = this.hitterEpoch < 0 ? 0 : epoch - this.hitterEpoch;
@@ -127,16 +127,16 @@ class KindState implements KindTracker<L7FloodKindConfig> {
     return 0;
   }
 
-  keys(): number {
-    return this.table.size + (this.hitters?.size ?? 0);
+  override keys(): number {
+    return super.keys() + (this.hitters?.size ?? 0);
   }
 
-  bytes(): number {
-    return this.table.bytes() + (this.ips?.bytes() ?? 0) + (this.hitters?.bytes() ?? 0);
+  override bytes(): number {
+    return super.bytes() + (this.ips?.bytes() ?? 0) + (this.hitters?.bytes() ?? 0);
   }
 
-  takeEvictions(): number {
-    return this.table.takeEvictions();
+  protected override release(slot: number): void {
+    this.ips!.release(slot);
   }
 }
 
@@ -145,34 +145,26 @@ const KIND_STATES: KindTrackerFactory<L7FloodConfig, L7FloodKindConfig, KindStat
   create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
 };
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
-export class L7FloodDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config!: L7FloodConfig;
-  private readonly kinds = new KindTrackers(KIND_STATES);
+export class L7FloodDetector extends SummaryDetectorBase<L7FloodConfig, L7FloodKindConfig, KindState> {
   /** Arrivals (light flood members, `ip:` only); null when disabled. */
   private arrivals: Arrivals | null = null;
   /** Detector name of the arrivals' signals (fused as a detector of their own). */
   private readonly arrivalsId: string;
 
-  constructor(
-    config: L7FloodConfig,
-    private readonly context: HostedDetectorContext,
-  ) {
-    this.id = context.id ?? L7_FLOOD;
+  constructor(config: L7FloodConfig, context: HostedDetectorContext) {
+    super(L7_FLOOD, config, context, KIND_STATES, { evicted: L7_FLOOD_DISCARD.stateEvicted, late: L7_FLOOD_DISCARD.summaryTooLate });
     this.arrivalsId = `${this.id}/arrivals`;
-    this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'l7-flood ready');
+    this.configureArrivals(config);
   }
 
-  reconfigure(raw: unknown): void {
-    const config = raw as L7FloodConfig;
-    this.config = config;
-    this.kinds.reconfigure(config);
-    const ipEnabled = config.subjects.ip.enabled;
-    if (!config.arrivals.enabled || !ipEnabled) this.arrivals = null;
+  override reconfigure(config: L7FloodConfig): void {
+    super.reconfigure(config);
+    this.configureArrivals(config);
+  }
+
+  /** Arrivals follow `ip:` subjects only: off with them; their state is kept across new thresholds. */
+  private configureArrivals(config: L7FloodConfig): void {
+    if (!config.arrivals.enabled || !config.subjects.ip.enabled) this.arrivals = null;
     else if (this.arrivals === null) this.arrivals = new Arrivals(config.arrivals);
     else this.arrivals.reconfigure(config.arrivals);
   }
@@ -208,24 +200,17 @@ export class L7FloodDetector implements SummaryDetector {
     return this.evaluate(state, slot, at);
   }
 
-  flush(watermark_ms: number): Signal[] {
-    const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
-    const epoch = Math.floor(watermark_ms / this.config.window_ms);
-    for (const state of this.kinds.all) {
-      state.decayHitters(epoch);
-      state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-    }
+  override flush(watermark_ms: number): Signal[] {
     if (this.arrivals !== null) {
       this.arrivals.sweep(watermark_ms);
       const evicted = this.arrivals.takeEvictions();
-      if (evicted > 0) this.context.metrics.discarded(L7_FLOOD_DISCARD.stateEvicted, evicted);
+      if (evicted > 0) this.metrics.discarded(L7_FLOOD_DISCARD.stateEvicted, evicted);
     }
-    this.kinds.reportDiscards(this.context.metrics, L7_FLOOD_DISCARD.stateEvicted, L7_FLOOD_DISCARD.summaryTooLate);
-    return NO_SIGNALS;
+    return super.flush(watermark_ms);
   }
 
-  stateSize(): StateSize {
-    const size = this.kinds.stateSize();
+  override stateSize(): StateSize {
+    const size = super.stateSize();
     if (this.arrivals === null) return size;
     return { keys: size.keys + this.arrivals.size, bytes: size.bytes + this.arrivals.bytes() };
   }

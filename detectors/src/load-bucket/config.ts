@@ -15,7 +15,6 @@ function kindSchema(kind: SubjectKind, max_bucket_rate_per_s: number, max_tracke
     .strictObject({
       /** Judge subjects of this kind. */
       enabled: kindEnabledSchema('Judge', kind, true),
-      /** Bot-bucket requests per second under load above which the subject is challenged. */
       max_bucket_rate_per_s: z.number().positive().default(max_bucket_rate_per_s).describe('Bot-bucket requests per second (averaged over the window) under load above which the subject is challenged.'),
       /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
       max_tracked_subjects: maxTrackedSubjectsSchema(max_tracked_subjects, CAP_EVICTS_COUNTED),
@@ -25,7 +24,6 @@ function kindSchema(kind: SubjectKind, max_bucket_rate_per_s: number, max_tracke
 
 export const loadBucketConfigSchema = inWholeSteps(
   z.strictObject({
-    /** Sliding event-time window the bot-bucket rate is averaged over. */
     window_ms: z.number().int().positive().default(10_000).describe('Sliding event-time window the bot-bucket rate is averaged over.'),
     /** Ring step: the engine's summary step. */
     step_ms: ringStepMsSchema,
@@ -35,17 +33,11 @@ export const loadBucketConfigSchema = inWholeSteps(
      * low, behind a carrier NAT exit) is not limited as a whole.
      */
     min_bucket_share: z.number().min(0).max(1).default(0.5).describe('Smallest share of the subject\'s requests under load in the bot bucket for it to be limited (a NAT exit carrying people beside a few misjudged ones is not).'),
-    /** assets / pages at or above which an address's pages look rendered by a browser (people.ts). */
     human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which an address\'s pages look rendered by a browser (also met when it loaded assets recently).'),
-    /** Largest share of 404/410 and failed logins for traffic that looks like people's clients. */
     human_max_failure_ratio: z.number().min(0).max(1).default(0.2).describe('Largest share of 404/410 and failed-login requests for an address that looks like people\'s clients.'),
-    /** Smallest share of requests naming a mainstream browser or the app for people's traffic. */
     human_min_client_share: z.number().min(0).max(1).default(0.8).describe('Smallest share of requests with a mainstream browser\'s or an app stack\'s user agent for an address that looks like people\'s clients.'),
-    /** Populations whose requests name people's clients at least this share are not limited. */
     population_max_client_share: z.number().min(0).max(1).default(0.5).describe('A prefix, ASN, JA4 or user agent whose requests name a browser (over a browser\'s TLS) or the app at least this share is not limited: it may carry people not seen yet.'),
-    /** While the load and the rate persist, a subject is challenged again after this long. */
     reemit_ms: z.number().int().positive().default(20_000).describe('While the load and the rate persist, a subject is signalled again after this long.'),
-    /** TTL hint of its challenges: the limit holds while the load does, renewed every `reemit_ms` while it lasts. */
     ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of its challenges (fusion multiplies it for repeat offenders): the limit holds while the load does, renewed every `reemit_ms` while the load and the rate last.'),
     subjects: subjectsSchema(
       {

@@ -43,12 +43,14 @@
  * step or cap changes (that kind starts afresh).
  */
 import type { SubjectKind } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
-import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
+import type { EngineDetectorFactory, HostedDetectorContext } from '../engine/detector.js';
+import { round2 } from '../engine/evidence.js';
+import type { KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary } from '../engine/summary.js';
-import { WindowTable } from '../engine/window-table.js';
+import type { WindowTable } from '../engine/window-table.js';
+import { WindowTracker } from '../engine/window-tracker.js';
 import { parseLoadBucketConfig, type LoadBucketConfig, type LoadBucketKindConfig } from './config.js';
 import { clientRequests, peopleClients, rendersStep, type PeopleWindow } from '../volumetric/people.js';
 import { LOAD_BUCKET_DISCARD } from './metrics.js';
@@ -72,20 +74,15 @@ export function loadBucketScore(rate_per_s: number, limit_per_s: number): number
   return 25 - Math.min(5, Math.max(0, Math.floor(rate_per_s / limit_per_s) - 1));
 }
 
-class KindState implements KindTracker<LoadBucketKindConfig> {
-  readonly table: WindowTable;
+class KindState extends WindowTracker<LoadBucketKindConfig, LoadBucketConfig> {
   limitPerS = 0;
   /** Bucket requests per window above which a subject is over the limit. */
   limitPerWindow = 0;
+  private readonly window_ms: number;
 
-  constructor(
-    readonly kind: SubjectKind,
-    readonly shape: string,
-    kindConfig: LoadBucketKindConfig,
-    private readonly window_ms: number,
-    step_ms: number,
-  ) {
-    this.table = new WindowTable(kindConfig.max_tracked_subjects, window_ms / step_ms, kind === 'ip' ? IP_COUNTERS : POPULATION_COUNTERS);
+  constructor(kind: SubjectKind, shape: string, kindConfig: LoadBucketKindConfig, config: LoadBucketConfig) {
+    super(kind, shape, kindConfig, config, kind === 'ip' ? IP_COUNTERS : POPULATION_COUNTERS, false);
+    this.window_ms = config.window_ms;
     this.retune(kindConfig);
   }
 
@@ -93,47 +90,18 @@ class KindState implements KindTracker<LoadBucketKindConfig> {
     this.limitPerS = kindConfig.max_bucket_rate_per_s;
     this.limitPerWindow = (kindConfig.max_bucket_rate_per_s * this.window_ms) / 1_000;
   }
-
-  keys(): number {
-    return this.table.size;
-  }
-
-  bytes(): number {
-    return this.table.bytes();
-  }
-
-  takeEvictions(): number {
-    return this.table.takeEvictions();
-  }
 }
 
 const KIND_STATES: KindTrackerFactory<LoadBucketConfig, LoadBucketKindConfig, KindState> = {
   shapeOf: (kind, config) => JSON.stringify([config.window_ms, config.step_ms, kind.max_tracked_subjects]),
-  create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config.window_ms, config.step_ms),
+  create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
 };
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
-export class LoadBucketDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config!: LoadBucketConfig;
-  private readonly kinds = new KindTrackers(KIND_STATES);
+export class LoadBucketDetector extends SummaryDetectorBase<LoadBucketConfig, LoadBucketKindConfig, KindState> {
   private readonly scratch: PeopleWindow = { requests: 0, pages: 0, assets: 0, failures: 0, clients: 0, known: 0, mixed: false };
 
-  constructor(
-    config: LoadBucketConfig,
-    private readonly context: HostedDetectorContext,
-  ) {
-    this.id = context.id ?? LOAD_BUCKET;
-    this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'load-bucket ready');
-  }
-
-  reconfigure(raw: unknown): void {
-    const config = raw as LoadBucketConfig;
-    this.config = config;
-    this.kinds.reconfigure(config);
+  constructor(config: LoadBucketConfig, context: HostedDetectorContext) {
+    super(LOAD_BUCKET, config, context, KIND_STATES, { evicted: LOAD_BUCKET_DISCARD.stateEvicted, late: LOAD_BUCKET_DISCARD.summaryTooLate });
   }
 
   summary(s: Summary): Signal[] {
@@ -187,17 +155,6 @@ export class LoadBucketDetector implements SummaryDetector {
         },
       },
     ];
-  }
-
-  flush(watermark_ms: number): Signal[] {
-    const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
-    for (const state of this.kinds.all) state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-    this.kinds.reportDiscards(this.context.metrics, LOAD_BUCKET_DISCARD.stateEvicted, LOAD_BUCKET_DISCARD.summaryTooLate);
-    return NO_SIGNALS;
-  }
-
-  stateSize(): StateSize {
-    return this.kinds.stateSize();
   }
 
   /** People's clients that render, or the app (see the file comment). */

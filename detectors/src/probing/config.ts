@@ -25,17 +25,12 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
       enabled: kindEnabledSchema('Track', kind, d.enabled),
       /** Most subjects of this kind tracked at once; only subjects with a probe or a 404 get state. */
       max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked at once (only subjects with a probe or a 404 get state); when full the least recently seen is evicted.'),
-      /** Requests for sensitive paths per window. */
       probes: levelsSchema('Requests for sensitive paths per window', d.probes).describe('Requests for sensitive paths (`.env`, `.git/`, admin panels, backups…) per window.'),
-      /** The probes rule needs at least this many distinct IPs (an `ip:` subject is one). */
       min_probe_ips: z.number().int().positive().default(d.min_probe_ips).describe('The probes rule needs at least this many distinct client IPs in steps with probes (an `ip:` subject is one).'),
-      /** The probes rule needs probes / requests at or above this (0: any share). */
       min_probe_ratio: z.number().min(0).max(1).default(d.min_probe_ratio).describe('The probes rule needs probes / requests at or above this (0: any share); keeps a few curious humans on a big network from adding up.'),
       /** 404/410 answers per window, with the ratio and the minimum of requests below. */
       not_found: levelsSchema('Not-found answers (404/410) per window', d.not_found).describe('Not-found answers (404/410) per window, with not_found / requests ≥ min_not_found_ratio over ≥ min_requests requests.'),
-      /** The not_found rule needs at least this many requests in the window. */
       min_requests: z.number().int().positive().default(d.min_requests).describe('The not_found rule needs at least this many requests in the window (a couple of broken links never add up).'),
-      /** The not_found rule needs not_found / requests at or above this. */
       min_not_found_ratio: z.number().min(0).max(1).default(d.min_not_found_ratio).describe('The not_found rule needs not_found / requests at or above this.'),
     })
     .prefault({});
@@ -55,7 +50,6 @@ const aggregate = (max_tracked_subjects: number, probes: LevelValues, min_probe_
 });
 
 export const probingConfigSchema = z.strictObject({
-  /** Judged over the current and the previous window (one to two windows of history). */
   window_ms: z.number().int().positive().default(600_000).describe('Requests are judged over the current and the previous window, i.e. one to two windows of event time.'),
   /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
   reemit_ms: reemitMsSchema,
@@ -82,7 +76,6 @@ export const probingConfigSchema = z.strictObject({
       asn: subjectSchema('asn', aggregate(20_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`asn:<n>`: a scan spread over one network.'),
       /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ja4:<fp>`: a scan from one client stack over many IPs.'),
-      /** `ua:<user agent>`: one user-agent string. */
       ua: subjectSchema('ua', aggregate(50_000, { log: 10, challenge: 50, block: null }, 5, { log: 100, challenge: 1_000, block: null }, 200)).describe('`ua:<user agent>`: a scan from one user agent over many IPs.'),
     },
     'Per kind of subject: tracked or not, thresholds and the cap on tracked subjects.',

@@ -20,13 +20,14 @@
  * one Map lookup. Requests before the first probe or 404 are not counted: they could only have
  * lowered the ratios, which is why the not_found rule also needs min_requests.
  */
-import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
-import { KindTrackers, type KindTrackerFactory } from '../engine/kind-trackers.js';
-import { Levels, round3, signalOnce, type Judgement } from '../engine/levels.js';
+import type { SubjectKey } from '@botsieve/core';
+import type { EngineDetectorFactory, HostedDetectorContext } from '../engine/detector.js';
+import { round3 } from '../engine/evidence.js';
+import type { KindTrackerFactory } from '../engine/kind-trackers.js';
+import { Levels, signalOnce, type Judgement } from '../engine/levels.js';
 import { distinct } from '../engine/segment-window.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
 import { TableTracker } from '../engine/table-tracker.js';
 import { parseProbingConfig, probingLookbackMs, type ProbingConfig, type ProbingSubjectConfig } from './config.js';
@@ -54,28 +55,19 @@ class KindRules {
   }
 }
 
-type Tracker = TableTracker<ProbingSubjectConfig, KindRules, ProbeState>;
+type Tracker = TableTracker<ProbingSubjectConfig, KindRules, ProbeState, ProbingConfig>;
+
+const expired = (s: ProbeState, watermark_ms: number, config: ProbingConfig): boolean => s.expiredAt(watermark_ms, config.window_ms, config.reemit_ms);
 
 const TRACKERS: KindTrackerFactory<ProbingConfig, ProbingSubjectConfig, Tracker> = {
   /** A kind keeps its state across a reconfigure only with the same window and cap. */
   shapeOf: (subject, config) => JSON.stringify([config.window_ms, subject.max_tracked_subjects]),
-  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules),
+  create: (kind, subject, shape) => new TableTracker(kind, shape, subject, KindRules, expired),
 };
 
-export class ProbingDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config: ProbingConfig;
-  private readonly kinds = new KindTrackers(TRACKERS);
-  private watermark = 0;
-  private readonly logger: Logger;
-  private readonly isExpired = (s: ProbeState): boolean => s.expiredAt(this.watermark, this.config.window_ms, this.config.reemit_ms);
-
-  constructor(config: ProbingConfig, private readonly context: HostedDetectorContext) {
-    this.id = context.id ?? PROBING;
-    this.config = config;
-    this.logger = context.logger;
-    this.kinds.reconfigure(config);
+export class ProbingDetector extends SummaryDetectorBase<ProbingConfig, ProbingSubjectConfig, Tracker> {
+  constructor(config: ProbingConfig, context: HostedDetectorContext) {
+    super(PROBING, config, context, TRACKERS, { evicted: PROBING_DISCARD.stateEvicted, late: PROBING_DISCARD.lateSummary });
   }
 
   summary(summary: Summary): Signal[] {
@@ -99,23 +91,10 @@ export class ProbingDetector implements SummaryDetector {
     return flagged ? this.judge(tracker, summary.subject, state) : NO_SIGNALS;
   }
 
-  flush(watermark_ms: number): Signal[] {
-    this.watermark = watermark_ms;
-    for (const tracker of this.kinds.all) tracker.table.sweep(this.isExpired);
-    this.kinds.reportDiscards(this.context.metrics, PROBING_DISCARD.stateEvicted, PROBING_DISCARD.lateSummary);
-    return NO_SIGNALS;
-  }
-
-  stateSize(): StateSize {
-    return this.kinds.stateSize();
-  }
-
   /** New thresholds keep the state; a new window length or cap restarts what it changes. */
-  reconfigure(config: unknown): void {
-    const next = config as ProbingConfig;
+  override reconfigure(next: ProbingConfig): void {
     const reset = next.window_ms !== this.config.window_ms;
-    this.kinds.reconfigure(next);
-    this.config = next;
+    super.reconfigure(next);
     if (reset) this.logger.info({ detector: this.id }, 'probing window changed: state restarted');
   }
 

@@ -8,7 +8,7 @@ const T0 = 1_700_000_000_000;
 
 function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, options: { ttl_ms?: number; score?: number; id?: string } = {}): Verdict {
   const score = options.score ?? (action === 'block' ? 5 : action === 'challenge' ? 25 : 35);
-  return { id: options.id ?? `${subject}/${action}/${decided_at}/${score}`, subject, action, score, ttl_ms: options.ttl_ms ?? 60_000, decided_at, detectors: [{ id: 'request-rate', score, evidence: { requests: 1 } }] };
+  return { id: options.id ?? `${subject}/${action}/${decided_at}/${score}`, subject, action, score, ttl_ms: options.ttl_ms ?? 60_000, decided_at, detectors: [{ id: 'volumetric', score, evidence: { requests: 1 } }] };
 }
 
 test('causal: the triggering event is not affected, the next one is, and the verdict expires after ttl', (t) => {
@@ -17,7 +17,7 @@ test('causal: the triggering event is not affected, the next one is, and the ver
   t.deepEqual(annotator.annotate(trigger), { RayID: 'trigger', action: 'allow', score: null, subject: null, reasons: [] });
   annotator.apply([verdict('ip:192.0.2.1', 'challenge', T0, { ttl_ms: 1_000, score: 27 })]);
   t.deepEqual(annotator.annotate(makeEvent({ ray_id: 'same-ms', ip: '192.0.2.1', timestamp_ms: T0 })), {
-    RayID: 'same-ms', action: 'challenge', score: 27, subject: 'ip:192.0.2.1', reasons: ['request-rate'],
+    RayID: 'same-ms', action: 'challenge', score: 27, subject: 'ip:192.0.2.1', reasons: ['volumetric'],
   });
   t.is(annotator.annotate(makeEvent({ ip: '192.0.2.2', timestamp_ms: T0 + 1 })).action, 'allow', 'another ip');
   t.is(annotator.annotate(makeEvent({ ip: '192.0.2.1', timestamp_ms: T0 + 999 })).action, 'challenge');

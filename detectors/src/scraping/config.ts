@@ -41,15 +41,10 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
       max_tracked_subjects: maxTrackedSubjectsSchema(d.max_tracked_subjects, 'Most subjects of this kind tracked over the short window at once (every subject fetching pages; aggregates also when fetching the API); when full the least recently seen is evicted.'),
       /** Most subjects of this kind with a long window at once (only those fetching pages without assets). */
       max_long_tracked_subjects: maxTrackedSubjectsSchema(d.max_long_tracked_subjects, 'Most subjects of this kind tracked over the long window at once (admitted after 3 pages with assets / pages ≤ max_assets_ratio); when full the least recently seen is evicted.'),
-      /** "Pages without their assets": assets / pages at or below this. Browsers load 3–20 assets per page. */
       max_assets_ratio: z.number().min(0).default(d.max_assets_ratio).describe('Pages without the assets a browser loads: assets / pages at or below this (browsers load 3–20 per page). Gates coverage, low_and_slow and (aggregates, by default) enumeration.'),
-      /** Distinct page URLs per window, with few assets. */
       coverage: levelsSchema('Distinct page URLs per window (with assets / pages ≤ max_assets_ratio)', d.coverage).describe('Page coverage: distinct page URLs per window, with assets / pages ≤ max_assets_ratio.'),
-      /** Distinct numeric ids per window, when their span is dense. */
       enumeration: levelsSchema('Distinct numeric page ids per window (with id density ≥ min_id_density)', d.enumeration).describe('Id enumeration: distinct numeric page ids per window whose span is dense (distinct / (max − min + 1) ≥ min_id_density).'),
-      /** Id density at or above which distinct ids count as enumeration (and as a walk). */
       min_id_density: z.number().gt(0).max(1).default(d.min_id_density).describe('Distinct ids / (max id − min id + 1) at or above which the ids count as a catalogue walk (enumeration and walk).'),
-      /** The enumeration rule also needs assets / pages ≤ max_assets_ratio (aggregates: humans together cover a catalogue). */
       enumeration_needs_few_assets: z.boolean().default(d.enumeration_needs_few_assets).describe('The enumeration rule also needs assets / pages ≤ max_assets_ratio (on aggregates thousands of humans together cover a small catalogue densely).'),
       /**
        * `ip:` pages with no session around them: not one asset, not one page reached by
@@ -57,7 +52,6 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
        * over the long window (it includes the short one).
        */
       bare_pages: levelsSchema('Distinct bare pages (no assets, no navigation, nothing else from the address) over the long window', d.bare_pages).describe('Bare pages (`ip:` only): distinct page URLs over the long window from an address that sent nothing but pages: no asset, no page reached by navigation (Referer), no API call, cart or login, one user agent. A browser loads assets; a human navigates.'),
-      /** `ip:` bare pages whose numeric ids walk the catalogue in order. */
       walk: levelsSchema('Distinct ids of bare pages walked densely (id density ≥ min_id_density)', d.walk).describe('Walk (`ip:` only): distinct numeric ids of bare pages in the short window when they are dense (id density ≥ min_id_density): a catalogue read in id order.'),
       /** `ip:` pages loaded like a browser (assets allowed) but never navigated to, at a steady pace. */
       cadence: levelsSchema('Distinct pages never navigated to, fetched at a steady cadence', d.cadence).describe('Cadence (`ip:` only): distinct page URLs in the short window, none reached by navigation (assets allowed: headless browsers load them), no cart or login, one user agent, fetched at a steady pace (every interval between page steps within cadence_tolerance of their mean, or cadence_slack_ms).'),
@@ -65,15 +59,10 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
       distributed: levelsSchema('Distinct page URLs per window from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages each, no navigation, humans absent', d.distributed).describe('Fleet behind one fingerprint, network or user agent (aggregates only): distinct page URLs per window from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages each, no page reached by navigation, and no human seen in the subject (see `presence`). Assets allowed (headless fleets load them).'),
       /** API calls per window from many IPs each used once or twice, no session, where no human is seen (aggregates only). */
       api_fleet: levelsSchema('API calls per window from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each, no Referer, no returning address, humans absent', d.api_fleet).describe('API fleet (aggregates only): API calls per window from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each, none with a Referer, at most 5 % from addresses that had sent something before (client memory; its false positives make ~1 % of new addresses look known), and no human seen in the subject (see `presence`): one-shot clients of a route whose own clients (the app, the SPA) come in sessions.'),
-      /** The fleet rules need at least this many distinct IPs. */
       min_distinct_ips: z.number().int().positive().default(d.min_distinct_ips).describe('The fleet rules (distributed, api_fleet) need at least this many distinct client IPs in the window.'),
-      /** The distributed rule needs pages / distinct IPs at or below this. */
       max_pages_per_ip: z.number().positive().default(d.max_pages_per_ip).describe('The distributed rule needs pages / distinct IPs at or below this (addresses used for a few pages each).'),
-      /** The api_fleet rule needs requests / distinct IPs at or below this. */
       max_requests_per_ip: z.number().positive().default(d.max_requests_per_ip).describe('The api_fleet rule needs requests / distinct IPs at or below this (an app session makes ten or more).'),
-      /** Distinct page URLs per long window, with few assets. */
       low_and_slow: levelsSchema('Distinct page URLs per long window (with assets / pages ≤ max_assets_ratio)', d.low_and_slow).describe('Low and slow: distinct page URLs over the long window, with assets / pages ≤ max_assets_ratio over it.'),
-      /** Aggregates: no rule acts before the detector has watched this much event time (absence needs looking). */
       min_watched_ms: z.number().int().nonnegative().default(d.min_watched_ms).describe('Aggregates: no rule acts before the detector has watched this much event time, so "no human seen" means something: humans of an ASN of the audience show up within seconds, those of a rarely used user agent take longer. Failover rebuilds replay the lookback, so a restarted instance is warm at once. Unused on `ip:` (an address is judged on its own window).'),
     })
     .prefault({});
@@ -111,9 +100,7 @@ const aggregate = (scale: number, caps: [number, number], min_distinct_ips: numb
 });
 
 export const scrapingConfigSchema = z.strictObject({
-  /** Short window: judged over the current and the previous window (one to two windows of history). */
   window_ms: z.number().int().positive().default(300_000).describe('Short window: pages are judged over the current and the previous window, i.e. one to two windows of event time.'),
-  /** Long window (low and slow): judged over one to two long windows. */
   long_window_ms: z.number().int().positive().default(7_200_000).describe('Long window for low-and-slow crawling: judged over the current and the previous long window, i.e. one to two long windows (2–4 h by default).'),
   /** Cooldown: a subject gets a new signal only when the action escalates or its last one is this old. */
   reemit_ms: reemitMsSchema,
@@ -129,7 +116,6 @@ export const scrapingConfigSchema = z.strictObject({
    */
   presence: z
     .strictObject({
-      /** A subject with human evidence within this long is inhabited: no population rule acts on it. */
       memory_ms: z.number().int().positive().default(3_600_000).describe('A subject with human evidence (navigation, cart, returning app calls; not logins, which stuffing fleets send) within this long before is inhabited: no aggregate rule of this detector acts on it.'),
       /** Most aggregate subjects with human evidence remembered at once (per kind). */
       max_subjects: maxTrackedSubjectsSchema(200_000, 'Most aggregate subjects (per kind) with human evidence remembered at once; when full the least recently seen is forgotten (counted as `state_evicted`).'),
@@ -173,9 +159,7 @@ export const scrapingConfigSchema = z.strictObject({
        * fleet's addresses to matter: the ASN, JA4 and user agent carry the fleet evidence.
        */
       prefix: subjectSchema('prefix', { ...aggregate(1, [50_000, 10_000], 10, 600_000), enabled: false }).describe('`prefix:<cidr>`: the client /24 (IPv4) or /64 (IPv6); off by default (see config.ts).'),
-      /** `asn:<n>`: the client autonomous system. */
       asn: subjectSchema('asn', aggregate(1, [20_000, 5_000], 10, 60_000)).describe('`asn:<n>`: the client autonomous system.'),
-      /** `ja4:<fp>`: the TLS fingerprint. */
       ja4: subjectSchema('ja4', aggregate(1, [50_000, 10_000], 10, 120_000)).describe('`ja4:<fp>`: the TLS fingerprint.'),
       /** `ua:<user agent>`: one user-agent string (the fingerprint without Bot Management). */
       ua: subjectSchema('ua', aggregate(1, [50_000, 10_000], 10, 120_000)).describe('`ua:<user agent>`: one user-agent string.'),

@@ -7,7 +7,8 @@
  * never exceed pages, distinct IPs never exceed requests: estimates are capped so), so most
  * summaries estimate nothing; `full` estimates everything, for the evidence.
  */
-import { round3, type Judgement } from '../engine/levels.js';
+import { round3 } from '../engine/evidence.js';
+import type { Judgement } from '../engine/levels.js';
 import { distinctUnion } from '../engine/segment-window.js';
 import type { HyperLogLog } from '../sketch/index.js';
 import type { PageWindow } from './page-window.js';

@@ -68,7 +68,7 @@ function hasLongWindow(config: ScrapingSubjectConfig, aggregate: boolean): boole
   return set(config.low_and_slow) || (!aggregate && set(config.bare_pages));
 }
 
-export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
+export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig, ScrapingConfig> {
   readonly aggregate: boolean;
   rules: ScrapingRules;
   readonly short: StateTable<PageWindow>;
@@ -76,6 +76,12 @@ export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
   readonly long: StateTable<PageWindow> | null;
   /** Aggregates only: subjects with human evidence (presence.ts). */
   readonly presence: StateTable<Presence> | null;
+  /** What the sweep in progress reads (set by `sweep`); the predicates are made once, so a flush allocates nothing. */
+  private watermark = 0;
+  private sweepConfig: ScrapingConfig | null = null;
+  private readonly shortExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.sweepConfig!.window_ms, this.sweepConfig!.reemit_ms);
+  private readonly longExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.sweepConfig!.long_window_ms, 0);
+  private readonly presenceExpired = (p: Presence): boolean => this.watermark - p.lastMs > this.sweepConfig!.presence.memory_ms;
 
   constructor(
     readonly kind: SubjectKind,
@@ -104,6 +110,15 @@ export class ScrapingTracker implements KindTracker<ScrapingSubjectConfig> {
 
   takeEvictions(): number {
     return this.short.takeEvictions() + (this.long?.takeEvictions() ?? 0) + (this.presence?.takeEvictions() ?? 0);
+  }
+
+  sweep(watermark_ms: number, config: ScrapingConfig): void {
+    this.watermark = watermark_ms;
+    this.sweepConfig = config;
+    this.short.sweep(this.shortExpired);
+    this.long?.sweep(this.longExpired);
+    this.presence?.sweep(this.presenceExpired);
+    this.sweepConfig = null;
   }
 }
 

@@ -58,20 +58,19 @@
  * summaries of 50k IPs browsing with assets): ~0.65–1.0 µs per summary, of which BoundedMap.get
  * is ~0.25 µs; see the bench figures in detectors/README.md for the current cost.
  */
-import type { Logger, SubjectKey } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
-import { KindTrackers } from '../engine/kind-trackers.js';
+import type { SubjectKey } from '@botsieve/core';
+import type { EngineDetectorFactory, HostedDetectorContext } from '../engine/detector.js';
 import { ACTION_BY_RANK, shouldSignal, type Judgement } from '../engine/levels.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
 import type { StateTable } from '../engine/state-table.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary, SummaryKind } from '../engine/summary.js';
 import { HyperLogLog } from '../sketch/index.js';
-import { parseScrapingConfig, scrapingLookbackMs, type ScrapingConfig } from './config.js';
+import { parseScrapingConfig, scrapingLookbackMs, type ScrapingConfig, type ScrapingSubjectConfig } from './config.js';
 import { evaluate, type CadenceSettings, type Population } from './evaluate.js';
 import { SCRAPING_DISCARD } from './metrics.js';
 import { PageWindow } from './page-window.js';
-import { observePresence, presenceAt, type Presence } from './presence.js';
+import { observePresence, presenceAt } from './presence.js';
 import { SCRAPING_TRACKERS, type ScrapingTracker } from './rules.js';
 
 export const SCRAPING = 'scraping';
@@ -79,30 +78,18 @@ export const SCRAPING = 'scraping';
 /** Pages with few assets a short window needs before the subject enters the long window. */
 const LONG_ADMIT_PAGES = 3;
 
-export class ScrapingDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config: ScrapingConfig;
-  private readonly kinds = new KindTrackers(SCRAPING_TRACKERS);
-  private watermark = 0;
+export class ScrapingDetector extends SummaryDetectorBase<ScrapingConfig, ScrapingSubjectConfig, ScrapingTracker> {
   /** Oldest step seen: the detector has watched event time from here (presence warm-up). */
   private watchedFrom = Number.POSITIVE_INFINITY;
-  private readonly logger: Logger;
   /** Reused to estimate the union of two segments' sketches. */
   private readonly scratch = new HyperLogLog();
   /** Reused per judgement (one object shape, no allocation per summary). */
   private readonly population: Population = { aggregate: false, identity: false, presence: 0, watchedMs: 0 };
   private cadence: CadenceSettings;
-  private readonly shortExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.window_ms, this.config.reemit_ms);
-  private readonly longExpired = (s: PageWindow): boolean => s.expiredAt(this.watermark, this.config.long_window_ms, 0);
-  private readonly presenceExpired = (p: Presence): boolean => this.watermark - p.lastMs > this.config.presence.memory_ms;
 
-  constructor(config: ScrapingConfig, private readonly context: HostedDetectorContext) {
-    this.id = context.id ?? SCRAPING;
-    this.config = config;
+  constructor(config: ScrapingConfig, context: HostedDetectorContext) {
+    super(SCRAPING, config, context, SCRAPING_TRACKERS, { evicted: SCRAPING_DISCARD.stateEvicted, late: SCRAPING_DISCARD.lateSummary });
     this.cadence = { tolerance: config.cadence_tolerance, slack_ms: config.cadence_slack_ms };
-    this.logger = context.logger;
-    this.kinds.reconfigure(config);
   }
 
   summary(summary: Summary): Signal[] {
@@ -133,27 +120,10 @@ export class ScrapingDetector implements SummaryDetector {
     return fetches > 0 ? this.judge(tracker, subject, short, long) : NO_SIGNALS;
   }
 
-  flush(watermark_ms: number): Signal[] {
-    this.watermark = watermark_ms;
-    for (const tracker of this.kinds.all) {
-      tracker.short.sweep(this.shortExpired);
-      tracker.long?.sweep(this.longExpired);
-      tracker.presence?.sweep(this.presenceExpired);
-    }
-    this.kinds.reportDiscards(this.context.metrics, SCRAPING_DISCARD.stateEvicted, SCRAPING_DISCARD.lateSummary);
-    return NO_SIGNALS;
-  }
-
-  stateSize(): StateSize {
-    return this.kinds.stateSize();
-  }
-
   /** New thresholds keep the state; new window lengths or caps restart what they change. */
-  reconfigure(config: unknown): void {
-    const next = config as ScrapingConfig;
+  override reconfigure(next: ScrapingConfig): void {
     const reset = next.window_ms !== this.config.window_ms || next.long_window_ms !== this.config.long_window_ms;
-    this.kinds.reconfigure(next);
-    this.config = next;
+    super.reconfigure(next);
     this.cadence = { tolerance: next.cadence_tolerance, slack_ms: next.cadence_slack_ms };
     if (reset) this.logger.info({ detector: this.id }, 'scraping windows changed: state restarted');
   }

@@ -7,7 +7,7 @@
  *
  * Layout: a Map from key to slot, touched only when a key enters or leaves, and the recency
  * order as an intrusive doubly linked list over slots (typed arrays grown by doubling up to the
- * capacity), like `request-rate/subject-table.ts`.
+ * capacity), like `engine/window-table.ts`.
  *
  * Why not the plain Map with "delete + set on touch" (insertion order as recency): measured on
  * Node 20, V8 leaves a deleted entry in its hash bucket's chain until the table is rehashed, so

@@ -21,7 +21,7 @@ import { defaultFeatures } from '../engine/default-features.js';
 import type { EventFeatures } from '../engine/features.js';
 import type { Signal } from '../engine/signal.js';
 import { decodeSummary } from '../engine/summary.js';
-import { Watermark } from '../runtime/watermark.js';
+import { Watermark } from '../engine/watermark.js';
 import { makeEvent } from './events.js';
 import { goldenCases, readNdjson } from './golden.js';
 import type { TestFn } from 'ava';

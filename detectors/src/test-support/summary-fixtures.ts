@@ -9,8 +9,7 @@
  */
 import type { SubjectKey } from '@botsieve/core';
 import { ManualClock, nullTelemetry, type Telemetry } from '@botsieve/runtime';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { SummaryDetector } from '../engine/detector.js';
+import type { HostedDetectorContext, SummaryDetector } from '../engine/detector.js';
 import type { Signal } from '../engine/signal.js';
 import { emptySummary, SUMMARY_COUNTERS, type Summary, type SummaryKind } from '../engine/summary.js';
 import { hash32, HyperLogLog } from '../sketch/index.js';

@@ -25,13 +25,10 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
     .strictObject({
       /** Judge subjects of this kind. */
       enabled: kindEnabledSchema('Judge', kind, defaults.enabled),
-      /** Floor: requests per window at or above which a `challenge` is recommended (before the baseline and humans raise it). */
       challenge_requests: z.number().int().positive().default(defaults.challenge_requests).describe('Floor: requests per window at or above which `challenge` is recommended; the baseline and the humans estimate can only raise it.'),
-      /** Floor: requests per window at or above which a `block` is recommended. */
       block_requests: z.number().int().positive().default(defaults.block_requests).describe('Floor: requests per window at or above which `block` is recommended; the baseline and the humans estimate can only raise it.'),
       /** Most subjects of this kind tracked at once; when full the least recently seen is evicted (counted). */
       max_tracked_subjects: maxTrackedSubjectsSchema(defaults.max_tracked_subjects, CAP_EVICTS_COUNTED),
-      /** Multiply the thresholds by the humans estimated behind a subject that looks like people's clients (distinct user agents, route mix). */
       scale_by_humans: z.boolean().default(defaults.scale_by_humans).describe('Multiply the thresholds by the humans estimated behind a subject that looks like people\'s clients (distinct user agents, or requests over `human_requests_per_window` when its traffic spreads over `human_min_routes` routes), capped by `max_humans_multiplier`.'),
     })
     .refine((s) => s.challenge_requests < s.block_requests, { message: 'challenge_requests must be below block_requests', path: ['challenge_requests'] })
@@ -40,27 +37,19 @@ function kindSchema(kind: SubjectKind, defaults: KindDefaults) {
 
 const baselineSchema = z
   .strictObject({
-    /** Learn a baseline; when false only the floors (and the humans scaling) apply. */
     enabled: z.boolean().default(true).describe('Learn the adaptive baseline; when false only the floors (and the humans scaling) apply.'),
-    /** Quantile of per-subject window counts fed to the baseline at each closed step ("a busy subject"). */
     quantile: z.number().gt(0).max(1).default(0.99).describe('Quantile of the per-subject window counts (subjects active in the window) fed to the baseline at each closed step.'),
     /** EWMA weight of one step: 0.01 at 1 s steps is a half-life of ~69 s; a flood lifts the level slowly. */
     alpha: z.number().gt(0).max(1).default(0.01).describe('EWMA weight of one closed step (0.01 at 1 s steps: half-life ~69 s).'),
-    /** Steps observed before the baseline is used (until then the floors alone decide). */
     warmup_steps: z.number().int().nonnegative().default(60).describe('Closed steps observed before the baseline is used; until then the floors alone decide.'),
     /** Smallest deviation, in requests per window, so a perfectly steady site does not get a hair-trigger band. */
     min_deviation: z.number().nonnegative().default(2).describe('Smallest deviation of the baseline, in requests per window.'),
-    /** `upper = level + deviations × deviation`. */
     deviations: z.number().nonnegative().default(3).describe('Width of the normal band: upper = level + deviations × deviation.'),
-    /** Challenge threshold = max(floor, challenge_factor × upper). */
     challenge_factor: z.number().positive().default(3).describe('Challenge threshold = max(challenge_requests, challenge_factor × upper).'),
-    /** Block threshold = max(floor, block_factor × upper). */
     block_factor: z.number().positive().default(10).describe('Block threshold = max(block_requests, block_factor × upper).'),
-    /** Fewest active subjects of a route (or kind) in a step for that step to feed its baseline. */
     min_subjects: z.number().int().positive().default(5).describe('Fewest active subjects of a route (or of the kind) in a step for the step to feed that baseline.'),
     /** Most recently seen subjects sampled per kind at each closed step (bounds the flush cost). */
     sample_subjects: z.number().int().positive().max(1_000_000).default(4_096).describe('Most recently seen subjects sampled per kind at each closed step.'),
-    /** Most route groups with a baseline of their own per kind; further routes share the kind-wide one. */
     max_routes: z.number().int().nonnegative().max(100_000).default(256).describe('Most routes with a baseline of their own per kind; further routes use the kind-wide baseline.'),
   })
   .refine((b) => b.challenge_factor < b.block_factor, { message: 'challenge_factor must be below block_factor', path: ['challenge_factor'] })
@@ -68,29 +57,21 @@ const baselineSchema = z
 
 export const volumetricConfigSchema = inWholeSteps(
   z.strictObject({
-    /** Length of the sliding event-time window. */
     window_ms: z.number().int().positive().default(10_000).describe('Length of the sliding event-time window the requests are counted over.'),
     /** Ring step: the engine's summary step (a summary lands in the step of its `step_ms`). */
     step_ms: ringStepMsSchema,
-    /** Cooldown: a subject is signalled again only when the action escalates or after this long. */
     reemit_ms: z.number().int().positive().default(60_000).describe('A subject is signalled again only when the recommended action escalates or its last signal is this old.'),
-    /** TTL hint of signals on prefixes: a rate is evidence only while it lasts, and a /24's few people show late. */
     prefix_ttl_ms: z.number().int().positive().default(30_000).describe('TTL hint of a signal on a prefix (a rate is evidence only while it lasts, and a /24\'s few people may not have shown yet when a flood crosses them: they are blocked no longer than this after it); such a prefix is signalled again every half of it while the rate lasts. ASNs, JA4s and user agents take fusion\'s population TTL.'),
-    /** assets / pages at or above which pages look rendered by browsers (or the address loaded assets recently: known browsers). */
     human_assets_ratio: z.number().nonnegative().default(1).describe('assets / pages at or above which a subject\'s pages look rendered by browsers (also met when its requests come from an address that loaded assets recently).'),
     /** Largest share of failed requests (404/410 and failed logins: what the client's own behaviour earns) for people's traffic. */
     human_max_failure_ratio: z.number().min(0).max(1).default(0.2).describe('Largest share of 404/410 and failed-login requests for traffic that looks like people\'s clients (409s of a sold-out release, 5xx of an overloaded origin and 403s are what everyone gets then).'),
-    /** Smallest share of requests with a mainstream browser's or the app's user agent for people's traffic. */
     human_min_client_share: z.number().min(0).max(1).default(0.8).describe('Smallest share of requests with a mainstream browser\'s or an app stack\'s user agent for traffic that looks like people\'s clients.'),
     /** Distinct main routes over about `human_routes_window_ms` from which traffic is a mix no single client sends. */
     human_min_routes: z.number().int().positive().default(4).describe('Distinct main routes (per step) over about `human_routes_window_ms` at or above which a subject\'s traffic counts as a mix of people: the humans estimate is then at least requests / `human_requests_per_window`.'),
-    /** Span over which a subject's distinct main routes are counted (tumbling, so one to two of it). */
     human_routes_window_ms: z.number().int().positive().default(60_000).describe('Span over which a subject\'s distinct main routes are counted (RouteMix epochs: the estimate covers one to two of it).'),
     /** Requests one person sends per window at most (a page with its assets, or a few app screens): divides a mixed subject's requests into people. */
     human_requests_per_window: z.number().positive().default(10).describe('Requests per window one person is assumed to send when a mixed subject\'s requests are divided into people.'),
-    /** Populations whose requests name people's clients at least this share are not judged by volume. */
     population_max_client_share: z.number().min(0).max(1).default(0.5).describe('A prefix, ASN, JA4 or user agent whose requests name a browser (over a browser\'s TLS) or the app at least this share is not judged by volume: it may carry people not seen yet.'),
-    /** Cap of the humans multiplier. */
     max_humans_multiplier: z.number().int().positive().default(50).describe('Cap of the humans multiplier applied to a browser-like subject.'),
     baseline: baselineSchema.describe('The adaptive baseline per kind and per route.'),
     /**

@@ -55,13 +55,15 @@
  * max_routes, enabled) change starts afresh (its windows and baselines are shaped by them).
  */
 import type { SubjectKind } from '@botsieve/core';
-import type { HostedDetectorContext } from '../detector-context.js';
-import type { EngineDetectorFactory, StateSize, SummaryDetector } from '../engine/detector.js';
+import type { EngineDetectorFactory, HostedDetectorContext } from '../engine/detector.js';
 import { EpochDistinct } from '../engine/epoch-distinct.js';
-import { KindTrackers, type KindTracker, type KindTrackerFactory } from '../engine/kind-trackers.js';
+import { round2 } from '../engine/evidence.js';
+import type { KindTrackerFactory } from '../engine/kind-trackers.js';
 import { NO_SIGNALS, type Signal } from '../engine/signal.js';
+import { SummaryDetectorBase } from '../engine/summary-detector-base.js';
 import type { Summary } from '../engine/summary.js';
-import { WindowTable } from '../engine/window-table.js';
+import type { WindowTable } from '../engine/window-table.js';
+import { WindowTracker } from '../engine/window-tracker.js';
 import { parseVolumetricConfig, type VolumetricConfig, type VolumetricKindConfig } from './config.js';
 import { VOLUMETRIC_DISCARD } from './metrics.js';
 import { RouteBaselines } from './route-baselines.js';
@@ -88,8 +90,7 @@ export function volumetricScore(rank: number, requests: number, challenge: numbe
 }
 
 /** One kind of subject: its windows, route groups, distinct user agents and baselines. */
-class KindState implements KindTracker<VolumetricKindConfig> {
-  readonly table: WindowTable;
+class KindState extends WindowTracker<VolumetricKindConfig, VolumetricConfig> {
   readonly baselines: RouteBaselines | null;
   readonly uas: EpochDistinct | null;
   readonly mix: RouteMix | null;
@@ -98,13 +99,8 @@ class KindState implements KindTracker<VolumetricKindConfig> {
   private groups = new Int32Array(0);
   private readonly routes: (string | undefined)[] = [];
 
-  constructor(
-    readonly kind: SubjectKind,
-    readonly shape: string,
-    kindConfig: VolumetricKindConfig,
-    config: VolumetricConfig,
-  ) {
-    this.table = new WindowTable(kindConfig.max_tracked_subjects, config.window_ms / config.step_ms, COUNTERS, (slot) => this.release(slot));
+  constructor(kind: SubjectKind, shape: string, kindConfig: VolumetricKindConfig, config: VolumetricConfig) {
+    super(kind, shape, kindConfig, config, COUNTERS, true);
     this.baselines = config.baseline.enabled ? new RouteBaselines(config.baseline) : null;
     this.uas = kindConfig.scale_by_humans ? new EpochDistinct(config.window_ms) : null;
     this.mix = kindConfig.scale_by_humans ? new RouteMix(config.human_routes_window_ms) : null;
@@ -136,25 +132,27 @@ class KindState implements KindTracker<VolumetricKindConfig> {
     this.groups[slot] = this.baselines.groupOf(route);
   }
 
-  observeClosedStep(endBucket: number, config: VolumetricConfig): void {
+  /** The closed step is observed before the sweep frees the subjects it still counts. */
+  override sweep(watermark_ms: number, config: VolumetricConfig): void {
+    this.observeClosedStep(Math.floor(watermark_ms / config.step_ms) - 1, config);
+    super.sweep(watermark_ms, config);
+  }
+
+  private observeClosedStep(endBucket: number, config: VolumetricConfig): void {
     if (this.baselines === null || endBucket <= this.baselines.lastObserved) return;
     this.baselines.lastObserved = endBucket;
     this.baselines.observe(this.table, this.groups, REQUESTS, endBucket, config.baseline.challenge_factor, config.baseline.deviations);
   }
 
-  keys(): number {
-    return this.table.size + (this.baselines?.routeCount ?? 0);
+  override keys(): number {
+    return super.keys() + (this.baselines?.routeCount ?? 0);
   }
 
-  takeEvictions(): number {
-    return this.table.takeEvictions();
+  override bytes(): number {
+    return super.bytes() + this.groups.byteLength + this.routes.length * 8 + (this.uas?.bytes() ?? 0) + (this.mix?.bytes() ?? 0) + (this.baselines?.bytes() ?? 0);
   }
 
-  bytes(): number {
-    return this.table.bytes() + this.groups.byteLength + this.routes.length * 8 + (this.uas?.bytes() ?? 0) + (this.mix?.bytes() ?? 0) + (this.baselines?.bytes() ?? 0);
-  }
-
-  private release(slot: number): void {
+  protected override release(slot: number): void {
     if (slot < this.groups.length) this.groups[slot] = 0;
     this.routes[slot] = undefined;
     this.uas?.release(slot);
@@ -171,28 +169,11 @@ const KIND_STATES: KindTrackerFactory<VolumetricConfig, VolumetricKindConfig, Ki
   create: (kind, kindConfig, shape, config) => new KindState(kind, shape, kindConfig, config),
 };
 
-const round2 = (x: number): number => Math.round(x * 100) / 100;
-
-export class VolumetricDetector implements SummaryDetector {
-  readonly id: string;
-  readonly input = 'summaries' as const;
-  private config!: VolumetricConfig;
-  private readonly kinds = new KindTrackers(KIND_STATES);
+export class VolumetricDetector extends SummaryDetectorBase<VolumetricConfig, VolumetricKindConfig, KindState> {
   private readonly scratch: PeopleWindow = { requests: 0, pages: 0, assets: 0, failures: 0, clients: 0, known: 0, mixed: false };
 
-  constructor(
-    config: VolumetricConfig,
-    private readonly context: HostedDetectorContext,
-  ) {
-    this.id = context.id ?? VOLUMETRIC;
-    this.reconfigure(config);
-    context.logger.debug({ detector: this.id, kinds: this.kinds.kinds() }, 'volumetric ready');
-  }
-
-  reconfigure(raw: unknown): void {
-    const config = raw as VolumetricConfig;
-    this.config = config;
-    this.kinds.reconfigure(config);
+  constructor(config: VolumetricConfig, context: HostedDetectorContext) {
+    super(VOLUMETRIC, config, context, KIND_STATES, { evicted: VOLUMETRIC_DISCARD.stateEvicted, late: VOLUMETRIC_DISCARD.summaryTooLate });
   }
 
   summary(s: Summary): Signal[] {
@@ -218,21 +199,6 @@ export class VolumetricDetector implements SummaryDetector {
     const requests = table.total(slot, REQUESTS);
     if (requests < state.challengeFloor) return NO_SIGNALS;
     return this.evaluate(state, slot, requests, at);
-  }
-
-  flush(watermark_ms: number): Signal[] {
-    const watermarkBucket = Math.floor(watermark_ms / this.config.step_ms);
-    for (const state of this.kinds.all) {
-      // The closed step is observed before the sweep frees the subjects it still counts.
-      state.observeClosedStep(watermarkBucket - 1, this.config);
-      state.table.sweep(watermarkBucket, watermark_ms, this.config.reemit_ms);
-    }
-    this.kinds.reportDiscards(this.context.metrics, VOLUMETRIC_DISCARD.stateEvicted, VOLUMETRIC_DISCARD.summaryTooLate);
-    return NO_SIGNALS;
-  }
-
-  stateSize(): StateSize {
-    return this.kinds.stateSize();
   }
 
   /** Tracked subjects of a kind (tests, debugging). */
