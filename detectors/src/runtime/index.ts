@@ -2,4 +2,3 @@ export { Watermark } from './watermark.js';
 export { DetectorService, SERVICE_DISCARD } from './detector-service.js';
 export { SERVICE_CORRECTED } from './event-time-ceiling.js';
 export type { DetectorServiceDeps, ServiceStage, ServiceStats } from './detector-service.js';
-export { decodeEvent } from './decode-event.js';
