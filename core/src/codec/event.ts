@@ -16,6 +16,7 @@
  * A bad record is an answer, never an exception: the caller counts it and drops or dead-letters it.
  */
 import type { RequestEvent } from '../event.js';
+import { NOT_JSON, parseWire } from './json.js';
 
 export type EventDecoding = { ok: true; event: RequestEvent } | { ok: false; reason: string };
 
@@ -26,12 +27,8 @@ export function encodeEvent(event: RequestEvent): Buffer {
 
 /** Parses and checks the wire bytes (or JSON text) of one event. */
 export function decodeEvent(bytes: Buffer | string): EventDecoding {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
+  const value = parseWire(bytes);
+  if (value === NOT_JSON) return { ok: false, reason: 'not JSON' };
   const reason = eventProblem(value);
   return reason === undefined ? { ok: true, event: value as RequestEvent } : { ok: false, reason };
 }

@@ -21,6 +21,7 @@
  */
 import { isSubjectKey } from '../subject.js';
 import type { Verdict } from '../verdict.js';
+import { NOT_JSON, parseWire } from './json.js';
 
 export type VerdictDecoding = { ok: true; verdict: Verdict } | { ok: false; reason: string };
 
@@ -36,12 +37,8 @@ export function encodeVerdict(verdict: Verdict): Buffer {
 
 /** Parses and checks wire bytes (or the JSON text) of one verdict. */
 export function decodeVerdict(bytes: Buffer | string): VerdictDecoding {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'not JSON' };
-  }
+  const value = parseWire(bytes);
+  if (value === NOT_JSON) return { ok: false, reason: 'not JSON' };
   const reason = verdictProblem(value);
   return reason === undefined ? { ok: true, verdict: value as Verdict } : { ok: false, reason };
 }
