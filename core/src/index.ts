@@ -2,6 +2,8 @@ export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event
 export { SUBJECT_KINDS, isSubjectKey, subjectKind } from './subject.js';
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
+export { decodeEvent, decodeVerdict, encodeEvent, encodeVerdict, eventProblem, verdictJson, verdictProblem } from './codec/index.js';
+export type { EventDecoding, VerdictDecoding } from './codec/index.js';
 export type { Clock } from './clock.js';
 export { BotsieveError, CORE_ERRORS, catalogueError, isBotsieveError } from './errors.js';
 export type { BotsieveErrorOptions, CoreErrorCode, ErrorCatalogueEntry } from './errors.js';

@@ -13,7 +13,7 @@ export type { EventFeatures } from './engine/features.js';
 export type { Signal } from './engine/signal.js';
 export { decodeSummary, encodeSummary, emptySummary, mergeSummary } from './engine/summary.js';
 export type { Summary, SummaryKind } from './engine/summary.js';
-export { DetectorService, SERVICE_CORRECTED, SERVICE_DISCARD, decodeEvent } from './runtime/index.js';
+export { DetectorService, SERVICE_CORRECTED, SERVICE_DISCARD } from './runtime/index.js';
 export type { DetectorServiceDeps, ServiceStage, ServiceStats } from './runtime/index.js';
 export { Annotator, createReplay } from './replay/index.js';
 export type { Annotation, AnnotatorOptions, Replay, ReplayResult } from './replay/index.js';

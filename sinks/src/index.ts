@@ -15,7 +15,7 @@ export { decodeVerdictRecord } from './runtime/records.js';
 export { SINK_TYPES, sinkRegistry } from './registry.js';
 export type { SinkFactory, SinkFactoryContext, SinkRun, SinkType } from './registry.js';
 export type { SinkSetDependencies, SinkSetStatus } from './runtime/sink-set.js';
-export { RedisClusterVerdictStore, RedisVerdictLookup, clientSubjects, encodeVerdict, redisClusterConfigSchema, verdictKey } from './redis-cluster/index.js';
+export { RedisClusterVerdictStore, RedisVerdictLookup, clientSubjects, encodeStoredVerdict, redisClusterConfigSchema, verdictKey } from './redis-cluster/index.js';
 export type { ClientIdentity, RedisClusterConfig } from './redis-cluster/index.js';
 export { CloudflareListsSink, cloudflareListsConfigSchema } from './cloudflare-lists/index.js';
 export type { CloudflareListsConfig, CloudflareListsStatus } from './cloudflare-lists/index.js';

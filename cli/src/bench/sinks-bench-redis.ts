@@ -10,7 +10,7 @@ import { Cluster } from 'ioredis';
 import type { Verdict } from '@botsieve/core';
 import { busConfigSchema, EmbeddedBus } from '@botsieve/bus';
 import { decodeVerdictRecord, RedisClusterVerdictStore, redisClusterConfigSchema, SinkService, sinksConfigSchema } from '@botsieve/sinks';
-import { encodeVerdict, verdictKey } from '@botsieve/sinks';
+import { encodeStoredVerdict, verdictKey } from '@botsieve/sinks';
 import type { TestRedisCluster } from '@botsieve/testkit';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { benchIp, benchVerdict, fmt, percentiles, produceRange, produceSteadily, progress, TimedSink, until, verdictIndex, type Percentiles } from './sinks-bench-support.js';
@@ -79,7 +79,7 @@ export async function redisThroughput(cluster: TestRedisCluster, total: number):
   const decided_at = Date.now();
   const verdicts = Array.from({ length: total }, (_, i) => benchVerdict(i, decided_at));
   const warmup = Array.from({ length: BATCH }, (_, i) => benchVerdict(total + i, decided_at));
-  const value_bytes = Buffer.byteLength(encodeVerdict(verdicts[0] as Verdict, decided_at + 3_600_000));
+  const value_bytes = Buffer.byteLength(encodeStoredVerdict(verdicts[0] as Verdict, decided_at + 3_600_000));
   // The bound: SET of precomputed keys and a value of the sink's value size, nothing encoded per write.
   const value = 'x'.repeat(value_bytes);
   const boundKeys = verdicts.map((verdict) => `bench-bound:${verdict.subject}`);

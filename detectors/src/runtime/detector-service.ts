@@ -28,7 +28,7 @@
  * Event time is capped before an event reaches an engine (stages all and partition, rebuild
  * records too): see event-time-ceiling.ts.
  */
-import { BotsieveError, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
+import { BotsieveError, decodeEvent, encodeVerdict, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
@@ -37,7 +37,6 @@ import { registry } from '../registry.js';
 import { decodeSummary, encodeSummary, type Summary } from '../engine/summary.js';
 import { DETECTOR_ERRORS } from '../errors.js';
 import { CrawlerDirectory, loadCrawlerRanges } from '../safelist/index.js';
-import { decodeEvent } from './decode-event.js';
 import { EventTimeCeiling } from './event-time-ceiling.js';
 
 export type ServiceStage = 'all' | 'partition' | 'aggregate';
@@ -258,14 +257,14 @@ export class DetectorService {
       this.pushVerdicts(out, slot.engine.summaries([summary]));
       return;
     }
-    const event = decodeEvent(record.value);
-    if (event === null) {
+    const decoded = decodeEvent(record.value);
+    if (!decoded.ok) {
       this.metrics.discarded(SERVICE_DISCARD.undecodable);
       return;
     }
     // Decoded from this record alone: ours to change.
-    this.ceiling.apply(event, record.timestamp_ms);
-    this.pushVerdicts(out, slot.engine.process(event));
+    this.ceiling.apply(decoded.event, record.timestamp_ms);
+    this.pushVerdicts(out, slot.engine.process(decoded.event));
   }
 
   /** Rebuild records: state only; whatever they decide was already produced by the previous owner. */
@@ -278,7 +277,7 @@ export class DetectorService {
 
   private pushVerdicts(out: Outgoing[], verdicts: Verdict[]): void {
     const topic = this.deps.bus.topics.verdicts;
-    for (const verdict of verdicts) out.push({ topic, key: verdict.subject, value: Buffer.from(JSON.stringify(verdict)) });
+    for (const verdict of verdicts) out.push({ topic, key: verdict.subject, value: encodeVerdict(verdict) });
   }
 
   private pushRollups(out: Outgoing[], rollups: Summary[]): void {

@@ -1,4 +1,3 @@
 export { DetectorService, SERVICE_DISCARD } from './detector-service.js';
 export { SERVICE_CORRECTED } from './event-time-ceiling.js';
 export type { DetectorServiceDeps, ServiceStage, ServiceStats } from './detector-service.js';
-export { decodeEvent } from './decode-event.js';

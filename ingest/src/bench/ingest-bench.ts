@@ -18,6 +18,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
+import { encodeEvent } from '@botsieve/core';
 import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { parseLogpushLine } from '../logpush/parse-event.js';
 import { LineSplitter, type LineSink } from '../server/line-splitter.js';
@@ -113,7 +114,7 @@ class ParseLines implements LineSink {
   count = 0;
   line(buffer: Buffer, start: number, end: number): void {
     const result = parseLogpushLine(buffer.toString('utf8', start, end), 'logpush');
-    if (result.ok) Buffer.from(JSON.stringify(result.event));
+    if (result.ok) encodeEvent(result.event);
     this.count++;
   }
   longLine(): void {}

@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { BusProducer, TopicNames } from '@botsieve/core';
+import { encodeEvent, type BusProducer, type TopicNames } from '@botsieve/core';
 import { parseLogpushLine } from '../logpush/parse-event.js';
 
 export function startNodeHttpBaseline(producer: BusProducer, topics: TopicNames, ack: 'durable' | 'enqueued'): Promise<{ server: Server; port: number }> {
@@ -26,7 +26,7 @@ export function startNodeHttpBaseline(producer: BusProducer, topics: TopicNames,
         if (line.length === 0 || refused) continue;
         const result = parseLogpushLine(line, 'logpush');
         if (result.ok) {
-          refused = !batch.send(topics.events, result.event.ip, Buffer.from(JSON.stringify(result.event)));
+          refused = !batch.send(topics.events, result.event.ip, encodeEvent(result.event));
           accepted++;
         } else {
           const record = { reason: result.reason, detail: result.detail, line, source: 'logpush', received_at_ms: Date.now() };

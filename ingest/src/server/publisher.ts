@@ -9,7 +9,7 @@
  * leave traces of lines nobody accepted. The hold is bounded (`deadletter_hold_bytes`); past it the
  * dead letters are handed to the bus early, the one case where a refused upload leaves some.
  */
-import type { EventSource, ProduceBatch, TopicNames } from '@botsieve/core';
+import { encodeEvent, type EventSource, type ProduceBatch, type RequestEvent, type TopicNames } from '@botsieve/core';
 import { ingestError } from '../errors.js';
 import { exceedsDepth } from '../logpush/json-structure.js';
 import type { FieldLimits, RejectReason, TimeWindow } from '../logpush/parse-event.js';
@@ -62,7 +62,7 @@ export class BatchPublisher {
       }
     }
     const result = parseLogpushLine(text, this.source, this.settings.limits, this.window);
-    if (result.ok) return this.publish(result.event.ip, JSON.stringify(result.event));
+    if (result.ok) return this.publish(result.event);
     return this.deadLetter(result.reason, result.detail, text);
   }
 
@@ -81,7 +81,7 @@ export class BatchPublisher {
       return this.deadLetter('invalid_json', (error as Error).message, text);
     }
     const result = parseLogpushRecord(value, this.source, this.settings.limits, this.window);
-    if (result.ok) return this.publish(result.event.ip, JSON.stringify(result.event));
+    if (result.ok) return this.publish(result.event);
     return this.deadLetter(result.reason, result.detail, text);
   }
 
@@ -116,12 +116,12 @@ export class BatchPublisher {
   }
 
   /**
-   * The value is JSON.stringify of the event. A hand-written serialiser for the fixed shape was
-   * measured 1.6× faster alone but only 5% faster once the string is encoded into a Buffer (2.8 vs
-   * 3.0 µs per event), not worth a second definition of the wire format.
+   * Key: the client IP; value: core's encodeEvent (the event's JSON). A hand-written serialiser
+   * for the fixed shape was measured 1.6× faster alone but only 5% faster once the string is
+   * encoded into a Buffer (2.8 vs 3.0 µs per event), not worth a second definition of the wire format.
    */
-  private publish(key: string, json: string): boolean {
-    if (!this.batch.send(this.settings.topics.events, key, Buffer.from(json))) return this.refuse();
+  private publish(event: RequestEvent): boolean {
+    if (!this.batch.send(this.settings.topics.events, event.ip, encodeEvent(event))) return this.refuse();
     this.tally.accepted++;
     return true;
   }

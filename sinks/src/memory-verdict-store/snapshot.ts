@@ -1,13 +1,14 @@
 /**
  * The verdict store's snapshot file: one verdict per line (NDJSON), written to `<path>.tmp` and
- * renamed over `<path>`, so a crash mid-write leaves the previous snapshot whole.
+ * renamed over `<path>`, so a crash mid-write leaves the previous snapshot whole. Each line is a
+ * verdict in core's codec; a line it refuses is counted as bad and skipped.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import type { Verdict } from '@botsieve/core';
+import { decodeVerdict, verdictJson, type Verdict } from '@botsieve/core';
 
 export async function writeSnapshot(path: string, entries: Iterable<{ verdict: Verdict }>): Promise<number> {
   await mkdir(dirname(path), { recursive: true });
@@ -16,7 +17,7 @@ export async function writeSnapshot(path: string, entries: Iterable<{ verdict: V
   let count = 0;
   let chunk = '';
   for (const { verdict } of entries) {
-    chunk += `${JSON.stringify(verdict)}\n`;
+    chunk += `${verdictJson(verdict)}\n`;
     count += 1;
     // Lines go out in ~64 KiB chunks, waiting for the stream to drain: bounded memory at 1 M verdicts.
     if (chunk.length > 65_536) {
@@ -41,13 +42,9 @@ export async function readSnapshot(path: string): Promise<{ verdicts: Verdict[];
   if (await missing) return { verdicts, bad_lines };
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     if (line === '') continue;
-    try {
-      const verdict = JSON.parse(line) as Verdict;
-      if (typeof verdict.subject === 'string' && typeof verdict.decided_at === 'number' && typeof verdict.ttl_ms === 'number') verdicts.push(verdict);
-      else bad_lines += 1;
-    } catch {
-      bad_lines += 1;
-    }
+    const decoded = decodeVerdict(line);
+    if (decoded.ok) verdicts.push(decoded.verdict);
+    else bad_lines += 1;
   }
   return { verdicts, bad_lines };
 }

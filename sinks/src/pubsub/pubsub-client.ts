@@ -1,9 +1,8 @@
 /**
- * What the publisher and the subscriber share: the client, the wire form of a verdict, and how
- * gRPC status codes map onto the sinks' error catalogue.
+ * What the publisher and the subscriber share: the client and how gRPC status codes map onto the
+ * sinks' error catalogue. A message's data is the verdict in core's codec (encodeVerdict/decodeVerdict).
  */
 import { PubSub } from '@google-cloud/pubsub';
-import { isSubjectKey, type Verdict } from '@botsieve/core';
 import { SINK_ERRORS } from '../errors.js';
 import type { PubSubConfig } from './config.js';
 
@@ -22,31 +21,6 @@ export const ATTRIBUTE = { region: 'region', verdict_id: 'verdict_id' } as const
 export function createPubSub(config: PubSubConfig): PubSub {
   if (config.emulator_host === undefined) return new PubSub({ projectId: config.project_id });
   return new PubSub({ projectId: config.project_id, apiEndpoint: config.emulator_host, emulatorMode: true, universeDomain: 'googleapis.com' });
-}
-
-export function encodeVerdict(verdict: Verdict): Buffer {
-  return Buffer.from(JSON.stringify(verdict));
-}
-
-const ACTIONS = new Set(['block', 'challenge', 'log']);
-
-/** Parses and checks a verdict from a message body; undefined when it is not one. */
-export function decodeVerdict(data: Buffer): Verdict | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  const ok =
-    typeof v.id === 'string' && v.id !== '' &&
-    isSubjectKey(v.subject) &&
-    typeof v.action === 'string' && ACTIONS.has(v.action) &&
-    Number.isFinite(v.score) && Number.isFinite(v.ttl_ms) && Number.isFinite(v.decided_at) &&
-    Array.isArray(v.detectors);
-  return ok ? (value as Verdict) : undefined;
 }
 
 /** gRPC status codes (numbers, as in `@grpc/grpc-js`'s `status`). */

@@ -9,11 +9,11 @@
  * were confirmed are not sent again.
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { BotsieveError, PartialWriteError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, encodeVerdict, PartialWriteError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS } from '../errors.js';
 import type { PubSubConfig } from './config.js';
-import { ATTRIBUTE, classify, createPubSub, encodeVerdict, grpcCodeName, type Outcome } from './pubsub-client.js';
+import { ATTRIBUTE, classify, createPubSub, grpcCodeName, type Outcome } from './pubsub-client.js';
 
 export interface PubSubVerdictPublisherDeps {
   telemetry: ComponentTelemetry;

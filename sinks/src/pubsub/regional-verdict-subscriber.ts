@@ -17,11 +17,11 @@
  *   full the client stops reading the stream.
  */
 import { Duration, type Message, type PubSub, type Subscription } from '@google-cloud/pubsub';
-import { BotsieveError, isBotsieveError, isPartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
+import { BotsieveError, decodeVerdict, isBotsieveError, isPartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS, sinkError } from '../errors.js';
 import { subscriptionName, type PubSubConfig } from './config.js';
-import { ATTRIBUTE, classify, createPubSub, decodeVerdict, grpcCodeName } from './pubsub-client.js';
+import { ATTRIBUTE, classify, createPubSub, grpcCodeName } from './pubsub-client.js';
 
 export interface RegionalVerdictSubscriberDeps {
   telemetry: ComponentTelemetry;
@@ -130,14 +130,14 @@ export class RegionalVerdictSubscriber {
       metrics.discarded(OWN_REGION);
       return;
     }
-    const verdict = decodeVerdict(message.data);
-    if (verdict === undefined) {
+    const decoded = decodeVerdict(message.data);
+    if (!decoded.ok) {
       message.ack();
       metrics.discarded(SINK_ERRORS.ERR_SINK_DECODE.code);
-      this.logDecodeFailure(message);
+      this.logDecodeFailure(message, decoded.reason);
       return;
     }
-    this.pending.push({ message, verdict });
+    this.pending.push({ message, verdict: decoded.verdict });
     if (this.pending.length >= this.config.apply_batch_size) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.config.apply_delay_ms);
   };
@@ -242,9 +242,9 @@ export class RegionalVerdictSubscriber {
     });
   }
 
-  private logDecodeFailure(message: Message): void {
+  private logDecodeFailure(message: Message, reason: string): void {
     const now = this.deps.clock.now();
-    const fields = { subscription: this.name, message_id: message.id, bytes: message.length };
+    const fields = { subscription: this.name, message_id: message.id, bytes: message.length, reason };
     if (now - this.lastDecodeWarning >= DECODE_WARN_INTERVAL_MS) {
       this.lastDecodeWarning = now;
       this.deps.telemetry.log.warn(fields, 'pubsub message is not a verdict; acked and dropped (further ones in the next 10 s are logged at debug)');

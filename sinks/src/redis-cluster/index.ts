@@ -6,7 +6,7 @@ export { clientSubjects } from './client-subjects.js';
 export type { ClientIdentity } from './client-subjects.js';
 export { createVerdictCluster, clusterOptions } from './cluster-client.js';
 export type { VerdictCluster, VerdictClusterFactory } from './cluster-client.js';
-export { decodeVerdict, encodeVerdict, verdictKey } from './verdict-record.js';
+export { decodeStoredVerdict, encodeStoredVerdict, verdictKey } from './verdict-record.js';
 export type { StoredVerdict } from './verdict-record.js';
 export { redisClusterConfigSchema } from './config.js';
 export type { RedisClusterConfig } from './config.js';

@@ -32,12 +32,12 @@
  * verdict lost anyway (a master and its replicas gone together) is re-issued when the detector
  * sees the subject again.
  */
-import { ACTION_RANK, BotsieveError, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, BotsieveError, verdictProblem, type Clock, type RejectedItem, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS, sinkError } from '../errors.js';
 import { connectCluster, createVerdictCluster, pingMasters, quitCluster, refreshSlots, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
-import { encodeVerdict, invalidVerdict, verdictKey } from './verdict-record.js';
+import { encodeStoredVerdict, verdictKey } from './verdict-record.js';
 import { waitForReplicas } from './replication.js';
 import { batchFailure, settleWithin } from './write-outcome.js';
 
@@ -129,7 +129,9 @@ export class RedisClusterVerdictStore implements Sink<Verdict> {
     const invalid: RejectedItem<Verdict>[] = [];
     let expired = 0;
     for (const verdict of verdicts) {
-      const problem = invalidVerdict(verdict);
+      // Records from the bus already passed core's verdict codec; this holds for direct callers
+      // too, since a malformed value would be stored where the Lua script and lookups read it.
+      const problem = verdictProblem(verdict);
       if (problem !== undefined) {
         invalid.push({ item: verdict, reason: 'invalid', detail: problem });
         continue;
@@ -140,7 +142,7 @@ export class RedisClusterVerdictStore implements Sink<Verdict> {
         continue;
       }
       sent.push(verdict);
-      pending.push(cluster.putVerdict(verdictKey(this.config.key_prefix, verdict.subject), ACTION_RANK[verdict.action], expires_at, now, encodeVerdict(verdict, expires_at)));
+      pending.push(cluster.putVerdict(verdictKey(this.config.key_prefix, verdict.subject), ACTION_RANK[verdict.action], expires_at, now, encodeStoredVerdict(verdict, expires_at)));
     }
     if (expired > 0) this.telemetry.metrics.discarded('expired', expired);
     const failures = await settleWithin(sent, pending, 2 * this.config.command_timeout_ms);

@@ -12,7 +12,7 @@ import { redisClusterConfigSchema, type RedisClusterConfig } from './config.js';
 import { parseNodeAddress } from './cluster-client.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { RedisVerdictLookup } from './verdict-lookup.js';
-import { decodeVerdict, verdictKey, type StoredVerdict } from './verdict-record.js';
+import { decodeStoredVerdict, verdictKey, type StoredVerdict } from './verdict-record.js';
 
 export { until } from '@botsieve/testkit';
 
@@ -57,7 +57,7 @@ export class Inspector {
 
   async stored(config: RedisClusterConfig, subject: string): Promise<StoredVerdict | undefined> {
     const value = await this.client.get(verdictKey(config.key_prefix, subject));
-    return value === null ? undefined : decodeVerdict(value);
+    return value === null ? undefined : decodeStoredVerdict(value);
   }
 
   pttl(config: RedisClusterConfig, subject: string): Promise<number> {

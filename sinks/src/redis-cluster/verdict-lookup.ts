@@ -25,7 +25,7 @@ import type { LookupResult } from '../memory-verdict-store/memory-verdict-store.
 import { clientSubjects, type ClientIdentity } from './client-subjects.js';
 import { connectCluster, createVerdictCluster, errorMessage, pingMasters, quitCluster, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
-import { decodeVerdict, verdictKey } from './verdict-record.js';
+import { decodeStoredVerdict, verdictKey } from './verdict-record.js';
 
 /** Seconds per lookup, all subjects' reads included. */
 export const VERDICT_LOOKUP_SECONDS = 'botsieve_verdict_lookup_seconds';
@@ -121,7 +121,7 @@ export class RedisVerdictLookup {
     let best: Verdict | undefined;
     let bestRank = 0;
     for (const value of values) {
-      const stored = value === null ? undefined : decodeVerdict(value);
+      const stored = value === null ? undefined : decodeStoredVerdict(value);
       // Redis may still return a verdict a few ms past its deadline if its clock lags ours.
       if (stored === undefined || stored.expires_at <= now || stored.rank <= bestRank) continue;
       best = stored.verdict;

@@ -6,16 +6,18 @@
  * key are added per subject).
  *
  * Value: `<rank>|<expires_at>|<verdict JSON>`, e.g. `3|1767225600000|{"id":…}`. Rank and absolute
- * expiry (ms since the epoch) lead so the script compares without decoding JSON.
+ * expiry (ms since the epoch) lead so the script compares without decoding JSON. The format stays
+ * byte for byte what earlier versions wrote (the Lua below and stored keys read it); the JSON part
+ * is core's verdict codec, written with verdictJson and checked with decodeVerdict.
  */
-import { ACTION_RANK, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, decodeVerdict, verdictJson, type Verdict } from '@botsieve/core';
 
 export function verdictKey(keyPrefix: string, subject: string): string {
   return `${keyPrefix}v:{${subject}}`;
 }
 
-export function encodeVerdict(verdict: Verdict, expires_at: number): string {
-  return `${ACTION_RANK[verdict.action]}|${expires_at}|${JSON.stringify(verdict)}`;
+export function encodeStoredVerdict(verdict: Verdict, expires_at: number): string {
+  return `${ACTION_RANK[verdict.action]}|${expires_at}|${verdictJson(verdict)}`;
 }
 
 export interface StoredVerdict {
@@ -24,30 +26,17 @@ export interface StoredVerdict {
   expires_at: number;
 }
 
-/** Decodes a stored value; undefined when it is not one of ours (or is damaged). */
-export function decodeVerdict(value: string): StoredVerdict | undefined {
+/** Decodes a stored value; undefined when it is not one of ours (or is damaged, or its rank disagrees with its action). */
+export function decodeStoredVerdict(value: string): StoredVerdict | undefined {
   const first = value.indexOf('|');
   const second = first === -1 ? -1 : value.indexOf('|', first + 1);
   if (second === -1) return undefined;
   const rank = Number(value.slice(0, first));
   const expires_at = Number(value.slice(first + 1, second));
   if (!Number.isInteger(rank) || !Number.isFinite(expires_at)) return undefined;
-  try {
-    const verdict = JSON.parse(value.slice(second + 1)) as Verdict;
-    if (typeof verdict !== 'object' || verdict === null || ACTION_RANK[verdict.action] !== rank) return undefined;
-    return { verdict, rank, expires_at };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Why a verdict cannot be stored at all (dead-lettered), or undefined when it is well formed. */
-export function invalidVerdict(verdict: Verdict): string | undefined {
-  if (typeof verdict !== 'object' || verdict === null) return 'not an object';
-  if (typeof verdict.subject !== 'string' || verdict.subject.indexOf(':') < 1) return 'subject is not <kind>:<value>';
-  if (verdict.action !== 'block' && verdict.action !== 'challenge' && verdict.action !== 'log') return `unknown action ${String(verdict.action)}`;
-  if (!Number.isSafeInteger(verdict.decided_at) || !Number.isSafeInteger(verdict.ttl_ms) || verdict.ttl_ms < 0) return 'decided_at and ttl_ms must be non-negative integers (ms)';
-  return undefined;
+  const decoded = decodeVerdict(value.slice(second + 1));
+  if (!decoded.ok || ACTION_RANK[decoded.verdict.action] !== rank) return undefined;
+  return { verdict: decoded.verdict, rank, expires_at };
 }
 
 /**
