@@ -1,11 +1,16 @@
 /** Error catalogue of the detectors package. README.md lists every code (checked by a test). */
-import { BotsieveError } from '@botsieve/core';
+import { catalogueError, type BotsieveError } from '@botsieve/core';
 
 export const DETECTOR_ERRORS = {
   ERR_DETECTOR_CONFIG: {
     code: 'ERR_DETECTOR_CONFIG',
     retryable: false,
     description: 'A detector entry or its config is invalid (unknown type, duplicate id, a value out of range); raised at boot, before anything connects.',
+  },
+  ERR_DETECTOR_DATA_FETCH: {
+    code: 'ERR_DETECTOR_DATA_FETCH',
+    retryable: true,
+    description: 'Refreshing detector data (attack signatures, hosting networks) failed in a way that may pass later (network failure, timeout, HTTP 5xx or 429); nothing was written.',
   },
   ERR_DETECTOR_FAILED: {
     code: 'ERR_DETECTOR_FAILED',
@@ -28,9 +33,9 @@ export type DetectorErrorCode = keyof typeof DETECTOR_ERRORS;
 
 /**
  * The error a detector data refresh (attack signatures, hosting networks) throws, in the shape
- * @botsieve/runtime's fetch and write steps take: ERR_DETECTOR_CONFIG, since the data is detector
- * configuration; `retryable` for network failures, timeouts, 5xx and 429.
+ * @botsieve/runtime's fetch and write steps take: ERR_DETECTOR_DATA_FETCH (retryable) for network
+ * failures, timeouts, 5xx and 429; else ERR_DETECTOR_CONFIG, since the data is detector configuration.
  */
 export function dataRefreshError(message: string, retryable: boolean, cause?: unknown): BotsieveError {
-  return new BotsieveError(DETECTOR_ERRORS.ERR_DETECTOR_CONFIG.code, message, { retryable, cause });
+  return catalogueError(retryable ? DETECTOR_ERRORS.ERR_DETECTOR_DATA_FETCH : DETECTOR_ERRORS.ERR_DETECTOR_CONFIG, message, { cause });
 }

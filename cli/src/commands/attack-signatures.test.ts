@@ -60,7 +60,7 @@ test('attack-signatures refresh: a failing list writes nothing; bad arguments ar
   const before = JSON.stringify(DATA);
   await writeFile(file, before);
   const failed = await t.throwsAsync(run(process.execPath, [BIN, 'attack-signatures', 'refresh', '--out', file, '--api-base', `${base}/api`, '--raw-base', `${base}/raw`]));
-  t.regex(String((failed as { stderr?: string }).stderr), /ERR_DETECTOR_CONFIG.*os_files: .* answered HTTP 503/);
+  t.regex(String((failed as { stderr?: string }).stderr), /ERR_DETECTOR_DATA_FETCH.*os_files: .* answered HTTP 503/);
   t.is(await readFile(file, 'utf8'), before, 'all or nothing');
   const usage = await t.throwsAsync(run(process.execPath, [BIN, 'attack-signatures', 'update']));
   t.regex(String((usage as { stderr?: string }).stderr), /usage: botsieve attack-signatures refresh/);

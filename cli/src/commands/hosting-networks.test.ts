@@ -72,7 +72,7 @@ test('hosting-networks refresh rewrites the list at one commit and says what cha
 
 test('hosting-networks refresh: a failing fetch or a bad list writes nothing', async (t) => {
   const cases = [
-    [503, /ERR_DETECTOR_CONFIG: hosting networks: http:\/\/127\.0\.0\.1:\d+\/raw\/.*ASN\.txt answered HTTP 503/],
+    [503, /ERR_DETECTOR_DATA_FETCH: hosting networks: http:\/\/127\.0\.0\.1:\d+\/raw\/.*ASN\.txt answered HTTP 503/],
     ['<html><body>rate limited</body></html>', /ERR_DETECTOR_CONFIG: .*looks like an HTML page/],
     ['AS14061 # DigitalOcean\nAS-something\n', /ERR_DETECTOR_CONFIG: .*line 2 is not `AS<n> # comment`.*"AS-something"/],
   ] as const;

@@ -92,7 +92,7 @@ test('any failure rejects the whole refresh with the list, the URL and why', asy
   ];
   for (const [override, message, retryable] of cases) {
     const { base } = await serve(t, override);
-    const error = await t.throwsAsync(refreshAttackData(current, fetch, { apiBase: base, rawBase: `${base}/raw`, now }), { code: 'ERR_DETECTOR_CONFIG', message });
+    const error = await t.throwsAsync(refreshAttackData(current, fetch, { apiBase: base, rawBase: `${base}/raw`, now }), { code: retryable ? 'ERR_DETECTOR_DATA_FETCH' : 'ERR_DETECTOR_CONFIG', message });
     t.is((error as BotsieveError | undefined)?.retryable, retryable, String(message));
   }
 });

@@ -114,7 +114,7 @@ test('any failure rejects the whole refresh with the URL and why', async (t) => 
   ];
   for (const [override, message, retryable] of cases) {
     const { base } = await serve(t, override);
-    const error = await t.throwsAsync(refreshHostingNetworks(current, fetch, { apiBase: base, rawBase: `${base}/raw`, now, timeoutMs: 300 }), { code: 'ERR_DETECTOR_CONFIG', message });
+    const error = await t.throwsAsync(refreshHostingNetworks(current, fetch, { apiBase: base, rawBase: `${base}/raw`, now, timeoutMs: 300 }), { code: retryable ? 'ERR_DETECTOR_DATA_FETCH' : 'ERR_DETECTOR_CONFIG', message });
     t.is((error as BotsieveError | undefined)?.retryable, retryable, String(message));
   }
 });

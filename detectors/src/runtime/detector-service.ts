@@ -28,7 +28,7 @@
  * Event time is capped before an event reaches an engine (stages all and partition, rebuild
  * records too): see event-time-ceiling.ts.
  */
-import { BotsieveError, decodeEvent, encodeVerdict, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
+import { catalogueError, decodeEvent, encodeVerdict, isBotsieveError, METRIC, type BatchHandler, type Bus, type BusConsumer, type BusProducer, type BusRecord, type Clock, type ComponentMetrics, type Logger, type Verdict } from '@botsieve/core';
 import type { Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
 import { Engine, type EngineStats } from '../engine/engine.js';
@@ -337,9 +337,9 @@ export class DetectorService {
     this.metrics.sent(enqueued);
     pending.splice(0, enqueued);
     if (pending.length > 0) {
-      const code = DETECTOR_ERRORS.ERR_DETECT_VERDICTS_BACKPRESSURE.code;
-      this.metrics.error(code);
-      throw new BotsieveError(code, `bus refused a message; ${pending.length} kept for the redelivery`, { retryable: true });
+      const entry = DETECTOR_ERRORS.ERR_DETECT_VERDICTS_BACKPRESSURE;
+      this.metrics.error(entry.code);
+      throw catalogueError(entry, `bus refused a message; ${pending.length} kept for the redelivery`);
     }
   }
 }

@@ -11,7 +11,12 @@ export const EXEMPTION_ERRORS = {
   ERR_EXEMPTION_REFRESH: {
     code: 'ERR_EXEMPTION_REFRESH',
     retryable: false,
-    description: 'Refreshing a published range list failed (HTTP status, timeout, not the expected format, an empty list); nothing was written. Network failures and 5xx/429 answers are retryable.',
+    description: 'Refreshing a published range list failed for good (an HTTP status other than 5xx or 429, not the expected format, an empty list); nothing was written.',
+  },
+  ERR_EXEMPTION_FETCH: {
+    code: 'ERR_EXEMPTION_FETCH',
+    retryable: true,
+    description: 'Fetching a published range list failed in a way that may pass later (network failure, timeout, HTTP 5xx or 429); nothing was written.',
   },
 } as const;
 

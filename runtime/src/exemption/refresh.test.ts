@@ -108,7 +108,7 @@ test('any failure rejects the whole refresh with the crawler, the URL and why', 
     ['/empty.json', /no prefixes/, false],
   ];
   for (const [path, message, retryable] of cases) {
-    const error = await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: `${base}/googlebot.json`, bingbot: `${base}${path}` }, fetch, { now }), { code: 'ERR_EXEMPTION_REFRESH', message });
+    const error = await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: `${base}/googlebot.json`, bingbot: `${base}${path}` }, fetch, { now }), { code: retryable ? 'ERR_EXEMPTION_FETCH' : 'ERR_EXEMPTION_REFRESH', message });
     t.is((error as BotsieveError | undefined)?.retryable, retryable, path);
   }
   // A line list answered with a maintenance page: nothing from it replaces good data.
@@ -117,9 +117,9 @@ test('any failure rejects the whole refresh with the crawler, the URL and why', 
 
 test('a slow source times out; a refused connection names the URL', async (t) => {
   const { base } = await serve(t);
-  await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: `${base}/slow` }, fetch, { timeoutMs: 200 }), { code: 'ERR_EXEMPTION_REFRESH', message: /googlebot: fetching .*\/slow failed: timed out after 200 ms/ });
+  await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: `${base}/slow` }, fetch, { timeoutMs: 200 }), { code: 'ERR_EXEMPTION_FETCH', message: /googlebot: fetching .*\/slow failed: timed out after 200 ms/ });
   // Port 9 on loopback (discard): nothing listens there in the test environment.
-  await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: 'http://127.0.0.1:9/x' }, fetch, { timeoutMs: 2_000 }), { code: 'ERR_EXEMPTION_REFRESH', message: /fetching http:\/\/127\.0\.0\.1:9\/x failed/ });
+  await t.throwsAsync(refreshCrawlerRanges(current, { googlebot: 'http://127.0.0.1:9/x' }, fetch, { timeoutMs: 2_000 }), { code: 'ERR_EXEMPTION_FETCH', message: /fetching http:\/\/127\.0\.0\.1:9\/x failed/ });
 });
 
 test('a source naming an unknown crawler is refused before anything is fetched', async (t) => {

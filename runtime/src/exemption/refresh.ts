@@ -8,10 +8,10 @@
  * never sees half a file. Entries whose operator publishes an autonomous system rather than a list
  * (`source_format: asn`) are kept as they are and reported as not refreshable.
  *
- * Failures throw BotsieveError ERR_EXEMPTION_REFRESH naming the bot and the URL; network failures
- * and 5xx/429 answers are marked retryable.
+ * Failures throw a BotsieveError naming the bot and the URL: ERR_EXEMPTION_FETCH (retryable) for
+ * network failures, timeouts and 5xx/429 answers, ERR_EXEMPTION_REFRESH for the rest.
  */
-import { BotsieveError } from '@botsieve/core';
+import { catalogueError, type BotsieveError } from '@botsieve/core';
 import { fetchText, writeJsonAtomically, type FetchLike } from '../published-data.js';
 import { EXEMPTION_ERRORS } from './errors.js';
 import { parseCrawlerRanges, type CrawlerRanges } from './known-bots.js';
@@ -52,8 +52,9 @@ const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 /** What JSON sources are asked for; line lists are plain text. */
 const ACCEPT = { 'google-json': 'application/json', 'statuscake-json': 'application/json', lines: 'text/plain' } as const;
 
+/** ERR_EXEMPTION_FETCH when trying later may help (network, timeout, 5xx, 429), else ERR_EXEMPTION_REFRESH. */
 function refreshError(message: string, retryable: boolean, cause?: unknown): BotsieveError {
-  return new BotsieveError(EXEMPTION_ERRORS.ERR_EXEMPTION_REFRESH.code, message, { retryable, cause });
+  return catalogueError(retryable ? EXEMPTION_ERRORS.ERR_EXEMPTION_FETCH : EXEMPTION_ERRORS.ERR_EXEMPTION_REFRESH, message, { cause });
 }
 
 /**
