@@ -3,7 +3,7 @@ import type { Bus } from '@botsieve/core';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { sinksConfigSchema, type SinksConfig } from './config.js';
 import { sinkRegistry, SINK_TYPES, type SinkFactoryContext } from './registry.js';
-import { SinkSet } from './runtime/sink-set.js';
+import { SinkSet } from './service/sink-set.js';
 
 const topics = { events: 'events', verdicts: 'verdicts', deadletter: 'deadletter' };
 

@@ -22,8 +22,8 @@ import { LocalStatisticsTrafficSink, LocalStatisticsVerdictsSink } from './local
 import type { MemoryVerdictStore } from './memory-verdict-store/index.js';
 import { PubSubVerdictPublisher } from './pubsub/index.js';
 import { RedisClusterVerdictStore } from './redis-cluster/index.js';
-import { decodeTrafficRecord, decodeVerdictRecord } from './runtime/records.js';
-import type { SinkServiceOptions } from './runtime/sink-service.js';
+import { decodeTrafficRecord, decodeVerdictRecord } from './service/records.js';
+import type { SinkServiceOptions } from './service/sink-service.js';
 import type { TrafficItem } from './statistics/index.js';
 import type { TrafficStatisticsSink } from './statistics/traffic-statistics-sink.js';
 

@@ -9,7 +9,7 @@ import type { BusProducer, BusRecord, Verdict, RequestEvent } from '@botsieve/co
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import type { DetectConfig } from '../config.js';
-import { DetectorService, type ServiceStage } from '../runtime/detector-service.js';
+import { DetectorService, type ServiceStage } from '../service/detector-service.js';
 
 export class Instances {
   readonly telemetry: Telemetry = nullTelemetry();

@@ -4,7 +4,7 @@ import type { BusRecord, RequestEvent, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { ManualClock, nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import { BigQueryApiServer, caught, until } from '@botsieve/testkit';
-import { SinkService } from '../runtime/sink-service.js';
+import { SinkService } from '../service/sink-service.js';
 import { SCHEMA_DIRECTORY } from '../schemas/index.js';
 import { T0, requestEvent, trafficItem, verdict } from '../statistics/fixtures.js';
 import type { TrafficItem } from '../statistics/traffic-aggregator.js';

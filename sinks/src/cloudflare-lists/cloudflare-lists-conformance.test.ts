@@ -2,7 +2,7 @@ import test from 'ava';
 import type { Verdict } from '@botsieve/core';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import type { CloudflareApiServer } from '@botsieve/testkit';
-import { sinkConformance } from '../runtime/sink-conformance.js';
+import { sinkConformance } from '../service/sink-conformance.js';
 import { CloudflareListsSink } from './cloudflare-lists.js';
 import { configFor, LISTS, startServer } from './test-helpers.js';
 

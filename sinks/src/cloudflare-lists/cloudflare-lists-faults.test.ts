@@ -8,7 +8,7 @@ import type { Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import type { CloudflareApiServer } from '@botsieve/testkit';
-import { decodeJson, SinkService } from '../runtime/sink-service.js';
+import { decodeJson, SinkService } from '../service/sink-service.js';
 import { CloudflareListsSink } from './cloudflare-lists.js';
 import { configFor, LISTS, metric, startServer, until, verdict } from './test-helpers.js';
 

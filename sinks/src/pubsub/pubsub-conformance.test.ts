@@ -3,7 +3,7 @@ import test from 'ava';
 import type { Verdict } from '@botsieve/core';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { PubSubServer } from '@botsieve/testkit';
-import { sinkConformance } from '../runtime/sink-conformance.js';
+import { sinkConformance } from '../service/sink-conformance.js';
 import { PubSubVerdictPublisher } from './pubsub-verdict-publisher.js';
 import { randomName, testConfig } from './test-support.js';
 

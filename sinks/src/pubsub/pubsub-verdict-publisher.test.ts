@@ -4,7 +4,7 @@ import { BotsieveError, PartialWriteError, type Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { PubSubServer, type PublishedMessage } from '@botsieve/testkit';
-import { SinkService, decodeJson } from '../runtime/sink-service.js';
+import { SinkService, decodeJson } from '../service/sink-service.js';
 import { pubsubConfigSchema, subscriptionName, type PubSubConfig } from './config.js';
 import { PubSubVerdictPublisher } from './pubsub-verdict-publisher.js';
 import { counter, idsByKey, interleaved, randomName, testConfig, until, verdict } from './test-support.js';

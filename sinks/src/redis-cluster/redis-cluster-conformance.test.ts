@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { Verdict } from '@botsieve/core';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
-import { sinkConformance } from '../runtime/sink-conformance.js';
+import { sinkConformance } from '../service/sink-conformance.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { testConfig, useSharedCluster } from './test-support.js';
 

@@ -4,7 +4,7 @@ import type { Verdict, VerdictAction } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { keySlot, startRedisCluster, type TestRedisCluster } from '@botsieve/testkit';
-import { SinkService, decodeJson } from '../runtime/sink-service.js';
+import { SinkService, decodeJson } from '../service/sink-service.js';
 import type { RedisClusterConfig } from './config.js';
 import { RedisClusterVerdictStore } from './redis-cluster.js';
 import { Inspector, connectedLookup, connectedStore, testConfig, until, verdict } from './test-support.js';
