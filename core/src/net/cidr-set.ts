@@ -18,7 +18,7 @@ import { isIPv4Mapped, parseIPv4, parseIPv6 } from './ip.js';
 /**
  * An address parsed once and tested against many sets: the rule compiler and `has()` share one,
  * so an event's IP is parsed once however many rules and sets look at it (200 rules with 33 IP
- * sets went from 12.9 to ~8 µs per event in bench-heuristics). `set()` re-parses only when the
+ * sets went from 12.9 to ~8 µs per event in bench:heuristics). `set()` re-parses only when the
  * text changes.
  */
 export class AddressProbe {

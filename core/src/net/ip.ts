@@ -5,8 +5,8 @@
  *
  * Written for the hot path: the parsers walk the string with charCodeAt and write into
  * caller-owned or module-level scratch arrays instead of splitting, matching regexes or building
- * BigInts. Measured against ipaddr.js with `node core/dist/net/bench-ip.js` (figures in the
- * header of bench-ip.ts): 3.8–21× faster (IPv4 parse 73 vs 768 ns, canonical IPv4 117 vs 925 ns),
+ * BigInts. Measured against ipaddr.js with `npm run bench:ip` (figures in the
+ * header of bench/src/ip-bench.ts): 3.8–21× faster (IPv4 parse 73 vs 768 ns, canonical IPv4 117 vs 925 ns),
  * so the hand-written parser stays.
  *
  * Representation: IPv4 is an unsigned 32-bit number; IPv6 is four big-endian unsigned 32-bit

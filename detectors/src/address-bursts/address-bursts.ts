@@ -50,7 +50,7 @@
  * last attempt; one LoginSurge ring (120 buckets). No timers, event time only. Per (address, rule) a new signal only after
  * cooldown_ms. Cost: one map lookup, one exp and, for an address with several user agents, a
  * scan of its ≤ 16 remembered ones per event; the windowed rules scan their ring (≤ their count
- * threshold) only on events they count. Measured with `node dist/attack-signatures/bench-attack-signatures.js`
+ * threshold) only on events they count. Measured with `npm run bench:attack-signatures`
  * (100k events over 5,000 addresses, each address seeing several user agents: the ring's worst
  * case): 0.51–0.58 µs per event on the shared 2-core VM, beside 7.6 µs for heuristics with 200 rules.
  */

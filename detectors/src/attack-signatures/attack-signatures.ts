@@ -23,11 +23,11 @@
  * Matching (matchers.ts): the path and query are decoded twice only when they hold `%` (or `+` in
  * the query), lower-cased, and scanned once per index (CRS lists, signature anchors); a regex runs
  * only when its anchor is in the text. User agents are judged once and cached (direct-mapped by
- * the features' UA hash). Measured with `node dist/attack-signatures/bench-attack-signatures.js`
+ * the features' UA hash). Measured with `npm run bench:attack-signatures`
  * (100k events: 90 % browsers on shop URLs, 5 % generic automation, 5 % attacks; 5,000 addresses;
  * Node 20 on the shared 2-core VM, load 2–3): 0.91–0.96 µs per event, against 0.03–0.06 µs for
  * heuristics' built-ins (which only read features: their user-agent work is paid in the feature
- * extractor) and 7.6 µs for heuristics with 200 rules (bench-heuristics, same run). The trie
+ * extractor) and 7.6 µs for heuristics with 200 rules (bench:heuristics, same run). The trie
  * behind `PathPatterns.scan` took it from 2.0 µs (pair index: the CRS lists share long prefixes).
  *
  * Cooldown per (IP, class): at most one signal per `cooldown_ms`; matches in between are counted

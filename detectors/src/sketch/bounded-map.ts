@@ -15,7 +15,7 @@
  * chain by an entry per touch. Two alternating hot keys in a full 100,000-entry Map cost 40 µs
  * per touch (0.7 µs at 1,000 entries). And reaching the oldest key with `map.keys().next()`
  * skips every deleted slot at the front: 54 µs per eviction at 100,000 entries during a spray.
- * `bench-sketch` prints both figures beside this class's.
+ * `npm run bench:sketch` prints both figures beside this class's.
  *
  * Memory bound: `capacity` entries, ~60 bytes each (Map entry, key and value references, two
  * links) plus the keys and values themselves.

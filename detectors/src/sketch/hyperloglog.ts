@@ -8,7 +8,7 @@
  *   object as small integers (Node's builds use 32-bit Smis: no pointer compression), so no
  *   boxing and no typed array. Measured on Node 20 while choosing: ~80 bytes per instance
  *   holding one value against 281 with a `Uint32Array(4)`, and create + 3 adds in 38 ns
- *   against 193 ns. `bench-sketch` prints the current figure beside a one-value `Set`.
+ *   against 193 ns. `npm run bench:sketch` prints the current figure beside a one-value `Set`.
  * - sparse: a sorted `Uint32Array` of distinct hashes (binary search, insertion by
  *   `copyWithin`), grown by doubling up to 2^p / 4 entries, i.e. at most 2^p bytes.
  * - dense: `Uint8Array(2^p)` registers; the index is the top p bits of the hash, the rank is the

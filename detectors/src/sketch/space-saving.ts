@@ -21,7 +21,7 @@
  * worst: a deleted entry stays in its hash bucket's chain until the next rehash, so two keys
  * that keep evicting each other (an attacker's two alternating user agents, when the top-k is
  * otherwise full of heavier keys) grow one chain per add. Measured on Node 20 with delete +
- * set: 0.8 µs per add at capacity 1,000 and 14.5 µs at 10,000; `bench-sketch` prints the
+ * set: 0.8 µs per add at capacity 1,000 and 14.5 µs at 10,000; `npm run bench:sketch` prints the
  * figure for this class.
  *
  * Memory bound: ~80 bytes per slot (32 in typed arrays, 8 in the key array, ~40 for up to two

@@ -8,7 +8,7 @@
  * Null (no Bot Management score, no JA4): every comparison and set test with a null value is
  * false, `ne` included; `not` of it is true.
  *
- * Measured (bench-heuristics.ts, 200 rules, 100k events): 8.6 µs per event for all 200 compiled
+ * Measured (npm run bench:heuristics, 200 rules, 100k events): 8.6 µs per event for all 200 compiled
  * rules against 53.7 µs for a naive interpreter walking the same ASTs (6.3×).
  */
 import { CidrSet, parseCidr, type RequestEvent } from '@botsieve/core';

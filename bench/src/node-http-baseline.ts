@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { encodeEvent, type BusProducer, type TopicNames } from '@botsieve/core';
-import { parseLogpushLine } from '../logpush/parse-event.js';
+import { parseLogpushLine } from '@botsieve/ingest';
 
 export function startNodeHttpBaseline(producer: BusProducer, topics: TopicNames, ack: 'durable' | 'enqueued'): Promise<{ server: Server; port: number }> {
   const server = createServer(async (req, res) => {

@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of the sketches' hot paths: `node dist/sketch/bench-sketch.js`.
+ * Micro-benchmark of the sketches' hot paths: `node bench/dist/sketch-bench.js` (`npm run bench:sketch`).
  *
  * Prints the median ns/op of 7 timed runs (after a warm-up run) for each case, beside
  * baselines: `new Set().add` of the same strings (what a tiny exact distinct counter would
@@ -12,12 +12,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { BoundedMap } from './bounded-map.js';
-import { CountMinSketch } from './count-min.js';
-import { decayFactor } from './decay.js';
-import { hash32 } from './hash.js';
-import { HyperLogLog } from './hyperloglog.js';
-import { SpaceSaving } from './space-saving.js';
+import { BoundedMap, CountMinSketch, decayFactor, hash32, HyperLogLog, SpaceSaving } from '@botsieve/detectors/internals';
 
 const RUNS = 7;
 const KEYS = 4_096; // a power of two: `i & MASK` picks a key

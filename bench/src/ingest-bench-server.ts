@@ -10,8 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusConsumer } from '@botsieve/core';
 import { busConfigSchema, createBus } from '@botsieve/bus';
 import { Telemetry, parseConfig } from '@botsieve/runtime';
-import { ingestConfigSchema } from '../config.js';
-import { IngestServer } from '../server/ingest-server.js';
+import { IngestServer, ingestConfigSchema } from '@botsieve/ingest';
 import { startNodeHttpBaseline } from './node-http-baseline.js';
 
 const [mode = 'uws', ackArgument = 'durable', kind = 'embedded', brokers = 'localhost:9092'] = process.argv.slice(2);

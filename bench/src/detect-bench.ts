@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   row(['baseline: Map<ip, count>', `${fmt(sprayed.naiveMiB)} MiB`, fmt(total), '']);
 
   process.stdout.write('\n## Heuristics, 200 rules\n\n');
-  const script = fileURLToPath(new URL('../../../detectors/dist/heuristics/bench-heuristics.js', import.meta.url));
+  const script = fileURLToPath(new URL('./heuristics-bench.js', import.meta.url));
   const result = spawnSync(process.execPath, [script], { encoding: 'utf8' });
   process.stdout.write(result.stdout);
   if (result.status !== 0) process.stderr.write(result.stderr);

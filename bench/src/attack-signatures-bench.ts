@@ -4,22 +4,15 @@
  * on ordinary shop URLs (slugs, searches, UTM ids, encoded text; many with query strings), 5 %
  * generic automation, 5 % give-away requests from the attack corpus; 5,000 addresses. Best of 5.
  *
- *   npx tsc -b detectors && node detectors/dist/attack-signatures/bench-attack-signatures.js
+ *   npm run bench:attack-signatures
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestEvent } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
-import { addressBursts } from '../address-bursts/index.js';
-import { defaultFeatures } from '../engine/default-features.js';
-import type { EventDetector } from '../engine/detector.js';
-import type { EventFeatures } from '../engine/features.js';
-import type { AnyEngineDetectorFactory } from '../engine/registry-types.js';
-import { heuristics } from '../heuristics/index.js';
-import { detectorsPackageRoot } from '../package-root.js';
-import { hash32 } from '../sketch/index.js';
-import { makeEvent } from '../test-support/events.js';
-import { attackSignatures } from './attack-signatures.js';
+import type { EventDetector, EventFeatures } from '@botsieve/detectors';
+import { addressBursts, attackSignatures, defaultFeatures, detectorsPackageRoot, hash32, heuristics, type AnyEngineDetectorFactory } from '@botsieve/detectors/internals';
+import { makeEvent } from '@botsieve/detectors/test-support';
 
 const EVENTS = 100_000;
 const ROUNDS = 5;
@@ -86,4 +79,4 @@ process.stdout.write(`event detectors bench: ${EVENTS} events, best of ${ROUNDS}
 const h = time('heuristics (built-ins, no rules)', heuristics, events);
 const a = time('attack-signatures (defaults)', attackSignatures, events);
 const b = time('address-bursts (defaults)', addressBursts, events);
-process.stdout.write(`attack-signatures ${(a / h).toFixed(1)}× and address-bursts ${(b / h).toFixed(1)}× heuristics' built-ins; heuristics with 200 rules: see bench-heuristics.js\n`);
+process.stdout.write(`attack-signatures ${(a / h).toFixed(1)}× and address-bursts ${(b / h).toFixed(1)}× heuristics' built-ins; heuristics with 200 rules: npm run bench:heuristics\n`);

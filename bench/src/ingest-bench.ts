@@ -20,10 +20,8 @@ import { availableParallelism } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { encodeEvent } from '@botsieve/core';
 import { startMockKafka, type MockKafka } from '@botsieve/testkit';
-import { parseLogpushLine } from '../logpush/parse-event.js';
-import { LineSplitter, type LineSink } from '../server/line-splitter.js';
-import { loadUws } from '../server/transport/load-uws.js';
-import { sampleGzip, sampleNdjson } from '../test-support/logpush-sample.js';
+import { parseLogpushLine } from '@botsieve/ingest';
+import { LineSplitter, loadUws, sampleGzip, sampleNdjson, type LineSink } from '@botsieve/ingest/internals';
 import { percentile, runLoad } from './load-client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
@@ -57,7 +55,7 @@ interface Usage {
 
 async function serverCase(name: string, args: string[], batches: Buffer[]): Promise<Row> {
   const bus = args[2] === 'kafka' ? 'kafka' : 'embedded';
-  const child = fork(new URL('./bench-server.js', import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(new URL('./ingest-bench-server.js', import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       child.once('message', (message: { port: number }) => resolve(message.port));

@@ -5,15 +5,13 @@
  * interpreter that walks the parsed AST per event (field lookup by name, generic operator
  * switch; regexes and sets cached per node, so it measures interpretation, not construction).
  *
- *   npx tsc -p detectors/tsconfig.json && node detectors/dist/heuristics/bench-heuristics.js
+ *   npm run bench:heuristics
  */
 import { CidrSet, type RequestEvent } from '@botsieve/core';
 import { nullTelemetry } from '@botsieve/runtime';
-import { defaultFeatures } from '../engine/default-features.js';
-import type { EventFeatures } from '../engine/features.js';
-import { makeEvent } from '../test-support/events.js';
-import { heuristics } from './heuristics.js';
-import { compileRule, FIELDS, parseRule, type Literal, type RuleNode, type ValueNode } from './rules/index.js';
+import type { EventFeatures } from '@botsieve/detectors';
+import { compileRule, defaultFeatures, FIELDS, heuristics, parseRule, type Literal, type RuleNode, type ValueNode } from '@botsieve/detectors/internals';
+import { makeEvent } from '@botsieve/detectors/test-support';
 
 const RULES = 200;
 const EVENTS = 100_000;

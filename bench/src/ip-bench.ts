@@ -1,6 +1,5 @@
 /**
- * The hot-path IP parser against ipaddr.js, on the same inputs: `node core/dist/net/bench-ip.js`
- * (after `npx tsc -b`). Prints ns per call, best of 5 rounds, for
+ * The hot-path IP parser against ipaddr.js, on the same inputs: `npm run bench:ip`. Prints ns per call, best of 5 rounds, for
  * - parse: core's parseIPv4 / parseIPv6 (into a reused word array) vs `ipaddr.parse`;
  * - canonical: core's canonicalIpInto (what ingest does per event) vs the same result built with
  *   ipaddr.js (`process` for IPv4-mapped addresses, `toRFC5952String`, the /24 or /64 by hand);
@@ -18,8 +17,7 @@
  * the canonical form: it reads `::1.2.3.4` as `::ffff:1.2.3.4` (see ip.test.ts).
  */
 import ipaddr from 'ipaddr.js';
-import { AddressProbe, CidrSet } from './cidr-set.js';
-import { canonicalIpInto, newCanonicalIp, parseIPv4, parseIPv6, type CanonicalIp } from './ip.js';
+import { AddressProbe, CidrSet, canonicalIpInto, newCanonicalIp, parseIPv4, parseIPv6, type CanonicalIp } from '@botsieve/core';
 
 const N = 1_024;
 let seed = 42;
