@@ -7,9 +7,9 @@ import test from 'ava';
 import { startMockKafka } from '@botsieve/testkit';
 import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
-import { kafkaTestConfig } from './support/kafka-config.js';
-import { KafkaObserver } from './support/kafka-observer.js';
-import { flood, gzipBatch, postLogpush, waitFor } from './support/logpush.js';
+import { kafkaTestConfig } from './test-support/kafka-config.js';
+import { KafkaObserver } from './test-support/kafka-observer.js';
+import { flood, gzipBatch, postLogpush, waitFor } from './test-support/logpush.js';
 
 test('an upload posted while the broker is stopped gets 503 and nothing unconfirmed is acknowledged', async (t) => {
   const kafka = await startMockKafka();

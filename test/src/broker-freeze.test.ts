@@ -9,9 +9,9 @@ import test from 'ava';
 import { startMockKafka } from '@botsieve/testkit';
 import { Pipeline } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
-import { kafkaTestConfig } from './support/kafka-config.js';
-import { KafkaObserver } from './support/kafka-observer.js';
-import { gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
+import { kafkaTestConfig } from './test-support/kafka-config.js';
+import { KafkaObserver } from './test-support/kafka-observer.js';
+import { gzipBatch, logpushLine, postLogpush, waitFor } from './test-support/logpush.js';
 
 const EVENTS_PER_UPLOAD = 50;
 const CLIENTS = 3;

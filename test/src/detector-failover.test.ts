@@ -13,9 +13,9 @@ import { createBus } from '@botsieve/bus';
 import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { Pipeline, type BotsieveConfig } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
-import { kafkaTestConfig } from './support/kafka-config.js';
-import { KafkaObserver } from './support/kafka-observer.js';
-import { waitFor } from './support/logpush.js';
+import { kafkaTestConfig } from './test-support/kafka-config.js';
+import { KafkaObserver } from './test-support/kafka-observer.js';
+import { waitFor } from './test-support/logpush.js';
 
 let kafka: MockKafka;
 test.before(async () => {

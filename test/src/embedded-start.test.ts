@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
+import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './test-support/logpush.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/botsieve.js', import.meta.url));
 

@@ -8,9 +8,9 @@ import test from 'ava';
 import { startMockKafka, type MockKafka } from '@botsieve/testkit';
 import { Pipeline, type Role } from '@botsieve/cli';
 import { nullTelemetry } from '@botsieve/runtime';
-import { kafkaTestConfig } from './support/kafka-config.js';
-import { KafkaObserver } from './support/kafka-observer.js';
-import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './support/logpush.js';
+import { kafkaTestConfig } from './test-support/kafka-config.js';
+import { KafkaObserver } from './test-support/kafka-observer.js';
+import { flood, gzipBatch, logpushLine, postLogpush, waitFor } from './test-support/logpush.js';
 
 let kafka: MockKafka;
 test.before(async () => {

@@ -17,8 +17,8 @@ import { createBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { PubSubVerdictPublisher, RedisVerdictLookup, SCHEMA_DIRECTORY, pubsubConfigSchema, redisClusterConfigSchema } from '@botsieve/sinks';
 import { BigQueryApiServer, CloudflareApiServer, MOCK_KAFKA_EXTRA, PubSubServer, startMockKafka, startRedisCluster, type MockKafka, type TestRedisCluster } from '@botsieve/testkit';
-import { KafkaObserver } from './support/kafka-observer.js';
-import { waitFor } from './support/logpush.js';
+import { KafkaObserver } from './test-support/kafka-observer.js';
+import { waitFor } from './test-support/logpush.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/botsieve.js', import.meta.url));
 

@@ -6,7 +6,7 @@ import test from 'ava';
 import { humanScoring } from './populations/humans.js';
 import { Random } from './random.js';
 import type { SimulatedRequest } from './world.js';
-import { elapsed, smallRun } from './testing.js';
+import { elapsed, smallRun } from './test-support.js';
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -11,7 +11,7 @@ import { parseIPv4 } from '@botsieve/core';
 import { BUILT_IN_CRAWLER_RANGES, ipv4Cidr, simulatedCrawlerRanges, type Cidr } from './addresses.js';
 import { TRAFFIC_CLASSES, defaultScenario, type ScenarioOptions } from './scenario.js';
 import { simulate } from './simulate.js';
-import { run, smallRun } from './testing.js';
+import { run, smallRun } from './test-support.js';
 
 const BOT_MANAGEMENT_FIELDS = ['BotScore', 'BotScoreSrc', 'VerifiedBotCategory', 'JA4', 'JA3Hash', 'BotTags'];
 

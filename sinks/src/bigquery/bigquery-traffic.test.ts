@@ -6,7 +6,7 @@ import { ManualClock, nullTelemetry, systemClock, type Telemetry } from '@botsie
 import { BigQueryApiServer, caught, until } from '@botsieve/testkit';
 import { SinkService } from '../service/sink-service.js';
 import { SCHEMA_DIRECTORY } from '../schemas/index.js';
-import { T0, requestEvent, trafficItem, verdict } from '../statistics/fixtures.js';
+import { T0, requestEvent, trafficItem, verdict } from '../statistics/test-support.js';
 import type { TrafficItem } from '../statistics/traffic-aggregator.js';
 import { anonymousAuthClient } from './anonymous-auth.js';
 import { BigQueryTrafficSink, BigQueryVerdictsSink } from './bigquery.js';

@@ -3,7 +3,7 @@ import { isBotsieveError, isPartialWriteError, type PartialWriteError, type Verd
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import { BigQueryApiServer, caught } from '@botsieve/testkit';
 import { SCHEMA_DIRECTORY } from '../schemas/index.js';
-import { T0, verdict } from '../statistics/fixtures.js';
+import { T0, verdict } from '../statistics/test-support.js';
 import { anonymousAuthClient } from './anonymous-auth.js';
 import { BigQueryVerdictsSink } from './bigquery.js';
 import { bigqueryConfigSchema, type BigQueryConfig } from './config.js';

@@ -4,7 +4,7 @@ import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import type { CloudflareApiServer } from '@botsieve/testkit';
 import { sinkConformance } from '../service/sink-conformance.js';
 import { CloudflareListsSink } from './cloudflare-lists.js';
-import { configFor, LISTS, startServer } from './test-helpers.js';
+import { configFor, LISTS, startServer } from './test-support.js';
 
 const servers: CloudflareApiServer[] = [];
 test.after.always(async () => {

@@ -10,7 +10,7 @@ import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import type { CloudflareApiServer } from '@botsieve/testkit';
 import { decodeJson, SinkService } from '../service/sink-service.js';
 import { CloudflareListsSink } from './cloudflare-lists.js';
-import { configFor, LISTS, metric, startServer, until, verdict } from './test-helpers.js';
+import { configFor, LISTS, metric, startServer, until, verdict } from './test-support.js';
 
 async function setup(server: CloudflareApiServer) {
   const telemetry = nullTelemetry();

@@ -2,7 +2,7 @@ import test from 'ava';
 import type { BotsieveError, PartialWriteError, Verdict } from '@botsieve/core';
 import { ManualClock } from '@botsieve/runtime';
 import { formatMarker } from './marker.js';
-import { configFor, LISTS, makeSink, metric, startServer, until, verdict } from './test-helpers.js';
+import { configFor, LISTS, makeSink, metric, startServer, until, verdict } from './test-support.js';
 
 const NOW = 1_700_000_000_000;
 

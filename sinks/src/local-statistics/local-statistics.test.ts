@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isPartialWriteError, type PartialWriteError, type Verdict } from '@botsieve/core';
 import { ManualClock, nullTelemetry } from '@botsieve/runtime';
 import { caught } from '@botsieve/testkit';
-import { T0, trafficItem, verdict } from '../statistics/fixtures.js';
+import { T0, trafficItem, verdict } from '../statistics/test-support.js';
 import { tableValidator } from '../statistics/schema.js';
 import { localStatisticsConfigSchema, type LocalStatisticsConfig } from './config.js';
 import { LocalStatisticsTrafficSink, LocalStatisticsVerdictsSink } from './local-statistics.js';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { compileRowValidator, loadTableDefinition, tableValidator, type FieldSchema } from './schema.js';
 import { verdictRow } from './verdict-row.js';
-import { T0, verdict } from './fixtures.js';
+import { T0, verdict } from './test-support.js';
 
 const fields: FieldSchema[] = [
   { name: 'id', type: 'STRING', mode: 'REQUIRED' },

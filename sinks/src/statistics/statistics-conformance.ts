@@ -7,7 +7,7 @@ import type { TestFn } from 'ava';
 import type { Sink, Verdict } from '@botsieve/core';
 import { ManualClock } from '@botsieve/runtime';
 import { sinkConformance } from '../service/sink-conformance.js';
-import { T0, requestEvent } from './fixtures.js';
+import { T0, requestEvent } from './test-support.js';
 import type { TrafficItem } from './traffic-aggregator.js';
 import type { TrafficStatisticsSink } from './traffic-statistics-sink.js';
 

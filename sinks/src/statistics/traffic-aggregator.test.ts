@@ -2,7 +2,7 @@ import test from 'ava';
 import { OVERFLOW_HOST, TrafficAggregator, type ClosedRow, type TrafficAggregatorOptions, type TrafficItem } from './traffic-aggregator.js';
 import { trafficRowId, type TrafficRow } from './traffic-row.js';
 import { tableValidator } from './schema.js';
-import { T0, trafficItem, verdict } from './fixtures.js';
+import { T0, trafficItem, verdict } from './test-support.js';
 
 const validate = tableValidator('traffic_1m');
 const WALL = T0 + 3_600_000;

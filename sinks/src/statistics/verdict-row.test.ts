@@ -2,7 +2,7 @@ import test from 'ava';
 import type { Verdict } from '@botsieve/core';
 import { tableValidator } from './schema.js';
 import { topDetector, verdictRow } from './verdict-row.js';
-import { T0 } from './fixtures.js';
+import { T0 } from './test-support.js';
 
 const validate = tableValidator('verdicts');
 

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { EXTRA_CLOUDS, HOSTING } from '../networks.js';
-import { elapsed, smallWorldRun } from '../testing.js';
+import { elapsed, smallWorldRun } from '../test-support.js';
 import type { SimulatedRequest } from '../world.js';
 
 function byClass(cls: string): SimulatedRequest[] {

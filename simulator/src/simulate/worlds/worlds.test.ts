@@ -6,7 +6,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { ALL_CLASSES, ATTACK_CLASSES } from '../classes.js';
-import { run } from '../testing.js';
+import { run } from '../test-support.js';
 import { drawWorld } from './draw.js';
 import { WORLD_RANGES, type ChoiceRange, type NumberRange } from './ranges.js';
 import { worldRangesMarkdown } from './ranges-markdown.js';
