@@ -16,6 +16,11 @@ export function subjectKind(subject: string): SubjectKind | undefined {
   return (SUBJECT_KINDS as readonly string[]).includes(kind) ? (kind as SubjectKind) : undefined;
 }
 
+/** The value of a subject key: the text after its first colon (the whole text when it has none). */
+export function subjectValue(subject: string): string {
+  return subject.slice(subject.indexOf(':') + 1);
+}
+
 /** A known kind, a colon and a value of at least one character. */
 export function isSubjectKey(value: unknown): value is SubjectKey {
   return typeof value === 'string' && subjectKind(value) !== undefined && value.length > value.indexOf(':') + 1;

@@ -23,7 +23,7 @@
  * time (retain_ms = allowed lateness, so an on-time event a little older than the newest still
  * sees what covered it). Hot path: one Map lookup per subject, no allocation beyond the output.
  */
-import { ACTION_RANK, type EventAction, type RequestEvent, type SubjectKey, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, subjectKind, subjectValue, type EventAction, type RequestEvent, type SubjectKey, type Verdict } from '@botsieve/core';
 import { ClientExemption } from '@botsieve/runtime';
 
 /** One output line of `replay --annotate`. A stable interface: keep the fields and their order. */
@@ -106,9 +106,8 @@ export class Annotator {
   }
 
   private add(verdict: Verdict): void {
-    const colon = verdict.subject.indexOf(':');
-    const kind = verdict.subject.slice(0, colon);
-    const raw = verdict.subject.slice(colon + 1);
+    const kind = subjectKind(verdict.subject);
+    const raw = subjectValue(verdict.subject);
     const owner = kind === 'ip' ? this.ip : kind === 'prefix' ? this.prefix : kind === 'asn' ? this.asn : kind === 'ja4' ? this.ja4 : kind === 'ua' ? this.ua : null;
     if (owner === null) return;
     const key = kind === 'asn' ? Number(raw) : raw;

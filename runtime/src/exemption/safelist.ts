@@ -9,7 +9,7 @@
  * except `subject()` of a `prefix:`, which parses the prefix.
  */
 import { z } from 'zod';
-import { CidrSet, parseCidr, type SubjectKey } from '@botsieve/core';
+import { CidrSet, parseCidr, subjectKind, subjectValue, type SubjectKey } from '@botsieve/core';
 import { PRIVATE_SET } from './private-ranges.js';
 
 /** The safelist section's fields (see `safelistConfigSchema` for the section itself). */
@@ -92,9 +92,8 @@ export class Safelist {
    * - `asn:` the ASN is listed; `ja4:` the fingerprint is listed.
    */
   subject(subject: SubjectKey): boolean {
-    const colon = subject.indexOf(':');
-    const value = subject.slice(colon + 1);
-    switch (subject.slice(0, colon)) {
+    const value = subjectValue(subject);
+    switch (subjectKind(subject)) {
       case 'ip':
         return this.ip(value);
       case 'prefix':

@@ -13,7 +13,7 @@
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) are deliberately NOT excluded:
  * they are public-shaped and every test and example uses them.
  */
-import { cidrsOverlap, formatCidr, parseCidr, truncateCidr, type CidrRange, type SubjectKey } from '@botsieve/core';
+import { cidrsOverlap, formatCidr, parseCidr, subjectKind, subjectValue, truncateCidr, type CidrRange, type SubjectKey } from '@botsieve/core';
 
 export type TargetKind = 'ip' | 'asn' | 'ja4';
 
@@ -90,9 +90,8 @@ export class SubjectClassifier {
 
   /** The list value a subject is enforced as, or why it is not pushed. */
   classify(subject: SubjectKey): Target | SkipReason {
-    const colon = subject.indexOf(':');
-    const kind = subject.slice(0, colon);
-    const body = subject.slice(colon + 1);
+    const kind = subjectKind(subject);
+    const body = subjectValue(subject);
     switch (kind) {
       case 'ip':
       case 'prefix':

@@ -3,7 +3,7 @@
  * id, which is deterministic: a redelivered or replayed verdict repeats it, so BigQuery's
  * best-effort de-duplication and the views' dedup by `verdict_id` keep one row.
  */
-import type { Verdict } from '@botsieve/core';
+import { subjectKind, type Verdict } from '@botsieve/core';
 
 export interface VerdictRowDetector {
   id: string;
@@ -51,7 +51,6 @@ export function topDetector(verdict: Pick<Verdict, 'detectors'>): string | null 
  */
 export function verdictRow(verdict: Verdict, region: string, inserted_at_ms: number): VerdictRow {
   const subject = String(verdict.subject);
-  const colon = subject.indexOf(':');
   const detectors: VerdictRowDetector[] = [];
   for (const finding of verdict.detectors ?? []) {
     const evidence: { name: string; value: number }[] = [];
@@ -63,7 +62,7 @@ export function verdictRow(verdict: Verdict, region: string, inserted_at_ms: num
     decided_at: isoOrNull(verdict.decided_at),
     expires_at: isoOrNull(verdict.decided_at + verdict.ttl_ms),
     subject,
-    subject_kind: colon > 0 ? subject.slice(0, colon) : '',
+    subject_kind: subjectKind(subject) ?? '',
     action: verdict.action,
     score: roundScore(verdict.score),
     ttl_seconds: Math.round(verdict.ttl_ms / 1_000),
