@@ -13,19 +13,12 @@ import { nullTelemetry } from '@botsieve/runtime';
 import type { EventDetector, EventFeatures } from '@botsieve/detectors';
 import { addressBursts, attackSignatures, defaultFeatures, detectorsPackageRoot, hash32, heuristics, type AnyEngineDetectorFactory } from '@botsieve/detectors/internals';
 import { makeEvent } from '@botsieve/detectors/test-support';
+import { seededRandom } from './seeded-random.js';
 
 const EVENTS = 100_000;
 const ROUNDS = 5;
 
-let seed = 0x5eed;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-}
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const int = (n: number): number => Math.floor(random() * n);
+const { random, pick, int } = seededRandom(0x5eed);
 
 const corpus = (file: string): string[] =>
   readFileSync(join(detectorsPackageRoot(), 'src', 'attack-signatures', 'testdata', file), 'utf8')

@@ -12,21 +12,13 @@ import { nullTelemetry } from '@botsieve/runtime';
 import type { EventFeatures } from '@botsieve/detectors';
 import { compileRule, defaultFeatures, FIELDS, heuristics, parseRule, type Literal, type RuleNode, type ValueNode } from '@botsieve/detectors/internals';
 import { makeEvent } from '@botsieve/detectors/test-support';
+import { seededRandom } from './seeded-random.js';
 
 const RULES = 200;
 const EVENTS = 100_000;
 const ROUNDS = 5;
 
-// Deterministic pseudo-random numbers (mulberry32), so every run measures the same work.
-let seed = 0x5eed;
-function random(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-}
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const int = (n: number): number => Math.floor(random() * n);
+const { random, pick, int } = seededRandom(0x5eed);
 
 const WORDS = ['login', 'admin', 'wp-login.php', 'xmlrpc.php', 'api/v1/cart', 'checkout', 'search', 'graphql', '.env', 'phpmyadmin', 'account', 'signup', 'password/reset', 'api/v2/price', 'product'];
 const TOOLS = ['curl', 'python-requests', 'Go-http-client', 'scrapy', 'HeadlessChrome', 'wget', 'okhttp', 'axios', 'node-fetch', 'Java'];
