@@ -63,3 +63,16 @@ function parseScalar(raw: string): unknown {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A config field holding a regular expression's source: non-empty, and it compiles (case-insensitive). */
+export const regexSource = z.string().min(1).refine(
+  (source) => {
+    try {
+      new RegExp(source, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);

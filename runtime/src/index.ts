@@ -1,6 +1,6 @@
 export { Telemetry } from './telemetry.js';
 export type { ComponentTelemetry, LogLevel, TelemetryOptions } from './telemetry.js';
-export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile } from './config.js';
+export { ENV_PREFIX, configFromEnv, mergeConfig, parseConfig, readConfigFile, regexSource } from './config.js';
 export { ManualClock, systemClock } from './clock.js';
 export { RUNTIME_ERRORS } from './errors.js';
 export type { RuntimeErrorCode } from './errors.js';

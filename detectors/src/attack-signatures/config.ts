@@ -5,6 +5,7 @@
  * CRS lists to ignore, the data file, the cooldown and the state cap. Every regex and the data
  * file are checked here, so a bad config fails at boot with ERR_DETECTOR_CONFIG.
  */
+import { regexSource } from '@botsieve/runtime';
 import { z } from 'zod';
 import { parseOrThrow } from '../parse-or-throw.js';
 import { loadAttackData } from './data.js';
@@ -26,17 +27,6 @@ export type SignatureTarget = (typeof SIGNATURE_TARGETS)[number];
 
 const actionSchema = z.enum(['block', 'challenge', 'log']);
 
-const regexSource = z.string().min(1).refine(
-  (source) => {
-    try {
-      new RegExp(source, 'i');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
 
 export const signatureSchema = z.strictObject({
   id: z.number().int().min(100).max(9_999).describe('Number in the evidence (`signature`); 100–9999, unique.'),

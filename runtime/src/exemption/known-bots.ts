@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { BotsieveError, CidrSet, parseCidr } from '@botsieve/core';
-import { parseConfig } from '../config.js';
+import { parseConfig, regexSource } from '../config.js';
 import { EXEMPTION_ERRORS } from './errors.js';
 
 /** What a bot is, for reports and documentation; only `crawler` entries are "claimed" by a user agent (see `CrawlerDirectory.claimed`). */
@@ -40,18 +40,6 @@ export type KnownBotMatch = (typeof KNOWN_BOT_MATCHES)[number];
 export const SOURCE_FORMATS = ['google-json', 'lines', 'statuscake-json', 'asn'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
-/** A regex source that compiles (case-insensitive). */
-const regexSource = z.string().min(1).refine(
-  (source) => {
-    try {
-      new RegExp(source, 'i');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
