@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { configFromEnv, mergeConfig, parseConfig } from './config.js';
 
 test('environment variables follow the schema path and parse as JSON when they can', (t) => {
-  const env = { BOTSIEVE_INGEST__PORT: '8081', BOTSIEVE_BUS__KAFKA__BROKERS: 'a:1,b:2', BOTSIEVE_LOG_LEVEL: 'debug', BOTSIEVE_DETECT__DETECTORS: '[{"type":"request-rate","id":"x"}]', PATH: '/bin' };
+  const env = { BOTSIEVE_INGEST__PORT: '8081', BOTSIEVE_BUS__KAFKA__BROKERS: 'a:1,b:2', BOTSIEVE_LOG_LEVEL: 'debug', BOTSIEVE_DETECT__DETECTORS: '[{"type":"volumetric","id":"x"}]', PATH: '/bin' };
   t.deepEqual(configFromEnv(env), {
     ingest: { port: 8081 },
     bus: { kafka: { brokers: 'a:1,b:2' } },
     log_level: 'debug',
-    detect: { detectors: [{ type: 'request-rate', id: 'x' }] },
+    detect: { detectors: [{ type: 'volumetric', id: 'x' }] },
   });
 });
 

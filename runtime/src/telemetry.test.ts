@@ -35,13 +35,13 @@ test('received, sent, discarded, gauges and histograms are exposed in Prometheus
   metrics.received(10);
   metrics.sent(7);
   metrics.discarded('late', 3);
-  metrics.gauge('botsieve_detector_state_keys', 42, { detector: 'request-rate' });
+  metrics.gauge('botsieve_detector_state_keys', 42, { detector: 'volumetric' });
   metrics.observe('botsieve_ingest_ack_seconds', 0.002, { mode: 'durable' });
   const text = await telemetry.exposition();
   t.regex(text, /botsieve_received_total\{component="detect"\} 10/);
   t.regex(text, /botsieve_sent_total\{component="detect"\} 7/);
   t.regex(text, /botsieve_discarded_total\{component="detect",reason="late"\} 3/);
-  t.regex(text, /botsieve_detector_state_keys\{component="detect",detector="request-rate"\} 42/);
+  t.regex(text, /botsieve_detector_state_keys\{component="detect",detector="volumetric"\} 42/);
   t.regex(text, /botsieve_ingest_ack_seconds_count\{component="detect",mode="durable"\} 1/);
 });
 

@@ -108,7 +108,7 @@ test('requests covered by a verdict from the feed count as mitigated, by action 
   await sink.close();
   const [row] = rows();
   t.like(row, { requests: 60, blocked: 20 });
-  t.deepEqual(row?.mitigated_by, [{ action: 'block', detector: 'request-rate', requests: 20 }]);
+  t.deepEqual(row?.mitigated_by, [{ action: 'block', detector: 'volumetric', requests: 20 }]);
   await server.close();
 });
 

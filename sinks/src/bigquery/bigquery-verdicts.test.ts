@@ -27,7 +27,7 @@ test('rows arrive once per verdict, with the verdict id as a stable insertId', a
   await sink.writeBatch(batch);
   const rows = server.rows('verdicts');
   t.deepEqual(rows.map((row) => row.verdict_id).sort(), batch.map((v) => v.id).sort());
-  t.like(rows[0], { subject_kind: 'ip', action: 'block', region: 'europe-west1', top_detector: 'request-rate', ttl_seconds: 60 });
+  t.like(rows[0], { subject_kind: 'ip', action: 'block', region: 'europe-west1', top_detector: 'volumetric', ttl_seconds: 60 });
   for (const v of batch) t.is(server.arrivalsOf('verdicts', v.id), 2, 'a re-sent verdict repeats its insertId');
   t.is(server.requests[0]?.path, '/bigquery/v2/projects/test-project/datasets/botsieve/tables/verdicts', 'connect() read the table first');
   await sink.close();

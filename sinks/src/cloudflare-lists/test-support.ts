@@ -74,7 +74,7 @@ export function verdict(subject: SubjectKey, action: VerdictAction, options: Ver
     score,
     ttl_ms: options.ttl_ms ?? 3_600_000,
     decided_at,
-    detectors: [{ id: 'request-rate', score, evidence: options.requests === undefined ? {} : { requests: options.requests } }],
+    detectors: [{ id: 'volumetric', score, evidence: options.requests === undefined ? {} : { requests: options.requests } }],
   };
 }
 

@@ -7,7 +7,7 @@ import { ManualClock } from '@botsieve/runtime';
 import { MemoryVerdictStore } from './memory-verdict-store.js';
 
 function verdict(subject: `ip:${string}` | `prefix:${string}` | `asn:${string}`, action: VerdictAction, decided_at: number, ttl_ms = 60_000): Verdict {
-  return { id: `${subject}/${action}/${decided_at}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'request-rate', score: 5, evidence: { requests: 100 } }] };
+  return { id: `${subject}/${action}/${decided_at}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'volumetric', score: 5, evidence: { requests: 100 } }] };
 }
 
 function makeStore(max_subjects = 100) {

@@ -24,7 +24,7 @@ export function testConfig(server: PubSubServer, overrides: Partial<PubSubConfig
 }
 
 export function verdict(subject: SubjectKey, n: number, action: VerdictAction = 'block'): Verdict {
-  return { id: `${subject}#${n}`, subject, action, score: 5, ttl_ms: 600_000, decided_at: 1_000 + n, detectors: [{ id: 'request-rate', score: 5, evidence: { n } }] };
+  return { id: `${subject}#${n}`, subject, action, score: 5, ttl_ms: 600_000, decided_at: 1_000 + n, detectors: [{ id: 'volumetric', score: 5, evidence: { n } }] };
 }
 
 /** `keys` subjects × `per_key` verdicts, interleaved (k0#0, k1#0, …, k0#1, …) as a detector would emit them. */

@@ -17,7 +17,7 @@ import { decodeStoredVerdict, verdictKey, type StoredVerdict } from './verdict-r
 export { until } from '@botsieve/testkit';
 
 export function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, ttl_ms = 600_000): Verdict {
-  return { id: `${subject}/${action}/${decided_at}/${ttl_ms}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'request-rate', score: 5, evidence: { requests: 100 } }] };
+  return { id: `${subject}/${action}/${decided_at}/${ttl_ms}`, subject, action, score: action === 'block' ? 5 : 25, ttl_ms, decided_at, detectors: [{ id: 'volumetric', score: 5, evidence: { requests: 100 } }] };
 }
 
 /** A config on `cluster` with a key prefix no other test uses. */

@@ -18,7 +18,7 @@ export function requestEvent(overrides: Partial<RequestEvent> = {}): RequestEven
   };
 }
 
-export function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, ttl_ms = 60_000, detectors: Verdict['detectors'] = [{ id: 'request-rate', score: 5, evidence: { requests: 100 } }]): Verdict {
+export function verdict(subject: SubjectKey, action: VerdictAction, decided_at: number, ttl_ms = 60_000, detectors: Verdict['detectors'] = [{ id: 'volumetric', score: 5, evidence: { requests: 100 } }]): Verdict {
   return { id: `${subject}/${action}/${decided_at}`, subject, action, score: 5, ttl_ms, decided_at, detectors };
 }
 

@@ -61,7 +61,7 @@ test('a verdict covers requests only inside [decided_at, decided_at + ttl) in ev
   ]), WALL);
   const [row] = rowsOf(aggregator.flush(WALL));
   t.like(row, { requests: 5, blocked: 2, challenged: 0, logged: 0 });
-  t.deepEqual(row?.mitigated_by, [{ action: 'block', detector: 'request-rate', requests: 2 }]);
+  t.deepEqual(row?.mitigated_by, [{ action: 'block', detector: 'volumetric', requests: 2 }]);
   t.deepEqual(row?.top_subjects.map((s) => [s.subject, s.requests, s.action]), [['ip:192.0.2.1', 4, 'block'], ['ip:192.0.2.77', 1, 'allow']]);
 });
 
@@ -83,8 +83,8 @@ test('the strongest covering verdict over ip, prefix, asn, ja4 and ua wins; a fu
   t.like(row, { requests: 4, blocked: 1, challenged: 1, logged: 1 });
   t.deepEqual(row?.mitigated_by, [
     { action: 'block', detector: 'none', requests: 1 },
-    { action: 'challenge', detector: 'request-rate', requests: 1 },
-    { action: 'log', detector: 'request-rate', requests: 1 },
+    { action: 'challenge', detector: 'volumetric', requests: 1 },
+    { action: 'log', detector: 'volumetric', requests: 1 },
   ]);
 });
 
