@@ -5,8 +5,9 @@
  * and rewrite the data file. Reads FILE when it exists (else the data shipped with botsieve) for
  * the list's repository and path, and writes FILE (default: the shipped file itself, the only one
  * the detectors read). Nothing is written unless the list was fetched, parsed and validated; the
- * write is a temporary file renamed over FILE. One summary line on stderr. The detectors read the
- * list once per process: restart a running `botsieve start` to use the new file.
+ * write is a temporary file renamed over FILE. One summary line on stderr. A running
+ * `botsieve start` uses the new file at its next SIGHUP (the guard reads the list again when the
+ * file changed).
  *
  * The fetching and parsing live in @botsieve/detectors (fusion/hosting-refresh.ts, tested against
  * a local HTTP server); this file only turns flags into arguments.

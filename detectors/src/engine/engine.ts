@@ -213,6 +213,8 @@ export class Engine {
    * safelist) need a restart and are left as they are.
    */
   reconfigure(config: DetectConfig): void {
+    // Fusion first: it reads the hosting list again, the one step here that can fail on a file.
+    this.fusion.reconfigure(config.fusion);
     const current = new Map(this.detectors.map((d) => [d.id, d]));
     this.detectors = config.detectors.map((entry) => {
       const existing = current.get(entry.id);
@@ -223,7 +225,6 @@ export class Engine {
     });
     this.eventDetectors = this.detectors.filter((d) => d.detector.input === 'events');
     this.summaryDetectors = this.detectors.filter((d) => d.detector.input === 'summaries');
-    this.fusion.reconfigure(config.fusion);
     this.config = config;
   }
 

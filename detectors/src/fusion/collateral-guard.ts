@@ -176,9 +176,10 @@ export class CollateralGuard {
     this.hosting = hostingSet(config);
   }
 
+  /** The hosting list is read first (it may have been refreshed): if it fails, nothing changes. */
   reconfigure(config: CollateralGuardConfig): void {
-    this.config = config;
     this.hosting = hostingSet(config);
+    this.config = config;
   }
 
   /** Whether `subject` is an `asn:` of a hosting network. */

@@ -96,8 +96,8 @@ export class Fusion {
   }
 
   reconfigure(config: FusionConfig): void {
-    this.config = config;
     this.guard.reconfigure(config.collateral_guard);
+    this.config = config;
   }
 
   /** Signals (any subjects, any order) → the verdicts they decide; appended to `out`. */

@@ -9,7 +9,7 @@
  * there (population verdicts are short: fusion's `population_ttl_ms`, the flood detectors' TTL
  * hints), unless the per-address guard (shared addresses) or the safelist covers them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BotsieveError } from '@botsieve/core';
 import { DETECTOR_ERRORS } from '../errors.js';
@@ -29,7 +29,8 @@ export function defaultHostingNetworksPath(): string {
   return join(detectorsPackageRoot(), 'data', 'hosting-asns.json');
 }
 
-let shipped: ReadonlySet<number> | null = null;
+/** The list last read from each file, with the file's modification time then. */
+const loaded = new Map<string, { mtimeMs: number; asns: ReadonlySet<number> }>();
 
 /** Reads and checks a hosting-networks file; throws naming the file and the bad entry. */
 export function loadHostingNetworks(path: string): HostingNetworksData {
@@ -56,9 +57,20 @@ export function parseHostingNetworks(raw: unknown, origin: string): HostingNetwo
   return data;
 }
 
-/** The shipped list (read once), plus `extra`, minus `except`. */
-export function hostingAsns(extra: readonly number[] = [], except: readonly number[] = []): ReadonlySet<number> {
-  shipped ??= new Set(loadHostingNetworks(defaultHostingNetworksPath()).asns);
+/**
+ * The list in `path` (default: the shipped one), plus `extra`, minus `except`. The file is read
+ * again only when its modification time changed since the last read, so a running pipeline picks
+ * up `botsieve hosting-networks refresh` at its next reload (SIGHUP builds the guard's config
+ * again) and costs one stat otherwise. A file that fails to load throws; the caller keeps its set.
+ */
+export function hostingAsns(extra: readonly number[] = [], except: readonly number[] = [], path: string = defaultHostingNetworksPath()): ReadonlySet<number> {
+  const mtimeMs = statSync(path).mtimeMs;
+  let entry = loaded.get(path);
+  if (entry === undefined || entry.mtimeMs !== mtimeMs) {
+    entry = { mtimeMs, asns: new Set(loadHostingNetworks(path).asns) };
+    loaded.set(path, entry);
+  }
+  const shipped = entry.asns;
   if (extra.length === 0 && except.length === 0) return shipped;
   const set = new Set(shipped);
   for (const asn of extra) set.add(asn);

@@ -1,12 +1,12 @@
 /** Refresh against a local HTTP server on 127.0.0.1 serving an X4BNet-format ASN list (never the internet). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import type { BotsieveError } from '@botsieve/core';
-import { defaultHostingNetworksPath, loadHostingNetworks, parseHostingNetworks, type HostingNetworksData } from './hosting-networks.js';
+import { defaultHostingNetworksPath, hostingAsns, loadHostingNetworks, parseHostingNetworks, type HostingNetworksData } from './hosting-networks.js';
 import { formatHostingRefreshSummary, parseAsnList, refreshHostingNetworks, writeHostingNetworks } from './hosting-refresh.js';
 
 const SHA = 'a'.repeat(40);
@@ -157,4 +157,22 @@ test('the written file loads again; the write is atomic (no temporary file left)
   t.deepEqual(readdirSync(dir), ['hosting-asns.json']);
   t.true(readFileSync(file, 'utf8').endsWith('\n'));
   await t.throwsAsync(writeHostingNetworks(join(dir, 'missing', 'x.json'), data), { code: 'ERR_DETECTOR_CONFIG', message: /cannot write hosting networks/ });
+});
+
+test('a refreshed file reaches a running pipeline at its next reload: hostingAsns reads the file again only when it changed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'botsieve-hosting-reload-'));
+  const file = join(dir, 'hosting-asns.json');
+  const shipped = loadHostingNetworks(defaultHostingNetworksPath());
+  await writeHostingNetworks(file, { ...shipped, asns: [64_500, 64_501] });
+  utimesSync(file, 1_000, 1_000);
+  const first = hostingAsns([], [], file);
+  t.deepEqual([...first], [64_500, 64_501]);
+  t.is(hostingAsns([], [], file), first, 'unchanged file: the same set, not read again');
+  t.deepEqual([...hostingAsns([64_999], [64_500], file)], [64_501, 64_999], 'extra and except apply on top');
+  await writeHostingNetworks(file, { ...shipped, asns: [396_982] });
+  utimesSync(file, 2_000, 2_000);
+  t.deepEqual([...hostingAsns([], [], file)], [396_982], 'changed file: read again');
+  writeFileSync(file, '{"asns": "not a list"}');
+  utimesSync(file, 3_000, 3_000);
+  t.throws(() => hostingAsns([], [], file), { code: 'ERR_DETECTOR_CONFIG' });
 });
