@@ -1,4 +1,4 @@
-/** `botsieve` command line: start, replay, simulate, eval, crawlers, attack-signatures, hosting-networks, config. */
+/** `botsieve` command line: start, replay, simulate, eval, crawlers, attack-signatures, hosting-networks, cloudflare-ips, config. */
 import { parseArgs } from 'node:util';
 import { startCommand, START_OPTIONS } from './commands/start.js';
 import { replayCommand, REPLAY_OPTIONS } from './commands/replay.js';
@@ -8,6 +8,7 @@ import { evalCommand, EVAL_OPTIONS } from './commands/eval.js';
 import { crawlersCommand, CRAWLERS_OPTIONS, CRAWLERS_USAGE } from './commands/crawlers.js';
 import { attackSignaturesCommand, ATTACK_SIGNATURES_OPTIONS, ATTACK_SIGNATURES_USAGE } from './commands/attack-signatures.js';
 import { hostingNetworksCommand, HOSTING_NETWORKS_OPTIONS, HOSTING_NETWORKS_USAGE } from './commands/hosting-networks.js';
+import { cloudflareIpsCommand, CLOUDFLARE_IPS_OPTIONS, CLOUDFLARE_IPS_USAGE } from './commands/cloudflare-ips.js';
 
 const USAGE = `usage: botsieve <command> [options]
 
@@ -47,7 +48,7 @@ commands:
                         in memory on --jobs worker threads (default 2): per class the worst,
                         median and best world beside the baseline, the worst world's seed and
                         parameters; --check exits 1 when a target misses on its worst world
-${CRAWLERS_USAGE}${ATTACK_SIGNATURES_USAGE}${HOSTING_NETWORKS_USAGE}  config [--config FILE] [--reference | --errors | --write-readme README.md]
+${CRAWLERS_USAGE}${ATTACK_SIGNATURES_USAGE}${HOSTING_NETWORKS_USAGE}${CLOUDFLARE_IPS_USAGE}  config [--config FILE] [--reference | --errors | --write-readme README.md]
                         print the effective configuration as JSON, the Markdown references,
                         or refresh the README's generated sections
 `;
@@ -76,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
     case 'hosting-networks': {
       const { values, positionals } = parseArgs({ args: rest, options: HOSTING_NETWORKS_OPTIONS, allowPositionals: true });
       return hostingNetworksCommand(values, positionals);
+    }
+    case 'cloudflare-ips': {
+      const { values, positionals } = parseArgs({ args: rest, options: CLOUDFLARE_IPS_OPTIONS, allowPositionals: true });
+      return cloudflareIpsCommand(values, positionals);
     }
     case 'config':
       return configCommand(parseArgs({ args: rest, options: CONFIG_OPTIONS, allowPositionals: false }).values);
