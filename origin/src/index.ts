@@ -6,3 +6,6 @@
 export { ORIGIN_ERRORS } from './errors.js';
 export type { OriginErrorCode } from './errors.js';
 export * from './client-address/index.js';
+export * from './middleware/index.js';
+export * from './request-stream/index.js';
+export * from './load-bucket/index.js';
