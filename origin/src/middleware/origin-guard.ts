@@ -11,9 +11,17 @@
  *
  * Fail open, always: the source throwing, not ready, answering something that is not a decision,
  * or taking longer than `budget_ms` lets the request through as `allow`, counted by reason. A
- * synchronous call cannot be interrupted, so a source over budget also opens a breaker: for
- * `breaker_ms` the source is not asked at all (counted as `breaker_open`), so a source that turned
- * slow costs one slow call per `breaker_ms`, not one per request.
+ * synchronous call cannot be interrupted, so `breaker_after` answers over budget in a row open a
+ * breaker: for `breaker_ms` the source is not asked at all (counted as `breaker_open`), so a
+ * source that turned slow costs a few slow calls per `breaker_ms`, not one per request.
+ *
+ * Why in a row and not at the first: the elapsed time includes whatever paused the process (a GC,
+ * a JIT deopt). Measured with the breaker opening at the first slow answer (a 10,000-verdict
+ * replica, 1 M checks in a loop, Node 20, 2-core VM): 7 answers over 1 ms, all pauses, kept the
+ * breaker open for 97.7 % of the requests. With three in a row (the default), the same run had 43
+ * answers over budget, each failing open alone, and the breaker never opened. A pause is one
+ * request; a slow source is every request. The whole check (address walk, edge headers, decide)
+ * cost 2.4–3.0 µs per request in that run.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -72,8 +80,10 @@ export interface OriginGuardOptions {
   address?: ClientAddressOptions | ClientAddressResolver;
   /** Longest a decision may take, in ms (default 1); slower answers are not used (fail open). */
   budget_ms?: number;
-  /** After a decision over budget, the source is not asked for this long, in ms (default 250; 0: always ask). */
+  /** After `breaker_after` decisions over budget in a row, the source is not asked for this long, in ms (default 250; 0: always ask). */
   breaker_ms?: number;
+  /** Decisions over budget in a row that open the breaker (default 3). */
+  breaker_after?: number;
   /** What a `challenge` decision does (default `pass`; see README, "Challenges"). */
   challenge?: ChallengeHandling;
   /** Shared secret the edge Worker sends in `Botsieve-Edge-Token`; when set, edge headers without it are ignored. */
@@ -114,7 +124,9 @@ export class OriginGuard {
   private readonly loadBucket: LoadBucket | null;
   private readonly clock: Clock;
   private readonly monotonic: () => number;
+  private readonly breakerAfter: number;
   private breakerUntil = -Infinity;
+  private overBudgetInRow = 0;
 
   constructor(options: OriginGuardOptions) {
     if (typeof options.source?.decide !== 'function') throw originConfigError('origin guard: source must have decide(client)');
@@ -124,6 +136,8 @@ export class OriginGuard {
     if (!(this.budgetMs > 0 && this.budgetMs <= 10_000)) throw originConfigError(`origin guard: budget_ms ${this.budgetMs}: expected more than 0 and at most 10000`);
     this.breakerMs = options.breaker_ms ?? 250;
     if (!(this.breakerMs >= 0 && this.breakerMs <= 600_000)) throw originConfigError(`origin guard: breaker_ms ${this.breakerMs}: expected 0 to 600000`);
+    this.breakerAfter = options.breaker_after ?? 3;
+    if (!(Number.isInteger(this.breakerAfter) && this.breakerAfter >= 1)) throw originConfigError(`origin guard: breaker_after ${this.breakerAfter}: expected a positive integer`);
     this.challenge = options.challenge ?? 'pass';
     if (this.challenge !== 'pass' && this.challenge !== 'block' && typeof this.challenge !== 'function') throw originConfigError(`origin guard: challenge must be 'pass', 'block' or a function`);
     const token = options.edge_token ?? null;
@@ -201,9 +215,14 @@ export class OriginGuard {
     const micros = Math.round(elapsed * 1_000);
     if (micros > this.metrics.decide_max_us) this.metrics.decide_max_us = micros;
     if (elapsed > this.budgetMs) {
-      if (this.breakerMs > 0) this.breakerUntil = started + elapsed + this.breakerMs;
+      this.overBudgetInRow += 1;
+      if (this.breakerMs > 0 && this.overBudgetInRow >= this.breakerAfter) {
+        this.breakerUntil = started + elapsed + this.breakerMs;
+        this.overBudgetInRow = 0;
+      }
       return 'over_budget';
     }
+    this.overBudgetInRow = 0;
     if (typeof decision !== 'object' || decision === null || !ACTIONS.has(decision.action)) return 'invalid';
     return decision;
   }
