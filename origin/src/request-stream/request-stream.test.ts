@@ -99,6 +99,31 @@ test('nacks are honoured: a refused batch is sent again, same seq, no sooner tha
   t.like(stream.stats(), { nacks: 3, queued: 0, dropped: 0, batches_sent: 6 });
 });
 
+test('an ingest that stops answering is cut after ack_timeout_ms and the batch is sent again on a new connection', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  let connections = 0;
+  const received: string[] = [];
+  server.on('connection', (socket) => {
+    connections += 1;
+    const answering = connections > 1;
+    socket.on('message', (data) => {
+      const { seq } = JSON.parse(String(data)) as { seq: number };
+      received.push(`${seq}@${answering ? 'second' : 'first'}`);
+      if (answering) socket.send(JSON.stringify({ ack: seq, accepted: 1, rejected: 0 }));
+    });
+  });
+  const { port } = server.address() as { port: number };
+  const stream = new RequestStream({ url: `ws://127.0.0.1:${port}/stream`, backoff: FAST_BACKOFF, batch_max_ms: 5, ack_timeout_ms: 200 }).start();
+  t.teardown(() => stream.close(0));
+  await until(() => stream.stats().connected);
+  stream.push({ RayID: 'hung', EdgeStartTimestamp: new Date().toISOString(), ClientIP: '203.0.113.1' } as never);
+  await until(() => stream.stats().acknowledged === 1);
+  t.deepEqual(received, ['0@first', '0@second']);
+  t.like(stream.stats(), { disconnects: 1, queued: 0 });
+});
+
 test('a wrong token is refused by ingest: nothing acknowledged, nothing lost from the queue', async (t) => {
   const ingest = await startIngest();
   t.teardown(() => ingest.close());

@@ -13,6 +13,9 @@
  *   that a new record is dropped and counted (`dropped`). At most `max_inflight_batches` batches
  *   are unanswered on the socket, and nothing more is sent while the socket buffers more than
  *   `max_buffered_bytes`.
+ * - An ingest that stops answering (a hung connection, a half-open TCP socket) is not waited for
+ *   forever: with batches unanswered for `ack_timeout_ms`, the connection is cut and reopened, and
+ *   its batches are sent again.
  * - Reconnects with back-off (runtime's `backoffDelay`, equal jitter), reset once a connection opens.
  * - Timers are unref'd: a stream never keeps a process alive. `close()` sends what is left and
  *   waits for the acks, up to a deadline.
@@ -37,6 +40,8 @@ export interface RequestStreamOptions {
   max_inflight_batches?: number;
   /** Nothing more is sent while the socket buffers more than this (default 1 MiB). */
   max_buffered_bytes?: number;
+  /** A connection whose oldest unanswered batch has no answer for this long is cut and reopened (default 30,000 ms). */
+  ack_timeout_ms?: number;
   /** Reconnect back-off (default 200 ms doubling to 10 s, equal jitter). */
   backoff?: BackoffPolicy;
   /** Randomness for the jitter (tests pin it). */
@@ -74,6 +79,8 @@ export class RequestStream implements RequestRecordSink {
   private readonly maxQueue: number;
   private readonly maxInflight: number;
   private readonly maxBuffered: number;
+  private readonly ackTimeoutMs: number;
+  private ackTimer: NodeJS.Timeout | null = null;
   private readonly backoff: BackoffPolicy;
   private readonly random: Random;
   private open: RequestRecord[] = [];
@@ -101,6 +108,7 @@ export class RequestStream implements RequestRecordSink {
     this.maxQueue = positive('max_queue_events', options.max_queue_events ?? 10_000);
     this.maxInflight = positive('max_inflight_batches', options.max_inflight_batches ?? 4);
     this.maxBuffered = positive('max_buffered_bytes', options.max_buffered_bytes ?? 1024 * 1024);
+    this.ackTimeoutMs = positive('ack_timeout_ms', options.ack_timeout_ms ?? 30_000);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? systemRandom;
   }
@@ -140,7 +148,7 @@ export class RequestStream implements RequestRecordSink {
     }
     this.closed = true;
     this.drained = null;
-    for (const timer of [this.cutTimer, this.reconnectTimer, this.resumeTimer]) if (timer !== null) clearTimeout(timer);
+    for (const timer of [this.cutTimer, this.reconnectTimer, this.resumeTimer, this.ackTimer]) if (timer !== null) clearTimeout(timer);
     this.counts.dropped += this.queued;
     this.queued = 0;
     this.batches.length = 0;
@@ -177,7 +185,21 @@ export class RequestStream implements RequestRecordSink {
       this.inflight += 1;
       this.counts.batches_sent += 1;
       socket.send(JSON.stringify({ seq: batch.seq, events: batch.events }));
+      if (this.ackTimer === null) this.armAckTimer();
     }
+  }
+
+  /** (Re)starts the wait for the next answer while batches are unanswered. */
+  private armAckTimer(): void {
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
+    if (this.inflight === 0) return;
+    const socket = this.socket;
+    this.ackTimer = unref(setTimeout(() => {
+      this.ackTimer = null;
+      // No answer in time: cut the connection; 'close' puts its batches back in line.
+      if (socket !== null && socket === this.socket) socket.terminate();
+    }, this.ackTimeoutMs));
   }
 
   private connect(): void {
@@ -208,6 +230,7 @@ export class RequestStream implements RequestRecordSink {
     if (index < 0) return;
     const batch = this.batches[index]!;
     this.inflight -= 1;
+    this.armAckTimer();
     if (typeof answer.ack === 'number') {
       this.batches.splice(index, 1);
       this.queued -= batch.events.length;
@@ -236,6 +259,8 @@ export class RequestStream implements RequestRecordSink {
     // Unanswered batches: nothing of them is acknowledged; send them again after the reconnect.
     for (const batch of this.batches) batch.sent = false;
     this.inflight = 0;
+    if (this.ackTimer !== null) clearTimeout(this.ackTimer);
+    this.ackTimer = null;
     if (this.closed) return;
     const delay = backoffDelay(this.attempt, this.backoff, this.random);
     this.attempt += 1;
