@@ -4,3 +4,5 @@ export { clientSubjects } from './subjects.js';
 export type { Decision, DecisionClient, ReplicaChange, VerdictFeed } from './types.js';
 export { BusVerdictFeed, DEFAULT_REBUILD_MS } from './feeds/bus-feed.js';
 export type { BusVerdictFeedOptions } from './feeds/bus-feed.js';
+export { DECIDE_ERRORS, DECIDE_METRIC, DecisionServer, decideConfigSchema, decideError } from './server/index.js';
+export type { DecideConfig, DecideErrorCode, DecisionServerDeps, DecisionServerStats } from './server/index.js';
