@@ -60,6 +60,7 @@ export class DecisionServer {
   private transport: ServerTransport | undefined;
   private timer: NodeJS.Timeout | undefined;
   private boundPort: number | null = null;
+  private fallbackReason: string | null = null;
   private ready = false;
   private draining = false;
   private stopping: Promise<void> | undefined;
@@ -85,13 +86,25 @@ export class DecisionServer {
     return this.transport?.implementation ?? null;
   }
 
+  /** Why the service runs on node:http although uWebSockets.js was wanted, or null. */
+  get fallback(): string | null {
+    return this.fallbackReason;
+  }
+
   /** Listens, then rebuilds the replica from the feed; resolves once ready. */
   async start(): Promise<void> {
+    await this.listen();
+    await this.rebuild();
+  }
+
+  /** Listens (probes answer at once; /readyz fails until `rebuild` resolved); resolves the bound port. */
+  async listen(): Promise<number> {
     const { transport, source, fallback } = await this.chooseTransport();
     this.transport = transport;
     const port = await transport.listen(this.config.host, this.config.port);
-    if (port === null) throw decideError('ERR_DECIDE_LISTEN', `the decision service cannot listen on ${this.config.host}:${this.config.port} (in use?)`);
+    if (port === null) throw decideError('ERR_DECIDE_LISTEN', `the decision service cannot listen on ${this.config.host}:${this.config.port} (in use?); choose another with decide.port or --decide-port`);
     this.boundPort = port;
+    this.fallbackReason = fallback;
     this.metrics.server(transport.implementation, fallback !== null);
     if (fallback !== null) this.log.warn({ reason: fallback }, 'decision service on node:http: no uWebSockets.js build loads here');
     if (!this.auth.enabled) this.log.warn({ header: this.auth.header }, 'decision service authentication is off: set decide.auth.token to require a token');
@@ -108,6 +121,11 @@ export class DecisionServer {
     }, tick);
     this.timer.unref();
     this.log.info({ host: this.config.host, port, server: transport.implementation, uws: source, auth: this.auth.enabled, feed: this.feed.kind }, 'decision service listening; rebuilding the replica');
+    return port;
+  }
+
+  /** Fills the replica from the feed; ready once it resolved. */
+  async rebuild(): Promise<void> {
     await this.feed.start((verdict) => this.replica.apply(verdict));
     if (this.draining) return;
     this.ready = true;
