@@ -1,6 +1,6 @@
 /**
  * Error catalogue of the decision service: every code a request can end with, its HTTP status
- * and whether the client should retry. decisions/README.md lists every code (checked by a test).
+ * and whether the client should retry. The root README lists every code (generated; cli/src/docs.test.ts).
  */
 import { BotsieveError, catalogueError } from '@botsieve/core';
 
