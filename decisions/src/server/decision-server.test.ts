@@ -142,6 +142,16 @@ for (const transport of await transports()) {
     t.like(stale.lines[0], { type: 'snapshot', count: 5, version: 5 });
     t.is(stale.ofType('upsert').length, 5);
 
+    // A snapshot larger than one write (64 kB chunks) arrives whole, in order, then synced.
+    const padding = 'p'.repeat(1_000);
+    for (let i = 0; i < 600; i++) replica.apply(verdict(`ua:${padding}-${i}`, 'log'));
+    const large = new StreamReader(`${base}/v1/verdicts/stream?follow=0`);
+    await until('the large snapshot', () => large.ended, 10_000);
+    t.like(large.lines[0], { type: 'snapshot', count: 605, version: 605 });
+    t.is(large.ofType('upsert').length, 605);
+    t.like(large.lines.at(-1), { type: 'synced', version: 605 });
+    t.is(large.lines.length, 607);
+
     const bad = await fetch(`${base}/v1/verdicts/stream?since=nodot`);
     t.is(bad.status, 400);
     t.is((await fetch(`${base}/v1/verdicts/stream?actions=block,allow`)).status, 400);

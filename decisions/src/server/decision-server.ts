@@ -61,6 +61,8 @@ export class DecisionServer {
   private timer: NodeJS.Timeout | undefined;
   private boundPort: number | null = null;
   private fallbackReason: string | null = null;
+  /** POST /v1/decisions whose body is still being read (the drain waits for them). */
+  private reading = 0;
   private ready = false;
   private draining = false;
   private stopping: Promise<void> | undefined;
@@ -164,10 +166,10 @@ export class DecisionServer {
     this.draining = true;
     for (const client of [...this.clients]) client.shutdown();
     this.transport?.stopListening();
-    // Lookups are answered in the handler's own turn; a POST still reading its body gets
-    // this long before its connection is closed.
+    // GET lookups are answered in the handler's own turn; a POST still reading its body gets up
+    // to drain_timeout_ms before its connection is closed.
     const deadline = Date.now() + this.config.drain_timeout_ms;
-    while (Date.now() < deadline && this.clients.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (Date.now() < deadline && (this.reading > 0 || this.clients.size > 0)) await new Promise((resolve) => setTimeout(resolve, 10));
     this.transport?.closeConnections();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.feed.close();
@@ -228,8 +230,15 @@ export class DecisionServer {
   private decideBatch(head: RequestHead, reply: Reply): void {
     const declared = Number(head.header('content-length') || '0');
     if (declared > this.config.max_body_bytes) return this.refuse(reply, 'ERR_DECIDE_TOO_LARGE', `body of ${declared} bytes; max_body_bytes is ${this.config.max_body_bytes}`, true);
-    reply.onAborted(() => undefined);
+    this.reading += 1;
+    let counted = true;
+    const done = (): void => {
+      if (counted) this.reading -= 1;
+      counted = false;
+    };
+    reply.onAborted(done);
     reply.readBody(this.config.max_body_bytes, (body) => {
+      done();
       if (body === null) return this.refuse(reply, 'ERR_DECIDE_TOO_LARGE', `body over max_body_bytes (${this.config.max_body_bytes})`, true);
       const clients = clientsFromBody(body, this.config.max_batch);
       if (!clients.ok) return this.refuse(reply, 'tooLarge' in clients ? 'ERR_DECIDE_TOO_LARGE' : 'ERR_DECIDE_BAD_REQUEST', clients.reason, false);
