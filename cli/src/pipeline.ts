@@ -2,9 +2,10 @@
  * Composes the tiers a process runs. The same code runs all tiers in one process on the embedded
  * bus (the default) or one tier per process against Kafka, as it deploys.
  *
- * Start order is sinks → detectors → decide → ingest, so nothing is accepted before there is
- * somewhere to put it; the decision service listens at once and is ready (/readyz) when its
- * replica is rebuilt from the verdicts topic, which start() awaits last. Shutdown: the decision
+ * Start order is sinks → detectors → ingest → admin → decide, so nothing is accepted before there
+ * is somewhere to put it (and a port in use is reported in that order); the decision service
+ * is ready (/readyz) once its replica is rebuilt from the verdicts topic, which start() awaits
+ * last. Shutdown: the decision
  * service first (fails readiness, closes its streams), then ingest drains (stops accepting,
  * finishes in-flight uploads, flushes the producer), then detectors and sinks finish their
  * batches and commit.
@@ -77,18 +78,6 @@ export class Pipeline {
         this.detectors.push(service);
       }
     }
-    let rebuilding: Promise<void> | undefined;
-    if (roles.includes('decide')) {
-      if (!isSeekableBus(bus)) throw new BotsieveError('ERR_CLI_USAGE', `the decide role needs a bus that can start a group at a point in time (${bus.kind} cannot)`);
-      const replica = new VerdictReplica({ clock: systemClock, max_verdicts: config.decide.max_verdicts, change_log: config.decide.change_log });
-      const feed = new BusVerdictFeed(bus, systemClock, telemetry.component('decide-feed'), { rebuild_ms: config.decide.rebuild_ms, group_id_prefix: config.decide.group_id_prefix });
-      this.decide = new DecisionServer(config.decide, { replica, feed, telemetry, clock: systemClock });
-      this.decidePort = await this.decide.listen();
-      this.decideFallback = this.decide.fallback ?? undefined;
-      rebuilding = this.decide.rebuild();
-      // Awaited below; a failure before then must not be an unhandled rejection.
-      rebuilding.catch(() => undefined);
-    }
     if (roles.includes('ingest')) {
       this.producer = bus.producer();
       await this.producer.connect();
@@ -99,7 +88,15 @@ export class Pipeline {
     this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, sinks: this.sinks === undefined ? undefined : () => (this.sinks as SinkSet).status(), isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
     this.adminHost = this.admin.address().address;
-    await rebuilding;
+    if (roles.includes('decide')) {
+      if (!isSeekableBus(bus)) throw new BotsieveError('ERR_CLI_USAGE', `the decide role needs a bus that can start a group at a point in time (${bus.kind} cannot)`);
+      const replica = new VerdictReplica({ clock: systemClock, max_verdicts: config.decide.max_verdicts, change_log: config.decide.change_log });
+      const feed = new BusVerdictFeed(bus, systemClock, telemetry.component('decide-feed'), { rebuild_ms: config.decide.rebuild_ms, group_id_prefix: config.decide.group_id_prefix });
+      this.decide = new DecisionServer(config.decide, { replica, feed, telemetry, clock: systemClock });
+      this.decidePort = await this.decide.listen();
+      this.decideFallback = this.decide.fallback ?? undefined;
+      await this.decide.rebuild();
+    }
     log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, decide_port: this.decidePort, admin_host: this.adminHost, admin_port: this.adminPort }, 'botsieve started');
   }
 
