@@ -75,7 +75,9 @@ export class BusVerdictFeed implements VerdictFeed {
       this.caughtUp = resolve;
     });
     if (this.pending.size === 0) this.caughtUp?.();
-    this.consumer = this.bus.consumer({ group_id: this.group_id, topics: [this.topic], from: 'latest', from_time_ms: since, max_batch_records: this.maxBatch });
+    // `earliest` only matters if the bus cannot place the group at `since` (Kafka logs it):
+    // then everything held is read, slower but never short of a verdict.
+    this.consumer = this.bus.consumer({ group_id: this.group_id, topics: [this.topic], from: 'earliest', from_time_ms: since, max_batch_records: this.maxBatch });
     await this.consumer.start(async (records) => this.handle(records, apply));
     await rebuilt;
     this.telemetry.log.info({ group_id: this.group_id, topic: this.topic, rebuild_ms: this.rebuildMs, applied: this.applied, bad_records: this.badRecords }, 'verdict replica rebuilt from the bus');

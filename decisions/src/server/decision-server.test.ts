@@ -197,3 +197,20 @@ for (const transport of await transports()) {
     reader.close();
   });
 }
+
+test('node: stream clients over stream.max_clients are answered 503 with Retry-After; a closed client frees its place', async (t) => {
+  const { server, base } = await startServer('node', { stream: { max_clients: 1 } });
+  t.teardown(() => server.stop());
+  await until('ready', () => server.stats().ready, 5_000);
+  const first = new StreamReader(`${base}/v1/verdicts/stream`);
+  await until('first synced', () => first.ofType('synced').length === 1, 5_000);
+  const refused = await fetch(`${base}/v1/verdicts/stream`);
+  t.is(refused.status, 503);
+  t.is(refused.headers.get('retry-after'), '1');
+  t.is(((await refused.json()) as { error: string }).error, 'ERR_DECIDE_TOO_MANY_STREAMS');
+  first.close();
+  await until('the place freed', () => server.stats().stream_clients === 0, 5_000);
+  const second = new StreamReader(`${base}/v1/verdicts/stream?follow=0`);
+  await until('second served', () => second.ended, 5_000);
+  t.is(second.status, 200);
+});
