@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { busConfigSchema } from '@botsieve/bus';
+import { decideConfigSchema } from '@botsieve/decisions';
 import { detectConfigSchema } from '@botsieve/detectors';
 import { ingestConfigSchema } from '@botsieve/ingest';
 import { configFromEnv, mergeConfig, parseConfig, readConfigFile } from '@botsieve/runtime';
@@ -47,6 +48,7 @@ export const botsieveConfigSchema = z
     ingest: ingestConfigSchema.prefault({}).describe('The ingest tier: Logpush destination, /events, /stream.'),
     detect: detectConfigSchema.prefault({}).describe('The detector tier: runtime settings and the detectors it runs.'),
     sinks: sinksConfigSchema.prefault({}).describe('Where verdicts and dead letters go.'),
+    decide: decideConfigSchema.prefault({}).describe('The decision service: every active verdict in memory, GET /v1/decision, POST /v1/decisions and the verdict stream (role decide).'),
   })
   .strict();
 

@@ -17,9 +17,10 @@ commands:
       --config FILE       JSON configuration file (see README: configuration reference)
       --bus KIND          embedded | kafka
       --brokers LIST      Kafka bootstrap servers, comma-separated (implies --bus kafka)
-      --role ROLES        all | ingest | detect | sink, comma-separated (roles other than all need --bus kafka)
+      --role ROLES        all | ingest | detect | sink | decide, comma-separated (roles other than all need --bus kafka)
       --port N            ingest port (default 8080)
       --admin-port N      admin port: /healthz /readyz /metrics /verdicts (default 9464)
+      --decide-port N     decision service port: /v1/decision /v1/decisions /v1/verdicts/stream (default 8090)
       --log-level LEVEL   fatal | error | warn | info | debug | trace | silent
   replay [--annotate] [--config FILE] [--progress] [--quiet] FILE…
                         run Logpush NDJSON files (plain or .gz) through the detectors in event

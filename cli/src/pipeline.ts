@@ -2,21 +2,27 @@
  * Composes the tiers a process runs. The same code runs all tiers in one process on the embedded
  * bus (the default) or one tier per process against Kafka, as it deploys.
  *
- * Start order is sinks → detectors → ingest, so nothing is accepted before there is somewhere to
- * put it; shutdown is the reverse: ingest drains first (stops accepting, finishes in-flight
- * uploads, flushes the producer), then detectors and sinks finish their batches and commit.
+ * Start order is sinks → detectors → ingest → admin → decide, so nothing is accepted before there
+ * is somewhere to put it (and a port in use is reported in that order); the decision service
+ * is ready (/readyz) once its replica is rebuilt from the verdicts topic, which start() awaits
+ * last. Shutdown: the decision
+ * service first (fails readiness, closes its streams), then ingest drains (stops accepting,
+ * finishes in-flight uploads, flushes the producer), then detectors and sinks finish their
+ * batches and commit.
  */
 import type { Bus, BusProducer } from '@botsieve/core';
-import { createBus } from '@botsieve/bus';
+import { createBus, isSeekableBus } from '@botsieve/bus';
+import { BusVerdictFeed, DecisionServer, VerdictReplica } from '@botsieve/decisions';
 import { DetectorService } from '@botsieve/detectors';
 import { IngestServer } from '@botsieve/ingest';
+import { BotsieveError } from '@botsieve/core';
 import { systemClock, type Telemetry } from '@botsieve/runtime';
 import { SinkSet, type MemoryVerdictStore } from '@botsieve/sinks';
 import { AdminServer } from './admin-server.js';
 import type { BotsieveConfig } from './config.js';
 
-export type Role = 'ingest' | 'detect' | 'sink';
-export const ALL_ROLES: readonly Role[] = ['ingest', 'detect', 'sink'];
+export type Role = 'ingest' | 'detect' | 'sink' | 'decide';
+export const ALL_ROLES: readonly Role[] = ['ingest', 'detect', 'sink', 'decide'];
 
 export interface PipelineOptions {
   roles: readonly Role[];
@@ -31,6 +37,9 @@ export class Pipeline {
   /** Why ingest runs on node:http although uWebSockets.js was wanted (after start), or undefined. */
   ingestFallback: string | undefined;
   adminPort: number | undefined;
+  decidePort: number | undefined;
+  /** Why the decision service runs on node:http although uWebSockets.js was wanted, or undefined. */
+  decideFallback: string | undefined;
   /** The address the admin server is bound to (not the configured name: 'localhost' resolves). */
   adminHost: string | undefined;
   private readonly bus: Bus;
@@ -40,6 +49,7 @@ export class Pipeline {
   private readonly detectors: DetectorService[] = [];
   private readonly sinks: SinkSet | undefined;
   private admin: AdminServer | undefined;
+  private decide: DecisionServer | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -78,7 +88,16 @@ export class Pipeline {
     this.admin = new AdminServer(config.admin, { telemetry, bus, store: this.store, sinks: this.sinks === undefined ? undefined : () => (this.sinks as SinkSet).status(), isDraining: () => this.stopping !== undefined });
     this.adminPort = await this.admin.listen();
     this.adminHost = this.admin.address().address;
-    log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, admin_host: this.adminHost, admin_port: this.adminPort }, 'botsieve started');
+    if (roles.includes('decide')) {
+      if (!isSeekableBus(bus)) throw new BotsieveError('ERR_CLI_USAGE', `the decide role needs a bus that can start a group at a point in time (${bus.kind} cannot)`);
+      const replica = new VerdictReplica({ clock: systemClock, max_verdicts: config.decide.max_verdicts, change_log: config.decide.change_log });
+      const feed = new BusVerdictFeed(bus, systemClock, telemetry.component('decide-feed'), { rebuild_ms: config.decide.rebuild_ms, group_id_prefix: config.decide.group_id_prefix });
+      this.decide = new DecisionServer(config.decide, { replica, feed, telemetry, clock: systemClock });
+      this.decidePort = await this.decide.listen();
+      this.decideFallback = this.decide.fallback ?? undefined;
+      await this.decide.rebuild();
+    }
+    log.info({ roles, bus: bus.kind, sinks: this.sinks?.running, ingest_port: this.ingestPort, decide_port: this.decidePort, admin_host: this.adminHost, admin_port: this.adminPort }, 'botsieve started');
   }
 
   /**
@@ -98,6 +117,7 @@ export class Pipeline {
   private async shutdown(timeout_ms: number): Promise<void> {
     const log = this.options.telemetry.component('pipeline').log;
     log.info('draining');
+    await this.decide?.stop();
     await this.ingest?.drain(timeout_ms);
     await this.producer?.close();
     for (const service of this.detectors) await service.close();

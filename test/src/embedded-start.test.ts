@@ -24,7 +24,7 @@ interface Started {
 
 /** Runs `botsieve start` on free ports in `cwd` and waits for its banner. */
 async function startBotsieve(t: ExecutionContext, cwd: string, logLevel: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--log-level', logLevel, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', '--admin-port', '0', '--decide-port', '0', '--log-level', logLevel, ...extra], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

@@ -8,15 +8,16 @@
  * is per topic (embedded.max_buffered_*): `send` returns false past it, which is the
  * backpressure ingest turns into 503.
  */
-import type { Bus, BusConsumer, BusProducer, ConsumerOptions, ProduceBatch, TopicNames } from '@botsieve/core';
+import type { BusConsumer, BusProducer, ProduceBatch, TopicNames } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import type { BusConfig, EmbeddedConfig } from '../config.js';
 import { busError, closedError } from '../errors.js';
+import type { PartitionRange, SeekConsumerOptions, SeekableBus } from '../seek.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { EmbeddedGroup } from './embedded-group.js';
 import { TopicLog } from './topic-log.js';
 
-export class EmbeddedBus implements Bus {
+export class EmbeddedBus implements SeekableBus {
   readonly kind = 'embedded' as const;
   readonly topics: TopicNames;
   private readonly config: EmbeddedConfig;
@@ -66,7 +67,7 @@ export class EmbeddedBus implements Bus {
     return new EmbeddedProducer(this, this.telemetry);
   }
 
-  consumer(options: ConsumerOptions): BusConsumer {
+  consumer(options: SeekConsumerOptions): BusConsumer {
     if (this.closed) throw closedError('embedded bus');
     let group = this.groups.get(options.group_id);
     if (group === undefined) {
@@ -76,6 +77,11 @@ export class EmbeddedBus implements Bus {
     const consumer = new EmbeddedConsumer(options, group, this.telemetry, (closed) => this.consumers.delete(closed));
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /** Positions in what the topic still holds (records trimmed by retention are gone). */
+  async offsetsForTime(topic: string, time_ms: number, _timeout_ms: number): Promise<PartitionRange[]> {
+    return this.topicLog(topic).partitions.map((log) => ({ partition: log.partition, start: log.offsetAtTime(time_ms), end: log.endOffset }));
   }
 
   async healthcheck(_timeout_ms: number): Promise<boolean> {

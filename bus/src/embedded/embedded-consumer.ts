@@ -12,9 +12,10 @@
  * Waiting: the loop sleeps until the bus wakes it (append to a subscribed topic, new
  * assignment, close) or the earliest back-off ends. No polling.
  */
-import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
+import type { BatchHandler, BusConsumer, BusRecord } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { busError, handlerError } from '../errors.js';
+import type { SeekConsumerOptions } from '../seek.js';
 import type { EmbeddedGroup, GroupMember, PartitionRef } from './embedded-group.js';
 import type { TopicLog } from './topic-log.js';
 
@@ -40,6 +41,7 @@ interface Picked {
 export class EmbeddedConsumer implements BusConsumer, GroupMember {
   readonly topics: readonly string[];
   readonly from: 'earliest' | 'latest';
+  readonly from_time_ms: number | undefined;
   private handler: BatchHandler | undefined;
   private assigned = new Map<string, Assigned>();
   private order: Assigned[] = [];
@@ -50,13 +52,14 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: ConsumerOptions,
+    private readonly options: SeekConsumerOptions,
     private readonly group: EmbeddedGroup,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (consumer: EmbeddedConsumer) => void,
   ) {
     this.topics = [...options.topics];
     this.from = options.from;
+    this.from_time_ms = options.from_time_ms;
   }
 
   async start(handler: BatchHandler): Promise<void> {

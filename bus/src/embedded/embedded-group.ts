@@ -17,6 +17,8 @@ export interface PartitionRef {
 export interface GroupMember {
   readonly topics: readonly string[];
   readonly from: 'earliest' | 'latest';
+  /** Where a partition with no committed offset starts instead of `from` (SeekConsumerOptions). */
+  readonly from_time_ms: number | undefined;
   /** Replaces the member's assignment (called synchronously, so never mid-batch). */
   assign(partitions: PartitionRef[]): void;
 }
@@ -34,7 +36,7 @@ export class EmbeddedGroup {
   }
 
   join(member: GroupMember): void {
-    for (const topic of member.topics) this.topicLog(topic).subscribe(this.id, member.from);
+    for (const topic of member.topics) this.topicLog(topic).subscribe(this.id, member.from, member.from_time_ms);
     this.members.push(member);
     this.rebalance();
   }

@@ -110,12 +110,14 @@ export class TopicLog {
 
   /**
    * Registers a group on first subscription. A group without committed offsets starts at the
-   * oldest held record (`earliest`) or at the end (`latest`), resolved now, so from here on it
-   * holds retention from that point.
+   * oldest held record (`earliest`), at the end (`latest`) or, with `from_time_ms`, at the first
+   * held record appended at or after that time, resolved now, so from here on it holds retention
+   * from that point.
    */
-  subscribe(group_id: string, from: 'earliest' | 'latest'): void {
+  subscribe(group_id: string, from: 'earliest' | 'latest', from_time_ms?: number): void {
     if (this.committed.has(group_id)) return;
-    this.committed.set(group_id, this.partitions.map((log) => (from === 'earliest' ? log.startOffset : log.endOffset)));
+    const start = (log: PartitionLog): number => (from_time_ms !== undefined ? log.offsetAtTime(from_time_ms) : from === 'earliest' ? log.startOffset : log.endOffset);
+    this.committed.set(group_id, this.partitions.map(start));
   }
 
   committedOffset(group_id: string, partition: number): number {

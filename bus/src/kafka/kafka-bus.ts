@@ -6,15 +6,17 @@
  * them on first metadata request.
  */
 import rdkafka from 'node-rdkafka';
-import type { Bus, BusConsumer, BusProducer, ConsumerOptions, TopicNames } from '@botsieve/core';
+import type { BusConsumer, BusProducer, TopicNames } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import type { BusConfig, KafkaConfig } from '../config.js';
-import { closedError } from '../errors.js';
+import { closedError, connectError } from '../errors.js';
+import type { PartitionRange, SeekConsumerOptions, SeekableBus } from '../seek.js';
 import { KafkaBusConsumer } from './kafka-consumer.js';
-import { metadataClientOptions } from './kafka-options.js';
+import { consumerOptions, metadataClientOptions } from './kafka-options.js';
+import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
 import { KafkaProducer } from './kafka-producer.js';
 
-export class KafkaBus implements Bus {
+export class KafkaBus implements SeekableBus {
   readonly kind = 'kafka' as const;
   readonly topics: TopicNames;
   private readonly config: KafkaConfig;
@@ -38,7 +40,7 @@ export class KafkaBus implements Bus {
     return producer;
   }
 
-  consumer(options: ConsumerOptions): BusConsumer {
+  consumer(options: SeekConsumerOptions): BusConsumer {
     if (this.closed) throw closedError('kafka bus');
     const consumer = new KafkaBusConsumer(this.config, options, this.telemetry, (closed) => this.consumers.delete(closed));
     this.consumers.add(consumer);
@@ -53,6 +55,24 @@ export class KafkaBus implements Bus {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Looked up through a short-lived consumer client: only a consumer can look offsets up by
+   * time, and the consumer's own `from_time_ms` start uses the same lookup (rangesForTime).
+   */
+  async offsetsForTime(topic: string, time_ms: number, timeout_ms: number): Promise<PartitionRange[]> {
+    if (this.closed) throw closedError('kafka bus');
+    const { global, topic: topicConfig } = consumerOptions(this.config, { group_id: `${this.config.client_id}-offsets`, topics: [topic], from: 'latest', max_batch_records: 1 }, {});
+    const client = new rdkafka.KafkaConsumer(global, topicConfig);
+    try {
+      await new Promise<void>((resolve, reject) => client.connect({ topic, allTopics: false, timeout: timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve())));
+      const metadata = await new Promise<rdkafka.Metadata>((resolve, reject) => client.getMetadata({ topic, allTopics: false, timeout: timeout_ms }, (error, data) => (error ? reject(error) : resolve(data))));
+      const partitions = (metadata.topics.find((found) => found.name === topic)?.partitions ?? []).map((partition) => partition.id).sort((a, b) => a - b);
+      return await rangesForTime(client as unknown as OffsetLookupClient, topic, partitions, time_ms, timeout_ms);
+    } finally {
+      if (client.isConnected()) await new Promise<void>((resolve) => client.disconnect(() => resolve()));
     }
   }
 

@@ -19,12 +19,14 @@
  */
 import rdkafka from 'node-rdkafka';
 import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from 'node-rdkafka';
-import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
+import type { BatchHandler, BusConsumer, BusRecord } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import type { KafkaConfig } from '../config.js';
 import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
 import { CODES, consumerOptions } from './kafka-options.js';
 import { groupByPartition, toBusRecord } from './records.js';
+import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
+import type { PartitionRange, SeekConsumerOptions } from '../seek.js';
 
 /**
  * Timeout of one librdkafka consume call, which librdkafka applies per message: it bounds how
@@ -72,7 +74,7 @@ export class KafkaBusConsumer implements BusConsumer {
 
   constructor(
     private readonly config: KafkaConfig,
-    private readonly options: ConsumerOptions,
+    private readonly options: SeekConsumerOptions,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (consumer: KafkaBusConsumer) => void,
   ) {}
@@ -224,7 +226,7 @@ export class KafkaBusConsumer implements BusConsumer {
           fresh.push(ownership);
         }
         const rebuildMs = this.options.rebuild_ms ?? 0;
-        if (rebuildMs > 0 && client !== undefined && assignment.length > 0) {
+        if ((rebuildMs > 0 || this.options.from_time_ms !== undefined) && client !== undefined && assignment.length > 0) {
           // Positions need two broker round trips: assign once they are known (librdkafka lets
           // the application assign after the callback returned; nothing is fetched meanwhile).
           void this.assignForRebuild(client, fresh, assignment, cooperative, rebuildMs);
@@ -259,6 +261,8 @@ export class KafkaBusConsumer implements BusConsumer {
    * and the committed offset are handed over flagged `rebuild` and never committed. Without a
    * committed offset (a new group) there is nothing to rebuild. If the positions cannot be
    * looked up, the partitions are assigned plainly (no rebuild) and that is logged.
+   * With `from_time_ms`, a partition without a committed offset starts where offsetsForTime
+   * says (the same lookup as KafkaBus.offsetsForTime).
    */
   private async assignForRebuild(client: rdkafka.KafkaConsumer, fresh: Ownership[], assignment: TopicPartition[], cooperative: boolean, rebuildMs: number): Promise<void> {
     const timeout = this.config.connect_timeout_ms;
@@ -276,11 +280,22 @@ export class KafkaBusConsumer implements BusConsumer {
           (error, offsets) => resolve(error ? [] : offsets),
         ),
       );
+      const fromTime = this.options.from_time_ms;
+      const uncommitted = assignment.filter(({ topic, partition }) => !(Number(committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1) >= 0));
+      const starts = new Map<string, number>();
+      if (fromTime !== undefined) {
+        for (const topicName of new Set(uncommitted.map(({ topic }) => topic))) {
+          const ranges: PartitionRange[] = await rangesForTime(client as unknown as OffsetLookupClient, topicName, uncommitted.filter(({ topic }) => topic === topicName).map(({ partition }) => partition), fromTime, timeout);
+          for (const range of ranges) starts.set(`${topicName}/${range.partition}`, range.start);
+        }
+      }
       positions = assignment.map(({ topic, partition }) => {
         const done = committed.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
         const at = byTime.find((c) => c.topic === topic && c.partition === partition)?.offset ?? -1;
         const ownership = fresh.find((o) => o.topic === topic && o.partition === partition);
-        if (typeof done !== 'number' || done < 0) return { topic, partition, offset: undefined as unknown as number };
+        if (typeof done !== 'number' || done < 0) return { topic, partition, offset: starts.get(`${topic}/${partition}`) as number };
+        // Here only for from_time_ms: a committed offset wins and there is nothing to rebuild.
+        if (rebuildMs <= 0) return { topic, partition, offset: done };
         const start = typeof at === 'number' && at >= 0 && at <= done ? at : Math.max(0, done - REBUILD_FALLBACK_RECORDS);
         if (ownership !== undefined && start < done) {
           ownership.rebuildUntil = done;

@@ -11,6 +11,7 @@ export const START_OPTIONS = {
   role: { type: 'string' },
   port: { type: 'string' },
   'admin-port': { type: 'string' },
+  'decide-port': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
 
@@ -21,6 +22,7 @@ export interface StartFlags {
   role?: string | undefined;
   port?: string | undefined;
   'admin-port'?: string | undefined;
+  'decide-port'?: string | undefined;
   'log-level'?: string | undefined;
 }
 
@@ -44,6 +46,10 @@ export async function startCommand(flags: StartFlags): Promise<number> {
     const base = `http://localhost:${pipeline.ingestPort}`;
     lines.push(`  Logpush destination  POST ${base}/logpush`, `  origin events        POST ${base}/events`, `  live stream          ws://localhost:${pipeline.ingestPort}/stream`);
     if (pipeline.ingestFallback !== undefined) lines.push(`  ingest server        node:http (no uWebSockets.js build loads on Node ${process.versions.node}; see the README)`);
+  }
+  if (pipeline.decidePort !== undefined) {
+    lines.push(`  decisions            GET http://localhost:${pipeline.decidePort}/v1/decision`, `  verdict stream       GET http://localhost:${pipeline.decidePort}/v1/verdicts/stream`);
+    if (pipeline.decideFallback !== undefined) lines.push(`  decision server      node:http (no uWebSockets.js build loads on Node ${process.versions.node})`);
   }
   lines.push(...adminLines(pipeline.adminHost ?? config.admin.host, pipeline.adminPort ?? config.admin.port, config.admin.auth), '  stop with Ctrl-C (drains in-flight uploads first)');
   process.stderr.write(`${lines.join('\n')}\n`);
@@ -109,6 +115,7 @@ function flagsToConfig(flags: StartFlags): Record<string, unknown> {
   }
   if (flags.port !== undefined) section('ingest').port = toPort(flags.port, '--port');
   if (flags['admin-port'] !== undefined) section('admin').port = toPort(flags['admin-port'], '--admin-port');
+  if (flags['decide-port'] !== undefined) section('decide').port = toPort(flags['decide-port'], '--decide-port');
   if (flags['log-level'] !== undefined) out.log_level = flags['log-level'];
   return out;
 }
