@@ -27,6 +27,7 @@ locals {
   edge_worker_secrets = {
     INGEST_TOKEN    = var.ingest_auth_token
     DECISIONS_TOKEN = var.edge_worker_decisions_token
+    STATS_TOKEN     = var.edge_worker_stats_token
   }
 }
 

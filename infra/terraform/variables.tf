@@ -484,6 +484,13 @@ variable "edge_worker_decisions_token" {
   default     = ""
 }
 
+variable "edge_worker_stats_token" {
+  type        = string
+  sensitive   = true
+  description = "Enables the Worker's per-isolate counters at /.well-known/botsieve/edge-stats for requests with this authorization header value (secret STATS_TOKEN); empty: the route does not exist."
+  default     = ""
+}
+
 variable "edge_worker_refresh_s" {
   type        = number
   description = "Seconds between verdict refreshes per Worker isolate (var REFRESH_S)."

@@ -39,6 +39,8 @@ export interface WorkerEnv {
   MAX_VERDICTS?: string | number;
   /** `forward` (origin gets `Botsieve-Action: challenge`) or `block` (403 with a page). Default `forward`. */
   CHALLENGE_MODE?: string;
+  /** Secret: enables the stats route (`GET /.well-known/botsieve/edge-stats` with `authorization: <STATS_TOKEN>`). */
+  STATS_TOKEN?: string;
 }
 
 export type ChallengeMode = 'forward' | 'block';

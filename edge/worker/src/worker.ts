@@ -30,12 +30,12 @@ interface IsolateState {
   statsToken: string | null;
 }
 
-/** Path of this isolate's counters (JSON), answered only with STATS_TOKEN in the ingest auth header's place. */
+/** Path of this isolate's counters (JSON), answered only when STATS_TOKEN is set and sent as `authorization`. */
 const STATS_PATH = '/.well-known/botsieve/edge-stats';
 
 let state: IsolateState | EdgeConfigError | null = null;
 
-function isolateState(env: WorkerEnv & { STATS_TOKEN?: string }): IsolateState | EdgeConfigError {
+function isolateState(env: WorkerEnv): IsolateState | EdgeConfigError {
   if (state !== null) return state;
   try {
     const config = parseWorkerConfig(env);
@@ -62,6 +62,11 @@ function blockPage(request: Request, match: VerdictMatch): Response {
 async function toOrigin(request: Request, url: URL, config: WorkerConfig, cf: EdgeCf | undefined, match: VerdictMatch | null): Promise<EdgeOutcome> {
   const headers = new Headers(request.headers);
   setEdgeHeaders(headers, cf);
+  // On a same-zone subrequest Cloudflare sets the origin's CF-Connecting-IP from x-real-ip, which
+  // a Worker can alter: pin it to the address Cloudflare gave this request, never a client's copy.
+  const clientIp = request.headers.get('cf-connecting-ip');
+  if (clientIp !== null && clientIp !== '') headers.set('x-real-ip', clientIp);
+  else headers.delete('x-real-ip');
   if (match !== null) headers.set(EDGE_HEADERS.action, match.action);
   const target = config.origin === null ? url : new URL(url.pathname + url.search, config.origin);
   const started = Date.now();
@@ -75,7 +80,7 @@ async function toOrigin(request: Request, url: URL, config: WorkerConfig, cf: Ed
 }
 
 export default {
-  async fetch(request: Request, env: WorkerEnv & { STATS_TOKEN?: string }, ctx: WorkerContext): Promise<Response> {
+  async fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Promise<Response> {
     const startMs = Date.now();
     const isolate = isolateState(env);
     if (isolate instanceof EdgeConfigError) {

@@ -126,7 +126,7 @@ test('the Worker script is the bundle with its module name, its bindings are var
   t.true(read.size >= 10);
   const bound = [...Object.keys(locals.edge_worker_vars), ...Object.keys(locals.edge_worker_secrets)];
   for (const name of bound) t.true(read.has(name), `binding ${name} is a var the Worker reads`);
-  t.deepEqual(Object.keys(locals.edge_worker_secrets).sort(), ['DECISIONS_TOKEN', 'INGEST_TOKEN']);
+  t.deepEqual(Object.keys(locals.edge_worker_secrets).sort(), ['DECISIONS_TOKEN', 'INGEST_TOKEN', 'STATS_TOKEN']);
   const types = [...(script.bindings as string).matchAll(/type = "(\w+)"/g)].map((match) => match[1]);
   t.deepEqual(types, ['plain_text', 'secret_text']);
   const typeDoc = schemaOf(await readFile(join(PROVIDER_LIB, 'workers-script', 'index.d.ts'), 'utf8')).get('WorkersScriptBindings')?.get('type')?.doc ?? '';
@@ -139,4 +139,10 @@ test('the Worker script is the bundle with its module name, its bindings are var
   t.true(declared.length >= 5);
   for (const name of declared) t.true(read.has(name), `wrangler.toml var ${name} is read by the Worker`);
   t.is(/^main\s*=\s*"([^"]+)"/m.exec(wrangler)?.[1], 'dist/worker.js');
+
+  // The README's configuration table lists exactly what the Worker reads.
+  const readme = await readFile(join(WORKER_DIR, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Deploy'));
+  const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1] as string);
+  t.deepEqual(documented.sort(), [...read].sort());
 });

@@ -17,7 +17,7 @@ test('Bot Management fields reach the origin as headers; client-forged copies do
     await worker.dispose();
     await origin.close();
   });
-  const forged = { 'Cf-Bot-Score': '99', 'Cf-Verified-Bot': 'true', 'Cf-Ja4': 'forged', 'Cf-Bot-Detection-Ids': '1', 'Cf-Asn': '15169', 'Botsieve-Action': 'allow', 'user-agent': 'curl/8.5' };
+  const forged = { 'X-Real-IP': '192.0.2.250', 'Cf-Bot-Score': '99', 'Cf-Verified-Bot': 'true', 'Cf-Ja4': 'forged', 'Cf-Bot-Detection-Ids': '1', 'Cf-Asn': '15169', 'Botsieve-Action': 'allow', 'user-agent': 'curl/8.5' };
   const answer = await worker.fetch('/cart?item=3', { cf: { asn: 64500, country: 'DE', botManagement: BOT }, headers: forged });
   t.is(answer.status, 200);
   t.is(answer.text, 'hello from the origin');
@@ -33,6 +33,7 @@ test('Bot Management fields reach the origin as headers; client-forged copies do
     'cf-asn': '64500',
     'cf-country': 'DE',
     'user-agent': 'curl/8.5',
+    'x-real-ip': '203.0.113.50',
   });
   t.false('botsieve-action' in (seen?.headers ?? {}), 'a client cannot send an action to the origin');
 
