@@ -34,6 +34,16 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A server that reads requests and never answers them (until closed): a hung peer. */
+export async function startHungServer(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
+  let received = 0;
+  const server = createServer(() => {
+    received += 1;
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, received: () => received, close: () => close(server) };
+}
+
 export interface OriginRequest {
   method: string;
   url: string;

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { systemClock } from '@botsieve/runtime';
 import { VerdictReplica } from '@botsieve/decisions';
-import { closedPort, startDecisionEndpoint, startIngest, startOrigin, verdict } from './peers.js';
+import { closedPort, startDecisionEndpoint, startHungServer, startIngest, startOrigin, verdict } from './peers.js';
 import { eventually, startWorker } from './miniflare.js';
 
 const BOT = { score: 7, verifiedBot: false, ja4: 't13d1516h2_8daaf6152771_b186095e22b6', ja3Hash: 'e7d705a3286e19ea42f587b344ee6865', detectionIds: [33554817, 50331651], staticResource: false, jsDetection: { passed: false } };
@@ -191,6 +191,32 @@ test('enforcement fails open: an unreachable decision service enforces nothing a
   t.is((await worker.fetch('/', { cf: { botManagement: BOT } })).status, 200);
   t.true(await eventually(async () => ((await worker.stats()).enforcer?.refresh_failures ?? 0) === 2));
   t.like((await worker.stats()).enforcer, { refreshes: 0, size: 0, token: null });
+});
+
+test('hung peers cost requests nothing: ingest that never answers, and a first refresh bounded by REFRESH_TIMEOUT_MS', async (t) => {
+  const origin = await startOrigin();
+  const hung = await startHungServer();
+  const worker = await startWorker({
+    ORIGIN: origin.url, INGEST_URL: `${hung.url}/events`, BATCH_MAX_RECORDS: '1',
+    ENFORCE: 'on', DECISIONS_URL: hung.url, WAIT_FOR_FIRST_REFRESH: 'on', REFRESH_TIMEOUT_MS: '500', REFRESH_S: '3600',
+  });
+  t.teardown(async () => {
+    await worker.dispose();
+    await hung.close();
+    await origin.close();
+  });
+  let started = Date.now();
+  t.is((await worker.fetch('/', { cf: { botManagement: BOT } })).status, 200);
+  const first = Date.now() - started;
+  t.true(first >= 400 && first < 3_000, `the first request waited for the refresh until its timeout only (${first} ms)`);
+  started = Date.now();
+  for (let i = 0; i < 3; i++) t.is((await worker.fetch(`/${i}`, { cf: { botManagement: BOT } })).status, 200);
+  const three = Date.now() - started;
+  t.true(three < 1_500, `three requests while every ingest send hangs took ${three} ms`);
+  t.true(await eventually(async () => hung.received() >= 3), 'the refresh and two sends reached the hung server (two sends in flight at most)');
+  const stats = await worker.stats();
+  t.like(stats.enforcer, { refresh_failures: 1, refreshes: 0 });
+  t.like(stats.shipper, { shipped: 0 });
 });
 
 test('a bad configuration answers 500 ERR_EDGE_CONFIG on every request instead of running half-configured', async (t) => {
