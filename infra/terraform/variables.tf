@@ -447,11 +447,11 @@ variable "edge_worker_batch_max_records" {
 
 variable "edge_worker_batch_max_wait_ms" {
   type        = number
-  description = "A batch goes to ingest at the latest this long after its first record (var BATCH_MAX_WAIT_MS, at most 25000)."
+  description = "A batch goes to ingest at the latest this long after its first record (var BATCH_MAX_WAIT_MS, at most 10000)."
   default     = 2000
   validation {
-    condition     = var.edge_worker_batch_max_wait_ms >= 0 && var.edge_worker_batch_max_wait_ms <= 25000
-    error_message = "edge_worker_batch_max_wait_ms must be between 0 and 25000 (waitUntil outlives a response by 30 s at most)."
+    condition     = var.edge_worker_batch_max_wait_ms >= 0 && var.edge_worker_batch_max_wait_ms <= 10000
+    error_message = "edge_worker_batch_max_wait_ms must be between 0 and 10000 (the Worker's sends must end within waitUntil's 30 s)."
   }
 }
 

@@ -100,8 +100,9 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
         header: (env.INGEST_AUTH_HEADER ?? '') === '' ? 'authorization' : (env.INGEST_AUTH_HEADER as string),
         token: secret(env.INGEST_TOKEN),
         batch_max_records: integer(env.BATCH_MAX_RECORDS, 'BATCH_MAX_RECORDS', 200, 1, 10_000),
-        // waitUntil keeps an invocation alive at most 30 s after its response.
-        batch_max_wait_ms: integer(env.BATCH_MAX_WAIT_MS, 'BATCH_MAX_WAIT_MS', 2_000, 0, 25_000),
+        // waitUntil keeps an invocation alive at most 30 s after its response: a batch timer waits
+        // at most 10 s, then sends at most 4 batches of at most 4 s each (shipper.ts), 26 s in all.
+        batch_max_wait_ms: integer(env.BATCH_MAX_WAIT_MS, 'BATCH_MAX_WAIT_MS', 2_000, 0, 10_000),
         buffer_max_records: integer(env.BUFFER_MAX_RECORDS, 'BUFFER_MAX_RECORDS', 2_000, 1, 100_000),
       };
   if (ingest !== null && ingest.buffer_max_records < ingest.batch_max_records) throw new EdgeConfigError('BUFFER_MAX_RECORDS must be at least BATCH_MAX_RECORDS');

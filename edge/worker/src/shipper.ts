@@ -10,7 +10,8 @@
  * while there is room (else it is dropped and counted); one refused otherwise (400, 401, 413) is
  * dropped and counted at once, since sending it again would be refused again.
  *
- * Per-isolate state is best effort by nature: an isolate evicted with records buffered loses them.
+ * Per-isolate state is best effort by nature: an isolate evicted with records buffered loses them,
+ * uncounted, and so does a send cut by the end of its request's waitUntil (bounded to fit in it).
  * Ingest acknowledges only once the bus holds an upload, so a 200 means the events are safe.
  */
 import type { LogpushRecord } from './record.js';
@@ -62,7 +63,8 @@ export class EventShipper {
     this.options = {
       max_inflight: 2,
       max_batches_per_flush: 4,
-      timeout_ms: 5_000,
+      // With max_batches_per_flush and BATCH_MAX_WAIT_MS ≤ 10 s, a timer's work ends within waitUntil's 30 s.
+      timeout_ms: 4_000,
       fetch: (input, init) => fetch(input, init),
       now: () => Date.now(),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
