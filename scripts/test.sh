@@ -91,7 +91,7 @@ run_suite() {
   rm -f "$log"
 }
 
-for workspace in core runtime testkit bus ingest detectors simulator decisions origin sinks dashboards/looker cli test; do
+for workspace in core runtime testkit bus ingest detectors simulator decisions origin edge/worker sinks dashboards/looker cli test; do
   [ -d "$workspace/dist" ] || continue
   run_suite "$workspace" "$workspace"
   # The ingest server once more on node:http (the fallback where no uWebSockets.js build loads).

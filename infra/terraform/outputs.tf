@@ -108,3 +108,8 @@ output "botsieve_env" {
     }
   }
 }
+
+output "edge_worker_script" {
+  description = "Name of the deployed edge Worker script (null when edge_worker_enabled is false)."
+  value       = var.edge_worker_enabled ? cloudflare_workers_script.edge[0].script_name : null
+}

@@ -388,3 +388,131 @@ variable "logpush_max_upload_interval_seconds" {
     error_message = "logpush_max_upload_interval_seconds must be between 30 and 300."
   }
 }
+
+# --- Edge Worker (edge/worker) ---------------------------------------------------------------------
+
+variable "edge_worker_enabled" {
+  type        = bool
+  description = "Deploy the edge Worker (edge/worker/dist/worker.js, built by npm run build) and route edge_worker_route to it."
+  default     = false
+}
+
+variable "edge_worker_name" {
+  type        = string
+  description = "Name of the Worker script in the account."
+  default     = "botsieve-edge"
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9_-]{0,62}$", var.edge_worker_name))
+    error_message = "edge_worker_name must be lower-case letters, digits, - and _, at most 63 characters."
+  }
+}
+
+variable "edge_worker_route" {
+  type        = string
+  description = "Route pattern the Worker serves, e.g. shop.example.com/* (a zone of cloudflare_zone_id)."
+  default     = ""
+  validation {
+    condition     = var.edge_worker_route == "" || can(regex("^[^/\\s]+/", var.edge_worker_route))
+    error_message = "edge_worker_route must be a route pattern host/path, e.g. shop.example.com/*."
+  }
+}
+
+variable "edge_worker_compatibility_date" {
+  type        = string
+  description = "Workers compatibility date the Worker was tested with (edge/worker/wrangler.toml says the same)."
+  default     = "2026-04-01"
+}
+
+variable "edge_worker_origin" {
+  type        = string
+  description = "Origin base URL the Worker forwards to (var ORIGIN); empty: the request's own URL, i.e. the zone's origin behind the route."
+  default     = ""
+}
+
+variable "edge_worker_ingest_url" {
+  type        = string
+  description = "Ingest POST /events URL the Worker ships request metadata to (var INGEST_URL); empty: ingest_logpush_url with /logpush replaced by /events. Authenticated with ingest_auth_header/ingest_auth_token."
+  default     = ""
+  validation {
+    condition     = var.edge_worker_ingest_url == "" || can(regex("^https://[^/?#]+(/[^?#]*)?/events$", var.edge_worker_ingest_url))
+    error_message = "edge_worker_ingest_url must be an https URL ending in /events."
+  }
+}
+
+variable "edge_worker_batch_max_records" {
+  type        = number
+  description = "Records per batch to ingest (var BATCH_MAX_RECORDS)."
+  default     = 200
+}
+
+variable "edge_worker_batch_max_wait_ms" {
+  type        = number
+  description = "A batch goes to ingest at the latest this long after its first record (var BATCH_MAX_WAIT_MS, at most 10000)."
+  default     = 2000
+  validation {
+    condition     = var.edge_worker_batch_max_wait_ms >= 0 && var.edge_worker_batch_max_wait_ms <= 10000
+    error_message = "edge_worker_batch_max_wait_ms must be between 0 and 10000 (the Worker's sends must end within waitUntil's 30 s)."
+  }
+}
+
+variable "edge_worker_enforce" {
+  type        = bool
+  description = "Enforce block/challenge verdicts at the edge (var ENFORCE), refreshed from edge_worker_decisions_url."
+  default     = false
+}
+
+variable "edge_worker_decisions_url" {
+  type        = string
+  description = "Base URL of the decision service (botsieve start --role decide) whose /v1/verdicts/stream the Worker polls (var DECISIONS_URL)."
+  default     = ""
+  validation {
+    condition     = var.edge_worker_decisions_url == "" || can(regex("^https://[^/?#]+", var.edge_worker_decisions_url))
+    error_message = "edge_worker_decisions_url must be an https URL."
+  }
+}
+
+variable "edge_worker_decisions_auth_header" {
+  type        = string
+  description = "Header carrying edge_worker_decisions_token (var DECISIONS_AUTH_HEADER)."
+  default     = "Authorization"
+}
+
+variable "edge_worker_decisions_token" {
+  type        = string
+  sensitive   = true
+  description = "Full header value the decision service expects, e.g. \"Bearer <secret>\" (secret DECISIONS_TOKEN); empty: none sent."
+  default     = ""
+}
+
+variable "edge_worker_stats_token" {
+  type        = string
+  sensitive   = true
+  description = "Enables the Worker's per-isolate counters at /.well-known/botsieve/edge-stats for requests with this authorization header value (secret STATS_TOKEN); empty: the route does not exist."
+  default     = ""
+}
+
+variable "edge_worker_refresh_s" {
+  type        = number
+  description = "Seconds between verdict refreshes per Worker isolate (var REFRESH_S)."
+  default     = 10
+  validation {
+    condition     = var.edge_worker_refresh_s >= 1 && var.edge_worker_refresh_s <= 3600
+    error_message = "edge_worker_refresh_s must be between 1 and 3600."
+  }
+}
+
+variable "edge_worker_wait_for_first_refresh" {
+  type        = bool
+  description = "An isolate's first request waits (bounded) for its first verdict refresh (var WAIT_FOR_FIRST_REFRESH)."
+  default     = false
+}
+
+variable "edge_worker_challenge_mode" {
+  type        = string
+  description = "What a challenge verdict does at the edge (var CHALLENGE_MODE): forward (the origin gets Botsieve-Action: challenge) or block (403). A Worker cannot issue Cloudflare's managed challenge."
+  default     = "forward"
+  validation {
+    condition     = contains(["forward", "block"], var.edge_worker_challenge_mode)
+    error_message = "edge_worker_challenge_mode must be forward or block."
+  }
+}

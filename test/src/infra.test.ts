@@ -71,7 +71,7 @@ interface SchemaField {
 
 test('every Terraform file parses as HCL (and the parser does reject broken HCL)', async (t) => {
   const module = await moduleOnce;
-  t.deepEqual(module.files, ['bigquery.tf', 'cloudflare.tf', 'gke.tf', 'iam.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
+  t.deepEqual(module.files, ['bigquery.tf', 'cloudflare.tf', 'edge-worker.tf', 'gke.tf', 'iam.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
   await t.notThrowsAsync(async () => parse('terraform.tfvars.example', await readFile(join(TF_DIR, 'terraform.tfvars.example'), 'utf8')));
   await t.throwsAsync(parse('broken.tf', 'resource "a" "b" {\n  x = [1, \n}\n'));
   const versions = await parse('versions.tf', await readFile(join(TF_DIR, 'versions.tf'), 'utf8'));

@@ -1,0 +1,33 @@
+/**
+ * The subjects a request's client falls under, spelled as detectors spell them from events, with
+ * the IP and prefix in core's canonical form (the same function ingest applies to ClientIP), so an
+ * `ip:`/`prefix:` verdict matches at the edge exactly when it matches in the pipeline. Same order
+ * and rules as `clientSubjects` in @botsieve/decisions, which this package cannot bundle (it pulls
+ * in the Node runtime); a test checks the two agree.
+ */
+import { canonicalIpInto, newCanonicalIp } from '@botsieve/core';
+
+export interface EdgeClient {
+  ip: string;
+  asn: number | null;
+  ja4: string | null;
+  user_agent: string;
+}
+
+/** Reused per call (one request at a time runs JavaScript in an isolate). */
+const canonical = newCanonicalIp();
+
+/** Subjects of a client, most specific first; an unparseable IP contributes none. */
+export function edgeSubjects(client: EdgeClient): string[] {
+  const subjects: string[] = [];
+  if (canonicalIpInto(client.ip, canonical)) subjects.push(`ip:${canonical.ip}`, `prefix:${canonical.prefix}`);
+  if (typeof client.asn === 'number' && Number.isInteger(client.asn) && client.asn > 0) subjects.push(`asn:${client.asn}`);
+  if (client.ja4) subjects.push(`ja4:${client.ja4}`);
+  if (client.user_agent) subjects.push(`ua:${client.user_agent}`);
+  return subjects;
+}
+
+/** Subjects about a population rather than one client: a verdict on them never applies to a verified bot. */
+export function isPopulationSubject(subject: string): boolean {
+  return subject.startsWith('asn:') || subject.startsWith('ja4:') || subject.startsWith('ua:');
+}

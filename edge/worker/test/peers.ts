@@ -1,0 +1,172 @@
+/**
+ * The Worker's peers, real and on loopback: an origin that records what reached it, ingest on the
+ * embedded bus, and a decision endpoint serving a real VerdictReplica by the stream protocol of
+ * decisions/README.md (follow=0 only: what the Worker asks for). The decision endpoint stands in
+ * for the decision service until it lands; the replica, its epoch, versions and change log are
+ * the real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BusRecord, TopicNames, Verdict } from '@botsieve/core';
+import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
+import type { VerdictReplica } from '@botsieve/decisions';
+import { IngestServer, ingestConfigSchema } from '@botsieve/ingest';
+import { Telemetry, parseConfig } from '@botsieve/runtime';
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await close(server);
+  return port;
+}
+
+/** A server that reads requests and never answers them (until closed): a hung peer. */
+export async function startHungServer(): Promise<{ url: string; received: () => number; close(): Promise<void> }> {
+  let received = 0;
+  const server = createServer(() => {
+    received += 1;
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, received: () => received, close: () => close(server) };
+}
+
+export interface OriginRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Origin {
+  url: string;
+  requests: OriginRequest[];
+  close(): Promise<void>;
+}
+
+export async function startOrigin(): Promise<Origin> {
+  const requests: OriginRequest[] = [];
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(parts).toString('utf8') });
+      const body = 'hello from the origin';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => close(server) };
+}
+
+export interface Ingest {
+  url: string;
+  token: string;
+  topics: TopicNames;
+  /** Records of the events topic, waiting until `count` arrived (at most `timeout_ms`), then 200 ms more for extras. */
+  events(count: number, timeout_ms?: number): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** ingest's IngestServer with auth on, over a connected EmbeddedBus producer with random topics. */
+export async function startIngest(): Promise<Ingest> {
+  const id = randomUUID().slice(0, 8);
+  const topics = { events: `events-${id}`, verdicts: `verdicts-${id}`, deadletter: `deadletter-${id}`, rollups: `rollups-${id}` };
+  const telemetry = new Telemetry({ level: 'silent' });
+  const bus = new EmbeddedBus(busConfigSchema.parse({ kind: 'embedded', topics }), telemetry);
+  const producer = bus.producer();
+  await producer.connect();
+  const token = `Bearer ${randomUUID()}`;
+  const config = parseConfig(ingestConfigSchema, { host: '127.0.0.1', port: 0, http_server: 'node', auth: { token } });
+  const server = new IngestServer(config, { producer, topics: bus.topics, telemetry });
+  const port = await server.listen();
+  const events = async (count: number, timeout_ms = 10_000): Promise<Record<string, unknown>[]> => {
+    const records: BusRecord[] = [];
+    let enough: () => void = () => {};
+    const reached = new Promise<void>((resolve) => (enough = resolve));
+    const consumer = bus.consumer({ group_id: `test-${randomUUID()}`, topics: [topics.events], from: 'earliest', max_batch_records: 10_000 });
+    await consumer.start(async (batch) => {
+      records.push(...batch);
+      if (records.length >= count) enough();
+    });
+    const timer = setTimeout(enough, timeout_ms);
+    await reached;
+    clearTimeout(timer);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await consumer.close();
+    return records.map((record) => JSON.parse(record.value.toString('utf8')) as Record<string, unknown>);
+  };
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    token,
+    topics,
+    events,
+    close: async () => {
+      await server.close();
+      await producer.close();
+      await bus.close();
+    },
+  };
+}
+
+export interface DecisionEndpoint {
+  url: string;
+  token: string;
+  /** Query strings of the stream requests received, in order. */
+  requests: URLSearchParams[];
+  close(): Promise<void>;
+}
+
+/** `GET /v1/verdicts/stream?follow=0` over `replica`, authenticated by `authorization: <token>`. */
+export async function startDecisionEndpoint(replica: VerdictReplica): Promise<DecisionEndpoint> {
+  const token = `Bearer ${randomUUID()}`;
+  const requests: URLSearchParams[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://decisions');
+    if (req.method !== 'GET' || url.pathname !== '/v1/verdicts/stream') return void res.writeHead(404).end();
+    if (req.headers.authorization !== token) return void res.writeHead(401).end();
+    if (url.searchParams.get('follow') !== '0') return void res.writeHead(400).end('this test endpoint serves follow=0 only');
+    requests.push(url.searchParams);
+    const actions = url.searchParams.get('actions')?.split(',') ?? null;
+    const wanted = (verdict: Verdict): boolean => actions === null || actions.includes(verdict.action);
+    const lines: unknown[] = [];
+    const since = /^([^.]+)\.(\d+)$/.exec(url.searchParams.get('since') ?? '');
+    const changes = since !== null && since[1] === replica.epoch ? replica.changesSince(Number(since[2])) : null;
+    if (since !== null && changes !== null) {
+      lines.push({ type: 'resume', epoch: replica.epoch, version: Number(since[2]) });
+      for (const change of changes) if (change.type === 'remove' || wanted(change.verdict)) lines.push(change);
+    } else {
+      const snapshot = replica.snapshot();
+      const verdicts = snapshot.verdicts.filter(wanted);
+      lines.push({ type: 'snapshot', epoch: replica.epoch, version: snapshot.version, count: verdicts.length });
+      for (const verdict of verdicts) lines.push({ type: 'upsert', version: snapshot.version, verdict });
+    }
+    lines.push({ type: 'synced', epoch: replica.epoch, version: replica.version });
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, token, requests, close: () => close(server) };
+}
+
+let verdictCount = 0;
+
+/** A verdict as detectors write it, decided now (or at `decided_at`). */
+export function verdict(subject: string, action: Verdict['action'], ttl_ms: number, decided_at = Date.now()): Verdict {
+  verdictCount += 1;
+  return { id: `test-${verdictCount}`, subject: subject as Verdict['subject'], action, score: 3, ttl_ms, decided_at, detectors: [{ id: 'request-velocity', score: 3, evidence: { requests: 500 } }] };
+}
