@@ -1,4 +1,4 @@
 export { DEFAULT_CHANGE_LOG, DEFAULT_MAX_VERDICTS, VerdictReplica } from './replica.js';
 export type { ReplicaStats, VerdictReplicaOptions } from './replica.js';
-export { clientSubjects } from './subjects.js';
-export type { Decision, DecisionClient, ReplicaChange, VerdictFeed } from './types.js';
+export { SubjectIndex, clientSubjects } from './subjects.js';
+export type { Decision, DecisionClient, ReplicaChange, VerdictFeed, VerdictSync } from './types.js';
