@@ -7,7 +7,7 @@ import type { DecisionClient, ReplicaChange } from './types.js';
 
 const T0 = 1_750_000_000_000;
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
-const GOOGLEBOT_IP = '66.249.66.1'; // runtime's googlebot data: 66.249.64.0/19
+const GOOGLEBOT_IP = '66.249.66.1'; // in runtime/data/crawlers.json's googlebot CIDRs (66.249.66.0/27)
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 const GOOGLE = 15_169;
 
