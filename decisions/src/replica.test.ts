@@ -2,7 +2,7 @@ import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { ClientExemption, ManualClock, Safelist, safelistConfigSchema } from '@botsieve/runtime';
 import test from 'ava';
 import { VerdictReplica } from './replica.js';
-import { clientSubjects } from './subjects.js';
+import { clientSubjects, SubjectIndex } from './subjects.js';
 import type { DecisionClient, ReplicaChange } from './types.js';
 
 const T0 = 1_750_000_000_000;
@@ -248,4 +248,23 @@ test('exemption: a configured safelisted address is allowed whatever the verdict
   t.like(replica.decide(client('198.51.100.7')), { action: 'allow', reasons: ['safelisted_cidr'], exemption: { reason: 'safelisted_cidr' } });
   replica.apply(verdict('prefix:203.0.113.0/24', 'block', 60_000));
   t.like(replica.decide(client('203.0.113.7')), { action: 'block', subject: 'prefix:203.0.113.0/24' });
+});
+
+test('the subject index holds 200,000 addresses (hash chains included) and finds each from any text form', (t) => {
+  const index = new SubjectIndex<number>();
+  const subjectOf = (i: number) => (i % 2 === 0 ? `ip:${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}.${(i * 7) & 255}` : `ip:2001:db8:${((i >>> 15) + 1).toString(16)}:${((i & 0x7fff) + 1).toString(16)}::${((i % 13) + 1).toString(16)}`);
+  const clientIp = (i: number) => (i % 4 === 0 ? `::ffff:${subjectOf(i).slice(3)}` : i % 2 === 0 ? subjectOf(i).slice(3) : subjectOf(i).slice(3).toUpperCase().replace('::', ':0:0:0:'));
+  const count = 200_000;
+  for (let i = 0; i < count; i++) index.set(subjectOf(i), i);
+  t.is(index.size, count);
+  const found: (number | undefined)[] = [];
+  const lookup = (i: number) => (index.collect({ ip: clientIp(i) }, found) === 1 ? found[0] : undefined);
+  let wrong = 0;
+  for (let i = 0; i < count; i++) if (index.get(subjectOf(i)) !== i || lookup(i) !== i) wrong += 1;
+  t.is(wrong, 0);
+  for (let i = 0; i < count; i += 3) t.true(index.delete(subjectOf(i)) || i < 0);
+  for (let i = 0; i < count; i++) if (lookup(i) !== (i % 3 === 0 ? undefined : i)) wrong += 1;
+  t.is(wrong, 0, 'deleting from a chain keeps the rest of it');
+  t.is(index.size, count - Math.ceil(count / 3));
+  t.is([...index.values()].length, index.size);
 });

@@ -4,11 +4,10 @@
  * canonical forms ingest gives events (core's `canonicalIp`), or a lookup would miss the verdict.
  *
  * `clientSubjects` spells the keys (off the hot path: tests, tools). `SubjectIndex` finds a
- * client's entries without spelling them: one map per kind keyed by the raw value, so `decide()`
- * builds no `ip:${…}` string. A canonical IPv4 client (the common case) is looked up with its own
- * text and its /24 network number; IPv4-mapped and IPv6 clients pay for their canonical text.
+ * client's entries without spelling them: one table per kind keyed by the raw value (an address by
+ * its parsed words, whatever text it came in), so `decide()` builds no `ip:${…}` string.
  */
-import { AddressProbe, canonicalIp, canonicalIpInto, formatIPv4, newCanonicalIp, parseIPv4, type SubjectKey } from '@botsieve/core';
+import { AddressProbe, canonicalIp, parseIPv4, parseIPv6, type SubjectKey } from '@botsieve/core';
 import type { DecisionClient } from './types.js';
 
 /** Subjects of a client, most specific first; an unparseable IP contributes none. */
@@ -22,64 +21,150 @@ export function clientSubjects(client: DecisionClient): SubjectKey[] {
   return subjects;
 }
 
-/** A map of the index and the key a subject has in it. */
-type Slot<T> = { map: Map<string, T>; key: string } | { map: Map<number, T>; key: number };
+/**
+ * Values by 128-bit address (an IPv4 address as its IPv4-mapped IPv6 form), found from the words
+ * an AddressProbe parsed, without building text: a Map from a 30-bit hash of the words (a small
+ * integer, so never boxed) to a short chain checked word by word.
+ */
+class AddressTable<T> {
+  private readonly chains = new Map<number, AddressItem<T>>();
+  size = 0;
+
+  get(w0: number, w1: number, w2: number, w3: number): T | undefined {
+    for (let item = this.chains.get(hashWords(w0, w1, w2, w3)); item !== undefined; item = item.next) {
+      if (item.w3 === w3 && item.w2 === w2 && item.w1 === w1 && item.w0 === w0) return item.value;
+    }
+    return undefined;
+  }
+
+  set(words: Uint32Array, value: T): void {
+    const [w0, w1, w2, w3] = words as unknown as [number, number, number, number];
+    const hash = hashWords(w0, w1, w2, w3);
+    const head = this.chains.get(hash);
+    for (let item = head; item !== undefined; item = item.next) {
+      if (item.w3 === w3 && item.w2 === w2 && item.w1 === w1 && item.w0 === w0) {
+        item.value = value;
+        return;
+      }
+    }
+    this.chains.set(hash, new AddressItem(w0, w1, w2, w3, value, head));
+    this.size += 1;
+  }
+
+  delete(words: Uint32Array): boolean {
+    const [w0, w1, w2, w3] = words as unknown as [number, number, number, number];
+    const hash = hashWords(w0, w1, w2, w3);
+    let previous: AddressItem<T> | undefined;
+    for (let item = this.chains.get(hash); item !== undefined; previous = item, item = item.next) {
+      if (item.w3 !== w3 || item.w2 !== w2 || item.w1 !== w1 || item.w0 !== w0) continue;
+      if (previous !== undefined) previous.next = item.next;
+      else if (item.next === undefined) this.chains.delete(hash);
+      else this.chains.set(hash, item.next);
+      this.size -= 1;
+      return true;
+    }
+    return false;
+  }
+
+  clear(): void {
+    this.chains.clear();
+    this.size = 0;
+  }
+
+  *values(): IterableIterator<T> {
+    for (const head of this.chains.values()) for (let item: AddressItem<T> | undefined = head; item !== undefined; item = item.next) yield item.value;
+  }
+}
+
+class AddressItem<T> {
+  constructor(
+    readonly w0: number,
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+    public value: T,
+    public next: AddressItem<T> | undefined,
+  ) {}
+}
+
+/** A 30-bit hash of four 32-bit words (murmur3's mixing): a small integer, stored unboxed. */
+function hashWords(w0: number, w1: number, w2: number, w3: number): number {
+  let h = Math.imul(w0 ^ 0x2545f491, 0xcc9e2d51);
+  h = Math.imul(h ^ w1 ^ (h >>> 15), 0x1b873593);
+  h = Math.imul(h ^ w2 ^ (h >>> 13), 0xcc9e2d51);
+  h = Math.imul(h ^ w3 ^ (h >>> 16), 0x1b873593);
+  return (h ^ (h >>> 15)) & 0x3fffffff;
+}
+
+/** Where a subject lives in the index, and its key there. */
+type Slot<T> = { table: AddressTable<T>; words: Uint32Array } | { map: Map<string, T>; key: string } | { map: Map<number, T>; key: number };
+
+/** Reused by `slot` (single-threaded, never re-entered; `set` copies the words it keeps). */
+const WORDS = new Uint32Array(4);
 
 /**
- * Values by subject, split by kind so a client's subjects are found by their raw values.
- * Subjects no client can ever match (an unknown kind, `ip:010.0.0.1`, `asn:07`) are held in
- * `others`, so the index still holds, counts and lists everything it was given.
+ * Values by subject, split by kind so a client's subjects are found by their raw values: its
+ * address and /64 by their words, its /24 by its network number, its ASN by number, its JA4 and
+ * user agent by the strings it came with. Subjects no client can ever match (an unknown kind,
+ * `ip:010.0.0.1`, `asn:07`, `prefix:10.0.0.0/8`) are held in `others`, so the index still holds,
+ * counts and lists everything it was given.
  */
 export class SubjectIndex<T> {
-  /** Canonical IP text (IPv4 and IPv6). */
-  private readonly ips = new Map<string, T>();
-  /** `a.b.c.0/24` as the network number `(a << 16) | (b << 8) | c`: a small integer, no string built per lookup. */
+  /** `ip:` subjects (IPv4 as IPv4-mapped). */
+  private readonly addresses = new AddressTable<T>();
+  /** `prefix:a.b.c.0/24` by the network number `a << 16 | b << 8 | c`: a small integer. */
   private readonly networks = new Map<number, T>();
-  /** Every other prefix by its text (IPv6 /64s). */
-  private readonly prefixes = new Map<string, T>();
+  /** `prefix:<ipv6>/64` by its words (the last two zero). */
+  private readonly networks6 = new AddressTable<T>();
   private readonly asns = new Map<number, T>();
   private readonly ja4s = new Map<string, T>();
   private readonly userAgents = new Map<string, T>();
   private readonly others = new Map<string, T>();
-  private readonly all = [this.ips, this.networks, this.prefixes, this.asns, this.ja4s, this.userAgents, this.others] as const;
+  private readonly maps = [this.networks, this.asns, this.ja4s, this.userAgents, this.others] as const;
   /** Scratch for `collect` (single-threaded, never re-entered). */
   private readonly probe = new AddressProbe();
-  private readonly canonical = newCanonicalIp();
 
   get size(): number {
-    let size = 0;
-    for (const map of this.all) size += map.size;
+    let size = this.addresses.size + this.networks6.size;
+    for (const map of this.maps) size += map.size;
     return size;
   }
 
   get(subject: string): T | undefined {
     const slot = this.slot(subject);
+    if ('table' in slot) return slot.table.get(slot.words[0] as number, slot.words[1] as number, slot.words[2] as number, slot.words[3] as number);
     return typeof slot.key === 'number' ? (slot.map as Map<number, T>).get(slot.key) : (slot.map as Map<string, T>).get(slot.key);
   }
 
   set(subject: string, value: T): void {
     const slot = this.slot(subject);
-    if (typeof slot.key === 'number') (slot.map as Map<number, T>).set(slot.key, value);
+    if ('table' in slot) slot.table.set(slot.words, value);
+    else if (typeof slot.key === 'number') (slot.map as Map<number, T>).set(slot.key, value);
     else (slot.map as Map<string, T>).set(slot.key, value);
   }
 
   delete(subject: string): boolean {
     const slot = this.slot(subject);
+    if ('table' in slot) return slot.table.delete(slot.words);
     return typeof slot.key === 'number' ? (slot.map as Map<number, T>).delete(slot.key) : (slot.map as Map<string, T>).delete(slot.key);
   }
 
   clear(): void {
-    for (const map of this.all) map.clear();
+    this.addresses.clear();
+    this.networks6.clear();
+    for (const map of this.maps) map.clear();
   }
 
   *values(): IterableIterator<T> {
-    for (const map of this.all) yield* map.values();
+    yield* this.addresses.values();
+    yield* this.networks6.values();
+    for (const map of this.maps) yield* map.values();
   }
 
   /**
    * The values held for `client`'s subjects, most specific first (ip, prefix, asn, ja4, ua),
-   * written into `found` from index 0; returns how many. Allocates nothing for a canonical IPv4
-   * client: this is the allow path of `decide()`.
+   * written into `found` from index 0; returns how many. Allocates nothing, whatever form the
+   * address is in: this is the allow path of `decide()`.
    */
   collect(client: DecisionClient, found: (T | undefined)[]): number {
     let n = 0;
@@ -88,12 +173,15 @@ export class SubjectIndex<T> {
     if (typeof ip === 'string') {
       const probe = this.probe.set(ip);
       if (probe.version === 4) {
-        // parseIPv4 rejects leading zeros, so text it accepts without a colon is already canonical.
-        if ((value = this.ips.get(ip.indexOf(':') < 0 ? ip : formatIPv4(probe.v4))) !== undefined) found[n++] = value;
-        if ((value = this.networks.get(probe.v4 >>> 8)) !== undefined) found[n++] = value;
-      } else if (probe.version === 6 && canonicalIpInto(ip, this.canonical)) {
-        if ((value = this.ips.get(this.canonical.ip)) !== undefined) found[n++] = value;
-        if ((value = this.prefixes.get(this.canonical.prefix)) !== undefined) found[n++] = value;
+        const v4 = probe.v4;
+        if ((value = this.addresses.get(0, 0, 0xffff, v4)) !== undefined) found[n++] = value;
+        if ((value = this.networks.get(v4 >>> 8)) !== undefined) found[n++] = value;
+      } else if (probe.version === 6) {
+        const words = probe.words;
+        const w0 = words[0] as number;
+        const w1 = words[1] as number;
+        if ((value = this.addresses.get(w0, w1, words[2] as number, words[3] as number)) !== undefined) found[n++] = value;
+        if ((value = this.networks6.get(w0, w1, 0, 0)) !== undefined) found[n++] = value;
       }
     }
     const asn = client.asn;
@@ -105,20 +193,35 @@ export class SubjectIndex<T> {
     return n;
   }
 
-  /** Where `subject` lives. Off the hot path (apply, remove): it slices the value out. */
+  /**
+   * Where `subject` lives. Off the hot path (apply, remove): it slices the value out. Only the
+   * canonical spelling (core's canonicalIp, the form events carry) goes to the address tables,
+   * as only it was ever matched by a client's `ip:${canonical}` key.
+   */
   private slot(subject: string): Slot<T> {
     const colon = subject.indexOf(':');
     const kind = colon > 0 ? subject.slice(0, colon) : '';
     const value = subject.slice(colon + 1);
     if (value !== '') {
       switch (kind) {
-        case 'ip':
-          if (canonicalIp(value)?.ip === value) return { map: this.ips, key: value };
+        case 'ip': {
+          if (value.indexOf(':') < 0) {
+            const v4 = parseIPv4(value);
+            if (v4 < 0) break;
+            WORDS.set([0, 0, 0xffff, v4]);
+            return { table: this.addresses, words: WORDS };
+          }
+          if (canonicalIp(value)?.ip === value && parseIPv6(value, WORDS)) return { table: this.addresses, words: WORDS };
           break;
+        }
         case 'prefix': {
-          const network = value.endsWith('.0/24') ? parseIPv4(value, 0, value.length - 3) : -1;
-          if (network >= 0) return { map: this.networks, key: network >>> 8 };
-          return { map: this.prefixes, key: value };
+          if (value.endsWith('.0/24')) {
+            const network = parseIPv4(value, 0, value.length - 3);
+            if (network >= 0) return { map: this.networks, key: network >>> 8 };
+          } else if (value.endsWith('/64') && canonicalIp(value.slice(0, -3))?.prefix === value && parseIPv6(value.slice(0, -3), WORDS)) {
+            return { table: this.networks6, words: WORDS };
+          }
+          break;
         }
         case 'asn': {
           const asn = Number(value);
