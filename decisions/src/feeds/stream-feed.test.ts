@@ -203,10 +203,17 @@ test('a refused request is retried with back-off; close before synced rejects st
     (_req, res) => res.writeHead(503).end(),
     (_req, res) => streaming(res, snapshot('e1', 1, [verdict('ip:192.0.2.1')])),
   );
-  const { replica, feed, start } = setup(t, server.url);
+  const at: number[] = [];
+  const { replica, feed, start } = setup(t, server.url, { backoff: { base_ms: 100, max_ms: 1_000, jitter: 'none' } });
+  const timer = setInterval(() => {
+    if (at.length < server.requests.length) at.push(Date.now());
+  }, 1);
   await start();
+  clearInterval(timer);
   t.is(action(replica, '192.0.2.1'), 'block');
   t.like(feed.stats(), { connections: 3, failures: 2 });
+  t.true((at[1] as number) - (at[0] as number) >= 95, `first retry after ${(at[1] as number) - (at[0] as number)} ms, base_ms 100`);
+  t.true((at[2] as number) - (at[1] as number) >= 195, `second retry after ${(at[2] as number) - (at[1] as number)} ms: doubled`);
 
   const silent = await protocolServer(t, (_req, res) => res.writeHead(200));
   const other = setup(t, silent.url);
