@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
-import { ManualClock } from '@botsieve/runtime';
+import { ManualClock, type ComponentTelemetry } from '@botsieve/runtime';
 import test from 'ava';
 import { VerdictReplica } from '../replica.js';
 import { StreamVerdictFeed, type StreamVerdictFeedOptions } from './stream-feed.js';
@@ -55,6 +55,19 @@ function setup(t: { teardown(fn: () => Promise<void>): void }, url: string, opti
   t.teardown(() => feed.close());
   const start = () => feed.start((v) => replica.apply(v), replica);
   return { clock, replica, feed, start };
+}
+
+/** A ComponentTelemetry that records what the feed reports. */
+function recordingTelemetry() {
+  const seen: string[] = [];
+  const ignore = () => undefined;
+  const log = { fatal: ignore, error: ignore, warn: (_fields: unknown, message: string) => seen.push(`warn ${message}`), info: ignore, debug: ignore, trace: ignore, child: () => log };
+  const telemetry = {
+    log,
+    metrics: { received: () => seen.push('received'), sent: ignore, error: (code: string) => seen.push(`error ${code}`), discarded: (reason: string) => seen.push(`discarded ${reason}`), corrected: ignore, gauge: ignore, observe: ignore },
+    fail: ignore,
+  } as unknown as ComponentTelemetry;
+  return { telemetry, seen };
 }
 
 const action = (replica: VerdictReplica, ip: string) => replica.decide({ ip, user_agent: 'test' }).action;
@@ -150,10 +163,12 @@ test('a connection cut inside a snapshot does not move the token, even past a he
 
 test('silence longer than idle_timeout_ms reconnects; heartbeats keep a connection', async (t) => {
   const quiet = await protocolServer(t, (_req, res) => streaming(res, snapshot('e1', 1, [])));
-  const a = setup(t, quiet.url, { idle_timeout_ms: 100 });
+  const recorded = recordingTelemetry();
+  const a = setup(t, quiet.url, { idle_timeout_ms: 100, telemetry: recorded.telemetry });
   await a.start();
   await until('a reconnect', () => quiet.requests.length >= 2);
   t.is(a.feed.stats().timeouts, 1);
+  t.deepEqual(recorded.seen.slice(0, 2), ['error ERR_STREAM_FEED_TIMEOUT', 'warn verdict stream lost; reconnecting']);
   t.is(quiet.requests[1]?.url.searchParams.get('since'), 'e1.1');
 
   const beating = await protocolServer(t, (_req, res) => {
@@ -179,7 +194,8 @@ test('bad lines are counted and skipped, a too-long one too, and the stream goes
     res.write(line({ type: 'snapshot', epoch: 'e1', version: 1, count: 1 }) + 'not json\n' + line({ type: 'mystery', version: 1 }) + line({ type: 'upsert', version: 1, verdict: { id: 'x' } }));
     res.write(line({ type: 'upsert', version: 1, verdict: verdict('ip:192.0.2.1') }) + line({ type: 'synced', epoch: 'e1', version: 1 }));
   });
-  const { replica, feed, start } = setup(t, server.url, { max_line_bytes: 400 });
+  const recorded = recordingTelemetry();
+  const { replica, feed, start } = setup(t, server.url, { max_line_bytes: 400, telemetry: recorded.telemetry });
   await start();
   t.is(feed.stats().bad_lines, 3);
   const long = line({ type: 'upsert', version: 2, verdict: { ...verdict('ip:192.0.2.2'), detectors: [{ id: 'x'.repeat(600), score: 1, evidence: {} }] } });
@@ -194,6 +210,7 @@ test('bad lines are counted and skipped, a too-long one too, and the stream goes
   await until('the line after the long one', () => action(replica, '192.0.2.3') === 'block');
   t.is(action(replica, '192.0.2.2'), 'allow');
   t.like(feed.stats(), { bad_lines: 4, connections: 1 });
+  t.deepEqual(recorded.seen, ['discarded bad_line', 'discarded bad_line', 'discarded bad_line', 'received', 'discarded line_too_long', 'received']);
 });
 
 test('a refused request is retried with back-off; close before synced rejects start', async (t) => {

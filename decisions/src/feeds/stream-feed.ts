@@ -19,7 +19,7 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { BotsieveError, verdictProblem, type Clock, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
-import { backoffDelay, systemRandom, type BackoffPolicy, type Random } from '@botsieve/runtime';
+import { backoffDelay, systemRandom, type BackoffPolicy, type ComponentTelemetry, type Random } from '@botsieve/runtime';
 import type { VerdictFeed, VerdictSync } from '../types.js';
 
 export interface StreamVerdictFeedOptions {
@@ -39,6 +39,11 @@ export interface StreamVerdictFeedOptions {
   backoff?: BackoffPolicy;
   clock?: Clock;
   random?: Random;
+  /**
+   * Logs (a warning per failed connection, never per line) and metrics: `received` per change
+   * applied, `discarded{bad_line|line_too_long}`, `errors{ERR_STREAM_FEED_UNAVAILABLE|ERR_STREAM_FEED_TIMEOUT}`.
+   */
+  telemetry?: ComponentTelemetry;
 }
 
 export interface StreamFeedStats {
@@ -60,6 +65,7 @@ export interface StreamFeedStats {
 export const STREAM_PATH = '/v1/verdicts/stream';
 export const DEFAULT_STREAM_BACKOFF: BackoffPolicy = { base_ms: 200, max_ms: 10_000, jitter: 'equal' };
 const NEWLINE = 10;
+const TIMED_OUT = 'no line within idle_timeout_ms';
 
 export class StreamVerdictFeed implements VerdictFeed {
   readonly kind = 'stream' as const;
@@ -71,6 +77,7 @@ export class StreamVerdictFeed implements VerdictFeed {
   private readonly backoff: BackoffPolicy;
   private readonly clock: Clock;
   private readonly random: Random;
+  private readonly telemetry: ComponentTelemetry | undefined;
   private readonly counts: StreamFeedStats = { connections: 0, snapshots: 0, resumes: 0, changes: 0, bad_lines: 0, timeouts: 0, failures: 0 };
   private apply: (verdict: Verdict) => void = () => undefined;
   private sync: VerdictSync | undefined;
@@ -101,6 +108,7 @@ export class StreamVerdictFeed implements VerdictFeed {
     this.backoff = options.backoff ?? DEFAULT_STREAM_BACKOFF;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.random = options.random ?? systemRandom;
+    this.telemetry = options.telemetry;
   }
 
   /** Resolves at the first `synced`; rejects only when closed before it. */
@@ -149,10 +157,13 @@ export class StreamVerdictFeed implements VerdictFeed {
     const req = send(url, { headers: { accept: 'application/x-ndjson', ...this.headers } });
     this.current = req;
     let failed = false;
-    const fail = () => {
+    const fail = (reason: unknown) => {
       if (failed || this.current !== req) return;
       failed = true;
       this.counts.failures += 1;
+      const timedOut = reason === TIMED_OUT;
+      this.telemetry?.metrics.error(timedOut ? 'ERR_STREAM_FEED_TIMEOUT' : 'ERR_STREAM_FEED_UNAVAILABLE');
+      this.telemetry?.log.warn({ err: reason instanceof Error ? reason : undefined, reason: typeof reason === 'string' ? reason : undefined, attempt: this.attempt }, 'verdict stream lost; reconnecting');
       this.current = null;
       if (this.idle !== null) clearTimeout(this.idle);
       req.destroy();
@@ -160,13 +171,13 @@ export class StreamVerdictFeed implements VerdictFeed {
     };
     this.idle = setTimeout(() => {
       this.counts.timeouts += 1;
-      fail();
+      fail(TIMED_OUT);
     }, this.idleTimeoutMs);
     req.on('error', fail);
     req.on('response', (response: IncomingMessage) => {
       if (response.statusCode !== 200) {
         response.resume();
-        fail();
+        fail(`status ${response.statusCode ?? 0}`);
         return;
       }
       response.on('data', (chunk: Buffer) => {
@@ -174,9 +185,9 @@ export class StreamVerdictFeed implements VerdictFeed {
         this.idle?.refresh();
         this.read(chunk);
       });
-      response.on('end', fail);
+      response.on('end', () => fail('the server ended the response'));
       response.on('error', fail);
-      response.on('close', fail);
+      response.on('close', () => fail('the connection closed'));
     });
     req.end();
   }
@@ -198,7 +209,7 @@ export class StreamVerdictFeed implements VerdictFeed {
       if (this.skipping) {
         this.skipping = false;
       } else if (this.pendingBytes + end - start > this.maxLineBytes) {
-        this.counts.bad_lines += 1;
+        this.bad('line_too_long');
       } else {
         const piece = chunk.subarray(start, end);
         const line = this.pendingBytes === 0 ? piece.toString('utf8') : Buffer.concat([...this.pending, piece]).toString('utf8');
@@ -211,7 +222,7 @@ export class StreamVerdictFeed implements VerdictFeed {
     }
     if (start >= chunk.length || this.skipping) return;
     if (this.pendingBytes + chunk.length - start > this.maxLineBytes) {
-      this.counts.bad_lines += 1;
+      this.bad('line_too_long');
       this.skipping = true;
       this.pending = [];
       this.pendingBytes = 0;
@@ -227,21 +238,26 @@ export class StreamVerdictFeed implements VerdictFeed {
     this.skipping = false;
   }
 
+  private bad(reason: 'bad_line' | 'line_too_long'): void {
+    this.counts.bad_lines += 1;
+    this.telemetry?.metrics.discarded(reason);
+  }
+
   private line(text: string): void {
     let message: Record<string, unknown>;
     try {
       message = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      this.counts.bad_lines += 1;
+      this.bad('bad_line');
       return;
     }
     if (typeof message !== 'object' || message === null) {
-      this.counts.bad_lines += 1;
+      this.bad('bad_line');
       return;
     }
     const version = message.version;
     if (!Number.isSafeInteger(version)) {
-      this.counts.bad_lines += 1;
+      this.bad('bad_line');
       return;
     }
     switch (message.type) {
@@ -263,6 +279,7 @@ export class StreamVerdictFeed implements VerdictFeed {
         const verdict = message.verdict as Verdict;
         this.arrived(verdict);
         this.counts.changes += 1;
+        this.telemetry?.metrics.received();
         if (this.staged !== null) {
           this.staged.push(verdict);
           return;
@@ -274,6 +291,7 @@ export class StreamVerdictFeed implements VerdictFeed {
       case 'remove':
         if (typeof message.subject !== 'string' || this.staged !== null) break;
         this.counts.changes += 1;
+        this.telemetry?.metrics.received();
         this.sync?.remove(message.subject as SubjectKey);
         this.token = `${this.epoch}.${version as number}`;
         return;
@@ -290,7 +308,7 @@ export class StreamVerdictFeed implements VerdictFeed {
         }
         return;
     }
-    this.counts.bad_lines += 1;
+    this.bad('bad_line');
   }
 
   /** The snapshot, whole: replaces what the replica held, or (without a VerdictSync) is applied on top of it. */
