@@ -1,3 +1,4 @@
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
 import { ClientExemption, ManualClock, Safelist, safelistConfigSchema } from '@botsieve/runtime';
 import test from 'ava';
@@ -267,4 +268,52 @@ test('the subject index holds 200,000 addresses (hash chains included) and finds
   t.is(wrong, 0, 'deleting from a chain keeps the rest of it');
   t.is(index.size, count - Math.ceil(count / 3));
   t.is([...index.values()].length, index.size);
+});
+
+test('decide() allocates nothing on the allow path, for IPv4, IPv4-mapped and IPv6 clients (new-space growth)', (t) => {
+  const exemption = new ClientExemption();
+  const { replica } = setup({ exemption });
+  for (let i = 0; i < 5_000; i++) {
+    replica.apply(verdict(`ip:198.18.${i >> 8}.${i & 255}`, 'block', 600_000));
+    replica.apply(verdict(`prefix:2001:db8:${i.toString(16)}::/64`, 'block', 600_000));
+    replica.apply(verdict(`asn:${100_000 + i}`, 'block', 600_000));
+  }
+  // Addresses below 128.0.0.0. Known cost outside this package: for a canonical IPv4 of 128.0.0.0
+  // or more, core's parseIPv4 returns a number of 2^31 or more, boxed (16 bytes) whenever V8 does
+  // not inline it into AddressProbe.set (it does not in this test's process; it does in
+  // bench:decide); the exemption's range search has the same cost on its cache misses. The fix
+  // belongs in core/src/net (keep the address as int32 across calls).
+  const clients: DecisionClient[] = [];
+  for (let i = 0; i < 256; i++) {
+    const extra = { asn: 64_512 + i, ja4: `t13d${i}_unheld`, user_agent: `${CHROME} ${i}` };
+    clients.push(client(`80.0.113.${i}`, extra), client(`::ffff:80.0.114.${i}`, extra), client(`2a00:1450:${i.toString(16)}::${i + 1}`, extra));
+  }
+  const decide = (calls: number) => {
+    let allowed = 0;
+    for (let i = 0; i < calls; i++) if (replica.decide(clients[i % clients.length] as DecisionClient).action === 'allow') allowed += 1;
+    return allowed;
+  };
+  const check = (calls: number) => {
+    let allowed = 0;
+    for (let i = 0; i < calls; i++) if (exemption.check(clients[i % clients.length] as DecisionClient) === null) allowed += 1;
+    return allowed;
+  };
+  t.is(decide(200_000), 200_000, 'control: every client is allowed (and the code is optimised)');
+  t.is(check(200_000), 200_000);
+  const newSpace = () => getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_used_size ?? 0;
+  const growth = (body: () => unknown) => {
+    const samples: number[] = [];
+    for (let attempt = 0; attempt < 200 && samples.length < 15; attempt++) {
+      const before = newSpace();
+      body();
+      const after = newSpace();
+      if (after >= before) samples.push(after - before); // no scavenge ran in between
+    }
+    return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
+  };
+  const empty = growth(() => decide(0));
+  const perDecide = (growth(() => decide(3_000)) - empty) / 3_000;
+  const perCheck = (growth(() => check(3_000)) - empty) / 3_000;
+  t.log(`decide ${perDecide.toFixed(2)} bytes per call, of which the exemption check ${perCheck.toFixed(2)}`);
+  t.true(perDecide < 1, `decide ${perDecide.toFixed(2)} bytes per call`);
 });
