@@ -160,6 +160,7 @@ const keyedBytes = process.memoryUsage().heapUsed - heap;
 
 // Clients: allow (public addresses and values no verdict holds), hit (an IP holding a verdict), exempt.
 const allow: DecisionClient[] = [];
+const allowHigh: DecisionClient[] = [];
 const allowMapped: DecisionClient[] = [];
 const allowV6: DecisionClient[] = [];
 const hit: DecisionClient[] = [];
@@ -167,6 +168,7 @@ const exempt: DecisionClient[] = [];
 const ipVerdicts = verdicts.filter((v) => v.subject.startsWith('ip:') && !v.subject.includes(':', 3));
 for (let i = 0; i < CLIENTS; i++) {
   allow.push({ ip: ipv4(0x50000000 + i * 7_919), asn: 64_512 + (i % 500), ja4: `t13d${i}_unheld`, user_agent: `${CHROME} ${i % 64}` });
+  allowHigh.push({ ...(allow[i] as DecisionClient), ip: ipv4(0xc8000000 + i * 7_919) });
   allowMapped.push({ ...(allow[i] as DecisionClient), ip: `::ffff:${ipv4(0x50000000 + i * 7_919)}` });
   allowV6.push({ ...(allow[i] as DecisionClient), ip: `2a00:1450:${(i >>> 8).toString(16)}:${(i & 255).toString(16)}::${(i % 7) + 1}` });
   hit.push({ ip: (ipVerdicts[(i * 131) % ipVerdicts.length] as Verdict).subject.slice(3), asn: 64_512 + (i % 500), user_agent: CHROME });
@@ -174,7 +176,7 @@ for (let i = 0; i < CLIENTS; i++) {
 }
 const keys = [...keyed.entries.keys()].filter((_, i) => i % 244 === 0).slice(0, CLIENTS);
 
-for (const [name, clients, expected] of [['allow', allow, 'allow'], ['allow', allowMapped, 'allow'], ['allow', allowV6, 'allow'], ['hit', hit, 'hit'], ['exempt', exempt, 'allow']] as const) {
+for (const [name, clients, expected] of [['allow', allow, 'allow'], ['allow', allowHigh, 'allow'], ['allow', allowMapped, 'allow'], ['allow', allowV6, 'allow'], ['hit', hit, 'hit'], ['exempt', exempt, 'allow']] as const) {
   for (const client of clients) {
     const decision = replica.decide(client);
     const old = keyed.decide(client);
@@ -192,7 +194,7 @@ const bound = time(mapGet);
 const exemptionAlone = time((calls) => {
   for (let i = 0; i < calls; i++) if (exemption.check(allow[i & MASK] as DecisionClient) === null) sink += 1;
 });
-for (const [path, clients] of [['allow (no verdict)', allow], ['allow, IPv4-mapped (::ffff:a.b.c.d)', allowMapped], ['allow, IPv6', allowV6], ['hit (ip block)', hit], ['exempt (Googlebot in a blocked ASN)', exempt]] as const) {
+for (const [path, clients] of [['allow (no verdict)', allow], ['allow, IPv4 of 200.0.0.0 and up', allowHigh], ['allow, IPv4-mapped (::ffff:a.b.c.d)', allowMapped], ['allow, IPv6', allowV6], ['hit (ip block)', hit], ['exempt (Googlebot in a blocked ASN)', exempt]] as const) {
   const viaReplica = (calls: number) => {
     for (let i = 0; i < calls; i++) sink += replica.decide(clients[i & MASK] as DecisionClient).score;
   };
