@@ -18,12 +18,15 @@
  * subscriber is disconnected, so a pass would still be needed to repair; keyspace notifications
  * need `notify-keyspace-events` set on every node, which managed Redis services often refuse.
  * Polling needs nothing of the server and is exact after every pass. Latency: a change is applied
- * within `poll_interval_ms` + one pass. A pass costs a SCAN of every key plus 32 bytes per key,
- * linear in the number of keys: measured in verdict-feed.test.ts (testkit's local 3-master cluster,
- * a shared 2-core VM, Node 20), a pass over 20,000 unchanged keys took 276–353 ms (14–18 µs a key)
- * and the rebuild of 20,000 about 450 ms; a write was applied 187–361 ms after it with
- * `poll_interval_ms` 50. Extrapolated, a pass over 1 M keys takes 15–20 s: a deployment that
- * needs sub-second propagation at that size should use the stream or the bus feed.
+ * within `poll_interval_ms` + one pass. A pass costs a SCAN of every key plus 32 bytes per
+ * verdict key, linear in the number of keys; SCAN's MATCH filters after visiting, so every key of
+ * the database counts, not only the verdicts (keep verdicts in a database of their own if the
+ * cluster holds much else). Measured in verdict-feed.test.ts (testkit's local 3-master cluster, a
+ * shared 2-core VM, Node 20, other tests writing meanwhile): a pass over 20,000 unchanged keys
+ * took 276–380 ms (14–19 µs a key), the rebuild of 20,000 450–770 ms, and a write was applied
+ * 187–377 ms after it with `poll_interval_ms` 50. Extrapolated, a pass over 1 M keys takes
+ * 15–20 s: a deployment that needs sub-second propagation at that size should use the stream or
+ * the bus feed.
  */
 import type { Clock, Logger, SubjectKey, Verdict } from '@botsieve/core';
 import type { VerdictFeed, VerdictSync } from '@botsieve/decisions';
