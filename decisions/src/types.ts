@@ -40,13 +40,26 @@ export type ReplicaChange =
   | { readonly type: 'remove'; readonly version: number; readonly subject: SubjectKey };
 
 /**
+ * What a feed that mirrors another replica (the stream, Redis) needs besides `apply`: dropping an
+ * evicted subject, and replacing everything at once when it receives a full snapshot. A
+ * `VerdictReplica` is one. Feeds that only ever add (the verdicts topic) ignore it.
+ */
+export interface VerdictSync {
+  /** Drops the subject's verdict (the source evicted it). */
+  remove(subject: SubjectKey): boolean;
+  /** Holds exactly `verdicts` (the strongest active one per subject) and nothing else, in one synchronous step. */
+  replace(verdicts: readonly Verdict[]): void;
+}
+
+/**
  * A source of verdicts for a replica: the verdicts topic, a decision server's stream, or Redis.
  * `start` resolves once the replica holds everything active at start (rebuilt); afterwards the
- * feed keeps applying verdicts until `close`.
+ * feed keeps applying verdicts until `close`. `sync` is optional so a feed that only adds can
+ * ignore it; a mirroring feed without it can only add (stale verdicts then last until they expire).
  */
 export interface VerdictFeed {
   readonly kind: 'bus' | 'stream' | 'redis';
-  start(apply: (verdict: Verdict) => void): Promise<void>;
+  start(apply: (verdict: Verdict) => void, sync?: VerdictSync): Promise<void>;
   /** Milliseconds between the newest verdict's decision and its arrival here (0 before any). */
   lagMs(): number;
   close(): Promise<void>;

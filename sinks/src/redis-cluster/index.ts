@@ -10,3 +10,5 @@ export { decodeStoredVerdict, encodeStoredVerdict, verdictKey } from './verdict-
 export type { StoredVerdict } from './verdict-record.js';
 export { redisClusterConfigSchema } from './config.js';
 export type { RedisClusterConfig } from './config.js';
+export { RedisVerdictFeed } from './verdict-feed.js';
+export type { RedisFeedStats, RedisVerdictFeedOptions } from './verdict-feed.js';
