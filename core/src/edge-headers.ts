@@ -9,11 +9,12 @@
  * name starts with `cf-` or `x-cf-` as its own (Transform Rules cannot set or remove them:
  * https://developers.cloudflare.com/rules/transform/request-header-modification/).
  *
- * Pure data, no imports: the Worker bundle (platform "neutral") inlines it.
+ * Pure data, no imports: the Worker bundle (platform "neutral") inlines it; the `@__PURE__`
+ * marks let esbuild drop a constant a bundle does not use.
  */
 
 /** Set by the botsieve edge Worker. It deletes client-sent copies of every one of them first. */
-export const EDGE_HEADERS = Object.freeze({
+export const EDGE_HEADERS = /* @__PURE__ */ Object.freeze({
   /** `request.cf.botManagement.score`, an integer 1–99 (1 = automated). */
   bot_score: 'botsieve-bot-score',
   /** `request.cf.botManagement.verifiedBot`: `true` or `false`. */
@@ -39,13 +40,13 @@ export const EDGE_HEADERS = Object.freeze({
 export type EdgeHeaderName = (typeof EDGE_HEADERS)[keyof typeof EDGE_HEADERS];
 
 /** Every header of EDGE_HEADERS: what the Worker strips from the client's request. */
-export const EDGE_HEADER_NAMES: readonly EdgeHeaderName[] = Object.freeze(Object.values(EDGE_HEADERS));
+export const EDGE_HEADER_NAMES: readonly EdgeHeaderName[] = /* @__PURE__ */ Object.freeze(Object.values(EDGE_HEADERS));
 
 /**
  * Set by Cloudflare, not by us: Cloudflare writes them on every request it proxies to the origin
  * (overwriting any client copy), and the origin reads them only from a Cloudflare peer.
  */
-export const CLOUDFLARE_HEADERS = Object.freeze({
+export const CLOUDFLARE_HEADERS = /* @__PURE__ */ Object.freeze({
   /** The Ray ID, `<16 hex>-<colo>`. */
   ray: 'cf-ray',
   /** IP geolocation: ISO 3166-1 alpha-2 country, `XX` unknown, `T1` Tor. */

@@ -142,7 +142,11 @@ test('configuration: defaults, and every bad value refused with ERR_EDGE_CONFIG'
   t.like(config.ingest, { header: 'authorization', token: null, batch_max_records: 200, batch_max_wait_ms: 2_000, buffer_max_records: 2_000 });
   t.like(config.enforce, { decisions_url: 'https://decide.example', refresh_ms: 10_000, wait_for_first_refresh: false, challenge_mode: 'forward' });
   t.is(parseWorkerConfig({}).enforce, null);
-  for (const env of [{ ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S: '1.5' }]) {
+  t.is(parseWorkerConfig({}).edge_token, null);
+  t.is(parseWorkerConfig({ EDGE_TOKEN: 'a-long-shared-secret-0123' }).edge_token, 'a-long-shared-secret-0123');
+  const short = t.throws(() => parseWorkerConfig({ EDGE_TOKEN: 'too-short' }), { code: 'ERR_EDGE_CONFIG' });
+  t.false(short?.message.includes('too-short'), 'a secret is never echoed');
+  for (const env of [{ EDGE_TOKEN: 'a long shared secret 0123' }, { EDGE_TOKEN: 'a-long-shared-secret\n0123' }, { ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S: '1.5' }]) {
     t.throws(() => parseWorkerConfig(env), { code: 'ERR_EDGE_CONFIG' }, JSON.stringify(env));
   }
 });
