@@ -20,3 +20,5 @@ export {
   newCanonicalIp, parseCidr, parseIPv4, parseIPv6, truncateCidr,
 } from './net/index.js';
 export type { CanonicalIp, CidrRange, MappedPrefixes } from './net/index.js';
+export { CLOUDFLARE_HEADERS, EDGE_HEADERS, EDGE_HEADER_NAMES, EDGE_TOKEN_MIN_LENGTH } from './edge-headers.js';
+export type { EdgeHeaderName } from './edge-headers.js';

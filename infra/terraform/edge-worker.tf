@@ -25,6 +25,7 @@ locals {
     CHALLENGE_MODE         = var.edge_worker_challenge_mode
   }
   edge_worker_secrets = {
+    EDGE_TOKEN      = var.edge_worker_edge_token
     INGEST_TOKEN    = var.ingest_auth_token
     DECISIONS_TOKEN = var.edge_worker_decisions_token
     STATS_TOKEN     = var.edge_worker_stats_token

@@ -484,6 +484,17 @@ variable "edge_worker_decisions_token" {
   default     = ""
 }
 
+variable "edge_worker_edge_token" {
+  type        = string
+  sensitive   = true
+  description = "Shared secret the Worker sends the origin as botsieve-edge-token (secret EDGE_TOKEN); set the origin guard's edge_token to the same value. At least 16 printable characters without spaces; empty: none sent, and the origin cannot tell your Worker's requests from another Cloudflare customer's."
+  default     = ""
+  validation {
+    condition     = var.edge_worker_edge_token == "" || can(regex("^[!-~]{16,}$", var.edge_worker_edge_token))
+    error_message = "edge_worker_edge_token must be empty or at least 16 printable ASCII characters without spaces (the Worker refuses anything else with ERR_EDGE_CONFIG)."
+  }
+}
+
 variable "edge_worker_stats_token" {
   type        = string
   sensitive   = true
@@ -509,7 +520,7 @@ variable "edge_worker_wait_for_first_refresh" {
 
 variable "edge_worker_challenge_mode" {
   type        = string
-  description = "What a challenge verdict does at the edge (var CHALLENGE_MODE): forward (the origin gets Botsieve-Action: challenge) or block (403). A Worker cannot issue Cloudflare's managed challenge."
+  description = "What a challenge verdict does at the edge (var CHALLENGE_MODE): forward (the origin gets botsieve-action: challenge) or block (403). A Worker cannot issue Cloudflare's managed challenge."
   default     = "forward"
   validation {
     condition     = contains(["forward", "block"], var.edge_worker_challenge_mode)

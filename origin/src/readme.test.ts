@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { ORIGIN_ERRORS } from './errors.js';
-import { EDGE_HEADERS } from './middleware/edge-headers.js';
+import { CLOUDFLARE_HEADERS, EDGE_HEADERS } from '@botsieve/core';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const SOURCES = ['middleware/origin-guard.ts', 'request-stream/request-stream.ts', 'load-bucket/load-bucket.ts', 'client-address/client-address.ts'];
@@ -11,8 +11,10 @@ test('every error code is in the README', (t) => {
   for (const code of Object.keys(ORIGIN_ERRORS)) t.true(README.includes(`| \`${code}\``), code);
 });
 
-test('every edge header is in the README table', (t) => {
-  for (const name of Object.values(EDGE_HEADERS)) t.true(README.toLowerCase().includes(`| \`${name}\``), name);
+test('every header of the edge contract (ours and the Cloudflare ones read) is in the README table', (t) => {
+  const names = [...Object.values(EDGE_HEADERS), ...Object.values(CLOUDFLARE_HEADERS)];
+  t.true(names.length >= 10);
+  for (const name of names) t.true(README.toLowerCase().includes(`| \`${name}\``), name);
 });
 
 test('every option of the guard, the stream, the bucket and the resolver is in the README', (t) => {

@@ -4,9 +4,12 @@
  * error answered 500 on every request (`ERR_EDGE_CONFIG`), never guessed around: a Worker that
  * silently ran with enforcement off because of a typo would be worse.
  */
+import { EDGE_TOKEN_MIN_LENGTH } from '@botsieve/core';
 
 /** What `env` may hold; every var arrives as a string (or a number from wrangler.toml). */
 export interface WorkerEnv {
+  /** Secret shared with the origin (its guard's `edge_token`), sent as `botsieve-edge-token`; at least 16 printable characters. Absent: not sent. */
+  EDGE_TOKEN?: string;
   /** Origin base URL, e.g. `https://origin.example.com`; absent: the request goes to its own URL (a route in front of the origin). */
   ORIGIN?: string;
   /** Ingest `POST /events` URL; absent: no metadata is shipped. */
@@ -47,6 +50,7 @@ export type ChallengeMode = 'forward' | 'block';
 
 export interface WorkerConfig {
   origin: URL | null;
+  edge_token: string | null;
   ingest: { url: string; header: string; token: string | null; batch_max_records: number; batch_max_wait_ms: number; buffer_max_records: number } | null;
   enforce: {
     decisions_url: string;
@@ -91,8 +95,14 @@ function secret(value: string | undefined): string | null {
   return value === undefined || value === '' ? null : value;
 }
 
+/** Printable ASCII without spaces: a valid header value, sent as it is. */
+const EDGE_TOKEN = new RegExp(`^[\\x21-\\x7e]{${EDGE_TOKEN_MIN_LENGTH},}$`);
+
 export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
   const origin = env.ORIGIN === undefined || env.ORIGIN === '' ? null : url(env.ORIGIN, 'ORIGIN');
+  const edge_token = secret(env.EDGE_TOKEN);
+  // The value is never echoed into the message: this is a secret.
+  if (edge_token !== null && !EDGE_TOKEN.test(edge_token)) throw new EdgeConfigError(`EDGE_TOKEN: expected at least ${EDGE_TOKEN_MIN_LENGTH} printable characters without spaces (the origin's edge_token)`);
   const ingest = env.INGEST_URL === undefined || env.INGEST_URL === ''
     ? null
     : {
@@ -122,5 +132,5 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
       challenge_mode: mode,
     };
   }
-  return { origin, ingest, enforce };
+  return { origin, edge_token, ingest, enforce };
 }

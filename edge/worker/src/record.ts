@@ -8,6 +8,7 @@
  * BotScoreSrc is only ever `Verified Bot`, set when Bot Management says the request is a verified
  * bot, so the pipeline's exemption sees the same answer the edge saw.
  */
+import { CLOUDFLARE_HEADERS } from '@botsieve/core';
 import { isAsn, type EdgeCf } from './headers.js';
 
 export interface LogpushRecord {
@@ -50,7 +51,7 @@ const RAY_SUFFIX = /-[A-Z]{3}$/;
 
 /** Logpush's RayID is the `cf-ray` header without its `-COLO` suffix. */
 export function rayId(request: Request): string {
-  const header = request.headers.get('cf-ray');
+  const header = request.headers.get(CLOUDFLARE_HEADERS.ray);
   if (header !== null && header !== '') return header.replace(RAY_SUFFIX, '');
   // Only without Cloudflare in front (tests, wrangler dev): a random id of Logpush's shape.
   return crypto.randomUUID().replace(/-/g, '').slice(0, 16);
@@ -58,7 +59,7 @@ export function rayId(request: Request): string {
 
 /** The record, or null when the request has no client address (never behind Cloudflare). */
 export function toRecord(request: Request, url: URL, cf: EdgeCf | undefined, startMs: number, outcome: EdgeOutcome): LogpushRecord | null {
-  const clientIp = request.headers.get('cf-connecting-ip');
+  const clientIp = request.headers.get(CLOUDFLARE_HEADERS.connecting_ip);
   if (clientIp === null || clientIp === '') return null;
   const record: LogpushRecord = {
     RayID: rayId(request),

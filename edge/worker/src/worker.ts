@@ -1,8 +1,9 @@
 /**
  * botsieve's Cloudflare Worker, in front of the origin:
  *
- * 1. forwards Bot Management's answer for the request to the origin as headers (headers.ts),
- *    after deleting any client-sent copies;
+ * 1. forwards Bot Management's answer for the request to the origin as headers (headers.ts,
+ *    names from core's EDGE_HEADERS), after deleting any client-sent copies, with the shared
+ *    EDGE_TOKEN that lets the origin believe them;
  * 2. ships the request's metadata to ingest's `POST /events` in batches (shipper.ts), off the
  *    request's path (ctx.waitUntil);
  * 3. with ENFORCE=on, answers 403 to clients with an active block verdict, and treats a challenge
@@ -11,9 +12,10 @@
  * State is per isolate (module scope), made at an isolate's first request: the configuration,
  * the metadata buffer and the verdict set. Isolates are many and short-lived; see the README.
  */
+import { CLOUDFLARE_HEADERS, EDGE_HEADERS } from '@botsieve/core';
 import { EdgeConfigError, parseWorkerConfig, type WorkerConfig, type WorkerEnv } from './config.js';
 import { Enforcer } from './enforcer.js';
-import { EDGE_HEADERS, setEdgeHeaders, type EdgeCf } from './headers.js';
+import { setEdgeHeaders, type EdgeCf } from './headers.js';
 import { toRecord, type EdgeOutcome } from './record.js';
 import { EventShipper } from './shipper.js';
 import type { VerdictMatch } from './verdict-set.js';
@@ -54,17 +56,17 @@ function isolateState(env: WorkerEnv): IsolateState | EdgeConfigError {
 }
 
 function blockPage(request: Request, match: VerdictMatch): Response {
-  const ray = request.headers.get('cf-ray') ?? '';
+  const ray = request.headers.get(CLOUDFLARE_HEADERS.ray) ?? '';
   const body = `<!doctype html><html><head><meta charset="utf-8"><title>Access denied</title></head><body><h1>Access denied</h1><p>This request was ${match.action === 'block' ? 'blocked' : 'refused pending verification'} as automated traffic.</p><p>Ray ID: ${ray.replace(/[^0-9A-Za-z-]/g, '')}</p></body></html>`;
   return new Response(body, { status: 403, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', [EDGE_HEADERS.action]: match.action } });
 }
 
 async function toOrigin(request: Request, url: URL, config: WorkerConfig, cf: EdgeCf | undefined, match: VerdictMatch | null): Promise<EdgeOutcome> {
   const headers = new Headers(request.headers);
-  setEdgeHeaders(headers, cf);
+  setEdgeHeaders(headers, cf, config.edge_token);
   // On a same-zone subrequest Cloudflare sets the origin's CF-Connecting-IP from x-real-ip, which
   // a Worker can alter: pin it to the address Cloudflare gave this request, never a client's copy.
-  const clientIp = request.headers.get('cf-connecting-ip');
+  const clientIp = request.headers.get(CLOUDFLARE_HEADERS.connecting_ip);
   if (clientIp !== null && clientIp !== '') headers.set('x-real-ip', clientIp);
   else headers.delete('x-real-ip');
   if (match !== null) headers.set(EDGE_HEADERS.action, match.action);
@@ -103,7 +105,7 @@ export default {
         if (first && isolate.config.enforce?.wait_for_first_refresh === true) await refresh;
         else ctx.waitUntil(refresh);
       }
-      const ip = request.headers.get('cf-connecting-ip') ?? '';
+      const ip = request.headers.get(CLOUDFLARE_HEADERS.connecting_ip) ?? '';
       const client = { ip, asn: typeof cf?.asn === 'number' ? cf.asn : null, ja4: typeof bot?.ja4 === 'string' ? bot.ja4 : null, user_agent: request.headers.get('user-agent') ?? '' };
       match = enforcer.decide(client, typeof bot?.verifiedBot === 'boolean' ? bot.verifiedBot : undefined);
     }

@@ -3,15 +3,17 @@
  * embedded bus, and a decision endpoint serving a real VerdictReplica by the stream protocol of
  * decisions/README.md (follow=0 only: what the Worker asks for). The decision endpoint stands in
  * for the decision service until it lands; the replica, its epoch, versions and change log are
- * the real ones.
+ * the real ones. And a guarded origin: @botsieve/origin's OriginGuard (node:http adapter) in front
+ * of an application that echoes what the guard found, with a stand-in for Cloudflare's last hop.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BusRecord, TopicNames, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import type { VerdictReplica } from '@botsieve/decisions';
 import { IngestServer, ingestConfigSchema } from '@botsieve/ingest';
+import { OriginGuard, nodeHttpGuard, type BotsieveRequestInfo } from '@botsieve/origin';
 import { Telemetry, parseConfig } from '@botsieve/runtime';
 
 function listen(server: Server): Promise<number> {
@@ -169,4 +171,75 @@ let verdictCount = 0;
 export function verdict(subject: string, action: Verdict['action'], ttl_ms: number, decided_at = Date.now()): Verdict {
   verdictCount += 1;
   return { id: `test-${verdictCount}`, subject: subject as Verdict['subject'], action, score: 3, ttl_ms, decided_at, detectors: [{ id: 'request-velocity', score: 3, evidence: { requests: 500 } }] };
+}
+
+export interface GuardedOrigin {
+  url: string;
+  guard: OriginGuard;
+  /** A request straight to the origin, not through the Worker: status, body, and `req.botsieve` as the application saw it (null when the guard answered). */
+  direct(headers: Record<string, string>): Promise<{ status: number; text: string; botsieve: BotsieveRequestInfo | null }>;
+  close(): Promise<void>;
+}
+
+/** The guard in front of an application answering 200 with `req.botsieve` as JSON. */
+export async function startGuardedOrigin(guard: OriginGuard): Promise<GuardedOrigin> {
+  const protect = nodeHttpGuard(guard);
+  const server = createServer((req, res) => {
+    if (protect(req, res)) return;
+    const body = JSON.stringify({ botsieve: req.botsieve ?? null });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    guard,
+    direct: (headers) =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers, agent: false }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (part: Buffer) => parts.push(part));
+          res.on('end', () => {
+            const text = Buffer.concat(parts).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, text, botsieve: echoed(text) });
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      }),
+    close: () => close(server),
+  };
+}
+
+/** `req.botsieve` from the guarded origin's answer; null for the guard's own (text) answers. */
+export function echoed(text: string): BotsieveRequestInfo | null {
+  try {
+    return (JSON.parse(text) as { botsieve: BotsieveRequestInfo | null }).botsieve;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A stand-in for Cloudflare's hop between the Worker and the origin, the one thing workerd does
+ * not do: on a same-zone subrequest Cloudflare sets the origin's CF-Connecting-IP from the
+ * Worker's x-real-ip (README, "Headers to the origin"); workerd drops CF-Connecting-IP from
+ * subrequests and sets nothing. Everything else passes as it is; the origin's peer is this hop,
+ * on loopback, which the origin is configured to trust as a Cloudflare address.
+ */
+export async function startCloudflareHop(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const to = new URL(target);
+  const server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    delete headers['cf-connecting-ip'];
+    if (typeof headers['x-real-ip'] === 'string') headers['cf-connecting-ip'] = headers['x-real-ip'];
+    const upstream = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, close: () => close(server) };
 }

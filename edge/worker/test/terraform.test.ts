@@ -126,7 +126,7 @@ test('the Worker script is the bundle with its module name, its bindings are var
   t.true(read.size >= 10);
   const bound = [...Object.keys(locals.edge_worker_vars), ...Object.keys(locals.edge_worker_secrets)];
   for (const name of bound) t.true(read.has(name), `binding ${name} is a var the Worker reads`);
-  t.deepEqual(Object.keys(locals.edge_worker_secrets).sort(), ['DECISIONS_TOKEN', 'INGEST_TOKEN', 'STATS_TOKEN']);
+  t.deepEqual(Object.keys(locals.edge_worker_secrets).sort(), ['DECISIONS_TOKEN', 'EDGE_TOKEN', 'INGEST_TOKEN', 'STATS_TOKEN']);
   const types = [...(script.bindings as string).matchAll(/type = "(\w+)"/g)].map((match) => match[1]);
   t.deepEqual(types, ['plain_text', 'secret_text']);
   const typeDoc = schemaOf(await readFile(join(PROVIDER_LIB, 'workers-script', 'index.d.ts'), 'utf8')).get('WorkersScriptBindings')?.get('type')?.doc ?? '';

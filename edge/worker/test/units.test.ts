@@ -4,8 +4,10 @@
  * against @botsieve/decisions' own, and the configuration's validation.
  */
 import test from 'ava';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EDGE_HEADERS } from '@botsieve/core';
 import { clientSubjects } from '@botsieve/decisions';
 import { parseWorkerConfig } from '../src/config.js';
 import { EventShipper } from '../src/shipper.js';
@@ -142,7 +144,18 @@ test('configuration: defaults, and every bad value refused with ERR_EDGE_CONFIG'
   t.like(config.ingest, { header: 'authorization', token: null, batch_max_records: 200, batch_max_wait_ms: 2_000, buffer_max_records: 2_000 });
   t.like(config.enforce, { decisions_url: 'https://decide.example', refresh_ms: 10_000, wait_for_first_refresh: false, challenge_mode: 'forward' });
   t.is(parseWorkerConfig({}).enforce, null);
-  for (const env of [{ ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S: '1.5' }]) {
+  t.is(parseWorkerConfig({}).edge_token, null);
+  t.is(parseWorkerConfig({ EDGE_TOKEN: 'a-long-shared-secret-0123' }).edge_token, 'a-long-shared-secret-0123');
+  const short = t.throws(() => parseWorkerConfig({ EDGE_TOKEN: 'too-short' }), { code: 'ERR_EDGE_CONFIG' });
+  t.false(short?.message.includes('too-short'), 'a secret is never echoed');
+  for (const env of [{ EDGE_TOKEN: 'a long shared secret 0123' }, { EDGE_TOKEN: 'a-long-shared-secret\n0123' }, { ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S: '1.5' }]) {
     t.throws(() => parseWorkerConfig(env), { code: 'ERR_EDGE_CONFIG' }, JSON.stringify(env));
   }
+});
+
+test('the README header table lists every header of the edge contract, and no other', async (t) => {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Headers to the origin'), readme.indexOf('## Metadata to ingest'));
+  const listed = [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((match) => match[1] as string);
+  t.deepEqual(listed.sort(), Object.values(EDGE_HEADERS).sort());
 });

@@ -3,45 +3,70 @@
  * headers, ingest on the embedded bus, and a decision endpoint over a real VerdictReplica.
  */
 import test from 'ava';
+import { CLOUDFLARE_HEADERS, EDGE_HEADERS, EDGE_HEADER_NAMES } from '@botsieve/core';
 import { systemClock } from '@botsieve/runtime';
 import { VerdictReplica } from '@botsieve/decisions';
 import { closedPort, startDecisionEndpoint, startHungServer, startIngest, startOrigin, verdict } from './peers.js';
 import { eventually, startWorker } from './miniflare.js';
 
+const CLOUDFLARE_SET = new Set<string>([...Object.values(CLOUDFLARE_HEADERS), 'cf-worker']);
 const BOT = { score: 7, verifiedBot: false, ja4: 't13d1516h2_8daaf6152771_b186095e22b6', ja3Hash: 'e7d705a3286e19ea42f587b344ee6865', detectionIds: [33554817, 50331651], staticResource: false, jsDetection: { passed: false } };
 
-test('Bot Management fields reach the origin as headers; client-forged copies do not', async (t) => {
+test('Bot Management fields reach the origin as botsieve-* headers, with the edge token; client-forged copies do not', async (t) => {
+  const origin = await startOrigin();
+  const worker = await startWorker({ ORIGIN: origin.url, EDGE_TOKEN: 'a-long-shared-secret-0123' });
+  t.teardown(async () => {
+    await worker.dispose();
+    await origin.close();
+  });
+  const forged: Record<string, string> = { 'X-Real-IP': '192.0.2.250', 'user-agent': 'curl/8.5' };
+  for (const name of EDGE_HEADER_NAMES) forged[name] = name === EDGE_HEADERS.bot_score ? '99' : 'forged';
+  const answer = await worker.fetch('/cart?item=3', { cf: { asn: 64500, country: 'DE', verifiedBotCategory: '', botManagement: BOT }, headers: forged });
+  t.is(answer.status, 200);
+  t.is(answer.text, 'hello from the origin');
+  const [seen] = origin.requests;
+  t.is(seen?.url, '/cart?item=3');
+  t.like(seen?.headers, {
+    'botsieve-bot-score': '7',
+    'botsieve-verified-bot': 'false',
+    'botsieve-ja4': BOT.ja4,
+    'botsieve-bot-detection-ids': '33554817,50331651',
+    'botsieve-bot-static-resource': 'false',
+    'botsieve-bot-js-passed': 'false',
+    'botsieve-asn': '64500',
+    'botsieve-edge-token': 'a-long-shared-secret-0123',
+    'user-agent': 'curl/8.5',
+    'x-real-ip': '203.0.113.50',
+  });
+  t.false('botsieve-action' in (seen?.headers ?? {}), 'a client cannot send an action to the origin');
+  t.false('botsieve-verified-bot-category' in (seen?.headers ?? {}), 'an empty category is not sent, and the forged one is gone');
+  // Only Cloudflare's own cf-* headers (workerd adds cf-worker to subrequests, as Cloudflare does); the country is Cloudflare's cf-ipcountry, not ours.
+  t.deepEqual(Object.keys(seen?.headers ?? {}).filter((name) => name.startsWith('cf-') && !CLOUDFLARE_SET.has(name)), []);
+  t.false(Object.values(seen?.headers ?? {}).includes('forged'));
+
+  // A verified bot: its category is forwarded.
+  await worker.fetch('/robots.txt', { cf: { asn: 15169, verifiedBotCategory: 'Search Engine Crawler', botManagement: { ...BOT, score: 1, verifiedBot: true } } });
+  t.like(origin.requests[1]?.headers, { 'botsieve-verified-bot': 'true', 'botsieve-verified-bot-category': 'Search Engine Crawler', 'botsieve-bot-score': '1' });
+
+  // Without Bot Management (botManagement absent): the forged bot headers are stripped, none are set.
+  await worker.fetch('/', { cf: { asn: 64501, botManagement: null }, headers: forged });
+  const third = origin.requests[2]?.headers ?? {};
+  for (const name of EDGE_HEADER_NAMES) {
+    if (name !== EDGE_HEADERS.asn && name !== EDGE_HEADERS.edge_token) t.false(name in third, `${name} absent without Bot Management`);
+  }
+  t.is(third['botsieve-asn'], '64501');
+  t.is(third['botsieve-edge-token'], 'a-long-shared-secret-0123', 'the token replaced the forged one');
+});
+
+test('without EDGE_TOKEN a client-sent botsieve-edge-token is removed, not passed on', async (t) => {
   const origin = await startOrigin();
   const worker = await startWorker({ ORIGIN: origin.url });
   t.teardown(async () => {
     await worker.dispose();
     await origin.close();
   });
-  const forged = { 'X-Real-IP': '192.0.2.250', 'Cf-Bot-Score': '99', 'Cf-Verified-Bot': 'true', 'Cf-Ja4': 'forged', 'Cf-Bot-Detection-Ids': '1', 'Cf-Asn': '15169', 'Botsieve-Action': 'allow', 'user-agent': 'curl/8.5' };
-  const answer = await worker.fetch('/cart?item=3', { cf: { asn: 64500, country: 'DE', botManagement: BOT }, headers: forged });
-  t.is(answer.status, 200);
-  t.is(answer.text, 'hello from the origin');
-  const [seen] = origin.requests;
-  t.is(seen?.url, '/cart?item=3');
-  t.like(seen?.headers, {
-    'cf-bot-score': '7',
-    'cf-verified-bot': 'false',
-    'cf-ja4': BOT.ja4,
-    'cf-bot-detection-ids': '33554817,50331651',
-    'cf-bot-static-resource': 'false',
-    'cf-bot-js-passed': 'false',
-    'cf-asn': '64500',
-    'cf-country': 'DE',
-    'user-agent': 'curl/8.5',
-    'x-real-ip': '203.0.113.50',
-  });
-  t.false('botsieve-action' in (seen?.headers ?? {}), 'a client cannot send an action to the origin');
-
-  // Without Bot Management (botManagement absent): the forged bot headers are stripped, none are set.
-  await worker.fetch('/', { cf: { asn: 64501, botManagement: null }, headers: forged });
-  const second = origin.requests[1]?.headers ?? {};
-  for (const name of ['cf-bot-score', 'cf-verified-bot', 'cf-ja4', 'cf-bot-detection-ids', 'botsieve-action']) t.false(name in second, `${name} absent without Bot Management`);
-  t.is(second['cf-asn'], '64501');
+  t.is((await worker.fetch('/', { headers: { 'botsieve-edge-token': 'a-guessed-token-0123456' } })).status, 200);
+  t.false('botsieve-edge-token' in (origin.requests[0]?.headers ?? {}));
 });
 
 test('request metadata reaches ingest in batches (by size and by time) and lands on the events topic', async (t) => {
@@ -126,7 +151,7 @@ test('enforcement: a block verdict is enforced after a refresh, which no request
   t.is((await worker.fetch('/', { ip: '203.0.113.9', cf: { asn: 64999, botManagement: BOT } })).status, 200, 'a log verdict is not enforced');
   t.regex(decisions.requests[1]?.get('since') ?? '', new RegExp(`^${replica.epoch}\\.\\d+$`), 'later refreshes resume from the token');
   t.like((await worker.stats()).enforcer, { size: 1, refresh_failures: 0 });
-  t.is(origin.requests.filter((request) => request.headers['cf-bot-score'] === '7').length, origin.requests.length);
+  t.is(origin.requests.filter((request) => request.headers[EDGE_HEADERS.bot_score] === '7').length, origin.requests.length);
 });
 
 test('enforcement: a verified bot in a blocked ASN passes; population verdicts need Bot Management; canonical IPv6 prefixes match', async (t) => {
@@ -147,7 +172,7 @@ test('enforcement: a verified bot in a blocked ASN passes; population verdicts n
   t.is((await worker.fetch('/', { ip: '198.51.100.2', cf: { asn: 64501, botManagement: BOT } })).status, 403, 'that address is blocked when the request is not a verified bot');
   t.is((await worker.fetch('/', { ip: '198.51.100.3', cf: { asn: 64500, botManagement: null } })).status, 200, 'without Bot Management, an asn: verdict is not enforced');
 
-  // Challenge in CHALLENGE_MODE=forward (default): the origin decides, told by Botsieve-Action.
+  // Challenge in CHALLENGE_MODE=forward (default): the origin decides, told by botsieve-action.
   const challenged = await worker.fetch('/login', { ip: '2001:DB8:1:0:0:0:0:AB', cf: { asn: 64777, botManagement: BOT } });
   t.is(challenged.status, 200);
   t.is(origin.requests.at(-1)?.headers['botsieve-action'], 'challenge', 'the non-canonical IPv6 address fell under the canonical /64 verdict');

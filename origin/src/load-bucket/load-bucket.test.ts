@@ -64,14 +64,14 @@ test('through node:http: a loaded origin answers 429 with Retry-After to low-sco
   const guard = new OriginGuard({ source: new VerdictReplica({ clock: systemClock }), address: { cloudflare: ['127.0.0.1/32'] }, load_bucket: load });
   const served = await serve('node:http', guard);
   t.teardown(() => served.close());
-  const bot = { 'cf-connecting-ip': '203.0.113.5', 'cf-bot-score': '2' };
+  const bot = { 'cf-connecting-ip': '203.0.113.5', 'botsieve-bot-score': '2' };
   const statuses = [];
   for (let i = 0; i < 4; i += 1) statuses.push((await get(served.port, bot)).status);
   t.deepEqual(statuses, [200, 200, 200, 429]);
   const limited = await get(served.port, bot);
   t.is(limited.status, 429);
   t.is(limited.headers['retry-after'], '1');
-  t.is((await get(served.port, { 'cf-connecting-ip': '203.0.113.6', 'cf-bot-score': '90' })).status, 200);
+  t.is((await get(served.port, { 'cf-connecting-ip': '203.0.113.6', 'botsieve-bot-score': '90' })).status, 200);
   t.is(guard.metrics.snapshot().rate_limited, 2);
   await new Promise((resolve) => setTimeout(resolve, 20));
   t.is(load.stats().inflight, 0, 'every request left the in-flight count');

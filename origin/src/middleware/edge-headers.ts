@@ -1,34 +1,15 @@
 /**
- * The request headers the botsieve edge Worker forwards to the origin, and how the origin reads
- * them. One module, so the Worker and the middleware agree on every name (the README lists them).
+ * How the origin reads the headers the botsieve edge Worker forwards (their names, and those
+ * Cloudflare sets itself, are core's contract: EDGE_HEADERS and CLOUDFLARE_HEADERS).
  *
  * These headers are believed only on requests that came through the Cloudflare edge (the client
  * address walk passed a Cloudflare hop) and, when `edge_token` is configured, carried the shared
- * token: anyone can send `Cf-Verified-Bot: true` straight to an origin that is reachable directly.
- * Every value is validated; a malformed one is treated as absent, never as a default that means
- * something (a garbled `Cf-Verified-Bot` is not "verified").
+ * token: anyone can send `botsieve-verified-bot: true` straight to an origin that is reachable
+ * directly. Every value is validated; a malformed one is treated as absent, never as a default
+ * that means something (a garbled `botsieve-verified-bot` is not "verified").
  */
 import type { IncomingHttpHeaders } from 'node:http';
-
-/** Header names, lower case as Node gives them. */
-export const EDGE_HEADERS = Object.freeze({
-  /** Set by Cloudflare itself: the Ray ID, `<16 hex>-<colo>`; Logpush's RayID is the hex part. */
-  ray: 'cf-ray',
-  /** Set by Cloudflare itself (IP geolocation): ISO 3166-1 alpha-2 country, `XX` unknown, `T1` Tor. */
-  country: 'cf-ipcountry',
-  /** Worker: `request.cf.botManagement.score`, an integer 1–99 (1 = automated). Absent without Bot Management. */
-  bot_score: 'cf-bot-score',
-  /** Worker: `request.cf.botManagement.verifiedBot` (or `cf.client.bot`), `true` or `false`. */
-  verified_bot: 'cf-verified-bot',
-  /** Worker: the verified bot's category (`Search Engine Crawler`…), when verified. */
-  verified_bot_category: 'cf-verified-bot-category',
-  /** Worker: `request.cf.botManagement.ja4`, the JA4 TLS fingerprint. */
-  ja4: 'cf-ja4',
-  /** Worker: `request.cf.asn`, the client's autonomous system number. */
-  asn: 'cf-asn',
-  /** Worker: the shared secret proving the request passed through your Worker (compared in constant time). */
-  edge_token: 'botsieve-edge-token',
-});
+import { CLOUDFLARE_HEADERS, EDGE_HEADERS } from '@botsieve/core';
 
 /** What the edge said about the client; null fields were absent or malformed. */
 export interface EdgeFacts {
@@ -56,9 +37,9 @@ function single(value: string | string[] | undefined): string | null {
 
 /** Reads the edge headers of a request (call only when the edge can be believed). */
 export function readEdgeFacts(headers: IncomingHttpHeaders): EdgeFacts {
-  const ray = single(headers[EDGE_HEADERS.ray]);
+  const ray = single(headers[CLOUDFLARE_HEADERS.ray]);
   const rayMatch = ray === null ? null : RAY.exec(ray);
-  const country = single(headers[EDGE_HEADERS.country])?.toUpperCase() ?? null;
+  const country = single(headers[CLOUDFLARE_HEADERS.country])?.toUpperCase() ?? null;
   const score = integerHeader(headers[EDGE_HEADERS.bot_score], 1, 99);
   const verified = single(headers[EDGE_HEADERS.verified_bot])?.toLowerCase() ?? null;
   const category = single(headers[EDGE_HEADERS.verified_bot_category]);

@@ -49,10 +49,10 @@ for (const framework of FRAMEWORKS) {
 
   test(`${framework}: a verified bot in a blocked ASN passes; the same ASN unverified is blocked`, async (t) => {
     const { port } = await setup(t, framework);
-    const verified = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'cf-asn': String(BLOCKED_ASN), 'cf-verified-bot': 'true', 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' });
+    const verified = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-verified-bot': 'true', 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' });
     t.is(verified.status, 200);
     t.like(verified.botsieve, { action: 'allow', edge: { asn: BLOCKED_ASN, verified: true }, decision: { action: 'allow', exemption: { reason: 'verified_bot', source: 'edge' } } });
-    const unverified = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'cf-asn': String(BLOCKED_ASN), 'cf-verified-bot': 'false' });
+    const unverified = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-verified-bot': 'false' });
     t.is(unverified.status, 403);
   });
 
@@ -85,9 +85,9 @@ for (const framework of FRAMEWORKS) {
   test(`${framework}: spoofed X-Forwarded-For, CF-Connecting-IP and edge headers cannot pick the address or the verdict`, async (t) => {
     // Not behind Cloudflare; behind one trusted proxy (loopback) that appends the address it saw.
     const { guard, port } = await setup(t, framework, { address: { cloudflare: false, trusted_proxies: ['127.0.0.1/32'] } });
-    const spoofed = await get(port, { 'x-forwarded-for': `${CLEAN_IP}, ${BLOCKED_IP}`, 'cf-connecting-ip': CLEAN_IP, 'cf-verified-bot': 'true' });
+    const spoofed = await get(port, { 'x-forwarded-for': `${CLEAN_IP}, ${BLOCKED_IP}`, 'cf-connecting-ip': CLEAN_IP, 'botsieve-verified-bot': 'true' });
     t.is(spoofed.status, 403, 'the rightmost untrusted hop is the client, whatever the client wrote to its left');
-    const forgedEdge = await get(port, { 'x-forwarded-for': '203.0.113.77', 'cf-asn': String(BLOCKED_ASN), 'cf-verified-bot': 'true' });
+    const forgedEdge = await get(port, { 'x-forwarded-for': '203.0.113.77', 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-verified-bot': 'true' });
     t.is(forgedEdge.status, 200);
     t.like(forgedEdge.botsieve, { ip: '203.0.113.77', address_source: 'x-forwarded-for', edge_trusted: false, edge: { asn: null, verified: null } });
     t.is(guard.metrics.snapshot().edge_untrusted, 2);
@@ -110,11 +110,11 @@ test('node:http: challenge passes by default (the application sees it), or answe
 
 test('node:http: with an edge token, edge headers without it are not believed', async (t) => {
   const { port } = await setup(t, 'node:http', { edge_token: 'a-long-shared-secret-0123' });
-  const without = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'cf-asn': String(BLOCKED_ASN), 'cf-verified-bot': 'true' });
+  const without = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-verified-bot': 'true' });
   t.like(without.botsieve, { edge_trusted: false, edge: { asn: null } });
-  const wrong = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'cf-asn': String(BLOCKED_ASN), 'botsieve-edge-token': 'a-long-shared-secret-0124' });
+  const wrong = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-edge-token': 'a-long-shared-secret-0124' });
   t.like(wrong.botsieve, { edge_trusted: false });
-  const right = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'cf-asn': String(BLOCKED_ASN), 'botsieve-edge-token': 'a-long-shared-secret-0123' });
+  const right = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-edge-token': 'a-long-shared-secret-0123' });
   t.is(right.status, 403, 'the trusted ASN now matches the block');
 });
 

@@ -26,14 +26,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Clock, EventAction } from '@botsieve/core';
+import { CLOUDFLARE_HEADERS, EDGE_HEADERS, EDGE_TOKEN_MIN_LENGTH, type Clock, type EventAction } from '@botsieve/core';
 import type { Decision, DecisionClient } from '@botsieve/decisions';
 import { systemClock } from '@botsieve/runtime';
 import { ClientAddressResolver, type AddressSource, type ClientAddressOptions } from '../client-address/index.js';
 import { originConfigError } from '../errors.js';
 import type { LoadBucket } from '../load-bucket/index.js';
 import { buildRequestRecord, type RequestRecordSink } from '../request-stream/record.js';
-import { EDGE_HEADERS, NO_EDGE_FACTS, readEdgeFacts, type EdgeFacts } from './edge-headers.js';
+import { NO_EDGE_FACTS, readEdgeFacts, type EdgeFacts } from './edge-headers.js';
 import { GuardMetrics, type FailOpenReason } from './metrics.js';
 
 /** Where decisions come from: a VerdictReplica fits (and any object with the same `decide`). */
@@ -86,7 +86,7 @@ export interface OriginGuardOptions {
   breaker_after?: number;
   /** What a `challenge` decision does (default `pass`; see README, "Challenges"). */
   challenge?: ChallengeHandling;
-  /** Shared secret the edge Worker sends in `Botsieve-Edge-Token`; when set, edge headers without it are ignored. */
+  /** Shared secret the edge Worker sends in `botsieve-edge-token` (its EDGE_TOKEN secret); when set, edge headers without it are ignored. */
   edge_token?: string | null;
   /** Where each request's metadata record goes at the response's end (a RequestStream). */
   stream?: RequestRecordSink | null;
@@ -141,7 +141,7 @@ export class OriginGuard {
     this.challenge = options.challenge ?? 'pass';
     if (this.challenge !== 'pass' && this.challenge !== 'block' && typeof this.challenge !== 'function') throw originConfigError(`origin guard: challenge must be 'pass', 'block' or a function`);
     const token = options.edge_token ?? null;
-    if (token !== null && (typeof token !== 'string' || token.length < 16)) throw originConfigError('origin guard: edge_token must be a string of at least 16 characters');
+    if (token !== null && (typeof token !== 'string' || token.length < EDGE_TOKEN_MIN_LENGTH)) throw originConfigError(`origin guard: edge_token must be a string of at least ${EDGE_TOKEN_MIN_LENGTH} characters`);
     this.edgeTokenHash = token === null ? null : createHash('sha256').update(token).digest();
     this.stream = options.stream ?? null;
     this.loadBucket = options.load_bucket ?? null;
@@ -158,7 +158,7 @@ export class OriginGuard {
     const metrics = this.metrics;
     metrics.requests += 1;
     const headers = req.headers;
-    const address = this.resolver.resolve(req.socket?.remoteAddress, headers['cf-connecting-ip'], headers['x-forwarded-for']);
+    const address = this.resolver.resolve(req.socket?.remoteAddress, headers[CLOUDFLARE_HEADERS.connecting_ip], headers['x-forwarded-for']);
     metrics.address_source[address.source] += 1;
     const edgeTrusted = address.via_cloudflare && this.edgeTokenMatches(headers[EDGE_HEADERS.edge_token]);
     if (!edgeTrusted) metrics.edge_untrusted += 1;

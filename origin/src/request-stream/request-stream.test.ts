@@ -24,7 +24,7 @@ test('each request reaches the events topic as a RequestEvent with the edge and 
   t.teardown(() => ingest.close());
   const { stream, port } = await origin(t, { url: `ws://127.0.0.1:${ingest.port}/stream`, batch_max_events: 2, batch_max_ms: 20 });
   const started = Date.now();
-  const edge = { 'cf-connecting-ip': '203.0.113.9', 'cf-ray': '8a1b2c3d4e5f6789-AMS', 'cf-bot-score': '7', 'cf-ja4': 't13d1516h2_8daaf6152771_02713d6af862', 'cf-asn': '64501', 'cf-ipcountry': 'NL', 'user-agent': 'curl/8.5', referer: 'https://example.com/' };
+  const edge = { 'cf-connecting-ip': '203.0.113.9', 'cf-ray': '8a1b2c3d4e5f6789-AMS', 'botsieve-bot-score': '7', 'botsieve-ja4': 't13d1516h2_8daaf6152771_02713d6af862', 'botsieve-asn': '64501', 'cf-ipcountry': 'NL', 'user-agent': 'curl/8.5', referer: 'https://example.com/' };
   t.is((await get(port, edge, '/shop/cart?id=3')).status, 200);
   t.is((await get(port, { 'cf-connecting-ip': '2001:db8::5' }, '/')).status, 200);
   t.is((await get(port, { 'x-forwarded-for': '198.51.100.1' }, '/direct')).status, 200);
