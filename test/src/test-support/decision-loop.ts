@@ -169,25 +169,22 @@ export async function runLoop(port: number, options: LoopOptions): Promise<LoopR
     for (let i = 0; i < owed; i += 1) send(options.flood_ip, FLOOD_PATH, true);
   }, 10);
   send(options.flood_ip, FLOOD_PATH, true);
-  // People: a page, then its assets with the page as referer; spread over the interval.
+  // People: a landing page, then pages reached by following a link (the previous page as the
+  // Referer), each followed by its assets; a think time of 0.5–1.5 × human_interval_ms between pages.
   let page = 0;
   const humanTimers = options.human_ips.map((ip, index) => {
+    let previous: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
     const visit = () => {
       page += 1;
       const path = `/products/${page}`;
-      send(ip, path, false);
-      for (const asset of ['/static/app.js', '/static/app.css', `/img/${page}.png`]) send(ip, asset, false, `http://shop.example${path}`);
+      send(ip, path, false, previous);
+      previous = `http://shop.example${path}`;
+      for (const asset of ['/static/app.js', '/static/app.css', `/img/${page}.png`]) send(ip, asset, false, previous);
+      timer = setTimeout(visit, Math.round(options.human_interval_ms * (0.5 + Math.random())));
     };
-    const offset = Math.floor((index * options.human_interval_ms) / options.human_ips.length);
-    let interval: NodeJS.Timeout | undefined;
-    const first = setTimeout(() => {
-      visit();
-      interval = setInterval(visit, options.human_interval_ms);
-    }, offset);
-    return () => {
-      clearTimeout(first);
-      if (interval !== undefined) clearInterval(interval);
-    };
+    timer = setTimeout(visit, Math.floor((index * options.human_interval_ms) / options.human_ips.length));
+    return () => clearTimeout(timer);
   });
 
   await waitFor('the first 403 or the timeout', () => (result.first_403_ms !== null || performance.now() - started > options.timeout_ms ? true : undefined), options.timeout_ms + 5_000);
@@ -197,4 +194,23 @@ export async function runLoop(port: number, options: LoopOptions): Promise<LoopR
   await Promise.all([...inflight]);
   agent.destroy();
   return result;
+}
+
+/**
+ * Sends `count` requests from `ip` at about 300/s and waits until the origin's replica holds a
+ * verdict (challenge or block) for it: the whole loop has run once (topics created, consumer
+ * groups assigned, the verdict streamed). Returns the ms from the first request to that verdict.
+ */
+export async function warmUp(origin: ProtectedOrigin, ip: string, count = 150, timeout_ms = 60_000): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  const started = performance.now();
+  for (let i = 0; i < count; i += 1) {
+    request({ host: '127.0.0.1', port: origin.port, path: '/warm-up', headers: { 'x-forwarded-for': ip, 'user-agent': FLOOD_UA }, agent }, (res) => res.resume())
+      .on('error', () => undefined)
+      .end();
+    if (i % 3 === 2) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await waitFor(`a verdict for the warm-up address ${ip} at the origin`, () => (origin.protection.replica.decide({ ip }).action === 'allow' ? undefined : true), timeout_ms);
+  agent.destroy();
+  return performance.now() - started;
 }
