@@ -112,6 +112,8 @@ export interface LoopOptions {
 export interface LoopResult {
   /** performance.now() of the flood's first request. */
   started_at: number;
+  /** performance.now() of each flood request sent, in order. */
+  flood_sent_at: number[];
   /** ms from the flood's first request sent to its first 403 received; null when none came. */
   first_403_ms: number | null;
   flood_sent: number;
@@ -131,13 +133,16 @@ const FLOOD_PATH = '/search?q=shoes';
 /** Drives the flood and the people at the origin until the first 403 of the flood (plus `after_block_ms`) or the timeout. */
 export async function runLoop(port: number, options: LoopOptions): Promise<LoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const result: LoopResult = { started_at: 0, first_403_ms: null, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_errors: 0, human_errors: 0 };
+  const result: LoopResult = { started_at: 0, flood_sent_at: [], first_403_ms: null, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_errors: 0, human_errors: 0 };
   const inflight = new Set<Promise<void>>();
   let started = -1;
   const send = (ip: string, path: string, flood: boolean, referer?: string) => {
     const headers: Record<string, string> = { 'x-forwarded-for': ip, 'user-agent': flood ? FLOOD_UA : BROWSER_UA, accept: '*/*' };
     if (referer !== undefined) headers.referer = referer;
-    if (flood) result.flood_sent += 1;
+    if (flood) {
+      result.flood_sent += 1;
+      result.flood_sent_at.push(performance.now());
+    }
     else result.human_sent += 1;
     const done = new Promise<void>((resolve) => {
       const req = request({ host: '127.0.0.1', port, path, headers, agent }, (res) => {
