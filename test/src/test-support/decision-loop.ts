@@ -120,6 +120,8 @@ export interface LoopResult {
   flood_statuses: Record<number, number>;
   human_sent: number;
   human_statuses: Record<number, number>;
+  /** Flood requests sent after its first 403 had arrived and still answered 200 (the block did not hold). */
+  flood_passed_after_403: number;
   /** Requests that failed at the socket (counted per side). */
   flood_errors: number;
   human_errors: number;
@@ -133,15 +135,16 @@ const FLOOD_PATH = '/search?q=shoes';
 /** Drives the flood and the people at the origin until the first 403 of the flood (plus `after_block_ms`) or the timeout. */
 export async function runLoop(port: number, options: LoopOptions): Promise<LoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const result: LoopResult = { started_at: 0, flood_sent_at: [], first_403_ms: null, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_errors: 0, human_errors: 0 };
+  const result: LoopResult = { started_at: 0, flood_sent_at: [], first_403_ms: null, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_passed_after_403: 0, flood_errors: 0, human_errors: 0 };
   const inflight = new Set<Promise<void>>();
   let started = -1;
   const send = (ip: string, path: string, flood: boolean, referer?: string) => {
     const headers: Record<string, string> = { 'x-forwarded-for': ip, 'user-agent': flood ? FLOOD_UA : BROWSER_UA, accept: '*/*' };
     if (referer !== undefined) headers.referer = referer;
+    const sentAt = performance.now();
     if (flood) {
       result.flood_sent += 1;
-      result.flood_sent_at.push(performance.now());
+      result.flood_sent_at.push(sentAt);
     }
     else result.human_sent += 1;
     const done = new Promise<void>((resolve) => {
@@ -151,6 +154,7 @@ export async function runLoop(port: number, options: LoopOptions): Promise<LoopR
         const counts = flood ? result.flood_statuses : result.human_statuses;
         counts[status] = (counts[status] ?? 0) + 1;
         if (flood && status === 403 && result.first_403_ms === null) result.first_403_ms = at - started;
+        if (flood && status === 200 && result.first_403_ms !== null && sentAt - started > result.first_403_ms) result.flood_passed_after_403 += 1;
         res.resume();
         res.on('end', resolve);
         res.on('error', resolve);
