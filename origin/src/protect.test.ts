@@ -97,6 +97,7 @@ test('a decision service that is down: requests fail open as not_ready, nothing 
 test('a bad option throws ERR_ORIGIN_CONFIG before anything is started', (t) => {
   t.throws(() => createOriginProtection({ decisions: { url: 'http://127.0.0.1:1' }, ingest: { url: 'http://not-a-websocket/stream' } }), { code: 'ERR_ORIGIN_CONFIG' });
   t.throws(() => createOriginProtection({ decisions: { url: 'http://127.0.0.1:1' }, ingest: null, budget_ms: 0 }), { code: 'ERR_ORIGIN_CONFIG' });
+  for (const url of ['decide.internal:8090', 'ws://127.0.0.1:1', 'not a url']) t.throws(() => createOriginProtection({ decisions: { url }, ingest: null }), { code: 'ERR_ORIGIN_CONFIG' }, url);
 });
 
 test('the README documents every option of createOriginProtection', (t) => {

@@ -15,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VerdictReplica, StreamVerdictFeed, type Decision, type DecisionClient, type StreamVerdictFeedOptions } from '@botsieve/decisions';
 import { systemClock } from '@botsieve/runtime';
+import { originConfigError } from './errors.js';
 import { OriginGuard, type DecisionSource, type OriginGuardOptions } from './middleware/origin-guard.js';
 import { expressGuard, fastifyGuard, nodeHttpGuard } from './middleware/adapters.js';
 import { RequestStream, type RequestStreamOptions } from './request-stream/request-stream.js';
@@ -79,6 +80,7 @@ class SyncedReplicaSource implements DecisionSource {
 export function createOriginProtection(options: OriginProtectionOptions): OriginProtection {
   const { decisions, ingest, max_verdicts, ...guardOptions } = options;
   const { url, auth, ...feedOptions } = decisions;
+  if (!isHttpUrl(url)) throw originConfigError(`origin protection: decisions.url ${String(url)}: expected http:// or https://`);
   const clock = guardOptions.clock ?? systemClock;
   const replica = new VerdictReplica({ clock, ...(max_verdicts === undefined ? {} : { max_verdicts }) });
   const source = new SyncedReplicaSource(replica);
@@ -111,4 +113,14 @@ export function createOriginProtection(options: OriginProtectionOptions): Origin
         await stream?.close(timeout_ms);
       })()),
   };
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
