@@ -9,3 +9,5 @@ export * from './client-address/index.js';
 export * from './middleware/index.js';
 export * from './request-stream/index.js';
 export * from './load-bucket/index.js';
+export { createOriginProtection } from './protect.js';
+export type { DecisionsConnection, OriginProtection, OriginProtectionOptions, ServiceAuth } from './protect.js';
