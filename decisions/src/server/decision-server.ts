@@ -13,7 +13,7 @@
  */
 import type { Clock } from '@botsieve/core';
 import { TokenAuth, type ComponentTelemetry, type Telemetry } from '@botsieve/runtime';
-import { loadUws as defaultLoadUws } from '@botsieve/ingest/internals';
+import { loadUws as defaultLoadUws } from '@botsieve/runtime';
 import type { VerdictReplica } from '../replica.js';
 import type { Decision, VerdictFeed } from '../types.js';
 import type { DecideConfig } from './config.js';
