@@ -8,7 +8,7 @@ export type { Clock } from './clock.js';
 export { BotsieveError, CORE_ERRORS, catalogueError, isBotsieveError } from './errors.js';
 export type { BotsieveErrorOptions, CoreErrorCode, ErrorCatalogueEntry } from './errors.js';
 export type {
-  Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, ProduceBatch, TopicNames, TopicRole,
+  Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, PartitionRange, ProduceBatch, TopicNames, TopicRole,
 } from './bus.js';
 export type { Logger, LogFn } from './logger.js';
 export { METRIC } from './metrics.js';
