@@ -1,5 +1,6 @@
 export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event.js';
-export { SUBJECT_KINDS, isSubjectKey, subjectKind, subjectValue } from './subject.js';
+export { SUBJECT_KINDS, clientSubjects, isSubjectKey, subjectKind, subjectValue } from './subject.js';
+export type { ClientIdentity } from './subject.js';
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
 export { decodeEvent, decodeVerdict, encodeEvent, encodeVerdict, eventProblem, verdictJson, verdictProblem } from './codec/index.js';

@@ -1,6 +1,8 @@
 export { DEFAULT_CHANGE_LOG, DEFAULT_MAX_VERDICTS, VerdictReplica } from './replica.js';
 export type { ReplicaStats, VerdictReplicaOptions } from './replica.js';
-export { SubjectIndex, clientSubjects } from './subjects.js';
+export { SubjectIndex } from './subjects.js';
+// core's, re-exported for the benchmark's keyed baseline (bench/src/decide-bench.ts).
+export { clientSubjects } from '@botsieve/core';
 export type { Decision, DecisionClient, ReplicaChange, VerdictFeed, VerdictSync } from './types.js';
 export { BusVerdictFeed, DEFAULT_REBUILD_MS } from './feeds/bus-feed.js';
 export type { BusVerdictFeedOptions } from './feeds/bus-feed.js';
