@@ -17,7 +17,7 @@ import { loadUws as defaultLoadUws } from '@botsieve/runtime';
 import type { VerdictReplica } from '../replica.js';
 import type { Decision, VerdictFeed } from '../types.js';
 import type { DecideConfig } from './config.js';
-import { DECIDE_ERRORS, decideError, errorBody, type DecideErrorCode } from './errors.js';
+import { DECIDE_ERRORS, decideError, errorBody, type DecideErrorCode } from '../errors.js';
 import { DecideMetrics } from './metrics.js';
 import { NodeTransport } from './node-transport.js';
 import { clientFromQuery, clientsFromBody, streamRequest } from './requests.js';
