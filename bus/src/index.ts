@@ -6,5 +6,3 @@ export { BUS_KINDS, createBus } from './create-bus.js';
 export type { BusFactory } from './create-bus.js';
 export { EmbeddedBus, stableHash } from './embedded/index.js';
 export { KafkaBus } from './kafka/index.js';
-export { isSeekableBus } from './seek.js';
-export type { PartitionRange, SeekConsumerOptions, SeekableBus } from './seek.js';

@@ -11,11 +11,10 @@
  * batches and commit.
  */
 import type { Bus, BusProducer } from '@botsieve/core';
-import { createBus, isSeekableBus } from '@botsieve/bus';
+import { createBus } from '@botsieve/bus';
 import { BusVerdictFeed, DecisionServer, VerdictReplica } from '@botsieve/decisions';
 import { DetectorService } from '@botsieve/detectors';
 import { IngestServer } from '@botsieve/ingest';
-import { BotsieveError } from '@botsieve/core';
 import { systemClock, type Telemetry } from '@botsieve/runtime';
 import { SinkSet, type MemoryVerdictStore } from '@botsieve/sinks';
 import { AdminServer } from './admin-server.js';
@@ -89,7 +88,6 @@ export class Pipeline {
     this.adminPort = await this.admin.listen();
     this.adminHost = this.admin.address().address;
     if (roles.includes('decide')) {
-      if (!isSeekableBus(bus)) throw new BotsieveError('ERR_CLI_USAGE', `the decide role needs a bus that can start a group at a point in time (${bus.kind} cannot)`);
       const replica = new VerdictReplica({ clock: systemClock, max_verdicts: config.decide.max_verdicts, change_log: config.decide.change_log });
       const feed = new BusVerdictFeed(bus, systemClock, telemetry.component('decide-feed'), { rebuild_ms: config.decide.rebuild_ms, group_id_prefix: config.decide.group_id_prefix });
       this.decide = new DecisionServer(config.decide, { replica, feed, telemetry, clock: systemClock });

@@ -78,6 +78,13 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group with no committed offset starts. */
   from: 'earliest' | 'latest';
+  /**
+   * Where a partition with no committed offset starts: the first record appended at or after
+   * this wall time (ms since the epoch), the same position `Bus.offsetsForTime` answers.
+   * Overrides `from` for such partitions; a committed offset still wins. A replica of a topic's
+   * recent past starts a fresh group here.
+   */
+  from_time_ms?: number;
   /** Largest batch handed to the handler. */
   max_batch_records: number;
   /**
@@ -99,11 +106,25 @@ export interface BusConsumer {
   close(): Promise<void>;
 }
 
+/** One partition's positions for a point in time (see `Bus.offsetsForTime`). */
+export interface PartitionRange {
+  partition: number;
+  /** First record appended at or after the time; `end` when none. */
+  start: number;
+  /** The offset the next appended record gets. */
+  end: number;
+}
+
 export interface Bus {
   readonly kind: 'embedded' | 'kafka';
   readonly topics: TopicNames;
   producer(): BusProducer;
   consumer(options: ConsumerOptions): BusConsumer;
+  /**
+   * Per partition of `topic`, where a fresh group with `from_time_ms: time_ms` starts and where
+   * the partition ends now, so a reader can tell when it has caught up with what was there.
+   */
+  offsetsForTime(topic: string, time_ms: number, timeout_ms: number): Promise<PartitionRange[]>;
   /** Resolves true when the bus answered a metadata request within `timeout_ms`. */
   healthcheck(timeout_ms: number): Promise<boolean>;
   close(): Promise<void>;

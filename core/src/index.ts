@@ -1,5 +1,6 @@
 export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event.js';
-export { SUBJECT_KINDS, isSubjectKey, subjectKind, subjectValue } from './subject.js';
+export { SUBJECT_KINDS, clientSubjects, isSubjectKey, subjectKind, subjectValue } from './subject.js';
+export type { ClientIdentity } from './subject.js';
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';
 export { decodeEvent, decodeVerdict, encodeEvent, encodeVerdict, eventProblem, verdictJson, verdictProblem } from './codec/index.js';
@@ -8,7 +9,7 @@ export type { Clock } from './clock.js';
 export { BotsieveError, CORE_ERRORS, catalogueError, isBotsieveError } from './errors.js';
 export type { BotsieveErrorOptions, CoreErrorCode, ErrorCatalogueEntry } from './errors.js';
 export type {
-  Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, ProduceBatch, TopicNames, TopicRole,
+  Bus, BusConsumer, BusProducer, BusRecord, BatchHandler, ConsumerOptions, PartitionRange, ProduceBatch, TopicNames, TopicRole,
 } from './bus.js';
 export type { Logger, LogFn } from './logger.js';
 export { METRIC } from './metrics.js';

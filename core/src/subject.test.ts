@@ -1,5 +1,5 @@
 import test from 'ava';
-import { isSubjectKey, SUBJECT_KINDS, subjectKind } from './subject.js';
+import { clientSubjects, isSubjectKey, SUBJECT_KINDS, subjectKind } from './subject.js';
 
 test('subject kinds in their one order', (t) => {
   t.deepEqual(SUBJECT_KINDS, ['ip', 'prefix', 'asn', 'ja4', 'ua']);
@@ -13,4 +13,24 @@ test('the kind of a key, and what is a key', (t) => {
   t.true(isSubjectKey('asn:13335'));
   t.true(isSubjectKey('ua::'));
   for (const bad of ['asn:', 'ipx', 'country:fr', 42, null]) t.false(isSubjectKey(bad), String(bad));
+});
+
+test('subjects of a client, spelled as detectors spell them, most specific first', (t) => {
+  t.deepEqual(clientSubjects({ ip: '203.0.113.77', asn: 64500, ja4: 't13d1516h2_8daaf6152771_e5627efa2ab1', user_agent: 'curl/8.5.0' }), [
+    'ip:203.0.113.77',
+    'prefix:203.0.113.0/24',
+    'asn:64500',
+    'ja4:t13d1516h2_8daaf6152771_e5627efa2ab1',
+    'ua:curl/8.5.0',
+  ]);
+  t.deepEqual(clientSubjects({ ip: '2001:DB8::1', asn: 0, ja4: null, user_agent: '' }), ['ip:2001:db8::1', 'prefix:2001:db8::/64']);
+  t.deepEqual(clientSubjects({ ip: 'garbage', asn: 13335 }), ['asn:13335']);
+  t.deepEqual(clientSubjects({ ip: '192.0.2.1', asn: 1.5 }), ['ip:192.0.2.1', 'prefix:192.0.2.0/24'], 'a non-integer ASN is none');
+  for (const subjects of [clientSubjects({ ip: '198.51.100.9', asn: 7, ja4: 'j', user_agent: 'u' })]) {
+    t.deepEqual(subjects.map((subject) => subjectKind(subject)), [...SUBJECT_KINDS], 'in SUBJECT_KINDS order');
+  }
+});
+
+test('IPv4-mapped addresses are keyed as their IPv4 address, as ingest spells events', (t) => {
+  t.deepEqual(clientSubjects({ ip: '::ffff:198.51.100.7' }), ['ip:198.51.100.7', 'prefix:198.51.100.0/24']);
 });

@@ -1,9 +1,11 @@
 /**
- * Subject keys (`<kind>:<value>`, see SubjectKey in event.ts): the kinds in their one order, and
- * reading a key back. Keys are built where the values are (`ip:${event.ip}`), from the canonical
- * forms of net/ip.ts; these helpers are for code that receives a key and must know what it is.
+ * Subject keys (`<kind>:<value>`, see SubjectKey in event.ts): the kinds in their one order,
+ * reading a key back, and the keys a client falls under. Detectors build keys where the values
+ * are (`ip:${event.ip}`), from the canonical forms of net/ip.ts; the helpers here are for code
+ * that receives a key and must know what it is, and for enforcing sides that look a client up.
  */
 import type { SubjectKey, SubjectKind } from './event.js';
+import { canonicalIp } from './net/ip.js';
 
 /** Every kind of subject, most specific first: the order detectors build and walk their trackers. */
 export const SUBJECT_KINDS: readonly SubjectKind[] = Object.freeze(['ip', 'prefix', 'asn', 'ja4', 'ua'] as const);
@@ -24,4 +26,34 @@ export function subjectValue(subject: string): string {
 /** A known kind, a colon and a value of at least one character. */
 export function isSubjectKey(value: unknown): value is SubjectKey {
   return typeof value === 'string' && subjectKind(value) !== undefined && value.length > value.indexOf(':') + 1;
+}
+
+/** What an enforcing side knows of a client that subjects are made of. */
+export interface ClientIdentity {
+  /** Client IP in any valid text form; canonicalised before it becomes a key. */
+  readonly ip: string;
+  /** Autonomous system number; 0 or absent when unknown. */
+  readonly asn?: number | null | undefined;
+  /** JA4 TLS fingerprint when the edge passed one. */
+  readonly ja4?: string | null | undefined;
+  /** The exact User-Agent header. */
+  readonly user_agent?: string | null | undefined;
+}
+
+/**
+ * The subjects a client falls under, most specific first (SUBJECT_KINDS' order), spelled exactly
+ * as detectors spell them from events: `ip:<ip>`, `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`,
+ * `ua:<user agent>`. The IP and prefix are the canonical forms ingest gives events
+ * (`canonicalIp`), or a lookup would miss the verdict; an unparseable IP contributes none.
+ * Builds strings: lookups on a hot path find entries without spelling keys (decisions'
+ * SubjectIndex), and agree with this function by test.
+ */
+export function clientSubjects(client: ClientIdentity): SubjectKey[] {
+  const subjects: SubjectKey[] = [];
+  const canonical = canonicalIp(client.ip);
+  if (canonical !== null) subjects.push(`ip:${canonical.ip}`, `prefix:${canonical.prefix}`);
+  if (typeof client.asn === 'number' && Number.isInteger(client.asn) && client.asn > 0) subjects.push(`asn:${client.asn}`);
+  if (client.ja4) subjects.push(`ja4:${client.ja4}`);
+  if (client.user_agent) subjects.push(`ua:${client.user_agent}`);
+  return subjects;
 }

@@ -1,9 +1,9 @@
 import { getHeapSpaceStatistics } from 'node:v8';
-import type { SubjectKey, Verdict, VerdictAction } from '@botsieve/core';
+import { clientSubjects, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
 import { ClientExemption, ManualClock, Safelist, safelistConfigSchema } from '@botsieve/runtime';
 import test from 'ava';
 import { VerdictReplica } from './replica.js';
-import { clientSubjects, SubjectIndex } from './subjects.js';
+import { SubjectIndex } from './subjects.js';
 import type { DecisionClient, ReplicaChange } from './types.js';
 
 const T0 = 1_750_000_000_000;

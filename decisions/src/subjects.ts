@@ -1,25 +1,12 @@
 /**
- * The subjects a client falls under, spelled exactly as detectors spell them from events:
- * `ip:<ip>`, `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`, `ua:<user agent>`. The IP and prefix are the
- * canonical forms ingest gives events (core's `canonicalIp`), or a lookup would miss the verdict.
- *
- * `clientSubjects` spells the keys (off the hot path: tests, tools). `SubjectIndex` finds a
- * client's entries without spelling them: one table per kind keyed by the raw value (an address by
- * its parsed words, whatever text it came in), so `decide()` builds no `ip:${…}` string.
+ * The subjects a client falls under are the keys core's `clientSubjects` spells (`ip:<ip>`,
+ * `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`, `ua:<user agent>`, canonical IP forms). `SubjectIndex`
+ * finds a client's entries without spelling them: one table per kind keyed by the raw value (an
+ * address by its parsed words, whatever text it came in), so `decide()` builds no `ip:${…}`
+ * string. replica.test.ts checks the index agrees with `clientSubjects` on random clients.
  */
-import { AddressProbe, canonicalIp, parseIPv4, parseIPv6, type SubjectKey } from '@botsieve/core';
+import { AddressProbe, canonicalIp, parseIPv4, parseIPv6 } from '@botsieve/core';
 import type { DecisionClient } from './types.js';
-
-/** Subjects of a client, most specific first; an unparseable IP contributes none. */
-export function clientSubjects(client: DecisionClient): SubjectKey[] {
-  const subjects: SubjectKey[] = [];
-  const canonical = canonicalIp(client.ip);
-  if (canonical !== null) subjects.push(`ip:${canonical.ip}`, `prefix:${canonical.prefix}`);
-  if (typeof client.asn === 'number' && Number.isInteger(client.asn) && client.asn > 0) subjects.push(`asn:${client.asn}`);
-  if (client.ja4) subjects.push(`ja4:${client.ja4}`);
-  if (client.user_agent) subjects.push(`ua:${client.user_agent}`);
-  return subjects;
-}
 
 /**
  * Values by 128-bit address (an IPv4 address as its IPv4-mapped IPv6 form), found from the words

@@ -5,5 +5,6 @@
  */
 export { LineSplitter } from './server/line-splitter.js';
 export type { LineSink } from './server/line-splitter.js';
-export { loadUws } from './server/transport/load-uws.js';
+// The loader is runtime's (one loader for ingest and the decision server); re-exported for bench.
+export { loadUws } from '@botsieve/runtime';
 export { sampleGzip, sampleNdjson } from './test-support/logpush-sample.js';

@@ -11,3 +11,5 @@ export { fetchText, githubReadSettings, listChange, resolveGitHubCommit, writeJs
 export type { FetchTextOptions, GitHubReadOptions, ListChange, MakeError, ResolveCommitOptions } from './published-data.js';
 export { REDELIVERY_BACKOFF, backoffDelay, parseRetryAfter, systemRandom } from './retry.js';
 export type { BackoffPolicy, Random } from './retry.js';
+export { loadUws } from './uws/index.js';
+export type { Uws, UwsLoad } from './uws/index.js';

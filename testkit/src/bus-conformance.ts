@@ -1,7 +1,8 @@
 /**
  * The conformance suite every Bus implementation passes (embedded and Kafka run the same
  * tests): what a sealed batch delivers, when offsets are committed, redelivery after a handler
- * rejected, and independent consumer groups. Topic and group names are random per test, so
+ * rejected, independent consumer groups, and starting a fresh group at a point in time
+ * (`from_time_ms`, `offsetsForTime`). Topic and group names are random per test, so
  * tests can share one bus backend (one mock cluster per file) and run concurrently.
  */
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,12 @@ export interface ConformanceOptions {
   makeBus(): Promise<Bus> | Bus;
   /** How long to wait for records to arrive (Kafka group joins take seconds). */
   wait_ms?: number;
+  /**
+   * Whether the backend answers timestamp lookups exactly (default true). Kafka's mock cluster
+   * answers none: offsetsForTime falls back to re-reading the last records, so a start may be
+   * earlier than the time, never later; the positions must still agree with the consumer's.
+   */
+  exact_time_lookup?: boolean;
 }
 
 export function uniqueName(prefix: string): string {
@@ -44,6 +51,7 @@ export async function collect(bus: Bus, topic: string, group_id: string, max_bat
 
 export function busConformance(test: TestFn, options: ConformanceOptions): void {
   const wait_ms = options.wait_ms ?? 5_000;
+  const exactTime = options.exact_time_lookup ?? true;
 
   const withBus = async (t: ExecutionContext, body: (bus: Bus) => Promise<void>): Promise<void> => {
     const bus = await options.makeBus();
@@ -151,5 +159,40 @@ export function busConformance(test: TestFn, options: ConformanceOptions): void 
       t.true(await bus.healthcheck(5_000));
       await producer.close();
       t.false(producer.isReady());
+    }));
+
+  test('a fresh group with from_time_ms starts where offsetsForTime says, and reads everything appended since', (t) =>
+    withBus(t, async (bus) => {
+      const topic = uniqueName('seek');
+      await produce(bus, topic, Array.from({ length: 6 }, (_, i): [string, string] => [`old-${i}`, `old-${i}`]));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const since = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await produce(bus, topic, Array.from({ length: 6 }, (_, i): [string, string] => [`new-${i}`, `new-${i}`]));
+
+      const ranges = await bus.offsetsForTime(topic, since, 10_000);
+      t.true(ranges.length > 0);
+      t.is(ranges.reduce((sum, range) => sum + range.end, 0), 12, 'the end offsets count every record');
+      for (const range of ranges) t.true(range.start <= range.end);
+      const remaining = ranges.reduce((sum, range) => sum + range.end - range.start, 0);
+      if (exactTime) t.is(remaining, 6, 'exactly the records appended at or after the time');
+      else t.true(remaining >= 6);
+
+      const records: BusRecord[] = [];
+      const consumer = bus.consumer({ group_id: uniqueName('fresh'), topics: [topic], from: 'latest', from_time_ms: since, max_batch_records: 100 });
+      await consumer.start(async (batch) => {
+        records.push(...batch);
+      });
+      t.teardown(() => consumer.close());
+      await until('the records from the start positions', () => records.length >= remaining, wait_ms);
+      const values = records.map((record) => record.value.toString());
+      for (let i = 0; i < 6; i++) t.true(values.includes(`new-${i}`), `new-${i} read although from is latest`);
+      if (exactTime) t.false(values.some((value) => value.startsWith('old-')), 'nothing appended before the time');
+      for (const range of ranges) {
+        const first = records.filter((record) => record.partition === range.partition).map((record) => record.offset);
+        if (range.start < range.end) t.is(Math.min(...first), range.start, `partition ${range.partition} starts at the looked-up position`);
+        else t.is(first.length, 0);
+      }
+      t.is(records.length, remaining, 'nothing before the start positions, nothing twice');
     }));
 }

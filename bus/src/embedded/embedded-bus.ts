@@ -8,16 +8,15 @@
  * is per topic (embedded.max_buffered_*): `send` returns false past it, which is the
  * backpressure ingest turns into 503.
  */
-import type { BusConsumer, BusProducer, ProduceBatch, TopicNames } from '@botsieve/core';
+import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionRange, ProduceBatch, TopicNames } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import type { BusConfig, EmbeddedConfig } from '../config.js';
 import { busError, closedError } from '../errors.js';
-import type { PartitionRange, SeekConsumerOptions, SeekableBus } from '../seek.js';
 import { EmbeddedConsumer } from './embedded-consumer.js';
 import { EmbeddedGroup } from './embedded-group.js';
 import { TopicLog } from './topic-log.js';
 
-export class EmbeddedBus implements SeekableBus {
+export class EmbeddedBus implements Bus {
   readonly kind = 'embedded' as const;
   readonly topics: TopicNames;
   private readonly config: EmbeddedConfig;
@@ -67,7 +66,7 @@ export class EmbeddedBus implements SeekableBus {
     return new EmbeddedProducer(this, this.telemetry);
   }
 
-  consumer(options: SeekConsumerOptions): BusConsumer {
+  consumer(options: ConsumerOptions): BusConsumer {
     if (this.closed) throw closedError('embedded bus');
     let group = this.groups.get(options.group_id);
     if (group === undefined) {

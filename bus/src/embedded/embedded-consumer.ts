@@ -12,10 +12,9 @@
  * Waiting: the loop sleeps until the bus wakes it (append to a subscribed topic, new
  * assignment, close) or the earliest back-off ends. No polling.
  */
-import type { BatchHandler, BusConsumer, BusRecord } from '@botsieve/core';
+import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import { busError, handlerError } from '../errors.js';
-import type { SeekConsumerOptions } from '../seek.js';
 import type { EmbeddedGroup, GroupMember, PartitionRef } from './embedded-group.js';
 import type { TopicLog } from './topic-log.js';
 
@@ -52,7 +51,7 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: SeekConsumerOptions,
+    private readonly options: ConsumerOptions,
     private readonly group: EmbeddedGroup,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (consumer: EmbeddedConsumer) => void,

@@ -17,7 +17,7 @@ export interface PartitionRef {
 export interface GroupMember {
   readonly topics: readonly string[];
   readonly from: 'earliest' | 'latest';
-  /** Where a partition with no committed offset starts instead of `from` (SeekConsumerOptions). */
+  /** Where a partition with no committed offset starts instead of `from` (ConsumerOptions.from_time_ms). */
   readonly from_time_ms: number | undefined;
   /** Replaces the member's assignment (called synchronously, so never mid-batch). */
   assign(partitions: PartitionRef[]): void;

@@ -6,17 +6,16 @@
  * them on first metadata request.
  */
 import rdkafka from 'node-rdkafka';
-import type { BusConsumer, BusProducer, TopicNames } from '@botsieve/core';
+import type { Bus, BusConsumer, BusProducer, ConsumerOptions, PartitionRange, TopicNames } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import type { BusConfig, KafkaConfig } from '../config.js';
 import { closedError, connectError } from '../errors.js';
-import type { PartitionRange, SeekConsumerOptions, SeekableBus } from '../seek.js';
 import { KafkaBusConsumer } from './kafka-consumer.js';
 import { consumerOptions, metadataClientOptions } from './kafka-options.js';
 import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
 import { KafkaProducer } from './kafka-producer.js';
 
-export class KafkaBus implements SeekableBus {
+export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   readonly topics: TopicNames;
   private readonly config: KafkaConfig;
@@ -40,7 +39,7 @@ export class KafkaBus implements SeekableBus {
     return producer;
   }
 
-  consumer(options: SeekConsumerOptions): BusConsumer {
+  consumer(options: ConsumerOptions): BusConsumer {
     if (this.closed) throw closedError('kafka bus');
     const consumer = new KafkaBusConsumer(this.config, options, this.telemetry, (closed) => this.consumers.delete(closed));
     this.consumers.add(consumer);

@@ -19,14 +19,13 @@
  */
 import rdkafka from 'node-rdkafka';
 import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from 'node-rdkafka';
-import type { BatchHandler, BusConsumer, BusRecord } from '@botsieve/core';
+import type { BatchHandler, BusConsumer, BusRecord, ConsumerOptions, PartitionRange } from '@botsieve/core';
 import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@botsieve/runtime';
 import type { KafkaConfig } from '../config.js';
 import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
 import { CODES, consumerOptions } from './kafka-options.js';
 import { groupByPartition, toBusRecord } from './records.js';
 import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
-import type { PartitionRange, SeekConsumerOptions } from '../seek.js';
 
 /**
  * Timeout of one librdkafka consume call, which librdkafka applies per message: it bounds how
@@ -74,7 +73,7 @@ export class KafkaBusConsumer implements BusConsumer {
 
   constructor(
     private readonly config: KafkaConfig,
-    private readonly options: SeekConsumerOptions,
+    private readonly options: ConsumerOptions,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (consumer: KafkaBusConsumer) => void,
   ) {}

@@ -8,7 +8,7 @@
  * replica ignores expired verdicts), never miss newer ones.
  */
 import type { LibrdKafkaError, TopicPartitionOffset, WatermarkOffsets } from 'node-rdkafka';
-import type { PartitionRange } from '../seek.js';
+import type { PartitionRange } from '@botsieve/core';
 
 /** Records re-read from the end when the broker cannot look a time up. */
 export const FALLBACK_RECORDS = 200_000;

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { encodeVerdict, type Verdict } from '@botsieve/core';
-import { EmbeddedBus, KafkaBus, busConfigSchema, type SeekableBus } from '@botsieve/bus';
+import { encodeVerdict, type Bus, type Verdict } from '@botsieve/core';
+import { EmbeddedBus, KafkaBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock } from '@botsieve/runtime';
 import { MOCK_KAFKA_EXTRA, produce, startMockKafka, uniqueName, until, type MockKafka } from '@botsieve/testkit';
 import { VerdictReplica } from '../replica.js';
@@ -22,7 +22,7 @@ function verdict(subject: string, action: Verdict['action'] = 'block', decided_a
 
 const wire = (v: Verdict): [string, string] => [v.subject, encodeVerdict(v).toString()];
 
-const buses: Array<[string, (topic: string) => SeekableBus]> = [
+const buses: Array<[string, (topic: string) => Bus]> = [
   ['embedded', (topic) => new EmbeddedBus(busConfigSchema.parse({ topics: { verdicts: topic } }), nullTelemetry())],
   ['kafka', (topic) => new KafkaBus(busConfigSchema.parse({ kind: 'kafka', topics: { verdicts: topic }, kafka: { brokers: (cluster as MockKafka).brokers, extra: MOCK_KAFKA_EXTRA } }), nullTelemetry())],
 ];

@@ -17,8 +17,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { decodeVerdict, type BusConsumer, type BusRecord, type Clock, type Verdict } from '@botsieve/core';
-import type { SeekableBus } from '@botsieve/bus';
+import { decodeVerdict, type Bus, type BusConsumer, type BusRecord, type Clock, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import type { VerdictFeed } from '../types.js';
 
@@ -52,7 +51,7 @@ export class BusVerdictFeed implements VerdictFeed {
   private applied = 0;
 
   constructor(
-    private readonly bus: SeekableBus,
+    private readonly bus: Bus,
     private readonly clock: Clock,
     private readonly telemetry: ComponentTelemetry,
     options: BusVerdictFeedOptions = {},

@@ -18,8 +18,9 @@
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as requestTls } from 'node:https';
-import { BotsieveError, verdictProblem, type Clock, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
+import { verdictProblem, type Clock, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
 import { backoffDelay, systemRandom, type BackoffPolicy, type ComponentTelemetry, type Random } from '@botsieve/runtime';
+import { DECIDE_ERRORS, decideError } from '../errors.js';
 import type { VerdictFeed, VerdictSync } from '../types.js';
 
 export interface StreamVerdictFeedOptions {
@@ -41,7 +42,8 @@ export interface StreamVerdictFeedOptions {
   random?: Random;
   /**
    * Logs (a warning per failed connection, never per line) and metrics: `received` per change
-   * applied, `discarded{bad_line|line_too_long}`, `errors{ERR_STREAM_FEED_UNAVAILABLE|ERR_STREAM_FEED_TIMEOUT}`.
+   * applied, `discarded{bad_line|line_too_long}`, `errors{ERR_STREAM_FEED_UNAVAILABLE|ERR_STREAM_FEED_TIMEOUT}`
+   * (the package's catalogue: src/errors.ts).
    */
   telemetry?: ComponentTelemetry;
 }
@@ -141,7 +143,7 @@ export class StreamVerdictFeed implements VerdictFeed {
     if (this.idle !== null) clearTimeout(this.idle);
     this.current?.destroy();
     this.current = null;
-    this.synced?.reject(new BotsieveError('ERR_STREAM_FEED_CLOSED', 'the stream feed was closed before it synced'));
+    this.synced?.reject(decideError('ERR_STREAM_FEED_CLOSED', 'the stream feed was closed before it synced'));
     this.synced = null;
   }
 
@@ -162,7 +164,7 @@ export class StreamVerdictFeed implements VerdictFeed {
       failed = true;
       this.counts.failures += 1;
       const timedOut = reason === TIMED_OUT;
-      this.telemetry?.metrics.error(timedOut ? 'ERR_STREAM_FEED_TIMEOUT' : 'ERR_STREAM_FEED_UNAVAILABLE');
+      this.telemetry?.metrics.error(timedOut ? DECIDE_ERRORS.ERR_STREAM_FEED_TIMEOUT.code : DECIDE_ERRORS.ERR_STREAM_FEED_UNAVAILABLE.code);
       this.telemetry?.log.warn({ err: reason instanceof Error ? reason : undefined, reason: typeof reason === 'string' ? reason : undefined, attempt: this.attempt }, 'verdict stream lost; reconnecting');
       this.current = null;
       if (this.idle !== null) clearTimeout(this.idle);

@@ -13,11 +13,11 @@
  */
 import type { Clock } from '@botsieve/core';
 import { TokenAuth, type ComponentTelemetry, type Telemetry } from '@botsieve/runtime';
-import { loadUws as defaultLoadUws } from '@botsieve/ingest/internals';
+import { loadUws as defaultLoadUws } from '@botsieve/runtime';
 import type { VerdictReplica } from '../replica.js';
 import type { Decision, VerdictFeed } from '../types.js';
 import type { DecideConfig } from './config.js';
-import { DECIDE_ERRORS, decideError, errorBody, type DecideErrorCode } from './errors.js';
+import { DECIDE_ERRORS, decideError, errorBody, type DecideErrorCode } from '../errors.js';
 import { DecideMetrics } from './metrics.js';
 import { NodeTransport } from './node-transport.js';
 import { clientFromQuery, clientsFromBody, streamRequest } from './requests.js';

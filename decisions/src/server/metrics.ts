@@ -14,7 +14,7 @@
 import { METRIC, type EventAction } from '@botsieve/core';
 import type { ComponentTelemetry, Telemetry } from '@botsieve/runtime';
 import { Counter } from 'prom-client';
-import type { DecideErrorCode } from './errors.js';
+import type { DecideErrorCode } from '../errors.js';
 
 export const DECIDE_METRIC = {
   decisions: 'botsieve_decide_decisions_total',

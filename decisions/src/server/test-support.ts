@@ -4,8 +4,7 @@
  */
 import { request } from 'node:http';
 import type { Verdict } from '@botsieve/core';
-import { Telemetry, systemClock } from '@botsieve/runtime';
-import { loadUws } from '@botsieve/ingest/internals';
+import { Telemetry, loadUws, systemClock } from '@botsieve/runtime';
 import { VerdictReplica } from '../replica.js';
 import type { VerdictFeed } from '../types.js';
 import { decideConfigSchema } from './config.js';

@@ -5,10 +5,8 @@
  * `onWritable` (uWS keeps the chunk that did not fit; we write nothing more until it left).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket, us_socket } from 'uws-pack';
-import type { loadUws } from '@botsieve/ingest/internals';
+import type { Uws } from '@botsieve/runtime';
 import type { Reply, RequestHandler, RequestHead, ServerTransport } from './transport.js';
-
-export type Uws = NonNullable<Awaited<ReturnType<typeof loadUws>>['uws']>;
 
 const STATUS_LINES: Readonly<Record<number, string>> = {
   200: '200 OK',

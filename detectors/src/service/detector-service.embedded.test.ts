@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ProduceBatch, Verdict } from '@botsieve/core';
+import type { Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, PartitionRange, ProduceBatch, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
 import { nullTelemetry, systemClock, type Telemetry } from '@botsieve/runtime';
 import { parseDetectConfig } from '../config.js';
@@ -49,6 +49,9 @@ class GatedBus implements Bus {
   }
   consumer(options: ConsumerOptions): BusConsumer {
     return this.inner.consumer(options);
+  }
+  offsetsForTime(topic: string, time_ms: number, timeout_ms: number): Promise<PartitionRange[]> {
+    return this.inner.offsetsForTime(topic, time_ms, timeout_ms);
   }
   healthcheck(timeout_ms: number): Promise<boolean> {
     return this.inner.healthcheck(timeout_ms);

@@ -3,7 +3,7 @@
  * `send` that refuses, a `seal` that waits for the test, and explicit delivery of a batch to the
  * handler with the commit recorded only if the handler resolved.
  */
-import type { BatchHandler, Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, ProduceBatch, TopicNames } from '@botsieve/core';
+import type { BatchHandler, Bus, BusConsumer, BusProducer, BusRecord, ConsumerOptions, PartitionRange, ProduceBatch, TopicNames } from '@botsieve/core';
 
 export interface SentMessage {
   topic: string;
@@ -39,6 +39,11 @@ export class FakeBus implements Bus {
     const consumer = new FakeConsumer(options);
     this.consumers.push(consumer);
     return consumer;
+  }
+
+  /** Nothing is held: the service tests deliver batches by hand. */
+  async offsetsForTime(): Promise<PartitionRange[]> {
+    return [];
   }
 
   async healthcheck(): Promise<boolean> {

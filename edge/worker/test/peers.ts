@@ -1,9 +1,7 @@
 /**
  * The Worker's peers, real and on loopback: an origin that records what reached it, ingest on the
- * embedded bus, and a decision endpoint serving a real VerdictReplica by the stream protocol of
- * decisions/README.md (follow=0 only: what the Worker asks for). The decision endpoint stands in
- * for the decision service until it lands; the replica, its epoch, versions and change log are
- * the real ones. And a guarded origin: @botsieve/origin's OriginGuard (node:http adapter) in front
+ * embedded bus, and the decision service (DecisionServer over a real VerdictReplica, no bus)
+ * serving the stream protocol of decisions/README.md. And a guarded origin: @botsieve/origin's OriginGuard (node:http adapter) in front
  * of an application that echoes what the guard found, with a stand-in for Cloudflare's last hop.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,10 +9,10 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net';
 import type { BusRecord, TopicNames, Verdict } from '@botsieve/core';
 import { EmbeddedBus, busConfigSchema } from '@botsieve/bus';
-import type { VerdictReplica } from '@botsieve/decisions';
+import { DecisionServer, STREAM_PATH, decideConfigSchema, type VerdictFeed, type VerdictReplica } from '@botsieve/decisions';
 import { IngestServer, ingestConfigSchema } from '@botsieve/ingest';
 import { OriginGuard, nodeHttpGuard, type BotsieveRequestInfo } from '@botsieve/origin';
-import { Telemetry, parseConfig } from '@botsieve/runtime';
+import { Telemetry, parseConfig, systemClock } from '@botsieve/runtime';
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -128,41 +126,61 @@ export async function startIngest(): Promise<Ingest> {
 export interface DecisionEndpoint {
   url: string;
   token: string;
-  /** Query strings of the stream requests received, in order. */
+  /** The real decision service behind `url`. */
+  server: DecisionServer;
+  /** Query strings of the stream requests the service received, in order. */
   requests: URLSearchParams[];
   close(): Promise<void>;
 }
 
-/** `GET /v1/verdicts/stream?follow=0` over `replica`, authenticated by `authorization: <token>`. */
-export async function startDecisionEndpoint(replica: VerdictReplica): Promise<DecisionEndpoint> {
+/** Holds nothing of its own: the test applies verdicts to the replica directly. */
+class NoFeed implements VerdictFeed {
+  readonly kind = 'stream' as const;
+  async start(): Promise<void> {}
+  lagMs(): number {
+    return 0;
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * The real decision service (@botsieve/decisions' DecisionServer, its production transport
+ * choice `auto`, authentication on) over `replica`, with no bus: a feed that holds nothing, so
+ * what the test applies to the replica is what the service streams.
+ *
+ * The Worker reaches it through a recording hop on loopback that only notes each request's
+ * query string (the service keeps no per-request record) and pipes bytes both ways unchanged:
+ * every status, header and line the Worker reads is the service's own.
+ */
+export async function startDecisionService(replica: VerdictReplica): Promise<DecisionEndpoint> {
   const token = `Bearer ${randomUUID()}`;
+  const telemetry = new Telemetry({ level: 'silent' });
+  const config = parseConfig(decideConfigSchema, { host: '127.0.0.1', port: 0, auth: { token } });
+  const server = new DecisionServer(config, { replica, feed: new NoFeed(), telemetry, clock: systemClock });
+  await server.start();
+  const service = server.port as number;
   const requests: URLSearchParams[] = [];
-  const server = createServer((req, res) => {
+  const hop = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://decisions');
-    if (req.method !== 'GET' || url.pathname !== '/v1/verdicts/stream') return void res.writeHead(404).end();
-    if (req.headers.authorization !== token) return void res.writeHead(401).end();
-    if (url.searchParams.get('follow') !== '0') return void res.writeHead(400).end('this test endpoint serves follow=0 only');
-    requests.push(url.searchParams);
-    const actions = url.searchParams.get('actions')?.split(',') ?? null;
-    const wanted = (verdict: Verdict): boolean => actions === null || actions.includes(verdict.action);
-    const lines: unknown[] = [];
-    const since = /^([^.]+)\.(\d+)$/.exec(url.searchParams.get('since') ?? '');
-    const changes = since !== null && since[1] === replica.epoch ? replica.changesSince(Number(since[2])) : null;
-    if (since !== null && changes !== null) {
-      lines.push({ type: 'resume', epoch: replica.epoch, version: Number(since[2]) });
-      for (const change of changes) if (change.type === 'remove' || wanted(change.verdict)) lines.push(change);
-    } else {
-      const snapshot = replica.snapshot();
-      const verdicts = snapshot.verdicts.filter(wanted);
-      lines.push({ type: 'snapshot', epoch: replica.epoch, version: snapshot.version, count: verdicts.length });
-      for (const verdict of verdicts) lines.push({ type: 'upsert', version: snapshot.version, verdict });
-    }
-    lines.push({ type: 'synced', epoch: replica.epoch, version: replica.version });
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+    if (url.pathname === STREAM_PATH) requests.push(url.searchParams);
+    const upstream = request({ host: '127.0.0.1', port: service, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
   });
-  const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, token, requests, close: () => close(server) };
+  const port = await listen(hop);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    server,
+    requests,
+    close: async () => {
+      await close(hop);
+      await server.stop();
+    },
+  };
 }
 
 let verdictCount = 0;

@@ -1,14 +1,13 @@
 /**
  * The Worker's pieces in Node (they use only web-standard APIs): the verdict set against the
  * stream protocol, the shipper's bounds and retries against a scripted ingest, the subjects
- * against @botsieve/decisions' own, and the configuration's validation.
+ * against core's clientSubjects, and the configuration's validation.
  */
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EDGE_HEADERS } from '@botsieve/core';
-import { clientSubjects } from '@botsieve/decisions';
+import { EDGE_HEADERS, clientSubjects } from '@botsieve/core';
 import { parseWorkerConfig } from '../src/config.js';
 import { EventShipper } from '../src/shipper.js';
 import { edgeSubjects } from '../src/subjects.js';

@@ -1,12 +1,13 @@
 /**
  * The bundled Worker in workerd (Miniflare), against real peers on loopback: an origin recording
- * headers, ingest on the embedded bus, and a decision endpoint over a real VerdictReplica.
+ * headers, ingest on the embedded bus, and the real decision service (DecisionServer) over a
+ * VerdictReplica the tests write to.
  */
 import test from 'ava';
 import { CLOUDFLARE_HEADERS, EDGE_HEADERS, EDGE_HEADER_NAMES } from '@botsieve/core';
 import { systemClock } from '@botsieve/runtime';
 import { VerdictReplica } from '@botsieve/decisions';
-import { closedPort, startDecisionEndpoint, startHungServer, startIngest, startOrigin, verdict } from './peers.js';
+import { closedPort, startDecisionService, startHungServer, startIngest, startOrigin, verdict } from './peers.js';
 import { eventually, startWorker } from './miniflare.js';
 
 const CLOUDFLARE_SET = new Set<string>([...Object.values(CLOUDFLARE_HEADERS), 'cf-worker']);
@@ -126,7 +127,7 @@ test('a verified bot is shipped with BotScoreSrc "Verified Bot"; a wrong ingest 
 test('enforcement: a block verdict is enforced after a refresh, which no request waits for', async (t) => {
   const origin = await startOrigin();
   const replica = new VerdictReplica({ clock: systemClock });
-  const decisions = await startDecisionEndpoint(replica);
+  const decisions = await startDecisionService(replica);
   const worker = await startWorker({ ORIGIN: origin.url, ENFORCE: 'on', DECISIONS_URL: decisions.url, DECISIONS_TOKEN: decisions.token, REFRESH_S: '1' });
   t.teardown(async () => {
     await worker.dispose();
@@ -160,7 +161,7 @@ test('enforcement: a verified bot in a blocked ASN passes; population verdicts n
   replica.apply(verdict('asn:64500', 'block', 600_000));
   replica.apply(verdict('ip:198.51.100.2', 'block', 600_000));
   replica.apply(verdict('prefix:2001:db8:1::/64', 'challenge', 600_000));
-  const decisions = await startDecisionEndpoint(replica);
+  const decisions = await startDecisionService(replica);
   const worker = await startWorker({ ORIGIN: origin.url, ENFORCE: 'on', DECISIONS_URL: decisions.url, DECISIONS_TOKEN: decisions.token, WAIT_FOR_FIRST_REFRESH: 'on', REFRESH_S: '3600' });
   t.teardown(async () => {
     await worker.dispose();
@@ -183,7 +184,7 @@ test('enforcement: an expired verdict stops being enforced without a refresh; CH
   const origin = await startOrigin();
   const replica = new VerdictReplica({ clock: systemClock });
   replica.apply(verdict(`ja4:${BOT.ja4}`, 'challenge', 600_000));
-  const decisions = await startDecisionEndpoint(replica);
+  const decisions = await startDecisionService(replica);
   const worker = await startWorker({ ORIGIN: origin.url, ENFORCE: 'on', DECISIONS_URL: decisions.url, DECISIONS_TOKEN: decisions.token, WAIT_FOR_FIRST_REFRESH: 'on', REFRESH_S: '3600', CHALLENGE_MODE: 'block' });
   t.teardown(async () => {
     await worker.dispose();

@@ -2,8 +2,6 @@ export { RedisClusterVerdictStore, SINK_REDIS_NODES } from './redis-cluster.js';
 export type { RedisClusterVerdictStoreDependencies } from './redis-cluster.js';
 export { RedisVerdictLookup, VERDICT_LOOKUP_SECONDS } from './verdict-lookup.js';
 export type { RedisVerdictLookupDependencies } from './verdict-lookup.js';
-export { clientSubjects } from './client-subjects.js';
-export type { ClientIdentity } from './client-subjects.js';
 export { createVerdictCluster, clusterOptions } from './cluster-client.js';
 export type { VerdictCluster, VerdictClusterFactory } from './cluster-client.js';
 export { decodeStoredVerdict, encodeStoredVerdict, verdictKey } from './verdict-record.js';

@@ -18,11 +18,10 @@
  * A failed read throws ERR_SINK_UNAVAILABLE; whether to fail open (allow) is the origin's choice.
  */
 import { performance } from 'node:perf_hooks';
-import { BotsieveError, type Clock, type Logger, type SubjectKey, type Verdict } from '@botsieve/core';
+import { BotsieveError, clientSubjects, type ClientIdentity, type Clock, type Logger, type SubjectKey, type Verdict } from '@botsieve/core';
 import { ClientExemption, type ClientFacts, type ComponentTelemetry, type Exemption } from '@botsieve/runtime';
 import { SINK_ERRORS, sinkError } from '../errors.js';
 import type { LookupResult } from '../memory-verdict-store/memory-verdict-store.js';
-import { clientSubjects, type ClientIdentity } from './client-subjects.js';
 import { connectCluster, createVerdictCluster, errorMessage, pingMasters, quitCluster, type VerdictCluster, type VerdictClusterFactory } from './cluster-client.js';
 import type { RedisClusterConfig } from './config.js';
 import { decodeStoredVerdict, verdictKey } from './verdict-record.js';

@@ -3,7 +3,7 @@
  * node:http otherwise.
  */
 import { ingestError } from '../../errors.js';
-import { loadUws, type UwsLoad } from './load-uws.js';
+import { loadUws, type UwsLoad } from '@botsieve/runtime';
 import { NodeTransport } from './node-transport.js';
 import type { HttpTransport, Routes } from './transport.js';
 import { UwsTransport } from './uws-transport.js';

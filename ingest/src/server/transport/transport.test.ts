@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createTransport } from './index.js';
-import { loadUws } from './load-uws.js';
+import { loadUws } from '@botsieve/runtime';
 import type { Routes } from './transport.js';
 
 const routes: Routes<object> = {
@@ -26,7 +26,7 @@ test('uwebsockets refuses to start without a build; node never tries one', async
   t.is(node.fallback, null);
 });
 
-test('on linux-x64 the uws-pack build loads on Node 18-22; on later Node the loader reports why not', async (t) => {
+test('auto picks uWebSockets.js wherever runtime\'s loader finds a build', async (t) => {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     t.pass('binaries differ on this platform');
     return;

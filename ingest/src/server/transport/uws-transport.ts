@@ -5,7 +5,7 @@
  * after an await, harmless before).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket, us_socket } from 'uws-pack';
-import type { Uws } from './load-uws.js';
+import type { Uws } from '@botsieve/runtime';
 import type { Exchange, HttpTransport, RequestHead, ResponseOptions, Routes, StreamConnection } from './transport.js';
 
 const STATUS_LINES: Readonly<Record<number, string>> = {

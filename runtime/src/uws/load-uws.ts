@@ -9,8 +9,12 @@
  * Node 24, is left out on purpose: its binaries add App methods no official source has.
  *
  * Candidates are imported in turn; importing one whose binary does not load throws, and the next
- * is tried. When none loads, the ingest server falls back to node:http (transport/index.ts) and
- * the reasons collected here are logged once.
+ * is tried. When none loads, each server that uses uWS (ingest, the decision server) falls back to
+ * node:http and logs the reasons collected here once.
+ *
+ * It lives in runtime, the package both servers already depend on, so that one loader (one
+ * candidate list, one provenance decision) serves every tier. The candidates are resolved from
+ * this package (runtime depends on uws-pack), so every caller gets the same build.
  */
 import type * as UwsModule from 'uws-pack';
 

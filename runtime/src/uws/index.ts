@@ -1,0 +1,2 @@
+export { loadUws } from './load-uws.js';
+export type { Uws, UwsLoad } from './load-uws.js';
