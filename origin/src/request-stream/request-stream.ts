@@ -177,7 +177,11 @@ export class RequestStream implements RequestRecordSink {
 
   private pump(): void {
     const socket = this.socket;
-    if (!this.connected || socket === null || Date.now() < this.pausedUntil) return;
+    if (!this.connected || socket === null) return;
+    if (Date.now() < this.pausedUntil) {
+      this.armResume();
+      return;
+    }
     for (const batch of this.batches) {
       if (this.inflight >= this.maxInflight || socket.bufferedAmount > this.maxBuffered) return;
       if (batch.sent) continue;
@@ -187,6 +191,20 @@ export class RequestStream implements RequestRecordSink {
       socket.send(JSON.stringify({ seq: batch.seq, events: batch.events }));
       if (this.ackTimer === null) this.armAckTimer();
     }
+  }
+
+  /**
+   * Pumps again once the nack pause is over. A timer may fire a millisecond before `Date.now()`
+   * reaches `pausedUntil` (timers and the wall clock round differently), so the callback re-arms
+   * itself through pump() rather than trusting it is late enough: a nacked batch once stalled
+   * forever that way (1 run in 6 of the nack test).
+   */
+  private armResume(): void {
+    if (this.resumeTimer !== null) return;
+    this.resumeTimer = unref(setTimeout(() => {
+      this.resumeTimer = null;
+      this.pump();
+    }, Math.max(1, this.pausedUntil - Date.now() + 1)));
   }
 
   /** (Re)starts the wait for the next answer while batches are unanswered. */
@@ -242,10 +260,8 @@ export class RequestStream implements RequestRecordSink {
       const wait = typeof answer.retry_after_ms === 'number' && answer.retry_after_ms > 0 ? Math.min(answer.retry_after_ms, 60_000) : this.backoff.base_ms;
       this.pausedUntil = Math.max(this.pausedUntil, Date.now() + wait);
       if (this.resumeTimer !== null) clearTimeout(this.resumeTimer);
-      this.resumeTimer = unref(setTimeout(() => {
-        this.resumeTimer = null;
-        this.pump();
-      }, this.pausedUntil - Date.now()));
+      this.resumeTimer = null;
+      this.armResume();
       return;
     }
     this.pump();
