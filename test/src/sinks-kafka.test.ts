@@ -144,7 +144,7 @@ test('botsieve start --role sink writes verdicts to Redis Cluster, Cloudflare li
     const letters = observer.on(topics.deadletter).map((m) => JSON.parse(m.value) as { reason: string; sink: string; value: string });
     return letters.length >= 5 ? letters : undefined;
   }, 30_000);
-  t.true(dead.every((letter) => letter.reason === 'ERR_SINK_DECODE' && letter.value === '{not a verdict'));
+  t.true(dead.every((letter) => letter.reason === 'ERR_SINK_DECODE' && letter.value === '{not a verdict'), `dead letters: ${JSON.stringify(dead.map(({ sink, reason, value }) => ({ sink, reason, value: value.slice(0, 120) })))}`);
   t.true(['redis-cluster', 'cloudflare-lists', 'bigquery-verdicts', 'pubsub', 'memory-verdict-store'].every((sink) => dead.some((letter) => letter.sink === sink)));
 
   child.kill('SIGTERM');
