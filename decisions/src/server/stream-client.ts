@@ -13,7 +13,7 @@
 import { verdictJson, type EventAction, type Verdict } from '@botsieve/core';
 import type { ReplicaChange } from '../types.js';
 import type { VerdictReplica } from '../replica.js';
-import type { Reply } from './transport.js';
+import type { Exchange } from '@botsieve/runtime';
 
 /** Bytes of backlog serialised per write: large enough to cost few syscalls, small enough to interleave clients. */
 const CHUNK_BYTES = 64 * 1_024;
@@ -43,7 +43,7 @@ export class StreamClient {
   private ended = false;
 
   constructor(
-    private readonly reply: Reply,
+    private readonly reply: Exchange,
     private readonly replica: VerdictReplica,
     private readonly request: StreamRequest,
     private readonly maxUnsentBytes: number,
