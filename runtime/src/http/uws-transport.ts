@@ -20,14 +20,18 @@ function exclusivePort(uws: Uws): number {
 }
 
 class UwsHead implements RequestHead {
+  /** Read at once: the router needs them. */
   readonly method: string;
   readonly path: string;
-  readonly query: string;
 
   constructor(private readonly req: HttpRequest) {
     this.method = req.getCaseSensitiveMethod();
     this.path = req.getUrl();
-    this.query = req.getQuery() ?? '';
+  }
+
+  /** Read when asked (only some routes use it), like the headers. */
+  get query(): string {
+    return this.req.getQuery() ?? '';
   }
 
   header(name: string): string {
