@@ -40,7 +40,7 @@ export const DECIDE_ERRORS = {
   },
   ERR_DECIDE_NOT_FOUND: {
     code: 'ERR_DECIDE_NOT_FOUND', status: 404, retryable: false,
-    description: 'No such route (GET /v1/decision, POST /v1/decisions, GET /v1/verdicts/stream, /healthz, /readyz).',
+    description: 'No such route (GET /v1/decision, POST /v1/decisions, GET /v1/verdicts/stream, GET /healthz, GET /readyz).',
   },
   ERR_DECIDE_LISTEN: {
     code: 'ERR_DECIDE_LISTEN', status: 0, retryable: false,

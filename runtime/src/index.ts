@@ -13,3 +13,5 @@ export { REDELIVERY_BACKOFF, backoffDelay, parseRetryAfter, systemRandom } from 
 export type { BackoffPolicy, Random } from './retry.js';
 export { loadUws } from './uws/index.js';
 export type { Uws, UwsLoad } from './uws/index.js';
+export { createTransport } from './http/index.js';
+export type { ChosenTransport, CreateTransportOptions, Exchange, HttpHandler, HttpRoute, HttpServerChoice, HttpTransport, Refusal, RequestHead, ResponseOptions, Routes, ServerImplementation, StreamConnection, StreamHandlers, StreamOptions, WebSocketRoute } from './http/index.js';

@@ -12,20 +12,18 @@
  * verdicts swept, metrics flushed. Nothing runs per client or per verdict on a timer.
  */
 import type { Clock } from '@botsieve/core';
-import { TokenAuth, type ComponentTelemetry, type Telemetry } from '@botsieve/runtime';
-import { loadUws as defaultLoadUws } from '@botsieve/runtime';
+import { createTransport, TokenAuth, type ComponentTelemetry, type Exchange, type HttpHandler, type HttpTransport, type RequestHead, type ResponseOptions, type Routes, type Telemetry, type UwsLoad } from '@botsieve/runtime';
 import type { VerdictReplica } from '../replica.js';
 import type { Decision, VerdictFeed } from '../types.js';
 import type { DecideConfig } from './config.js';
 import { DECIDE_ERRORS, decideError, errorBody, type DecideErrorCode } from '../errors.js';
 import { DecideMetrics } from './metrics.js';
-import { NodeTransport } from './node-transport.js';
 import { clientFromQuery, clientsFromBody, streamRequest } from './requests.js';
 import { StreamClient, type StreamEnd } from './stream-client.js';
-import type { Reply, RequestHead, ServerTransport } from './transport.js';
-import { UwsTransport } from './uws-transport.js';
 
 const JSON_TYPE = 'application/json';
+/** A whole JSON answer that keeps the connection. */
+const JSON_OK: ResponseOptions = { contentType: JSON_TYPE, retryAfter: null, close: false };
 
 export interface DecisionServerDeps {
   replica: VerdictReplica;
@@ -33,7 +31,7 @@ export interface DecisionServerDeps {
   telemetry: Telemetry;
   clock: Clock;
   /** Finds a uWebSockets.js build (tests replace it to force the fallback). */
-  loadUws?: typeof defaultLoadUws;
+  loadUws?: () => Promise<UwsLoad>;
 }
 
 export interface DecisionServerStats {
@@ -57,7 +55,7 @@ export class DecisionServer {
   private readonly feed: VerdictFeed;
   private readonly clock: Clock;
   private readonly clients = new Set<StreamClient>();
-  private transport: ServerTransport | undefined;
+  private transport: HttpTransport | undefined;
   private timer: NodeJS.Timeout | undefined;
   private boundPort: number | null = null;
   private fallbackReason: string | null = null;
@@ -101,7 +99,10 @@ export class DecisionServer {
 
   /** Listens (probes answer at once; /readyz fails until `rebuild` resolved); resolves the bound port. */
   async listen(): Promise<number> {
-    const { transport, source, fallback } = await this.chooseTransport();
+    const { transport, source, fallback } = await createTransport(this.config.http_server, this.routes(), {
+      unavailable: (reason) => decideError('ERR_DECIDE_SERVER_UNAVAILABLE', `decide.http_server is "uwebsockets" but ${reason}`),
+      load: this.deps.loadUws,
+    });
     this.transport = transport;
     const port = await transport.listen(this.config.host, this.config.port);
     if (port === null) throw decideError('ERR_DECIDE_LISTEN', `the decision service cannot listen on ${this.config.host}:${this.config.port} (in use?); choose another with decide.port or --decide-port`);
@@ -177,88 +178,100 @@ export class DecisionServer {
     this.log.info({ lookups: this.metrics.counts.lookups }, 'decision service stopped');
   }
 
-  private async chooseTransport(): Promise<{ transport: ServerTransport; source: string | null; fallback: string | null }> {
-    const choice = this.config.http_server;
-    if (choice === 'node') return { transport: new NodeTransport(this.handle), source: null, fallback: null };
-    const loaded = await (this.deps.loadUws ?? defaultLoadUws)();
-    if (loaded.uws !== null) return { transport: new UwsTransport(loaded.uws, this.handle), source: loaded.source, fallback: null };
-    const reasons = loaded.failures.join('; ');
-    if (choice === 'uwebsockets') throw decideError('ERR_DECIDE_SERVER_UNAVAILABLE', `decide.http_server is "uwebsockets" but no uWebSockets.js build loads on Node ${process.versions.node}: ${reasons}`);
-    return { transport: new NodeTransport(this.handle), source: null, fallback: reasons };
-  }
-
   private flushMetrics(): void {
     this.metrics.flush(this.replica.size, this.feed.lagMs(), this.clients.size);
   }
 
-  /** Every request: reads the head synchronously, then answers or hands on. */
-  private readonly handle = (head: RequestHead, reply: Reply): void => {
-    try {
-      this.route(head, reply);
-    } catch (error) {
-      this.component.fail(error, 'decision request failed', 'ERR_DECIDE_UNEXPECTED');
-      reply.respond(500, JSON_TYPE, errorBody('ERR_DECIDE_UNEXPECTED', 'internal error'));
-    }
-  };
-
-  private route(head: RequestHead, reply: Reply): void {
-    const { path, method } = head;
-    if (path === '/healthz') return reply.respond(200, JSON_TYPE, '{"status":"ok"}');
-    if (path === '/readyz') {
-      const ready = this.ready && !this.draining;
-      return reply.respond(ready ? 200 : 503, JSON_TYPE, JSON.stringify({ status: ready ? 'ready' : this.draining ? 'draining' : 'rebuilding', verdicts: this.replica.size }));
-    }
-    const known = (path === '/v1/decision' && method === 'GET') || (path === '/v1/decisions' && method === 'POST') || (path === '/v1/verdicts/stream' && method === 'GET');
-    // Refused before its body was read: a request that may carry one ends its connection too.
-    const unread = method !== 'GET' && method !== 'HEAD';
-    if (!known) return this.refuse(reply, 'ERR_DECIDE_NOT_FOUND', `no route ${method} ${path}`, unread);
-    if (!this.auth.check(this.auth.enabled ? head.header(this.auth.header) : '')) return this.refuse(reply, 'ERR_DECIDE_UNAUTHORIZED', 'missing or wrong token', unread);
-    if (!this.ready || this.draining) return this.refuse(reply, 'ERR_DECIDE_NOT_READY', this.draining ? 'draining' : 'the replica is still being rebuilt', unread);
-    if (path === '/v1/decision') return this.decideOne(head, reply);
-    if (path === '/v1/decisions') return this.decideBatch(head, reply);
-    return this.stream(head, reply);
+  /** The routes, made once at listen. Every handler reads the head synchronously, then answers or hands on. */
+  private routes(): Routes {
+    return {
+      http: [
+        { method: 'GET', path: '/healthz', handle: this.guarded((_head, exchange) => exchange.respond(200, '{"status":"ok"}', JSON_OK)) },
+        { method: 'GET', path: '/readyz', handle: this.guarded((_head, exchange) => this.readyz(exchange)) },
+        { method: 'GET', path: '/v1/decision', handle: this.guarded((head, exchange) => {
+          if (this.admitted(head, exchange)) this.decideOne(head, exchange);
+        }) },
+        { method: 'POST', path: '/v1/decisions', handle: this.guarded((head, exchange) => {
+          if (this.admitted(head, exchange)) this.decideBatch(head, exchange);
+        }) },
+        { method: 'GET', path: '/v1/verdicts/stream', handle: this.guarded((head, exchange) => {
+          if (this.admitted(head, exchange)) this.stream(head, exchange);
+        }) },
+      ],
+      notFound: this.guarded((head, exchange) => this.refuse(exchange, 'ERR_DECIDE_NOT_FOUND', `no route ${head.method} ${head.path}`, unread(head))),
+    };
   }
 
-  private decideOne(head: RequestHead, reply: Reply): void {
+  /** A handler whose throw is answered 500 and counted, never left unanswered. */
+  private guarded(handler: HttpHandler): HttpHandler {
+    return (head, exchange) => {
+      try {
+        handler(head, exchange);
+      } catch (error) {
+        this.component.fail(error, 'decision request failed', 'ERR_DECIDE_UNEXPECTED');
+        exchange.respond(500, errorBody('ERR_DECIDE_UNEXPECTED', 'internal error'), JSON_OK);
+      }
+    };
+  }
+
+  private readyz(exchange: Exchange): void {
+    const ready = this.ready && !this.draining;
+    exchange.respond(ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : this.draining ? 'draining' : 'rebuilding', verdicts: this.replica.size }), JSON_OK);
+  }
+
+  /** /v1/*: the token, then readiness; false when refused. */
+  private admitted(head: RequestHead, exchange: Exchange): boolean {
+    if (!this.auth.check(this.auth.enabled ? head.header(this.auth.header) : '')) {
+      this.refuse(exchange, 'ERR_DECIDE_UNAUTHORIZED', 'missing or wrong token', unread(head));
+      return false;
+    }
+    if (!this.ready || this.draining) {
+      this.refuse(exchange, 'ERR_DECIDE_NOT_READY', this.draining ? 'draining' : 'the replica is still being rebuilt', unread(head));
+      return false;
+    }
+    return true;
+  }
+
+  private decideOne(head: RequestHead, exchange: Exchange): void {
     const client = clientFromQuery(head.query);
-    if (!client.ok) return this.refuse(reply, 'ERR_DECIDE_BAD_REQUEST', client.reason, false);
+    if (!client.ok) return this.refuse(exchange, 'ERR_DECIDE_BAD_REQUEST', client.reason, false);
     const decision = this.replica.decide(client.value);
     this.metrics.decided(decision.action);
-    reply.respond(200, JSON_TYPE, JSON.stringify(decision));
+    exchange.respond(200, JSON.stringify(decision), JSON_OK);
   }
 
-  private decideBatch(head: RequestHead, reply: Reply): void {
+  private decideBatch(head: RequestHead, exchange: Exchange): void {
     const declared = Number(head.header('content-length') || '0');
-    if (declared > this.config.max_body_bytes) return this.refuse(reply, 'ERR_DECIDE_TOO_LARGE', `body of ${declared} bytes; max_body_bytes is ${this.config.max_body_bytes}`, true);
+    if (declared > this.config.max_body_bytes) return this.refuse(exchange, 'ERR_DECIDE_TOO_LARGE', `body of ${declared} bytes; max_body_bytes is ${this.config.max_body_bytes}`, true);
     this.reading += 1;
     let counted = true;
     const done = (): void => {
       if (counted) this.reading -= 1;
       counted = false;
     };
-    reply.onAborted(done);
-    reply.readBody(this.config.max_body_bytes, (body) => {
+    exchange.onAborted(done);
+    exchange.readBody(this.config.max_body_bytes, (body) => {
       done();
-      if (body === null) return this.refuse(reply, 'ERR_DECIDE_TOO_LARGE', `body over max_body_bytes (${this.config.max_body_bytes})`, true);
+      if (body === null) return this.refuse(exchange, 'ERR_DECIDE_TOO_LARGE', `body over max_body_bytes (${this.config.max_body_bytes})`, true);
       const clients = clientsFromBody(body, this.config.max_batch);
-      if (!clients.ok) return this.refuse(reply, 'tooLarge' in clients ? 'ERR_DECIDE_TOO_LARGE' : 'ERR_DECIDE_BAD_REQUEST', clients.reason, false);
+      if (!clients.ok) return this.refuse(exchange, 'tooLarge' in clients ? 'ERR_DECIDE_TOO_LARGE' : 'ERR_DECIDE_BAD_REQUEST', clients.reason, false);
       const decisions: Decision[] = new Array(clients.value.length);
       for (let i = 0; i < clients.value.length; i++) {
         const decision = this.replica.decide(clients.value[i] as (typeof clients.value)[number]);
         this.metrics.decided(decision.action);
         decisions[i] = decision;
       }
-      reply.respond(200, JSON_TYPE, JSON.stringify(decisions));
+      exchange.respond(200, JSON.stringify(decisions), JSON_OK);
     });
   }
 
-  private stream(head: RequestHead, reply: Reply): void {
+  private stream(head: RequestHead, exchange: Exchange): void {
     const request = streamRequest(head.query);
-    if (!request.ok) return this.refuse(reply, 'ERR_DECIDE_BAD_REQUEST', request.reason, false);
-    if (this.clients.size >= this.config.stream.max_clients) return this.refuse(reply, 'ERR_DECIDE_TOO_MANY_STREAMS', `${this.clients.size} stream clients already (stream.max_clients)`, false);
-    const client = new StreamClient(reply, this.replica, request.value, this.config.stream.max_unsent_bytes, () => this.clock.now(), this.onStreamEnd);
+    if (!request.ok) return this.refuse(exchange, 'ERR_DECIDE_BAD_REQUEST', request.reason, false);
+    if (this.clients.size >= this.config.stream.max_clients) return this.refuse(exchange, 'ERR_DECIDE_TOO_MANY_STREAMS', `${this.clients.size} stream clients already (stream.max_clients)`, false);
+    const client = new StreamClient(exchange, this.replica, request.value, this.config.stream.max_unsent_bytes, () => this.clock.now(), this.onStreamEnd);
     this.clients.add(client);
-    reply.onAborted(() => client.aborted());
+    exchange.onAborted(() => client.aborted());
     client.start();
   }
 
@@ -267,10 +280,14 @@ export class DecisionServer {
     if (end === 'cut') this.metrics.streamClientCut(this.config.stream.max_unsent_bytes);
   };
 
-  private refuse(reply: Reply, code: DecideErrorCode, message: string, close: boolean): void {
+  private refuse(exchange: Exchange, code: DecideErrorCode, message: string, close: boolean): void {
     const info = DECIDE_ERRORS[code];
     this.metrics.refused(code);
-    const retryAfter = info.retryable ? '1' : undefined;
-    reply.respond(info.status, JSON_TYPE, errorBody(code, message), retryAfter, close);
+    exchange.respond(info.status, errorBody(code, message), { contentType: JSON_TYPE, retryAfter: info.retryable ? '1' : null, close });
   }
+}
+
+/** Refused before its body was read: a request that may carry one ends its connection too. */
+function unread(head: RequestHead): boolean {
+  return head.method !== 'GET' && head.method !== 'HEAD';
 }

@@ -13,7 +13,7 @@
 import { verdictJson, type EventAction, type Verdict } from '@botsieve/core';
 import type { ReplicaChange } from '../types.js';
 import type { VerdictReplica } from '../replica.js';
-import type { Reply } from './transport.js';
+import type { Exchange } from '@botsieve/runtime';
 
 /** Bytes of backlog serialised per write: large enough to cost few syscalls, small enough to interleave clients. */
 const CHUNK_BYTES = 64 * 1_024;
@@ -43,7 +43,7 @@ export class StreamClient {
   private ended = false;
 
   constructor(
-    private readonly reply: Reply,
+    private readonly exchange: Exchange,
     private readonly replica: VerdictReplica,
     private readonly request: StreamRequest,
     private readonly maxUnsentBytes: number,
@@ -70,8 +70,8 @@ export class StreamClient {
     }
     this.lastVersion = this.backlog.version;
     if (request.follow) this.unsubscribe = replica.subscribe(this.onChange);
-    this.reply.onWritable(this.onWritable);
-    this.reply.begin(200, 'application/x-ndjson');
+    this.exchange.onWritable(this.onWritable);
+    this.exchange.begin(200, 'application/x-ndjson');
     this.tail.unshift(first);
     this.tailBytes += first.length;
     // The first line goes before the backlog: pump writes the tail's head first while nothing was sent.
@@ -95,7 +95,7 @@ export class StreamClient {
     if (this.ended) return;
     if (this.waiting) this.finish('closed', true);
     else {
-      this.reply.end();
+      this.exchange.end();
       this.finish('closed', false);
     }
   }
@@ -138,7 +138,7 @@ export class StreamClient {
   /** Writes while the transport takes it: the head line (first call), the backlog, then queued lines. */
   private pump(first: boolean): void {
     if (this.ended) return;
-    this.reply.cork(() => {
+    this.exchange.cork(() => {
       if (first) this.writeTail(1);
       while (!this.waiting && !this.ended) {
         if (this.backlog !== null) this.writeChunk(this.nextBacklogChunk());
@@ -147,7 +147,7 @@ export class StreamClient {
       }
     });
     if (!this.ended && !this.waiting && this.backlog === null && this.tail.length === 0 && !this.request.follow) {
-      this.reply.end();
+      this.exchange.end();
       this.finish('complete', false);
     }
   }
@@ -161,7 +161,7 @@ export class StreamClient {
 
   private writeChunk(chunk: string): void {
     this.lastWriteAt = this.now();
-    if (!this.reply.write(chunk)) this.waiting = true;
+    if (!this.exchange.write(chunk)) this.waiting = true;
   }
 
   private nextBacklogChunk(): string {
@@ -192,7 +192,7 @@ export class StreamClient {
     this.backlog = null;
     this.tail = [];
     this.tailBytes = 0;
-    if (close) this.reply.close();
+    if (close) this.exchange.close();
     this.onEnd(this, end);
   }
 }

@@ -6,7 +6,7 @@ import type { IngestConfig } from '../config.js';
 import type { IngestErrorInfo } from '../errors.js';
 import type { IngestMetrics } from '../metrics.js';
 import type { PublishSettings } from './publisher.js';
-import type { Exchange } from './transport/index.js';
+import type { Exchange } from '@botsieve/runtime';
 
 /** An upload the server may have to cut: stalled, or still unanswered at the drain deadline. */
 export interface LiveUpload {

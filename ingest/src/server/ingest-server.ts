@@ -9,19 +9,18 @@
  * (Metrics are served on the admin port only, never on this public one.)
  *
  * The server runs on uWebSockets.js when a build loads on this Node and platform, on node:http
- * otherwise (transport/); everything here is written once against the transport's interfaces.
+ * otherwise (runtime's HTTP transport); everything here is written once against its interfaces.
  * Admission (auth, draining, producer readiness, declared size) is decided in the route handler,
  * before a byte of the body is read; everything after that is one Upload's business.
  */
 import type { BusProducer, TopicNames } from '@botsieve/core';
-import { systemClock, TokenAuth, type Telemetry } from '@botsieve/runtime';
+import { createTransport, systemClock, TokenAuth, type Exchange, type HttpTransport, type RequestHead, type Routes, type ServerImplementation, type Telemetry } from '@botsieve/runtime';
 import type { IngestConfig } from '../config.js';
 import { INGEST_ERRORS, ingestError, type IngestErrorCode } from '../errors.js';
 import { IngestMetrics, type IngestRoute } from '../metrics.js';
 import type { BodyEncoding } from './body-decoder.js';
 import { Admission, errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
 import { StreamEndpoint, type StreamUserData } from './stream-socket.js';
-import { createTransport, type Exchange, type HttpTransport, type RequestHead, type Routes, type ServerImplementation } from './transport/index.js';
 import { Upload } from './upload.js';
 
 export interface IngestDependencies {
@@ -87,14 +86,14 @@ export class IngestServer {
     };
     this.stream = new StreamEndpoint(this.context, this.auth);
     this.routes = {
-      upload: (route, head, exchange) => this.upload(route, head, exchange),
-      get: {
-        '/healthz': (exchange) => respondJson(exchange, 200, '{"status":"ok"}', null, false),
-        '/readyz': (exchange) => this.readyz(exchange),
-      },
-      notFound: (exchange) => respondJson(exchange, 404, errorBody(INGEST_ERRORS.ERR_INGEST_NOT_FOUND, 'no such route'), null, false),
-      stream: this.stream.handlers(),
-      streamOptions: this.stream.options(),
+      http: [
+        { method: 'POST', path: '/logpush', handle: (head, exchange) => this.upload('logpush', head, exchange) },
+        { method: 'POST', path: '/events', handle: (head, exchange) => this.upload('events', head, exchange) },
+        { method: 'GET', path: '/healthz', handle: (_head, exchange) => respondJson(exchange, 200, '{"status":"ok"}', null, false) },
+        { method: 'GET', path: '/readyz', handle: (_head, exchange) => this.readyz(exchange) },
+      ],
+      notFound: (_head, exchange) => respondJson(exchange, 404, errorBody(INGEST_ERRORS.ERR_INGEST_NOT_FOUND, 'no such route'), null, false),
+      websockets: [{ path: '/stream', handlers: this.stream.handlers(), options: this.stream.options() }],
     };
   }
 
@@ -107,7 +106,9 @@ export class IngestServer {
   async listen(): Promise<number> {
     const { host, port } = this.config;
     const { log, metrics } = this.context;
-    const chosen = await createTransport(this.config.http_server, this.routes);
+    const chosen = await createTransport(this.config.http_server, this.routes, {
+      unavailable: (reason) => ingestError('ERR_INGEST_SERVER_UNAVAILABLE', `ingest.http_server is "uwebsockets" but ${reason}`),
+    });
     this.transport = chosen.transport;
     this.fallback = chosen.fallback;
     metrics.server(chosen.transport.implementation, chosen.fallback !== null);

@@ -26,8 +26,7 @@ import { arrayElements, forEachObjectMember } from '../logpush/json-structure.js
 import type { TokenAuth } from '@botsieve/runtime';
 import { errorBody, type IngestContext } from './context.js';
 import { BatchPublisher } from './publisher.js';
-import type { StreamConnection, StreamHandlers } from './transport/index.js';
-import type { StreamOptions } from './transport/transport.js';
+import type { StreamConnection, StreamHandlers, StreamOptions } from '@botsieve/runtime';
 
 type BatchState = 'pending' | 'ok' | 'failed';
 
@@ -79,11 +78,11 @@ export class StreamEndpoint {
         if (!this.auth.check(this.auth.enabled ? head.header(this.auth.header) : '')) {
           const info = INGEST_ERRORS.ERR_INGEST_UNAUTHORIZED;
           this.context.metrics.failed('stream', info, ingestError(info.code, 'missing or wrong token on /stream upgrade'));
-          return { refuse: { status: info.status, body: errorBody(info, 'missing or wrong token'), retryAfter: null } };
+          return { refuse: { status: info.status, body: errorBody(info, 'missing or wrong token'), contentType: 'application/json', retryAfter: null } };
         }
         if (this.context.isDraining()) {
           const info = INGEST_ERRORS.ERR_INGEST_DRAINING;
-          return { refuse: { status: info.status, body: errorBody(info, 'server draining'), retryAfter: this.context.retryAfter } };
+          return { refuse: { status: info.status, body: errorBody(info, 'server draining'), contentType: 'application/json', retryAfter: this.context.retryAfter } };
         }
         return { accept: { pending: [], open: true } };
       },

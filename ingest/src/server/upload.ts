@@ -21,7 +21,7 @@ import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder
 import { errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
 import { BatchPublisher } from './publisher.js';
-import type { Exchange } from './transport/index.js';
+import type { Exchange } from '@botsieve/runtime';
 
 type UploadState = 'receiving' | 'acking' | 'done';
 /** How an /events body is read: not known until its first non-blank byte. */
