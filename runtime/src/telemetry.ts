@@ -17,6 +17,37 @@ export interface TelemetryOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/**
+ * pino level → Cloud Logging `severity` (LogSeverity enum). Without `severity`, Cloud Logging
+ * files every line written to stderr as ERROR; with it, the entry gets this severity and the
+ * `message` field becomes the entry's summary line ("Structured logging", special JSON fields:
+ * https://cloud.google.com/logging/docs/structured-logging).
+ */
+export const SEVERITY: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/**
+ * One JSON object a line on stderr that Cloud Logging (and any JSON log shipper) reads as is:
+ * `severity` next to pino's numeric `level` (kept, so level filters such as `level >= 40` still
+ * work), and the text under `message` rather than pino's `msg`.
+ */
+export function loggerOptions(level: LogLevel): pino.LoggerOptions {
+  return {
+    level,
+    base: { service: 'botsieve' },
+    messageKey: 'message',
+    formatters: {
+      level: (label, number) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: number }),
+    },
+  };
+}
+
 /** Latency buckets in seconds, from 50 µs (enqueued acks) to 10 s (durable acks under load). */
 const SECONDS_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -41,7 +72,7 @@ export class Telemetry {
   constructor(options: TelemetryOptions) {
     this.registry = new Registry();
     const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
-    this.logger = pino({ level: options.level, base: { service: 'botsieve' } }, destination) as unknown as Logger;
+    this.logger = pino(loggerOptions(options.level), destination) as unknown as Logger;
     const registers = [this.registry];
     this.received = new Counter({ name: METRIC.received, help: 'Items received by a component.', labelNames: ['component'], registers });
     this.sent = new Counter({ name: METRIC.sent, help: 'Items a component handed on and had confirmed.', labelNames: ['component'], registers });
