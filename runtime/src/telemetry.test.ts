@@ -55,7 +55,7 @@ test('nothing is logged per call below the configured level', (t) => {
 
 test('every line carries the Cloud Logging severity of its level and the text under message', (t) => {
   const { stream, lines } = capture();
-  const telemetry = new Telemetry({ level: 'trace', destination: stream });
+  const telemetry = new Telemetry({ level: 'trace', destination: stream, processMetrics: false });
   const log = telemetry.component('ingest').log;
   log.trace('t');
   log.debug({ n: 1 }, 'd');
@@ -77,4 +77,14 @@ test('every line carries the Cloud Logging severity of its level and the text un
     t.is(line.service, 'botsieve');
   }
   t.like(logged[1], { component: 'ingest', n: 1 });
+});
+
+test('the registry carries the Node.js process metrics: CPU, heap, event-loop lag, GC', async (t) => {
+  const telemetry = new Telemetry({ level: 'silent' });
+  const text = await telemetry.exposition();
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds']) {
+    t.regex(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  }
+  const without = await new Telemetry({ level: 'silent', processMetrics: false }).exposition();
+  t.notRegex(without, /process_cpu_seconds_total/);
 });

@@ -5,7 +5,7 @@
  * component gets a child logger and a ComponentMetrics bound to its name, made once at start-up.
  */
 import pino from 'pino';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { METRIC, isBotsieveError, type ComponentMetrics, type Logger } from '@botsieve/core';
 import { RUNTIME_ERRORS } from './errors.js';
 
@@ -15,6 +15,14 @@ export interface TelemetryOptions {
   level: LogLevel;
   /** Where logs go; default stderr, so stdout stays free for command output (replay). */
   destination?: NodeJS.WritableStream;
+  /**
+   * Register prom-client's default process metrics (CPU, memory and heap, event-loop lag, GC,
+   * handles, file descriptors) under their standard names (`process_cpu_seconds_total`,
+   * `nodejs_heap_size_used_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_gc_duration_seconds`),
+   * so stock Node.js dashboards and alerts work unchanged. Default true. They are read at scrape
+   * time, apart from the event-loop delay histogram and the GC observer that this starts once.
+   */
+  processMetrics?: boolean;
 }
 
 /**
@@ -73,6 +81,7 @@ export class Telemetry {
     this.registry = new Registry();
     const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
     this.logger = pino(loggerOptions(options.level), destination) as unknown as Logger;
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.received = new Counter({ name: METRIC.received, help: 'Items received by a component.', labelNames: ['component'], registers });
     this.sent = new Counter({ name: METRIC.sent, help: 'Items a component handed on and had confirmed.', labelNames: ['component'], registers });
