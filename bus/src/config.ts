@@ -50,6 +50,36 @@ export const embeddedConfigSchema = z
 /** librdkafka pass-through values. */
 const librdkafkaValueSchema = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * SASL login to the brokers. Google's Managed Service for Apache Kafka accepts only SASL_SSL with
+ * OAUTHBEARER or PLAIN; `oauthbearer` with provider `google` logs in as the pod's Workload
+ * Identity (Application Default Credentials) and refreshes the token before it expires.
+ */
+export const saslConfigSchema = z
+  .object({
+    /** `none`: no SASL (security from `kafka.extra`, if any); `oauthbearer`; `plain`. */
+    mechanism: z.enum(['none', 'oauthbearer', 'plain']).default('none').describe('SASL mechanism: none, oauthbearer (tokens from `provider`, refreshed before expiry) or plain (username/password).'),
+    /** librdkafka `security.protocol` when a mechanism is set; Managed Kafka needs `sasl_ssl`. */
+    security_protocol: z.enum(['sasl_ssl', 'sasl_plaintext']).default('sasl_ssl').describe('security.protocol with a mechanism set: sasl_ssl (Managed Kafka), or sasl_plaintext for test brokers only.'),
+    /** Where OAUTHBEARER tokens come from. */
+    provider: z.enum(['google']).default('google').describe('oauthbearer: token source; google = Application Default Credentials (GKE Workload Identity, GOOGLE_APPLICATION_CREDENTIALS, the metadata server), in the token shape Managed Service for Apache Kafka expects.'),
+    /** The principal (`sub`) in the token; null takes the service account email the credentials name. */
+    principal: z.string().min(1).nullable().default(null).describe('oauthbearer: principal (service account email) in the token; null: the one the credentials name (needed for credentials that name none, e.g. some federated identities).'),
+    /** A new token is fetched this long before the current one expires (Google tokens last ~1 h). */
+    refresh_margin_ms: z.number().int().min(1_000).default(300_000).describe('oauthbearer: fetch a new token this long before the current one expires; a failed refresh is retried with back-off meanwhile.'),
+    /** PLAIN user name (Managed Kafka: the service account email). */
+    username: z.string().min(1).nullable().default(null).describe('plain: user name (Managed Kafka: the service account email).'),
+    /** PLAIN password (Managed Kafka: a base64 service account key or an access token). Never logged. */
+    password: z.string().min(1).nullable().default(null).describe('plain: password; set it through BOTSIEVE_BUS__KAFKA__SASL__PASSWORD rather than a file. Never logged.'),
+  })
+  .strict()
+  .superRefine((sasl, context) => {
+    if (sasl.mechanism !== 'plain') return;
+    for (const field of ['username', 'password'] as const) {
+      if (sasl[field] === null) context.addIssue({ code: 'custom', path: [field], message: `bus.kafka.sasl.${field} is required with mechanism plain` });
+    }
+  });
+
 /** Kafka through node-rdkafka (librdkafka). */
 export const kafkaConfigSchema = z
   .object({
@@ -76,6 +106,8 @@ export const kafkaConfigSchema = z
     connect_timeout_ms: z.number().int().positive().default(10_000).describe('How long connecting waits for the brokers.'),
     /** Period of the metadata probe behind `isReady()`; also the probe's own timeout. */
     health_interval_ms: z.number().int().min(100).default(1_000).describe('Period (and timeout) of the metadata probe behind isReady().'),
+    /** SASL login (Managed Kafka: oauthbearer with Workload Identity, or plain). */
+    sasl: saslConfigSchema.prefault({}).describe('SASL login to the brokers.'),
     /** Extra librdkafka properties for producers and consumers (security, tuning); they win over ours. */
     extra: z.record(z.string(), librdkafkaValueSchema).default({}).describe('Extra librdkafka properties (e.g. security.protocol); they override the ones set here.'),
   })
@@ -97,3 +129,4 @@ export const busConfigSchema = z
 export type BusConfig = z.output<typeof busConfigSchema>;
 export type EmbeddedConfig = BusConfig['embedded'];
 export type KafkaConfig = BusConfig['kafka'];
+export type SaslConfig = KafkaConfig['sasl'];

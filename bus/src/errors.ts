@@ -45,6 +45,11 @@ export const BUS_ERRORS = {
     retryable: true,
     description: 'A batch handler rejected; the partition is paused and redelivered from its committed offset after a back-off.',
   },
+  ERR_BUS_AUTH: {
+    code: 'ERR_BUS_AUTH',
+    retryable: true,
+    description: 'No SASL/OAUTHBEARER token could be obtained (credentials, metadata server, no principal): connecting fails with it; a failed refresh is logged with it and retried while the current token lasts.',
+  },
 } as const;
 
 export type BusErrorCode = keyof typeof BUS_ERRORS;

@@ -18,7 +18,8 @@ function adminConfig(admin: Record<string, unknown> = {}) {
 async function start(t: ExecutionContext, admin: Record<string, unknown> = {}): Promise<{ server: AdminServer; base: string; port: number }> {
   const config = adminConfig(admin);
   const server = new AdminServer(config, {
-    telemetry: new Telemetry({ level: 'silent' }),
+    // No process metrics: they change between two scrapes, and the HEAD test compares lengths.
+    telemetry: new Telemetry({ level: 'silent', processMetrics: false }),
     bus: { healthcheck: async () => true } as unknown as Bus,
     store: new MemoryVerdictStore({ max_subjects: 10, snapshot_path: '', snapshot_interval_ms: 10_000 }, systemClock),
     sinks: () => ({}) as unknown as SinkSetStatus,

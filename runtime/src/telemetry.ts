@@ -5,7 +5,7 @@
  * component gets a child logger and a ComponentMetrics bound to its name, made once at start-up.
  */
 import pino from 'pino';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { METRIC, isBotsieveError, type ComponentMetrics, type Logger } from '@botsieve/core';
 import { RUNTIME_ERRORS } from './errors.js';
 
@@ -15,6 +15,45 @@ export interface TelemetryOptions {
   level: LogLevel;
   /** Where logs go; default stderr, so stdout stays free for command output (replay). */
   destination?: NodeJS.WritableStream;
+  /**
+   * Register prom-client's default process metrics (CPU, memory and heap, event-loop lag, GC,
+   * handles, file descriptors) under their standard names (`process_cpu_seconds_total`,
+   * `nodejs_heap_size_used_bytes`, `nodejs_eventloop_lag_seconds`, `nodejs_gc_duration_seconds`),
+   * so stock Node.js dashboards and alerts work unchanged. Default true. They are read at scrape
+   * time, apart from the event-loop delay histogram and the GC observer that this starts once.
+   */
+  processMetrics?: boolean;
+}
+
+/**
+ * pino level → Cloud Logging `severity` (LogSeverity enum). Without `severity`, Cloud Logging
+ * files every line written to stderr as ERROR; with it, the entry gets this severity and the
+ * `message` field becomes the entry's summary line ("Structured logging", special JSON fields:
+ * https://cloud.google.com/logging/docs/structured-logging).
+ */
+export const SEVERITY: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
+
+/**
+ * One JSON object a line on stderr that Cloud Logging (and any JSON log shipper) reads as is:
+ * `severity` next to pino's numeric `level` (kept, so level filters such as `level >= 40` still
+ * work), and the text under `message` rather than pino's `msg`.
+ */
+export function loggerOptions(level: LogLevel): pino.LoggerOptions {
+  return {
+    level,
+    base: { service: 'botsieve' },
+    messageKey: 'message',
+    formatters: {
+      level: (label, number) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: number }),
+    },
+  };
 }
 
 /** Latency buckets in seconds, from 50 µs (enqueued acks) to 10 s (durable acks under load). */
@@ -41,7 +80,8 @@ export class Telemetry {
   constructor(options: TelemetryOptions) {
     this.registry = new Registry();
     const destination = options.destination ?? pino.destination({ fd: 2, sync: false });
-    this.logger = pino({ level: options.level, base: { service: 'botsieve' } }, destination) as unknown as Logger;
+    this.logger = pino(loggerOptions(options.level), destination) as unknown as Logger;
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.received = new Counter({ name: METRIC.received, help: 'Items received by a component.', labelNames: ['component'], registers });
     this.sent = new Counter({ name: METRIC.sent, help: 'Items a component handed on and had confirmed.', labelNames: ['component'], registers });

@@ -24,6 +24,7 @@ import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@bots
 import type { KafkaConfig } from '../config.js';
 import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
 import { CODES, consumerOptions } from './kafka-options.js';
+import type { OauthBearerTokens } from './oauthbearer.js';
 import { groupByPartition, toBusRecord } from './records.js';
 import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
 
@@ -76,6 +77,8 @@ export class KafkaBusConsumer implements BusConsumer {
     private readonly options: ConsumerOptions,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (consumer: KafkaBusConsumer) => void,
+    /** With SASL/OAUTHBEARER: the bus's tokens, set on the client before it connects and on every refresh. */
+    private readonly tokens?: OauthBearerTokens,
   ) {}
 
   start(handler: BatchHandler): Promise<void> {
@@ -95,9 +98,18 @@ export class KafkaBusConsumer implements BusConsumer {
       throw connectError(this.config.brokers, error);
     }
     client.on('event.error', this.onClientError);
-    await new Promise<void>((resolve, reject) => {
-      client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
-    });
+    if (this.tokens !== undefined) {
+      await this.tokens.ready();
+      this.tokens.attach(client);
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
+      });
+    } catch (error) {
+      this.tokens?.detach(client);
+      throw error;
+    }
     this.client = client;
     if (this.closing !== undefined) return; // closed while connecting: shutdown() disconnects
     client.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
@@ -121,6 +133,7 @@ export class KafkaBusConsumer implements BusConsumer {
     const client = this.client;
     // librdkafka's close waits for outstanding commits, then leaves the group.
     if (client !== undefined && client.isConnected()) await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+    if (client !== undefined) this.tokens?.detach(client);
     this.owned.clear();
     this.onClosed(this);
   }

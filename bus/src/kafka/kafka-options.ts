@@ -9,7 +9,7 @@
 import rdkafka from 'node-rdkafka';
 import type { ConsumerGlobalConfig, ConsumerTopicConfig, ProducerGlobalConfig, ProducerTopicConfig } from 'node-rdkafka';
 import type { ConsumerOptions } from '@botsieve/core';
-import type { KafkaConfig } from '../config.js';
+import type { KafkaConfig, SaslConfig } from '../config.js';
 
 export type LibrdkafkaValue = string | number | boolean;
 
@@ -56,6 +56,7 @@ export function producerOptions(config: KafkaConfig): ClientOptions<ProducerGlob
     // delivery timeout on the mock cluster, with 1 s it rejected at 3.1 s.
     'reconnect.backoff.max.ms': 1_000,
     dr_cb: true,
+    ...securityProperties(config.sasl),
   };
   const topic: Record<string, unknown> = {
     acks: config.acks,
@@ -78,6 +79,7 @@ export function consumerOptions(
     // Offsets are committed explicitly, per partition, after the handler resolved: never on read.
     'enable.auto.commit': false,
     'enable.auto.offset.store': false,
+    ...securityProperties(config.sasl),
     ...callbacks,
   };
   const topic: Record<string, unknown> = { 'auto.offset.reset': options.from };
@@ -87,10 +89,22 @@ export function consumerOptions(
 
 /** Options for the metadata-only client behind `healthcheck` (no delivery reports). */
 export function metadataClientOptions(config: KafkaConfig): ClientOptions<ProducerGlobalConfig, ProducerTopicConfig> {
-  const global: Record<string, unknown> = { 'metadata.broker.list': config.brokers, 'client.id': `${config.client_id}-health` };
+  const global: Record<string, unknown> = { 'metadata.broker.list': config.brokers, 'client.id': `${config.client_id}-health`, ...securityProperties(config.sasl) };
   const topic: Record<string, unknown> = {};
   applyExtra(config.extra, global, topic, true);
   return { global: global as ProducerGlobalConfig, topic: topic as ProducerTopicConfig };
+}
+
+/**
+ * SASL properties for every client. With OAUTHBEARER no token is configured here: the bus sets
+ * one on each client before it connects and again on every refresh (OauthBearerTokens), because
+ * node-rdkafka 3.6 does not expose librdkafka's refresh callback to JavaScript.
+ */
+export function securityProperties(sasl: SaslConfig): Record<string, LibrdkafkaValue> {
+  if (sasl.mechanism === 'none') return {};
+  const base = { 'security.protocol': sasl.security_protocol.toUpperCase() };
+  if (sasl.mechanism === 'oauthbearer') return { ...base, 'sasl.mechanisms': 'OAUTHBEARER' };
+  return { ...base, 'sasl.mechanisms': 'PLAIN', 'sasl.username': sasl.username ?? '', 'sasl.password': sasl.password ?? '' };
 }
 
 function applyExtra(extra: Record<string, LibrdkafkaValue>, global: Record<string, unknown>, topic: Record<string, unknown>, producer: boolean): void {

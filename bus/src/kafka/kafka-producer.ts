@@ -22,6 +22,7 @@ import type { KafkaConfig } from '../config.js';
 import { busError, closedError, connectError, deliveryError, messageOf } from '../errors.js';
 import { KafkaBatch, type BatchOwner } from './kafka-batch.js';
 import { CODES, PRODUCER_POLL_INTERVAL_MS, producerOptions } from './kafka-options.js';
+import type { OauthBearerTokens } from './oauthbearer.js';
 
 export class KafkaProducer implements BusProducer, BatchOwner {
   private client: rdkafka.Producer | undefined;
@@ -44,6 +45,8 @@ export class KafkaProducer implements BusProducer, BatchOwner {
     private readonly config: KafkaConfig,
     private readonly telemetry: ComponentTelemetry,
     private readonly onClosed: (producer: KafkaProducer) => void,
+    /** With SASL/OAUTHBEARER: the bus's tokens, set on the client before it connects and on every refresh. */
+    private readonly tokens?: OauthBearerTokens,
   ) {}
 
   connect(): Promise<void> {
@@ -131,9 +134,18 @@ export class KafkaProducer implements BusProducer, BatchOwner {
     client.on('delivery-report', this.onDeliveryReport);
     client.on('event.error', this.onClientError);
     client.on('disconnected', () => this.setReady(false, 'disconnected'));
-    await new Promise<void>((resolve, reject) => {
-      client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
-    });
+    if (this.tokens !== undefined) {
+      await this.tokens.ready();
+      this.tokens.attach(client);
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
+      });
+    } catch (error) {
+      this.tokens?.detach(client);
+      throw error;
+    }
     client.setPollInterval(PRODUCER_POLL_INTERVAL_MS);
     this.client = client;
     if (this.closing !== undefined) return;
@@ -201,6 +213,7 @@ export class KafkaProducer implements BusProducer, BatchOwner {
       await this.flush(this.config.delivery_timeout_ms);
       await new Promise<void>((resolve) => client.disconnect(1_000, () => resolve()));
     }
+    if (client !== undefined) this.tokens?.detach(client);
     for (const batch of [...this.unconfirmed]) batch.abandon(deliveryError('producer closed before every message of the batch was confirmed'));
     this.queued = 0;
     this.onClosed(this);
