@@ -105,17 +105,11 @@ test('fromSafelistConfig loads crawlers_file', (t) => {
   t.throws(() => ClientExemption.fromSafelistConfig(safelistConfigSchema.parse({ crawlers_file: join(dir, 'missing.json') })), { code: 'ERR_EXEMPTION_DATA' });
 });
 
-test('cost per check stays far below the budget', (t) => {
-  // Typical traffic: browsers from many addresses, a few bots. Budget 1 µs per check.
+test('typical traffic is not exempt, cached answers included: browsers from many addresses, and a crawler UA from addresses not its own', (t) => {
+  // Its cost is measured by `npm run bench:decide` (the exemption alone, beside decide()), not here.
   const clients: ClientFacts[] = [];
   for (let i = 0; i < 4_000; i++) clients.push({ ip: `203.0.${(i >> 8) & 255}.${i & 255}`, user_agent: i % 50 === 0 ? BINGBOT : CHROME, asn: 64_500 + (i % 7), bot_score: null });
-  for (const client of clients) exemption.check(client); // warm the caches
-  const rounds = 50;
-  const started = performance.now();
   let exempt = 0;
-  for (let r = 0; r < rounds; r++) for (const client of clients) if (exemption.check(client) !== null) exempt += 1;
-  const perCheck = ((performance.now() - started) * 1_000) / (rounds * clients.length);
+  for (let round = 0; round < 3; round++) for (const client of clients) if (exemption.check(client) !== null) exempt += 1;
   t.is(exempt, 0);
-  t.log(`${perCheck.toFixed(3)} µs per check`);
-  t.true(perCheck < 1, `${perCheck} µs per check`);
 });

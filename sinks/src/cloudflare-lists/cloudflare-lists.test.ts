@@ -143,12 +143,12 @@ test('over capacity, block beats challenge, then the lower score, then more traf
   t.deepEqual(server.values(LISTS.challenge_asn), []);
   t.is(await metric(telemetry, 'botsieve_cloudflare_left_out'), 2);
   t.is(sink.status().left_out, 2);
-  const warnings = lines.filter((line) => line.level === 40 && String(line.msg).includes('left out'));
+  const warnings = lines.filter((line) => line.level === 40 && String(line.message).includes('left out'));
   t.is(warnings.length, 1);
   t.is(warnings[0]?.left_out, 2);
   // Another write at the same capacity does not repeat the warning.
   await sink.writeBatch([verdict('ip:192.0.2.3', 'block', { score: 10, requests: 10 })]);
-  t.is(lines.filter((line) => line.level === 40 && String(line.msg).includes('left out')).length, 1);
+  t.is(lines.filter((line) => line.level === 40 && String(line.message).includes('left out')).length, 1);
   await sink.close();
 });
 
@@ -309,7 +309,7 @@ test('dry-run sends nothing and logs what it would change', async (t) => {
   await sink.writeBatch([verdict('ip:192.0.2.100', 'block'), verdict('asn:64499', 'challenge'), verdict('ip:192.0.2.101', 'block')]);
   await sink.maintain();
   t.is(server.requests.length, 0);
-  const logged = lines.filter((line) => String(line.msg).startsWith('dry-run'));
+  const logged = lines.filter((line) => String(line.message).startsWith('dry-run'));
   t.is(logged.length, 1, 'one aggregated line per pass with changes, none for a pass without');
   t.is(logged[0]?.would_create, 3);
   t.deepEqual((logged[0]?.examples as { create: string[] }).create, ['botsieve_block_ip: 192.0.2.100', 'botsieve_block_ip: 192.0.2.101', 'botsieve_challenge_asn: 64499']);
