@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topicsConfigSchema } from '@botsieve/bus';
+import { METRIC } from '@botsieve/core';
+import { INGEST_ERRORS } from '@botsieve/ingest';
 
 // Loaded untyped on purpose: its declarations reference the DOM lib, whose fetch types would
 // leak into every other file of this workspace.
@@ -162,7 +164,7 @@ interface SchemaField {
 
 test('every Terraform file parses as HCL (and the parser does reject broken HCL)', async (t) => {
   const module = await moduleOnce;
-  t.deepEqual(module.files, ['bigquery.tf', 'cloudflare.tf', 'edge-worker.tf', 'gke.tf', 'iam.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
+  t.deepEqual(module.files, ['alerts.tf', 'bigquery.tf', 'build.tf', 'cloudflare.tf', 'edge-worker.tf', 'gke.tf', 'iam.tf', 'ingress.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
   await t.notThrowsAsync(async () => parse('terraform.tfvars.example', await readFile(join(TF_DIR, 'terraform.tfvars.example'), 'utf8')));
   await t.throwsAsync(parse('broken.tf', 'resource "a" "b" {\n  x = [1, \n}\n'));
   const versions = await parse('versions.tf', await readFile(join(TF_DIR, 'versions.tf'), 'utf8'));
@@ -375,4 +377,57 @@ test('the Logpush job sends http_requests with fields and timestamps ingest read
   t.true(uws.includes(".post('/logpush'"), 'ingest serves /logpush on uWebSockets.js');
   t.true(node.includes("path === '/logpush'"), 'ingest serves /logpush on node:http');
   t.regex(module.variables.ingest_logpush_url.validation[0].condition as string, /\/logpush\$/);
+});
+
+/** Metric names registered in the production sources: core's METRIC, and string literals elsewhere. */
+async function registeredMetricNames(): Promise<Set<string>> {
+  const names = new Set<string>(Object.values(METRIC));
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['node_modules', 'dist', 'testdata'].includes(entry.name)) await walk(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+        for (const match of (await readFile(path, 'utf8')).matchAll(/'(botsieve_[a-z0-9_]+)'/g)) names.add(match[1] as string);
+      }
+    }
+  };
+  for (const workspace of ['core', 'runtime', 'bus', 'ingest', 'detectors', 'sinks', 'decisions']) {
+    if (existsSync(join(REPO, workspace, 'src'))) await walk(join(REPO, workspace, 'src'));
+  }
+  return names;
+}
+
+test('every alert queries metrics the code registers, with labels they have; the 503 alert counts exactly ingest\'s 503 codes', async (t) => {
+  const module = await moduleOnce;
+  const queries = module.locals.alert_queries as Record<string, string>;
+  const alerts = module.locals.alerts as Record<string, Json>;
+  t.deepEqual(Object.keys(queries).sort(), Object.keys(alerts).sort(), 'one query per alert');
+  const policy = resource(module, 'google_monitoring_alert_policy', 'botsieve');
+  t.is(policy.conditions[0].condition_prometheus_query_language[0].query, '${local.alert_queries[each.key]}');
+
+  const registered = await registeredMetricNames();
+  t.true(registered.has('botsieve_cloudflare_list_items') && registered.has('botsieve_sink_lag_seconds'), 'the sources were read');
+  const queried = new Set<string>();
+  for (const [name, query] of Object.entries(queries)) {
+    const metrics = [...query.matchAll(/\b(botsieve_[a-z0-9_]+)\b/g)].map((match) => match[1] as string);
+    t.true(metrics.length > 0, `alert ${name} queries a botsieve metric`);
+    for (const metric of metrics) {
+      t.true(registered.has(metric), `alert ${name}: ${metric} is registered by the code`);
+      queried.add(metric);
+    }
+  }
+  // The four the issue asks for: 503s at ingest, consumer lag, sink failures, list capacity.
+  for (const metric of ['botsieve_ingest_uploads_total', 'botsieve_watermark_lag_seconds', 'botsieve_sink_lag_seconds', 'botsieve_errors_total', 'botsieve_cloudflare_list_items']) t.true(queried.has(metric), `an alert watches ${metric}`);
+
+  // Labels the queries select on exist on those metrics (runtime/src/telemetry.ts, ingest/src/metrics.ts).
+  const telemetry = await readFile(join(REPO, 'runtime/src/telemetry.ts'), 'utf8');
+  t.regex(telemetry, /labelNames: \['component', 'topic', 'partition', 'detector', 'kind'\]/, 'gauges carry component and kind');
+  const ingestMetrics = await readFile(join(REPO, 'ingest/src/metrics.ts'), 'utf8');
+  t.regex(ingestMetrics, /name: METRIC\.ingestUploads,[^;]*labelNames: \['route', 'outcome'\]/);
+  t.true(queries.sink_errors?.includes('component=~"sink\\\\..*"'), 'sink components are named sink.<id>');
+
+  const unavailable = Object.values(INGEST_ERRORS).filter((error) => error.status === 503).map((error) => error.code).sort();
+  t.deepEqual([...(module.locals.ingest_unavailable_codes as string[])].sort(), unavailable, 'the 503 alert counts every code ingest answers 503 with, and only those');
+  t.regex(queries.ingest_unavailable as string, /route="logpush"/);
 });

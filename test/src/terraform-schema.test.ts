@@ -135,12 +135,18 @@ async function providerResource(type: string): Promise<ProviderResource | undefi
   if (lib === undefined) return undefined;
   const dir = type.slice(provider.length + 1).replace(/_/g, '-');
   let source: string;
+  let structs = '';
   try {
     source = await readFile(join(lib, dir, 'index.d.ts'), 'utf8');
+    // Large resources keep their nested block interfaces in index-structs/*.d.ts: read them too, or
+    // nested blocks would go unchecked.
+    const structDir = join(lib, dir, 'index-structs');
+    const files = await readdir(structDir).catch(() => [] as string[]);
+    for (const file of files.filter((name) => name.endsWith('.d.ts'))) structs += `\n${await readFile(join(structDir, file), 'utf8')}`;
   } catch {
     return undefined;
   }
-  const interfaces = schemaOf(source);
+  const interfaces = schemaOf(source + structs);
   const configName = [...interfaces.keys()].find((name) => name.endsWith('Config') && !name.slice(0, -6).includes('Config'));
   const config = configName === undefined ? undefined : interfaces.get(configName);
   if (configName === undefined || config === undefined) return undefined;
@@ -200,6 +206,11 @@ test('the schema check does catch a wrong argument, a wrong nested key, a missin
   const nestedProblems: string[] = [];
   check('k', { cluster_id: 'c', location: 'l', capacity_config: [{ vcpu_count: 3, memory_bytes: 1 }], gcp_config: [{ access_config: [{ network_configs: [{ subnetwork: 's' }] }] }] }, kafka?.config as Map<string, Field>, kafka?.interfaces as Interfaces, nestedProblems, true);
   t.deepEqual(nestedProblems, ['k.gcp_config[0].access_config[0].network_configs[0]: no argument "subnetwork" in the provider schema', 'k.gcp_config[0].access_config[0].network_configs[0]: required argument "subnet" missing']);
+  // Nested blocks of large resources live in index-structs/: a wrong key there is caught too.
+  const cluster = await providerResource('google_container_cluster');
+  const clusterProblems: string[] = [];
+  check('c', { name: 'n', gateway_api_config: [{ chanel: 'CHANNEL_STANDARD' }] }, cluster?.config as Map<string, Field>, cluster?.interfaces as Interfaces, clusterProblems, true);
+  t.deepEqual(clusterProblems, ['c.gateway_api_config[0]: no argument "chanel" in the provider schema', 'c.gateway_api_config[0]: required argument "channel" missing']);
   // bootstrap_address is exported only because GOOGLE_7X_ADDITIONS says 7.x added it; 6.50.0 lacks it.
   const source = await readFile(join(PROVIDER_LIB.google as string, 'managed-kafka-cluster', 'index.d.ts'), 'utf8');
   t.false(attributesOf(source, 'ManagedKafkaCluster').has('bootstrap_address'));
