@@ -431,3 +431,16 @@ test('every alert queries metrics the code registers, with labels they have; the
   t.deepEqual([...(module.locals.ingest_unavailable_codes as string[])].sort(), unavailable, 'the 503 alert counts every code ingest answers 503 with, and only those');
   t.regex(queries.ingest_unavailable as string, /route="logpush"/);
 });
+
+test('the Cloud Build trigger builds cloudbuild.yaml, which builds the root Dockerfile into the image the stack names', async (t) => {
+  const module = await moduleOnce;
+  const trigger = resource(module, 'google_cloudbuild_trigger', 'image');
+  t.is(trigger.filename, 'cloudbuild.yaml');
+  t.is(trigger.substitutions._IMAGE, '${local.image}');
+  const build = await readFile(join(REPO, trigger.filename as string), 'utf8');
+  t.regex(build, /docker build -f Dockerfile /, 'the image is built from the Dockerfile at the repository root');
+  t.regex(build, /push, --all-tags, "\$\{_IMAGE\}"/);
+  // Cloud Build substitutes ${NAME} itself: shell variables must be written $${...}.
+  for (const match of build.matchAll(/(?<!\$)\$\{(\w+)/g)) t.true(/^(_[A-Z0-9_]+|BUILD_ID|SHORT_SHA|COMMIT_SHA|PROJECT_ID)$/.test(match[1] as string), `\${${match[1]}} is a Cloud Build substitution`);
+  t.is(module.locals.image, '${local.artifact_registry_location}-docker.pkg.dev/${var.project_id}/${var.artifact_registry_repository}/botsieve');
+});
