@@ -171,7 +171,10 @@ resource "cloudflare_logpush_job" "http_requests" {
   # Logpush sets request headers from header_<Name> parameters: ingest checks this one against
   # ingest.auth.token. Logpush validates the destination at creation by uploading {"content":"tests"},
   # which ingest accepts, so the ingest tier must be reachable before this is applied.
-  destination_conf = "${var.ingest_logpush_url}?header_${var.ingest_auth_header}=${urlencode(var.ingest_auth_token)}"
+  # urlencode() is form encoding: a space becomes "+", which Cloudflare would pass on as a literal
+  # "+" ("Bearer+SECRET"). Its "+" for a real plus is already %2B, so turning the remaining "+"
+  # into %20 changes only spaces: `Bearer SECRET` arrives as header_Authorization=Bearer%20SECRET.
+  destination_conf = "${var.ingest_logpush_url}?header_${var.ingest_auth_header}=${replace(urlencode(var.ingest_auth_token), "+", "%20")}"
 
   # Batches are gzip NDJSON; ingest streams and bounds them (ingest.max_decompressed_bytes).
   max_upload_bytes            = var.logpush_max_upload_bytes

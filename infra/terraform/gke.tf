@@ -25,6 +25,12 @@ resource "google_container_cluster" "botsieve" {
   # VPC-native: pod IPs come from the subnet's ranges and reach the PSC endpoints directly.
   ip_allocation_policy {}
 
+  # The Gateway API, so ingest is exposed by a GKE Gateway on the address and certificate of
+  # ingress.tf (README.md, "Public HTTPS to ingest").
+  gateway_api_config {
+    channel = "CHANNEL_STANDARD"
+  }
+
   resource_labels     = local.labels
   deletion_protection = var.gke_deletion_protection
 

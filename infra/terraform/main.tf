@@ -14,11 +14,14 @@ locals {
 
 resource "google_project_service" "apis" {
   for_each = toset([
+    "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
+    "cloudbuild.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
     "iam.googleapis.com",
     "managedkafka.googleapis.com",
+    "monitoring.googleapis.com",
     "networkconnectivity.googleapis.com",
     "pubsub.googleapis.com",
     "redis.googleapis.com",

@@ -113,3 +113,23 @@ output "edge_worker_script" {
   description = "Name of the deployed edge Worker script (null when edge_worker_enabled is false)."
   value       = var.edge_worker_enabled ? cloudflare_workers_script.edge[0].script_name : null
 }
+
+output "ingest_address" {
+  description = "Public IPv4 address of ingest's HTTPS load balancer: the DNS A record of the ingest_logpush_url host (null when ingress_enabled is false)."
+  value       = var.ingress_enabled ? google_compute_global_address.ingest[0].address : null
+}
+
+output "ingest_gateway_names" {
+  description = "Names the ingest Gateway refers to: NamedAddress, pre-shared certificate, Cloud Armor policy (null when ingress_enabled is false)."
+  value = var.ingress_enabled ? {
+    address         = google_compute_global_address.ingest[0].name
+    certificate     = google_compute_managed_ssl_certificate.ingest[0].name
+    security_policy = google_compute_security_policy.ingest[0].name
+    host            = local.ingest_host
+  } : null
+}
+
+output "image" {
+  description = "Image name (without tag) Cloud Build pushes and the Kubernetes packaging pulls."
+  value       = local.image
+}

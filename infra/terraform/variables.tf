@@ -527,3 +527,115 @@ variable "edge_worker_challenge_mode" {
     error_message = "edge_worker_challenge_mode must be forward or block."
   }
 }
+
+# ---------------------------------------------------------------------------------------------
+# Public HTTPS to ingest, images, alerts
+# ---------------------------------------------------------------------------------------------
+
+variable "ingress_enabled" {
+  type        = bool
+  description = "Create the global address, the Google-managed certificate (for the host of ingest_logpush_url) and the Cloud Armor policy the ingest Gateway refers to by name."
+  default     = true
+}
+
+variable "ingress_address_name" {
+  type        = string
+  description = "Name of the global static address (the Gateway's NamedAddress); point the ingest host's DNS A record at it."
+  default     = "botsieve-ingest"
+}
+
+variable "ingress_certificate_name" {
+  type        = string
+  description = "Name of the Google-managed certificate (the Gateway's networking.gke.io/pre-shared-certs option)."
+  default     = "botsieve-ingest"
+}
+
+variable "ingress_security_policy_name" {
+  type        = string
+  description = "Name of the Cloud Armor policy (a GCPBackendPolicy's securityPolicy on the ingest Service)."
+  default     = "botsieve-ingest"
+}
+
+variable "ingress_rate_limit_per_minute" {
+  type        = number
+  description = "Requests a minute one client address may send ingest before Cloud Armor answers 429; keep it well above what Logpush and the edge Worker send from one address."
+  default     = 60000
+  validation {
+    condition     = var.ingress_rate_limit_per_minute >= 1 && floor(var.ingress_rate_limit_per_minute) == var.ingress_rate_limit_per_minute
+    error_message = "ingress_rate_limit_per_minute must be a positive whole number."
+  }
+}
+
+variable "artifact_registry_location" {
+  type        = string
+  description = "Region (or multi-region) of the Artifact Registry repository; empty: the first of regions in alphabetical order."
+  default     = ""
+}
+
+variable "artifact_registry_repository" {
+  type        = string
+  description = "Artifact Registry Docker repository holding the botsieve image (<location>-docker.pkg.dev/<project>/<repository>/botsieve)."
+  default     = "botsieve"
+  validation {
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$", var.artifact_registry_repository))
+    error_message = "artifact_registry_repository must be lower-case letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "cloudbuild_github_owner" {
+  type        = string
+  description = "GitHub owner of the botsieve repository the Cloud Build trigger watches (the Cloud Build GitHub app must be installed there); empty: no trigger, build with gcloud builds submit."
+  default     = ""
+}
+
+variable "cloudbuild_github_repository" {
+  type        = string
+  description = "GitHub repository name the Cloud Build trigger watches."
+  default     = "botsieve"
+}
+
+variable "cloudbuild_branch_regex" {
+  type        = string
+  description = "Branches (a regular expression) whose pushes build the image."
+  default     = "^main$"
+}
+
+variable "alerts_enabled" {
+  type        = bool
+  description = "Create the Cloud Monitoring alert policies on botsieve's Prometheus metrics (Managed Service for Prometheus)."
+  default     = true
+}
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  description = "Notification channel ids (projects/PROJECT/notificationChannels/ID) every alert notifies; empty: alerts show in the console only."
+  default     = []
+}
+
+variable "alert_detector_lag_seconds" {
+  type        = number
+  description = "Alert when a detector is this many seconds behind the newest event (botsieve_watermark_lag_seconds) for 5 minutes."
+  default     = 120
+}
+
+variable "alert_sink_lag_seconds" {
+  type        = number
+  description = "Alert when a sink's newest confirmed record is this many seconds old (botsieve_sink_lag_seconds) for 5 minutes."
+  default     = 300
+}
+
+variable "cloudflare_list_capacity" {
+  type        = number
+  description = "Items the account's lists may hold together: 10,000 on Free/Pro/Business, 500,000 on Enterprise (keep equal to sinks.cloudflare_lists.max_items)."
+  default     = 10000
+}
+
+variable "alert_cloudflare_capacity_ratio" {
+  type        = number
+  description = "Alert when the lists hold more than this share of cloudflare_list_capacity."
+  default     = 0.9
+  validation {
+    condition     = var.alert_cloudflare_capacity_ratio > 0 && var.alert_cloudflare_capacity_ratio <= 1
+    error_message = "alert_cloudflare_capacity_ratio must be in (0, 1]."
+  }
+}

@@ -8,7 +8,10 @@ terraform {
 
   required_providers {
     google = {
-      source  = "hashicorp/google"
+      source = "hashicorp/google"
+      # TODO(issue #13): outputs.tf reads google_managed_kafka_cluster.bootstrap_address, added by
+      # GoogleCloudPlatform/magic-modules#18816 (merged 2026-08-27): raise this floor to the first
+      # 7.x release containing it (README.md, "Google provider version"); it was not confirmed offline.
       version = "~> 7.0"
     }
     cloudflare = {

@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topicsConfigSchema } from '@botsieve/bus';
+import { METRIC } from '@botsieve/core';
+import { INGEST_ERRORS } from '@botsieve/ingest';
 
 // Loaded untyped on purpose: its declarations reference the DOM lib, whose fetch types would
 // leak into every other file of this workspace.
@@ -63,6 +65,97 @@ function interpolateVars(text: string, module: Module, overrides: Record<string,
   return text.replace(/\$\{var\.(\w+)\}/g, (_, name: string) => overrides[name] ?? String(module.variables[name]?.default));
 }
 
+/**
+ * Terraform's urlencode, as its documentation describes it: UTF-8 bytes, percent-encoded except
+ * the RFC 3986 unreserved characters, and a space as "+" (Go's url.QueryEscape, which it calls).
+ */
+function terraformUrlencode(text: string): string {
+  let out = '';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    if (/[A-Za-z0-9\-_.~]/.test(char)) out += char;
+    else if (char === ' ') out += '+';
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * Evaluates an HCL template as hcl2json leaves it ("a${f(var.x, "y")}b"), for the few functions the
+ * module's string-building uses: literals, var.<name>, urlencode() and replace() (plain substring;
+ * Terraform treats /.../ as a regex, which is refused here). Anything else throws: the test must
+ * not pass by ignoring part of an expression.
+ */
+function evaluateTemplate(template: string, vars: Record<string, string>): string {
+  let out = '';
+  let index = 0;
+  while (index < template.length) {
+    const start = template.indexOf('${', index);
+    if (start === -1) return out + template.slice(index);
+    out += template.slice(index, start);
+    const parser = { text: template, at: start + 2 };
+    out += evaluateExpression(parser, vars);
+    if (template[parser.at] !== '}') throw new Error(`unterminated interpolation at ${parser.at}`);
+    index = parser.at + 1;
+  }
+  return out;
+}
+
+function evaluateExpression(parser: { text: string; at: number }, vars: Record<string, string>): string {
+  const skip = (): void => {
+    while (/\s/.test(parser.text[parser.at] ?? '')) parser.at += 1;
+  };
+  skip();
+  if (parser.text[parser.at] === '"') {
+    let value = '';
+    parser.at += 1;
+    while (parser.text[parser.at] !== '"') {
+      if (parser.at >= parser.text.length) throw new Error('unterminated string');
+      if (parser.text[parser.at] === '\\') parser.at += 1;
+      value += parser.text[parser.at];
+      parser.at += 1;
+    }
+    parser.at += 1;
+    skip();
+    return value;
+  }
+  const name = /^[A-Za-z_][\w.]*/.exec(parser.text.slice(parser.at))?.[0];
+  if (name === undefined) throw new Error(`unexpected ${parser.text.slice(parser.at, parser.at + 20)}`);
+  parser.at += name.length;
+  skip();
+  if (parser.text[parser.at] !== '(') {
+    const variable = /^var\.(\w+)$/.exec(name)?.[1];
+    if (variable === undefined || !(variable in vars)) throw new Error(`cannot evaluate ${name}`);
+    return vars[variable] as string;
+  }
+  parser.at += 1;
+  const args: string[] = [];
+  skip();
+  while (parser.text[parser.at] !== ')') {
+    args.push(evaluateExpression(parser, vars));
+    if (parser.text[parser.at] === ',') parser.at += 1;
+    else if (parser.text[parser.at] !== ')') throw new Error(`expected , or ) at ${parser.at}`);
+  }
+  parser.at += 1;
+  skip();
+  if (name === 'urlencode' && args.length === 1) return terraformUrlencode(args[0] as string);
+  if (name === 'replace' && args.length === 3) {
+    const [text, search, replacement] = args as [string, string, string];
+    if (search.length > 1 && search.startsWith('/') && search.endsWith('/')) throw new Error('regex replace is not evaluated here');
+    return text.split(search).join(replacement);
+  }
+  throw new Error(`function ${name}/${args.length} is not evaluated here`);
+}
+
+test('the urlencode port reproduces the examples of Terraform\'s documentation', (t) => {
+  t.is(terraformUrlencode('Hello World!'), 'Hello+World%21');
+  t.is(terraformUrlencode('☃'), '%E2%98%83');
+  t.is(evaluateTemplate('http://example.com/search?q=${urlencode("terraform urlencode")}', {}), 'http://example.com/search?q=terraform+urlencode');
+  // The expression this module used before: it would have sent Bearer+SECRET.
+  t.is(evaluateTemplate('${urlencode(var.token)}', { token: 'Bearer SECRET' }), 'Bearer+SECRET');
+  t.throws(() => evaluateTemplate('${base64encode(var.token)}', { token: 'x' }));
+});
+
 interface SchemaField {
   name: string;
   type: string;
@@ -71,7 +164,7 @@ interface SchemaField {
 
 test('every Terraform file parses as HCL (and the parser does reject broken HCL)', async (t) => {
   const module = await moduleOnce;
-  t.deepEqual(module.files, ['bigquery.tf', 'cloudflare.tf', 'edge-worker.tf', 'gke.tf', 'iam.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
+  t.deepEqual(module.files, ['alerts.tf', 'bigquery.tf', 'build.tf', 'cloudflare.tf', 'edge-worker.tf', 'gke.tf', 'iam.tf', 'ingress.tf', 'kafka.tf', 'main.tf', 'outputs.tf', 'pubsub.tf', 'redis.tf', 'variables.tf', 'versions.tf']);
   await t.notThrowsAsync(async () => parse('terraform.tfvars.example', await readFile(join(TF_DIR, 'terraform.tfvars.example'), 'utf8')));
   await t.throwsAsync(parse('broken.tf', 'resource "a" "b" {\n  x = [1, \n}\n'));
   const versions = await parse('versions.tf', await readFile(join(TF_DIR, 'versions.tf'), 'utf8'));
@@ -262,7 +355,14 @@ test('the Logpush job sends http_requests with fields and timestamps ingest read
   t.is(job.dataset, 'http_requests');
   t.is(job.output_options.output_type, 'ndjson');
   t.true(['unixnano', 'unix', 'rfc3339'].includes(job.output_options.timestamp_format), 'a format ingest parses (see ingest/src/logpush/timestamp.ts)');
-  t.regex(job.destination_conf as string, /^\$\{var\.ingest_logpush_url\}\?header_\$\{var\.ingest_auth_header\}=\$\{urlencode\(var\.ingest_auth_token\)\}$/);
+  // The reference's own example (what Cloudflare documents): a space in the header value is %20.
+  const vars = { ingest_logpush_url: 'https://ingest.example.com/logpush', ingest_auth_header: 'Authorization', ingest_auth_token: 'Bearer SECRET' };
+  t.is(evaluateTemplate(job.destination_conf as string, vars), 'https://ingest.example.com/logpush?header_Authorization=Bearer%20SECRET');
+  // A token with characters that mean something in a query string survives as one parameter.
+  const token = 'Bearer a+b/c=d&e f';
+  const conf = evaluateTemplate(job.destination_conf as string, { ...vars, ingest_auth_token: token });
+  t.is(new URL(conf).searchParams.get('header_Authorization'), token);
+  t.false(conf.slice(conf.indexOf('?')).includes('+'), 'no "+" left for Cloudflare to misread');
 
   const parser = await readFile(join(REPO, 'ingest/src/logpush/parse-event.ts'), 'utf8');
   const read = new Set([...parser.matchAll(/record\.([A-Z]\w+)/g)].map((match) => match[1] as string));
@@ -275,4 +375,70 @@ test('the Logpush job sends http_requests with fields and timestamps ingest read
   const server = await readFile(join(REPO, 'ingest/src/server/ingest-server.ts'), 'utf8');
   t.true(server.includes("{ method: 'POST', path: '/logpush',"), 'ingest serves POST /logpush');
   t.regex(module.variables.ingest_logpush_url.validation[0].condition as string, /\/logpush\$/);
+});
+
+/** Metric names registered in the production sources: core's METRIC, and string literals elsewhere. */
+async function registeredMetricNames(): Promise<Set<string>> {
+  const names = new Set<string>(Object.values(METRIC));
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['node_modules', 'dist', 'testdata'].includes(entry.name)) await walk(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+        for (const match of (await readFile(path, 'utf8')).matchAll(/'(botsieve_[a-z0-9_]+)'/g)) names.add(match[1] as string);
+      }
+    }
+  };
+  for (const workspace of ['core', 'runtime', 'bus', 'ingest', 'detectors', 'sinks', 'decisions']) {
+    if (existsSync(join(REPO, workspace, 'src'))) await walk(join(REPO, workspace, 'src'));
+  }
+  return names;
+}
+
+test('every alert queries metrics the code registers, with labels they have; the 503 alert counts exactly ingest\'s 503 codes', async (t) => {
+  const module = await moduleOnce;
+  const queries = module.locals.alert_queries as Record<string, string>;
+  const alerts = module.locals.alerts as Record<string, Json>;
+  t.deepEqual(Object.keys(queries).sort(), Object.keys(alerts).sort(), 'one query per alert');
+  const policy = resource(module, 'google_monitoring_alert_policy', 'botsieve');
+  t.is(policy.conditions[0].condition_prometheus_query_language[0].query, '${local.alert_queries[each.key]}');
+
+  const registered = await registeredMetricNames();
+  t.true(registered.has('botsieve_cloudflare_list_items') && registered.has('botsieve_sink_lag_seconds'), 'the sources were read');
+  const queried = new Set<string>();
+  for (const [name, query] of Object.entries(queries)) {
+    const metrics = [...query.matchAll(/\b(botsieve_[a-z0-9_]+)\b/g)].map((match) => match[1] as string);
+    t.true(metrics.length > 0, `alert ${name} queries a botsieve metric`);
+    for (const metric of metrics) {
+      t.true(registered.has(metric), `alert ${name}: ${metric} is registered by the code`);
+      queried.add(metric);
+    }
+  }
+  // The four the issue asks for: 503s at ingest, consumer lag, sink failures, list capacity.
+  for (const metric of ['botsieve_ingest_uploads_total', 'botsieve_watermark_lag_seconds', 'botsieve_sink_lag_seconds', 'botsieve_errors_total', 'botsieve_cloudflare_list_items']) t.true(queried.has(metric), `an alert watches ${metric}`);
+
+  // Labels the queries select on exist on those metrics (runtime/src/telemetry.ts, ingest/src/metrics.ts).
+  const telemetry = await readFile(join(REPO, 'runtime/src/telemetry.ts'), 'utf8');
+  t.regex(telemetry, /labelNames: \['component', 'topic', 'partition', 'detector', 'kind'\]/, 'gauges carry component and kind');
+  const ingestMetrics = await readFile(join(REPO, 'ingest/src/metrics.ts'), 'utf8');
+  t.regex(ingestMetrics, /name: METRIC\.ingestUploads,[^;]*labelNames: \['route', 'outcome'\]/);
+  t.true(queries.sink_errors?.includes('component=~"sink\\\\..*"'), 'sink components are named sink.<id>');
+
+  const unavailable = Object.values(INGEST_ERRORS).filter((error) => error.status === 503).map((error) => error.code).sort();
+  t.deepEqual([...(module.locals.ingest_unavailable_codes as string[])].sort(), unavailable, 'the 503 alert counts every code ingest answers 503 with, and only those');
+  t.regex(queries.ingest_unavailable as string, /route="logpush"/);
+});
+
+test('the Cloud Build trigger builds cloudbuild.yaml, which builds the root Dockerfile into the image the stack names', async (t) => {
+  const module = await moduleOnce;
+  const trigger = resource(module, 'google_cloudbuild_trigger', 'image');
+  t.is(trigger.filename, 'cloudbuild.yaml');
+  t.is(trigger.substitutions._IMAGE, '${local.image}');
+  const build = await readFile(join(REPO, trigger.filename as string), 'utf8');
+  t.regex(build, /docker build -f Dockerfile /, 'the image is built from the Dockerfile at the repository root');
+  t.regex(build, /push, --all-tags, "\$\{_IMAGE\}"/);
+  // Cloud Build substitutes ${NAME} itself: shell variables must be written $${...}.
+  for (const match of build.matchAll(/(?<!\$)\$\{(\w+)/g)) t.true(/^(_[A-Z0-9_]+|BUILD_ID|SHORT_SHA|COMMIT_SHA|PROJECT_ID)$/.test(match[1] as string), `\${${match[1]}} is a Cloud Build substitution`);
+  t.is(module.locals.image, '${local.artifact_registry_location}-docker.pkg.dev/${var.project_id}/${var.artifact_registry_repository}/botsieve');
 });
