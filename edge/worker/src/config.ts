@@ -32,7 +32,7 @@ export interface WorkerEnv {
   DECISIONS_TOKEN?: string;
   /** Header carrying DECISIONS_TOKEN. Default `authorization`. */
   DECISIONS_AUTH_HEADER?: string;
-  /** Seconds between verdict refreshes per isolate. Default 10. */
+  /** Seconds between verdict refreshes per isolate, 0.1–3600, fractions allowed (`0.25`). Default 10. */
   REFRESH_S?: string | number;
   /** A refresh taking longer is abandoned (fail open). Default 3000. */
   REFRESH_TIMEOUT_MS?: string | number;
@@ -73,6 +73,17 @@ function integer(value: string | number | undefined, name: string, fallback: num
   const number = typeof value === 'number' ? value : Number(value.trim());
   if (!Number.isInteger(number) || number < min || number > max) throw new EdgeConfigError(`${name}: expected an integer ${min}–${max}, got ${JSON.stringify(value)}`);
   return number;
+}
+
+const SECONDS = /^\s*\d+(\.\d{1,3})?\s*$/;
+
+/** A number of seconds with at most millisecond precision (`10`, `0.25`), in ms. */
+function seconds(value: string | number | undefined, name: string, fallback_s: number, min_s: number, max_s: number): number {
+  if (value === undefined || value === '') return fallback_s * 1_000;
+  // Plain decimals only: Number() would also take '0x10', '1e1' or 'Infinity'.
+  const number = typeof value === 'number' ? value : SECONDS.test(value) ? Number(value.trim()) : Number.NaN;
+  if (!Number.isFinite(number) || number < min_s || number > max_s) throw new EdgeConfigError(`${name}: expected seconds ${min_s}–${max_s}, e.g. 10 or 0.25, got ${JSON.stringify(value)}`);
+  return Math.round(number * 1_000);
 }
 
 function onOff(value: string | undefined, name: string): boolean {
@@ -125,7 +136,10 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
       decisions_url: url(env.DECISIONS_URL, 'DECISIONS_URL').href.replace(/\/+$/, ''),
       header: (env.DECISIONS_AUTH_HEADER ?? '') === '' ? 'authorization' : (env.DECISIONS_AUTH_HEADER as string),
       token: secret(env.DECISIONS_TOKEN),
-      refresh_ms: integer(env.REFRESH_S, 'REFRESH_S', 10, 1, 3_600) * 1_000,
+      // Down to 0.1 s: a sub-second refresh is what lets an isolate stop a flood within a second
+      // of its first request (test/src/edge-loop.test.ts: with 1 s the refresh alone may add up to
+      // a second after the verdict exists), at one stream request per isolate per REFRESH_S.
+      refresh_ms: seconds(env.REFRESH_S, 'REFRESH_S', 10, 0.1, 3_600),
       refresh_timeout_ms: integer(env.REFRESH_TIMEOUT_MS, 'REFRESH_TIMEOUT_MS', 3_000, 100, 25_000),
       wait_for_first_refresh: onOff(env.WAIT_FOR_FIRST_REFRESH, 'WAIT_FOR_FIRST_REFRESH'),
       max_verdicts: integer(env.MAX_VERDICTS, 'MAX_VERDICTS', 100_000, 1, 1_000_000),

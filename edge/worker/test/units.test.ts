@@ -117,7 +117,9 @@ test('shipper: full buffer drops and counts; a 503 batch is kept and sent again;
   const settle = async (): Promise<void> => {
     while (pending.length > 0) await pending.shift();
   };
-  const shipper = new EventShipper({ url, header: 'x-token', token: 'Bearer s', batch_max_records: 2, batch_max_wait_ms: 300, buffer_max_records: 2, log: () => {} });
+  // The 503 round trip must end before the batch timer fires, or the timer finds the buffer empty
+  // and sends nothing: with 300 ms it did not, once, at a load average of 12 on 2 cores.
+  const shipper = new EventShipper({ url, header: 'x-token', token: 'Bearer s', batch_max_records: 2, batch_max_wait_ms: 1_000, buffer_max_records: 2, log: () => {} });
 
   shipper.add(record(1), waitUntil); // starts the batch's timer
   shipper.add(record(2), waitUntil); // a full batch: sent at once, answered 503
@@ -143,11 +145,15 @@ test('configuration: defaults, and every bad value refused with ERR_EDGE_CONFIG'
   t.like(config.ingest, { header: 'authorization', token: null, batch_max_records: 200, batch_max_wait_ms: 2_000, buffer_max_records: 2_000 });
   t.like(config.enforce, { decisions_url: 'https://decide.example', refresh_ms: 10_000, wait_for_first_refresh: false, challenge_mode: 'forward' });
   t.is(parseWorkerConfig({}).enforce, null);
+  // REFRESH_S takes fractions (the edge loop test runs 0.25), in ms with millisecond precision.
+  for (const [REFRESH_S, refresh_ms] of [['0.25', 250], ['0.1', 100], ['1.5', 1_500], ['3600', 3_600_000], [2, 2_000]] as const) {
+    t.is(parseWorkerConfig({ ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S }).enforce?.refresh_ms, refresh_ms, String(REFRESH_S));
+  }
   t.is(parseWorkerConfig({}).edge_token, null);
   t.is(parseWorkerConfig({ EDGE_TOKEN: 'a-long-shared-secret-0123' }).edge_token, 'a-long-shared-secret-0123');
   const short = t.throws(() => parseWorkerConfig({ EDGE_TOKEN: 'too-short' }), { code: 'ERR_EDGE_CONFIG' });
   t.false(short?.message.includes('too-short'), 'a secret is never echoed');
-  for (const env of [{ EDGE_TOKEN: 'a long shared secret 0123' }, { EDGE_TOKEN: 'a-long-shared-secret\n0123' }, { ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S: '1.5' }]) {
+  for (const env of [{ EDGE_TOKEN: 'a long shared secret 0123' }, { EDGE_TOKEN: 'a-long-shared-secret\n0123' }, { ENFORCE: 'on' }, { ENFORCE: '1' }, { ORIGIN: 'ftp://x' }, { INGEST_URL: 'x', }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '0' }, { INGEST_URL: 'https://i/events', BATCH_MAX_WAIT_MS: '10001' }, { INGEST_URL: 'https://i/events', BATCH_MAX_RECORDS: '500', BUFFER_MAX_RECORDS: '100' }, { ENFORCE: 'on', DECISIONS_URL: 'https://d', CHALLENGE_MODE: 'managed' }, ...['0.05', '3601', '1.2345', '0x10', '1e1', '-1', 'Infinity', 'ten'].map((REFRESH_S) => ({ ENFORCE: 'on', DECISIONS_URL: 'https://d', REFRESH_S }))]) {
     t.throws(() => parseWorkerConfig(env), { code: 'ERR_EDGE_CONFIG' }, JSON.stringify(env));
   }
 });

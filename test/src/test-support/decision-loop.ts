@@ -10,6 +10,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { EDGE_HEADERS } from '@botsieve/core';
 import { createOriginProtection, type OriginProtection } from '@botsieve/origin';
 import { waitFor } from './logpush.js';
 
@@ -107,6 +108,11 @@ export interface LoopOptions {
   timeout_ms: number;
   /** Keep everything running this long after the first 403, so people are also checked once the flood is blocked. */
   after_block_ms: number;
+  /**
+   * The header carrying each client's address: `x-forwarded-for` (default) for an origin behind a
+   * trusted proxy, `cf-connecting-ip` for the edge Worker (what Cloudflare sets).
+   */
+  client_header?: string;
 }
 
 export interface LoopResult {
@@ -116,6 +122,8 @@ export interface LoopResult {
   flood_sent_at: number[];
   /** ms from the flood's first request sent to its first 403 received; null when none came. */
   first_403_ms: number | null;
+  /** ms to the first 403 per its `botsieve-action` response header (the edge Worker sets it: `challenge`, `block`). */
+  first_403_ms_by_action: Record<string, number>;
   flood_sent: number;
   flood_statuses: Record<number, number>;
   human_sent: number;
@@ -135,11 +143,11 @@ const FLOOD_PATH = '/search?q=shoes';
 /** Drives the flood and the people at the origin until the first 403 of the flood (plus `after_block_ms`) or the timeout. */
 export async function runLoop(port: number, options: LoopOptions): Promise<LoopResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const result: LoopResult = { started_at: 0, flood_sent_at: [], first_403_ms: null, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_passed_after_403: 0, flood_errors: 0, human_errors: 0 };
+  const result: LoopResult = { started_at: 0, flood_sent_at: [], first_403_ms: null, first_403_ms_by_action: {}, flood_sent: 0, flood_statuses: {}, human_sent: 0, human_statuses: {}, flood_passed_after_403: 0, flood_errors: 0, human_errors: 0 };
   const inflight = new Set<Promise<void>>();
   let started = -1;
   const send = (ip: string, path: string, flood: boolean, referer?: string) => {
-    const headers: Record<string, string> = { 'x-forwarded-for': ip, 'user-agent': flood ? FLOOD_UA : BROWSER_UA, accept: '*/*' };
+    const headers: Record<string, string> = { [options.client_header ?? 'x-forwarded-for']: ip, 'user-agent': flood ? FLOOD_UA : BROWSER_UA, accept: '*/*' };
     if (referer !== undefined) headers.referer = referer;
     const sentAt = performance.now();
     if (flood) {
@@ -154,6 +162,8 @@ export async function runLoop(port: number, options: LoopOptions): Promise<LoopR
         const counts = flood ? result.flood_statuses : result.human_statuses;
         counts[status] = (counts[status] ?? 0) + 1;
         if (flood && status === 403 && result.first_403_ms === null) result.first_403_ms = at - started;
+        const action = res.headers[EDGE_HEADERS.action];
+        if (flood && status === 403 && typeof action === 'string' && result.first_403_ms_by_action[action] === undefined) result.first_403_ms_by_action[action] = at - started;
         if (flood && status === 200 && result.first_403_ms !== null && sentAt - started > result.first_403_ms) result.flood_passed_after_403 += 1;
         res.resume();
         res.on('end', resolve);
