@@ -504,11 +504,11 @@ variable "edge_worker_stats_token" {
 
 variable "edge_worker_refresh_s" {
   type        = number
-  description = "Seconds between verdict refreshes per Worker isolate (var REFRESH_S)."
+  description = "Seconds between verdict refreshes per Worker isolate (var REFRESH_S; fractions allowed, e.g. 0.25: a verdict reaches the edge within about that much after the decision service has it, at one stream request per isolate per interval)."
   default     = 10
   validation {
-    condition     = var.edge_worker_refresh_s >= 1 && var.edge_worker_refresh_s <= 3600
-    error_message = "edge_worker_refresh_s must be between 1 and 3600."
+    condition     = var.edge_worker_refresh_s >= 0.1 && var.edge_worker_refresh_s <= 3600
+    error_message = "edge_worker_refresh_s must be between 0.1 and 3600."
   }
 }
 

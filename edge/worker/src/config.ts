@@ -137,7 +137,7 @@ export function parseWorkerConfig(env: WorkerEnv): WorkerConfig {
       header: (env.DECISIONS_AUTH_HEADER ?? '') === '' ? 'authorization' : (env.DECISIONS_AUTH_HEADER as string),
       token: secret(env.DECISIONS_TOKEN),
       // Down to 0.1 s: a sub-second refresh is what lets an isolate stop a flood within a second
-      // of its first request (test/src/edge-loop.test.ts: with 1 s the refresh alone may add up to
+      // of its first request (test/src/decision-loop.test.ts (the edge Worker loop): with 1 s the refresh alone may add up to
       // a second after the verdict exists), at one stream request per isolate per REFRESH_S.
       refresh_ms: seconds(env.REFRESH_S, 'REFRESH_S', 10, 0.1, 3_600),
       refresh_timeout_ms: integer(env.REFRESH_TIMEOUT_MS, 'REFRESH_TIMEOUT_MS', 3_000, 100, 25_000),
