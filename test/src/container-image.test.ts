@@ -7,6 +7,7 @@
  */
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -201,6 +202,61 @@ test('the production workspaces are copied whole: manifest, built code and every
   for (const dir of production) if (existsSync(join(REPO, dir, 'dist'))) scan(join(REPO, dir, 'dist'), dir);
   t.true(read.size >= 4, `found ${[...read].join(', ')}`);
   for (const path of read) t.true(copied.has(path), `${path} is read at run time but not copied`);
+});
+
+/**
+ * Every module `botsieve` can load, from cli/bin/botsieve.js through relative and workspace
+ * imports (static and dynamic, found by pattern in the built JavaScript): the workspaces it reaches
+ * and the registry packages it names.
+ */
+function moduleGraph(): { workspaces: Set<string>; packages: Set<string> } {
+  const workspaces = new Set<string>();
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const pending = [join(REPO, 'cli/bin/botsieve.js')];
+  const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"\s]+)['"]/g;
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(specifier)) {
+      const spec = match[1] as string;
+      if (spec.startsWith('.')) {
+        const target = join(file, '..', spec);
+        pending.push(existsSync(target) && statSync(target).isDirectory() ? join(target, 'index.js') : target);
+        continue;
+      }
+      if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0] as string)) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string);
+      const workspace = workspaceByName.get(name);
+      if (workspace === undefined) {
+        packages.add(name);
+        continue;
+      }
+      workspaces.add(workspace);
+      const exports = (JSON.parse(readFileSync(join(REPO, workspace, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports;
+      const entry = exports[`.${spec.slice(name.length)}`];
+      if (entry === undefined) throw new Error(`${file}: ${spec} is not exported by ${workspace}`);
+      pending.push(join(REPO, workspace, entry));
+    }
+  }
+  return { workspaces, packages };
+}
+
+test('what the running code imports is in the image: production workspaces, and registry packages that survive the prune', (t) => {
+  const { workspaces, packages } = moduleGraph();
+  // Loaded by name from a list (runtime/src/uws/load-uws.ts), which the pattern cannot see.
+  packages.add('uws-pack');
+  const production = productionWorkspaces();
+  for (const workspace of workspaces) t.true(production.has(workspace), `${workspace} is imported at run time but not a dependency of cli (not copied)`);
+  const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; link?: boolean }> };
+  t.log(`workspaces: ${[...workspaces].sort().join(', ')}; packages: ${[...packages].sort().join(', ')}`);
+  t.true(packages.size >= 5, [...packages].join(', '));
+  for (const name of packages) {
+    const entry = lock.packages[`node_modules/${name}`];
+    t.truthy(entry, `${name} is imported but not in the lockfile`);
+    t.not(entry?.dev, true, `${name} is imported at run time but only a devDependency: npm prune --omit=dev removes it`);
+  }
 });
 
 test('.dockerignore keeps local installs and builds out; Cloud Build builds this Dockerfile', (t) => {
