@@ -51,6 +51,8 @@ debian_packages=()
 command -v kcat >/dev/null 2>&1 || debian_packages+=(kcat)
 command -v redis-server >/dev/null 2>&1 || debian_packages+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || debian_packages+=(redis-tools)
+# kubectl builds the Kustomize overlays in test/src/kubernetes.test.ts (Debian's package is kubernetes-client).
+command -v kubectl >/dev/null 2>&1 || debian_packages+=(kubernetes-client)
 if ((${#debian_packages[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test: installing Debian packages the tests need: ${debian_packages[*]}"
