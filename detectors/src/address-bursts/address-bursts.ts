@@ -115,7 +115,7 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
     if (features.verified || features.safelisted || event.ip === '') return NO_SIGNALS;
     const ts = event.timestamp_ms;
     const config = this.config;
-    let state = this.ips.get(event.ip);
+    let state = this.ips.getHashed(event.ip, features.ip_hash);
     if (state === undefined) {
       state = new IpState(ts, !features.new_client);
       this.ips.set(event.ip, state);

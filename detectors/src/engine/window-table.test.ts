@@ -23,6 +23,23 @@ test('windows slide step by step; partials of an older step inside the window st
   t.is(table.total(a, 0) + table.total(a, 1), 0, 'a jump past the window clears it');
 });
 
+test('slotFor after find never answers with a slot released or reused since', (t) => {
+  const table = new WindowTable(1, 3, 1);
+  const a = table.slotFor('ip:a', 1);
+  t.is(table.find('ip:a'), a);
+  t.is(table.slotFor('ip:a', 1), a, 'the slot find answered');
+  t.false(table.created);
+  t.is(table.find('ip:a'), a);
+  t.is(table.slotFor('ip:b', 1), a, 'full: ip:a evicted, its slot reused');
+  t.true(table.created);
+  t.is(table.slotFor('ip:a', 1), a, 'ip:a again: a new subject (ip:b evicted), not the stale slot of find');
+  t.true(table.created);
+  t.is(table.keyOf(a), 'ip:a');
+  t.is(table.find('ip:x'), -1);
+  t.is(table.slotFor('ip:a', 1), a);
+  t.false(table.created);
+});
+
 test('when full the least recently seen subject is evicted and its slot released', (t) => {
   const released: number[] = [];
   const table = new WindowTable(3, 2, 1, (slot) => released.push(slot));

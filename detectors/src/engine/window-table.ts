@@ -55,6 +55,12 @@ export class WindowTable {
   private freeHead = -1;
   private head = -1;
   private tail = -1;
+  /**
+   * The slot `find` last answered: l7-flood and load-bucket call `find` and then `slotFor` with
+   * the same subject, and `slotFor` takes it from here instead of a second Map lookup (trusted
+   * only while `keys[slot]` is still that subject: a release clears it, a reuse replaces it).
+   */
+  private found = -1;
 
   constructor(
     readonly capacity: number,
@@ -73,7 +79,9 @@ export class WindowTable {
 
   /** The slot of `key` if tracked, else -1 (no recency change, no allocation). */
   find(key: string): number {
-    return this.index.get(key) ?? -1;
+    const slot = this.index.get(key) ?? -1;
+    this.found = slot;
+    return slot;
   }
 
   /**
@@ -82,7 +90,8 @@ export class WindowTable {
    * older than the subject's window.
    */
   slotFor(key: string, bucket: number): number {
-    let slot = this.index.get(key);
+    const found = this.found;
+    let slot = found !== -1 && this.keys[found] === key ? found : this.index.get(key);
     this.created = slot === undefined;
     if (slot === undefined) slot = this.allocate(key, bucket);
     else if (slot !== this.head) {

@@ -140,7 +140,7 @@ export class InventoryHoardingDetector implements EventDetector<InventoryHoardin
     if (features.verified || features.safelisted || event.ip === '') return NO_SIGNALS;
     const ts = event.timestamp_ms;
     if (!(ts >= this.firstMs)) this.firstMs = ts; // the first event (NaN before it), or an earlier one
-    let trail = this.trails.get(event.ip);
+    let trail = this.trails.getHashed(event.ip, features.ip_hash);
     if (trail === undefined) {
       if (!features.cart) return NO_SIGNALS;
       const cold = features.new_client && ts - this.firstMs >= this.config.cold_cart.warmup_ms;

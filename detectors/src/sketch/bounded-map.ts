@@ -29,6 +29,9 @@ const NONE = -1;
 /** `older[slot]` of a free slot; free slots are chained through `newer`. */
 const FREED = -2;
 const INITIAL_SLOTS = 16;
+/** log2 of the direct-mapped recent-slots cache of `getHashed` (16 KiB, allocated on first use). */
+const RECENT_BITS = 12;
+const RECENT_MASK = (1 << RECENT_BITS) - 1;
 
 export class BoundedMap<K, V> {
   readonly capacity: number;
@@ -44,6 +47,8 @@ export class BoundedMap<K, V> {
   private allocated = 0;
   private free = NONE;
   private evicted = 0;
+  /** Slots by the caller's hash of their key (see `getHashed`); null until first used. */
+  private recent: Int32Array | null = null;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`BoundedMap capacity must be a positive integer, got ${capacity}`);
@@ -72,6 +77,36 @@ export class BoundedMap<K, V> {
     const slot = this.index.get(key);
     if (slot === undefined) return undefined;
     if (slot !== this.head) {
+      this.unlink(slot);
+      this.linkHead(slot);
+    }
+    return this.valueOf[slot];
+  }
+
+  /**
+   * `get`, for a caller that already has a 32-bit hash of `key` (the features' `ip_hash`): the
+   * key's slot is first looked for in a small direct-mapped cache by that hash, and the Map is
+   * probed only when the cache does not hold it. Same answer and recency change as `get`. A cached
+   * slot is trusted only while `keyOf[slot]` is `key` (a delete clears it, an eviction replaces it,
+   * and a live key is in exactly one slot), so the cache never needs invalidating.
+   * Why: per-address state read on every event (address-bursts, inventory-hoarding) was a Map
+   * probe of a fresh string in a table of ~70,000 addresses, its misses the cost (the same reason
+   * as heuristics' recent-pairs cache).
+   */
+  getHashed(key: K, hash: number): V | undefined {
+    const head = this.head;
+    if (head !== NONE && this.keyOf[head] === key) return this.valueOf[head];
+    let recent = this.recent;
+    if (recent === null) recent = this.recent = new Int32Array(RECENT_MASK + 1).fill(NONE);
+    const i = hash & RECENT_MASK;
+    let slot = recent[i]!;
+    if (slot === NONE || this.keyOf[slot] !== key) {
+      const found = this.index.get(key);
+      if (found === undefined) return undefined;
+      slot = found;
+      recent[i] = slot;
+    }
+    if (slot !== head) {
       this.unlink(slot);
       this.linkHead(slot);
     }
