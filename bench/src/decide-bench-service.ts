@@ -16,7 +16,8 @@
  *
  * Environment: BENCH_DECIDE_VERDICTS (default 1,000,000), BENCH_DECIDE_RATES (req/s, default
  * 5000,10000,20000,30000,50000), BENCH_ORIGIN_RATES (default 5000,10000,20000), BENCH_SECONDS
- * (per measured run, default 4, after a 1 s warm-up at the same rate), BENCH_REDIS=off.
+ * (per measured run, default 4, after a 1 s warm-up at the same rate), BENCH_REDIS_VERDICTS (the first
+ * that many of the verdicts written to Redis; default all), BENCH_REDIS=off.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -28,6 +29,8 @@ import { allowClient, benchVerdicts, hitClients } from './decide-bench-verdicts.
 import { at, getRequest, HttpTarget, runOpenLoop, type LoadTarget, type OpenLoopResult } from './open-loop-client.js';
 
 const VERDICTS = Number(process.env.BENCH_DECIDE_VERDICTS ?? 1_000_000);
+/** Verdicts written to Redis: the sink's store writes ~10–50 k/s here, so a run may ask for fewer (GET cost does not depend on the count). */
+const REDIS_VERDICTS = Number(process.env.BENCH_REDIS_VERDICTS ?? VERDICTS);
 const RATES = (process.env.BENCH_DECIDE_RATES ?? '5000,10000,20000,30000,50000').split(',').map(Number);
 const ORIGIN_RATES = (process.env.BENCH_ORIGIN_RATES ?? '5000,10000,20000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -47,7 +50,8 @@ const load = (): string => loadavg().map((value) => value.toFixed(1)).join(' ');
 
 /** The clients of the mix: request `i` is hit client `i` when `i % HIT_EVERY === HIT_EVERY - 1`. */
 function clientMix(): DecisionClient[] {
-  const hits = hitClients(benchVerdicts(VERDICTS, Date.now()), CLIENTS);
+  // From the verdicts Redis holds too, so a hit is a hit on every path.
+  const hits = hitClients(benchVerdicts(VERDICTS, Date.now()).slice(0, Math.min(VERDICTS, REDIS_VERDICTS)), CLIENTS);
   return Array.from({ length: CLIENTS }, (_, i) => (i % HIT_EVERY === HIT_EVERY - 1 ? (hits[i] as DecisionClient) : allowClient(i)));
 }
 
@@ -92,32 +96,52 @@ async function measure(name: string, target: LoadTarget, rate: number, note = ''
   return { name, result, note };
 }
 
-/** Runs the ladder of rates against one HTTP server, for each request set. */
-async function httpCases(mode: string, label: string, sets: { name: string; requests: Buffer[] }[], rates: number[], rows: Row[]): Promise<string> {
-  const { child, port, implementation, startup_ms } = await startChild(mode);
-  progress(`${label}: ${implementation}, ready after ${(startup_ms / 1_000).toFixed(1)} s`);
+type Started = Awaited<ReturnType<typeof startChild>> & { mode: string; label: string };
+
+async function startLabelled(mode: string, label: string): Promise<Started> {
+  const started = await startChild(mode);
+  progress(`${label}: ${started.implementation}, ready after ${(started.startup_ms / 1_000).toFixed(1)} s`);
+  return { ...started, mode, label };
+}
+
+/** One rate against one started server: fresh connections, warm-up, measured run (and the guard's own time). */
+async function httpRun(server: Started, set: { name: string; requests: Buffer[] }, rate: number): Promise<Row> {
+  const target = new HttpTarget(server.port, set.requests, CONNECTIONS);
+  await target.ready();
   try {
-    for (const set of sets) {
-      for (const rate of rates) {
-        const target = new HttpTarget(port, set.requests, CONNECTIONS);
-        await target.ready();
-        try {
-          let note = '';
-          if (mode === 'origin-guard') await ask(child, 'guard');
-          const row = await measure(`${label} · ${set.name}`, target, rate);
-          if (mode === 'origin-guard') {
-            const guard = await ask<{ mean: number; p50: number; p99: number }>(child, 'guard');
-            note = `guard ${guard.p50.toFixed(1)}/${guard.p99.toFixed(1)} µs p50/p99 in-process`;
-          }
-          rows.push({ ...row, note });
-        } finally {
-          target.close();
-        }
-      }
-    }
-    return implementation;
+    if (server.mode === 'origin-guard') await ask(server.child, 'guard');
+    const row = await measure(`${server.label} · ${set.name}`, target, rate);
+    if (server.mode !== 'origin-guard') return row;
+    const guard = await ask<{ mean: number; p50: number; p99: number }>(server.child, 'guard');
+    return { ...row, note: `guard ${guard.p50.toFixed(1)}/${guard.p99.toFixed(1)} µs p50/p99 in-process` };
   } finally {
-    await stopChild(child);
+    target.close();
+  }
+}
+
+/** Runs the ladder of rates against one HTTP server, for each request set. */
+async function httpCases(mode: string, label: string, sets: { name: string; requests: Buffer[] }[], rates: number[], rows: Row[]): Promise<void> {
+  const server = await startLabelled(mode, label);
+  try {
+    for (const set of sets) for (const rate of rates) rows.push(await httpRun(server, set, rate));
+  } finally {
+    await stopChild(server.child);
+  }
+}
+
+/** The origin without and with the guard, both running, alternating at each rate so a slow spell of the shared machine hits both. */
+async function middlewareCases(requests: Buffer[], rates: number[], rows: Row[]): Promise<void> {
+  const plain = await startLabelled('origin-plain', 'origin node:http, no guard');
+  const guarded = await startLabelled('origin-guard', 'origin node:http + OriginGuard');
+  const set = { name: 'GET /', requests };
+  try {
+    for (const rate of rates) {
+      rows.push(await httpRun(plain, set, rate));
+      rows.push(await httpRun(guarded, set, rate));
+    }
+  } finally {
+    await stopChild(plain.child);
+    await stopChild(guarded.child);
   }
 }
 
@@ -127,7 +151,7 @@ class LookupTarget implements LoadTarget {
   send(index: number, done: (index: number, status: number) => void): void {
     this.lookup.lookup(this.clients[index % this.clients.length] as DecisionClient).then(
       () => done(index, 200),
-      () => done(index, 0),
+      () => done(index, 0), // ERR_SINK_UNAVAILABLE: no reply within lookup_timeout_ms
     );
   }
   flush(): void {}
@@ -139,7 +163,7 @@ async function redisCases(clients: DecisionClient[], rows: Row[]): Promise<void>
     const config = redisClusterConfigSchema.parse({ nodes: [...cluster.startupNodes], key_prefix: 'bench-decide:' });
     const store = new RedisClusterVerdictStore(config, { telemetry: nullTelemetry().component('sink.redis-cluster'), clock: systemClock });
     await store.connect();
-    const verdicts = benchVerdicts(VERDICTS, Date.now());
+    const verdicts = benchVerdicts(VERDICTS, Date.now()).slice(0, REDIS_VERDICTS);
     const started = performance.now();
     for (let i = 0; i < verdicts.length; i += 1_000 * 4) {
       await Promise.all([0, 1, 2, 3].map((part) => store.writeBatch(verdicts.slice(i + part * 1_000, i + (part + 1) * 1_000))));
@@ -178,7 +202,7 @@ function table(rows: Row[]): string {
     ms(at(result.latencies, 99.9)),
     ms(at(result.latencies, 100)),
     ms(at(result.service, 99)),
-    [...result.statuses].map(([status, count]) => `${count} × ${status}`).join(', ') + (result.answered < result.sent ? ` ${result.sent - result.answered} unanswered` : ''),
+    [...result.statuses].map(([status, count]) => `${count} ${status === 0 ? 'failed' : `× ${status}`}`).join(', ') + (result.answered < result.sent ? ` ${result.sent - result.answered} unanswered` : ''),
     note,
   ]);
   const widths = header.map((_, column) => Math.max(...[header, ...body].map((cells) => (cells[column] as string).length)));
@@ -212,8 +236,7 @@ async function main(): Promise<void> {
   console.log(`load average at the end ${load()}\n`);
 
   const middleware: Row[] = [];
-  await httpCases('origin-plain', 'origin node:http, no guard', [{ name: 'GET /', requests: origin }], ORIGIN_RATES, middleware);
-  await httpCases('origin-guard', 'origin node:http + OriginGuard', [{ name: 'GET /', requests: origin }], ORIGIN_RATES, middleware);
+  await middlewareCases(origin, ORIGIN_RATES, middleware);
   console.log(table(middleware));
   for (const rate of ORIGIN_RATES) {
     const plain = middleware.find((row) => row.result.rate === rate && !row.name.includes('Guard'));

@@ -27,7 +27,7 @@ export interface OpenLoopResult {
   answered: number;
   /** Answers with a status other than 200 (403 counts as answered: the guard's block). */
   statuses: Map<number, number>;
-  /** Answered per second over the run (first due time → last answer). */
+  /** Answers that did not fail (status > 0) per second over the run (first due time → last answer). */
   achieved: number;
   /** Scheduled send → answer, ms, sorted; unanswered requests count as Infinity. */
   latencies: Float64Array;
@@ -46,6 +46,7 @@ export function runOpenLoop(target: LoadTarget, rate: number, seconds: number, g
   const answeredAt = new Float64Array(total).fill(Number.NaN);
   const statuses = new Map<number, number>();
   let answered = 0;
+  let succeeded = 0;
   let next = 0;
   let sendLagMax = 0;
   let lastAnswer = 0;
@@ -65,13 +66,14 @@ export function runOpenLoop(target: LoadTarget, rate: number, seconds: number, g
       }
       latencies.sort();
       service.sort();
-      resolve({ rate, sent: next, answered, statuses, achieved: answered / ((lastAnswer - start) / 1_000), latencies, service, sendLagMax });
+      resolve({ rate, sent: next, answered, statuses, achieved: succeeded / ((lastAnswer - start) / 1_000), latencies, service, sendLagMax });
     };
     const done = (index: number, status: number): void => {
       const now = performance.now();
       answeredAt[index] = now;
       lastAnswer = now;
       answered++;
+      if (status > 0) succeeded++;
       if (status !== 200) statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (answered === total) finish();
     };
