@@ -17,7 +17,8 @@
  * Environment: BENCH_DECIDE_VERDICTS (default 1,000,000), BENCH_DECIDE_RATES (req/s, default
  * 5000,10000,20000,30000,50000), BENCH_ORIGIN_RATES (default 5000,10000,20000), BENCH_SECONDS
  * (per measured run, default 4, after a 1 s warm-up at the same rate), BENCH_REDIS_VERDICTS (the first
- * that many of the verdicts written to Redis; default all), BENCH_REDIS=off.
+ * that many of the verdicts written to Redis; default all), BENCH_REDIS=off, BENCH_DECIDE_PARTS=middleware
+ * (only part 2).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -222,19 +223,22 @@ async function main(): Promise<void> {
   const origin = clients.map((client) => getRequest('/', { 'user-agent': client.user_agent ?? '', 'x-forwarded-for': client.ip }));
   console.log(`\ndecision service under open-loop load: node ${process.version}, ${availableParallelism()} CPUs (shared with other engineers' work), load average at start ${load()}`);
   console.log(`${VERDICTS.toLocaleString('en')} verdicts; 1 in ${HIT_EVERY} requests from a client whose IP holds one; ${CONNECTIONS} keep-alive connections (pipelined when a request is due before the previous answer); ${SECONDS} s per rate after ${WARMUP_SECONDS} s of warm-up\n`);
-  const service: Row[] = [];
-  const sets = [
-    { name: 'GET /v1/decision', requests: decisions },
-    { name: 'GET /healthz (transport bound)', requests: healthz },
-  ];
-  await httpCases('uws', 'DecisionServer uWS', sets, RATES, service);
-  await httpCases('node', 'DecisionServer node:http', sets, RATES, service);
-  if (process.env.BENCH_REDIS !== 'off') await redisCases(clients, service);
-  console.log(table(service));
-  console.log(`\nlatency = scheduled send → answer (open loop: queueing, and the client's own lag on this shared machine, are counted); sent→answer = from the actual write.`);
-  console.log(`highest rate of the ladder with p99 < 1 ms: uWS ${highest(service, 'DecisionServer uWS · GET /v1')}, node:http ${highest(service, 'DecisionServer node:http · GET /v1')}, Redis ${highest(service, 'Redis')}`);
-  console.log(`load average at the end ${load()}\n`);
+  // BENCH_DECIDE_PARTS=middleware: only the origin's cases.
+  if (process.env.BENCH_DECIDE_PARTS !== 'middleware') {
+    const service: Row[] = [];
+    const sets = [
+      { name: 'GET /v1/decision', requests: decisions },
+      { name: 'GET /healthz (transport bound)', requests: healthz },
+    ];
+    await httpCases('uws', 'DecisionServer uWS', sets, RATES, service);
+    await httpCases('node', 'DecisionServer node:http', sets, RATES, service);
+    if (process.env.BENCH_REDIS !== 'off') await redisCases(clients, service);
+    console.log(table(service));
+    console.log(`\nlatency = scheduled send → answer (open loop: queueing, and the client's own lag on this shared machine, are counted); sent→answer = from the actual write.`);
+    console.log(`highest rate of the ladder with p99 < 1 ms: uWS ${highest(service, 'DecisionServer uWS · GET /v1')}, node:http ${highest(service, 'DecisionServer node:http · GET /v1')}, Redis ${highest(service, 'Redis')}`);
+    console.log(`load average at the end ${load()}\n`);
 
+  }
   const middleware: Row[] = [];
   await middlewareCases(origin, ORIGIN_RATES, middleware);
   console.log(table(middleware));
