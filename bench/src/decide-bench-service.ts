@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   const decisions = clients.map((client) => getRequest(decisionPath(client)));
   const healthz = [getRequest('/healthz')];
   const origin = clients.map((client) => getRequest('/', { 'user-agent': client.user_agent ?? '', 'x-forwarded-for': client.ip }));
-  console.log(`\ndecision service under open-loop load: node ${process.version}, ${availableParallelism()} CPUs (shared with other engineers' work), load average at start ${load()}`);
+  console.log(`\nbench:decide under open-loop load: node ${process.version}, ${availableParallelism()} CPUs (shared with other engineers' work), load average at start ${load()}`);
   console.log(`${VERDICTS.toLocaleString('en')} verdicts; 1 in ${HIT_EVERY} requests from a client whose IP holds one; ${CONNECTIONS} keep-alive connections (pipelined when a request is due before the previous answer); ${SECONDS} s per rate after ${WARMUP_SECONDS} s of warm-up\n`);
   // BENCH_DECIDE_PARTS=middleware: only the origin's cases.
   if (process.env.BENCH_DECIDE_PARTS !== 'middleware') {
