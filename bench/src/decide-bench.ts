@@ -1,7 +1,8 @@
 /**
- * The decision fast path: `npm run bench:decide` (`node --expose-gc bench/dist/decide-bench.js`).
+ * The decision fast path: `npm run bench:decide` (`node --expose-gc bench/dist/decide-bench.js`);
+ * then the service under load (decide-bench-service.ts; BENCH_DECIDE_SERVICE=off skips it).
  *
- * 1 M active verdicts (70 % ip, 15 % prefix, 5 % each asn, ja4 and ua), then ns per `decide()` on
+ * 10,000 and 1 M active verdicts (70 % ip, 15 % prefix, 5 % each asn, ja4 and ua), then ns per `decide()` on
  * the three paths a request takes: allow (a client no verdict covers: the common case), hit (a
  * client whose IP holds a block) and exempt (Googlebot from its published range, inside a blocked
  * ASN). Beside it, measured in the same run:
@@ -15,26 +16,27 @@
  * Client strings are prebuilt and reused, so V8 has cached their hashes; a request's fresh
  * User-Agent string costs one hash of its characters on top (the same for every variant).
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { loadavg } from 'node:os';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { ACTION_RANK, type Clock, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
+import { ACTION_RANK, type Clock, type SubjectKey, type Verdict } from '@botsieve/core';
 import { clientSubjects, VerdictReplica, type Decision, type DecisionClient } from '@botsieve/decisions';
 import { ClientExemption } from '@botsieve/runtime';
-import { seededRandom } from './seeded-random.js';
+import { allowClient, benchVerdicts, GOOGLEBOT, hitClients, HOSTING_ASN, ipv4 } from './decide-bench-verdicts.js';
 
 const ACTIVE = 1_000_000;
+/** The small case: a replica of the first 10,000 verdicts (+ the hosting ASN). */
+const SMALL = 10_000;
 const RUNS = 5;
 const CALLS = 300_000;
 const CLIENTS = 4_096; // a power of two: `i & MASK` picks a client
 const MASK = CLIENTS - 1;
-const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
-const HOSTING_ASN = 15_169;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 const clock: Clock = { now: () => Date.now() };
 const now = Date.now();
-const random = seededRandom(12);
 let sink = 0;
 
 /** The replica's first version, as a user would write it: `kind:value` keys spelled per call. */
@@ -76,25 +78,6 @@ class KeyedMapReplica {
     }
     if (victim !== undefined) this.entries.delete(victim);
   }
-}
-
-function ipv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/** Verdict `i` of the 1 M, each with its own subject: addresses in 20.0.0.0–56.x, prefixes in 160.0.0.0–175.x. */
-function verdictAt(i: number): Verdict {
-  const pick = random.random();
-  const base = 0x14000000 + i * 37;
-  let subject: string;
-  if (pick < 0.65) subject = `ip:${ipv4(base)}`;
-  else if (pick < 0.7) subject = `ip:2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::${(i % 97).toString(16)}`;
-  else if (pick < 0.85) subject = `prefix:${ipv4(0xa0000000 + i * 256)}/24`;
-  else if (pick < 0.9) subject = `asn:${100_000 + i}`;
-  else if (pick < 0.95) subject = `ja4:t13d${i.toString(36).padStart(6, '0')}_8daaf6152771_b186095e22b6`;
-  else subject = `ua:Mozilla/5.0 (scraper ${i}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36`;
-  const action: VerdictAction = random.pick(['log', 'challenge', 'block'] as const);
-  return { id: `v${i}`, subject: subject as SubjectKey, action, score: 5, ttl_ms: 3_600_000 + random.int(3_600_000), decided_at: now, detectors: [{ id: 'volumetric', score: 5, evidence: {} }] };
 }
 
 function median(values: number[]): number {
@@ -142,67 +125,79 @@ function bytesPerCall(body: (calls: number) => void): number {
 }
 
 const exemption = new ClientExemption();
-const verdicts: Verdict[] = [];
-for (let i = 0; i < ACTIVE; i++) verdicts.push(verdictAt(i));
-verdicts.push({ id: 'hosting', subject: `asn:${HOSTING_ASN}` as SubjectKey, action: 'block', score: 5, ttl_ms: 3_600_000, decided_at: now, detectors: [{ id: 'hosting', score: 5, evidence: {} }] });
-
-gc();
-let heap = process.memoryUsage().heapUsed;
-const replica = new VerdictReplica({ clock, exemption, max_verdicts: ACTIVE + 1_000 });
-for (const verdict of verdicts) replica.apply(verdict);
-gc();
-const replicaBytes = process.memoryUsage().heapUsed - heap;
-heap = process.memoryUsage().heapUsed;
-const keyed = new KeyedMapReplica(exemption, ACTIVE + 1_000);
-for (const verdict of verdicts) keyed.apply(verdict);
-gc();
-const keyedBytes = process.memoryUsage().heapUsed - heap;
+const verdicts = benchVerdicts(ACTIVE, now);
 
 // Clients: allow (public addresses and values no verdict holds), hit (an IP holding a verdict), exempt.
 const allow: DecisionClient[] = [];
 const allowHigh: DecisionClient[] = [];
 const allowMapped: DecisionClient[] = [];
 const allowV6: DecisionClient[] = [];
-const hit: DecisionClient[] = [];
 const exempt: DecisionClient[] = [];
-const ipVerdicts = verdicts.filter((v) => v.subject.startsWith('ip:') && !v.subject.includes(':', 3));
 for (let i = 0; i < CLIENTS; i++) {
-  allow.push({ ip: ipv4(0x50000000 + i * 7_919), asn: 64_512 + (i % 500), ja4: `t13d${i}_unheld`, user_agent: `${CHROME} ${i % 64}` });
+  allow.push(allowClient(i));
   allowHigh.push({ ...(allow[i] as DecisionClient), ip: ipv4(0xc8000000 + i * 7_919) });
   allowMapped.push({ ...(allow[i] as DecisionClient), ip: `::ffff:${ipv4(0x50000000 + i * 7_919)}` });
   allowV6.push({ ...(allow[i] as DecisionClient), ip: `2a00:1450:${(i >>> 8).toString(16)}:${(i & 255).toString(16)}::${(i % 7) + 1}` });
-  hit.push({ ip: (ipVerdicts[(i * 131) % ipVerdicts.length] as Verdict).subject.slice(3), asn: 64_512 + (i % 500), user_agent: CHROME });
   exempt.push({ ip: `66.249.${64 + (i % 3)}.${i & 255}`, asn: HOSTING_ASN, user_agent: GOOGLEBOT });
-}
-const keys = [...keyed.entries.keys()].filter((_, i) => i % 244 === 0).slice(0, CLIENTS);
-
-for (const [name, clients, expected] of [['allow', allow, 'allow'], ['allow', allowHigh, 'allow'], ['allow', allowMapped, 'allow'], ['allow', allowV6, 'allow'], ['hit', hit, 'hit'], ['exempt', exempt, 'allow']] as const) {
-  for (const client of clients) {
-    const decision = replica.decide(client);
-    const old = keyed.decide(client);
-    const ok = expected === 'hit' ? decision.action !== 'allow' : decision.action === 'allow';
-    if (!ok || decision.action !== old.action || (name === 'exempt') !== (decision.exemption !== null)) throw new Error(`${name} client ${JSON.stringify(client)} decided ${decision.action}, keyed map ${old.action}`);
-  }
 }
 
 type Row = { path: string; replica: number; keyed: number; bound: number; replicaBytes: number; keyedBytes: number };
-const rows: Row[] = [];
-const mapGet = (calls: number) => {
-  for (let i = 0; i < calls; i++) if (keyed.entries.get(keys[i & MASK] as string) !== undefined) sink += 1;
-};
-const bound = time(mapGet);
-const exemptionAlone = time((calls) => {
-  for (let i = 0; i < calls; i++) if (exemption.check(allow[i & MASK] as DecisionClient) === null) sink += 1;
-});
-for (const [path, clients] of [['allow (no verdict)', allow], ['allow, IPv4 of 200.0.0.0 and up', allowHigh], ['allow, IPv4-mapped (::ffff:a.b.c.d)', allowMapped], ['allow, IPv6', allowV6], ['hit (ip block)', hit], ['exempt (Googlebot in a blocked ASN)', exempt]] as const) {
-  const viaReplica = (calls: number) => {
-    for (let i = 0; i < calls; i++) sink += replica.decide(clients[i & MASK] as DecisionClient).score;
-  };
-  const viaKeyed = (calls: number) => {
-    for (let i = 0; i < calls; i++) sink += keyed.decide(clients[i & MASK] as DecisionClient).score;
-  };
-  rows.push({ path, replica: time(viaReplica), keyed: time(viaKeyed), bound, replicaBytes: bytesPerCall(viaReplica), keyedBytes: bytesPerCall(viaKeyed) });
+interface Measured {
+  size: number;
+  rows: Row[];
+  exemptionAlone: number;
+  replicaBytes: number;
+  keyedBytes: number;
 }
+
+/** The table for a replica (and a keyed map) holding `set`: every path, its bound, bytes per call, heap. */
+function measure(set: readonly Verdict[]): Measured {
+  gc!();
+  let heap = process.memoryUsage().heapUsed;
+  const replica = new VerdictReplica({ clock, exemption, max_verdicts: set.length + 1_000 });
+  for (const verdict of set) replica.apply(verdict);
+  gc!();
+  const replicaBytes = process.memoryUsage().heapUsed - heap;
+  heap = process.memoryUsage().heapUsed;
+  const keyed = new KeyedMapReplica(exemption, set.length + 1_000);
+  for (const verdict of set) keyed.apply(verdict);
+  gc!();
+  const keyedBytes = process.memoryUsage().heapUsed - heap;
+  const hit = hitClients(set, CLIENTS);
+  const step = Math.max(1, Math.floor(keyed.entries.size / CLIENTS));
+  const keys = [...keyed.entries.keys()].filter((_, i) => i % step === 0).slice(0, CLIENTS);
+
+  for (const [name, clients, expected] of [['allow', allow, 'allow'], ['allow', allowHigh, 'allow'], ['allow', allowMapped, 'allow'], ['allow', allowV6, 'allow'], ['hit', hit, 'hit'], ['exempt', exempt, 'allow']] as const) {
+    for (const client of clients) {
+      const decision = replica.decide(client);
+      const old = keyed.decide(client);
+      const ok = expected === 'hit' ? decision.action !== 'allow' : decision.action === 'allow';
+      if (!ok || decision.action !== old.action || (name === 'exempt') !== (decision.exemption !== null)) throw new Error(`${name} client ${JSON.stringify(client)} decided ${decision.action}, keyed map ${old.action}`);
+    }
+  }
+
+  const rows: Row[] = [];
+  const mapGet = (calls: number) => {
+    for (let i = 0; i < calls; i++) if (keyed.entries.get(keys[i & (keys.length - 1)] as string) !== undefined) sink += 1;
+  };
+  const bound = time(mapGet);
+  const exemptionAlone = time((calls) => {
+    for (let i = 0; i < calls; i++) if (exemption.check(allow[i & MASK] as DecisionClient) === null) sink += 1;
+  });
+  for (const [path, clients] of [['allow (no verdict)', allow], ['allow, IPv4 of 200.0.0.0 and up', allowHigh], ['allow, IPv4-mapped (::ffff:a.b.c.d)', allowMapped], ['allow, IPv6', allowV6], ['hit (ip block)', hit], ['exempt (Googlebot in a blocked ASN)', exempt]] as const) {
+    const viaReplica = (calls: number) => {
+      for (let i = 0; i < calls; i++) sink += replica.decide(clients[i & MASK] as DecisionClient).score;
+    };
+    const viaKeyed = (calls: number) => {
+      for (let i = 0; i < calls; i++) sink += keyed.decide(clients[i & MASK] as DecisionClient).score;
+    };
+    rows.push({ path, replica: time(viaReplica), keyed: time(viaKeyed), bound, replicaBytes: bytesPerCall(viaReplica), keyedBytes: bytesPerCall(viaKeyed) });
+  }
+  return { size: replica.size, rows, exemptionAlone, replicaBytes, keyedBytes };
+}
+
+// 1 M first, as before the 10 k case was added: the two share measure()'s optimised code.
+const tables = [measure(verdicts), measure([...verdicts.slice(0, SMALL), verdicts[ACTIVE] as Verdict])];
 
 // Apply into a full replica: every insert evicts. The keyed map scans all 1 M entries per eviction, so it gets 20 inserts.
 const fullApply = (target: { apply(verdict: Verdict): unknown }, count: number, from: number): number => {
@@ -217,12 +212,21 @@ const keyedFull = new KeyedMapReplica(exemption, ACTIVE);
 for (let i = 0; i < ACTIVE; i++) keyedFull.apply(verdicts[i] as Verdict);
 const keyedApply = fullApply(keyedFull, 20, 0);
 
-console.log(`node ${process.version}, ${replica.size.toLocaleString('en')} active verdicts, median of ${RUNS} runs of ${CALLS.toLocaleString('en')} calls\n`);
-console.log(`${'decide()'.padEnd(38)} ${'replica'.padStart(10)} ${'keyed map'.padStart(10)} ${'one Map.get'.padStart(12)} ${'B/call replica'.padStart(15)} ${'B/call keyed'.padStart(13)}`);
-for (const row of rows) {
-  console.log(`${row.path.padEnd(38)} ${`${row.replica.toFixed(0)} ns`.padStart(10)} ${`${row.keyed.toFixed(0)} ns`.padStart(10)} ${`${row.bound.toFixed(0)} ns`.padStart(12)} ${row.replicaBytes.toFixed(1).padStart(15)} ${row.keyedBytes.toFixed(1).padStart(13)}`);
+console.log(`node ${process.version}, median of ${RUNS} runs of ${CALLS.toLocaleString('en')} calls, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+for (const table of tables) {
+  console.log(`\n${`decide(), ${table.size.toLocaleString('en')} verdicts`.padEnd(38)} ${'replica'.padStart(10)} ${'keyed map'.padStart(10)} ${'one Map.get'.padStart(12)} ${'B/call replica'.padStart(15)} ${'B/call keyed'.padStart(13)}`);
+  for (const row of table.rows) {
+    console.log(`${row.path.padEnd(38)} ${`${row.replica.toFixed(0)} ns`.padStart(10)} ${`${row.keyed.toFixed(0)} ns`.padStart(10)} ${`${row.bound.toFixed(0)} ns`.padStart(12)} ${row.replicaBytes.toFixed(1).padStart(15)} ${row.keyedBytes.toFixed(1).padStart(13)}`);
+  }
+  console.log(`of which the exemption check (ClientExemption.check, allow clients)  ${table.exemptionAlone.toFixed(0)} ns`);
+  console.log(`heap for the verdicts (verdict objects shared)  replica ${(table.replicaBytes / 1048576).toFixed(1)} MiB, keyed map ${(table.keyedBytes / 1048576).toFixed(1)} MiB`);
 }
-console.log(`\nof which the exemption check (ClientExemption.check, allow clients)  ${exemptionAlone.toFixed(0)} ns`);
-console.log(`apply into a full replica (evicts one)  replica ${replicaApply.toFixed(0)} ns, keyed map ${(keyedApply / 1e6).toFixed(1)} ms`);
-console.log(`heap for ${ACTIVE.toLocaleString('en')} verdicts (verdict objects shared)  replica ${(replicaBytes / 1048576).toFixed(0)} MiB, keyed map ${(keyedBytes / 1048576).toFixed(0)} MiB`);
+console.log(`\napply into a full replica of ${ACTIVE.toLocaleString('en')} (evicts one)  replica ${replicaApply.toFixed(0)} ns, keyed map ${(keyedApply / 1e6).toFixed(1)} ms`);
 if (sink === 42) console.log('');
+
+// The service parts (decide-bench-service.ts) in a process of their own: this one's heap stays out of their way.
+if (process.env.BENCH_DECIDE_SERVICE !== 'off') {
+  const service = fork(new URL('./decide-bench-service.js', import.meta.url), [], { stdio: 'inherit' });
+  const [code] = (await once(service, 'exit')) as [number | null];
+  if (code !== 0) process.exitCode = code ?? 1;
+}
