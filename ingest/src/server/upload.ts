@@ -1,7 +1,7 @@
 /**
  * One upload (POST /logpush or /events), from its first body byte to its answer.
  *
- *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected})
+ *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected}; 400 when every line was dead-lettered)
  *       │                       └──seal failed / ack_timeout_ms / drain deadline──▶ done (503 + Retry-After)
  *       └──limit, bad gzip, blank lines, bus refused, stalled, drain deadline, aborted──▶ done (4xx / 503 / nothing)
  *
@@ -16,7 +16,8 @@
 import type { BotsieveError, EventSource } from '@botsieve/core';
 import { INGEST_ERRORS, ingestError, ingestErrorInfo } from '../errors.js';
 import { arrayElements } from '../logpush/json-structure.js';
-import type { IngestRoute } from '../metrics.js';
+import { REJECT_REASONS } from '../logpush/parse-event.js';
+import type { IngestRoute, UploadTally } from '../metrics.js';
 import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder.js';
 import { errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
@@ -202,6 +203,10 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     const { config, metrics } = this.context;
     if (this.publisher.validation) this.context.log.info({ route: this.route }, 'Logpush destination validation upload accepted');
     const accepted = this.publisher.tally.accepted;
+    // Lines, none usable (CSV, a record_template, another log type): the dead letters still go to
+    // the bus and are acknowledged like any upload's, but the answer is 400 so that the Logpush job
+    // shows the failure instead of a 200 for data that was all dropped.
+    const unusable = accepted === 0 && this.publisher.tally.rejected > 0 && !this.publisher.validation ? nothingUsable(this.publisher.tally) : null;
     if (config.ack === 'enqueued') {
       // Answered now, but drain still waits for this seal: it does not rely on producer.flush alone.
       const { context } = this;
@@ -216,14 +221,14 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
           context.workFinished();
         },
       );
-      this.succeed();
+      this.succeed(unusable);
       return;
     }
     this.ackTimer = setTimeout(() => this.onAckTimeout(), config.ack_timeout_ms);
     this.publisher.seal().then(
       () => {
         metrics.delivered(accepted);
-        if (this.state === 'acking') this.succeed();
+        if (this.state === 'acking') this.succeed(unusable);
       },
       (error: unknown) => {
         if (this.state === 'acking') this.fail(ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the upload', error));
@@ -237,9 +242,16 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.fail(ingestError('ERR_INGEST_ACK_TIMEOUT', `the bus did not confirm the upload within ack_timeout_ms (${this.context.config.ack_timeout_ms})`));
   }
 
-  private succeed(): void {
+  /** The upload is acknowledged (sealed, or enqueued): 200, or 400 when `unusable` (every line dead-lettered). */
+  private succeed(unusable: BotsieveError | null = null): void {
     this.settle();
     const tally = this.publisher.tally;
+    if (unusable !== null) {
+      const info = ingestErrorInfo(unusable);
+      this.context.metrics.unusable(this.route, tally, info, unusable.message);
+      if (!this.aborted) respondJson(this.exchange, info.status, errorBody(info, unusable.message), null, false);
+      return;
+    }
     this.context.metrics.succeeded(this.route, tally, this.context.config.ack, (performance.now() - this.ackStarted) / 1_000);
     if (!this.aborted) respondJson(this.exchange, 200, `{"accepted":${tally.accepted},"rejected":${tally.rejected}}`, null, false);
   }
@@ -302,6 +314,19 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.context.uploads.delete(this);
     this.context.workFinished();
   }
+}
+
+/** ERR_INGEST_NOTHING_USABLE, naming the most common reason the lines were rejected. */
+function nothingUsable(tally: UploadTally): BotsieveError {
+  let top = 0;
+  for (let i = 1; i < REJECT_REASONS.length; i++) if ((tally.byReason[i] as number) > (tally.byReason[top] as number)) top = i;
+  const count = (tally.byReason[top] as number).toLocaleString('en-US');
+  const total = tally.rejected.toLocaleString('en-US');
+  return ingestError(
+    'ERR_INGEST_NOTHING_USABLE',
+    `no line of this upload was a JSON object with the Logpush http_requests fields: ${count} of ${total} lines ${REJECT_REASONS[top]}` +
+      " — is the job's output_type csv or a record_template set? botsieve reads the default field names as NDJSON (or a JSON array)",
+  );
 }
 
 function firstNonBlank(chunk: Buffer): number {
