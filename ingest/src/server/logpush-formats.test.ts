@@ -67,3 +67,51 @@ test('ack enqueued: the all-rejected upload is answered 400 too', async (t) => {
   t.is(answer.status, 400);
   t.is((await ingest.readJson<DeadLetter>(ingest.topics.deadletter, 2)).length, 2);
 });
+
+test('a JSON-array batch (batch_prefix "[", record_delimiter ",", batch_suffix "]") is read element by element', async (t) => {
+  const ingest = await startOnEmbeddedBus();
+  t.teardown(() => ingest.close());
+  const records = [line(), line({ ClientIP: '192.0.2.77' }), line()];
+  const compact = await post(ingest.port, '/logpush', gzipSync(`[${records.join(',')}]`), { 'content-encoding': 'gzip' });
+  t.is(compact.status, 200);
+  t.deepEqual(compact.json, { accepted: 3, rejected: 0 });
+  const withNewlines = await post(ingest.port, '/logpush', gzipSync(`[\n${records.join(',\n')}\n]\n`));
+  t.deepEqual(withNewlines.json, { accepted: 3, rejected: 0 });
+  t.is((await ingest.read(ingest.topics.events, 6)).length, 6);
+});
+
+test('a JSON-array batch: bad elements are dead-lettered one by one, with the per-line limits', async (t) => {
+  const ingest = await startOnEmbeddedBus({ max_line_bytes: 2_048, max_json_depth: 8 });
+  t.teardown(() => ingest.close());
+  const body = `[${[line(), '[1,2]', line({ ClientIP: 'nope' }), line({ ClientRequestUserAgent: 'A'.repeat(5_000) }), '{"x":' + '['.repeat(20) + ']'.repeat(20) + '}', line()].join(',')}]`;
+  const answer = await post(ingest.port, '/logpush', gzipSync(body));
+  t.is(answer.status, 200);
+  t.deepEqual(answer.json, { accepted: 2, rejected: 4 });
+  const reasons = (await ingest.readJson<DeadLetter>(ingest.topics.deadletter, 4)).map((record) => record.reason).sort();
+  t.deepEqual(reasons, ['invalid_ip', 'json_too_deep', 'line_too_long', 'not_object']);
+});
+
+test('a JSON-array batch streams: it is not held whole (larger than max_array_bytes is fine on /logpush)', async (t) => {
+  const ingest = await startOnEmbeddedBus({ max_array_bytes: 64 * 1024 });
+  t.teardown(() => ingest.close());
+  const records = Array.from({ length: 5_000 }, () => line());
+  const body = Buffer.from(`[${records.join(',')}]`);
+  t.true(body.length > 64 * 1024);
+  const answer = await post(ingest.port, '/logpush', gzipSync(body));
+  t.is(answer.status, 200);
+  t.deepEqual(answer.json, { accepted: 5_000, rejected: 0 });
+});
+
+test('a JSON-array batch whose structure is broken is 400 ERR_INGEST_BAD_REQUEST; all elements bad is 400 NOTHING_USABLE', async (t) => {
+  const ingest = await startOnEmbeddedBus();
+  t.teardown(() => ingest.close());
+  const unclosed = await post(ingest.port, '/logpush', gzipSync(`[${line()},${line()}`));
+  t.is(unclosed.status, 400);
+  t.is((unclosed.json as { error: string }).error, 'ERR_INGEST_BAD_REQUEST');
+  t.regex((unclosed.json as { message: string }).message, /not closed/);
+  const allBad = await post(ingest.port, '/logpush', gzipSync('[1,2,3]'));
+  t.is(allBad.status, 400);
+  t.regex((allBad.json as { message: string }).message, /3 of 3 lines not_object/);
+  const empty = await post(ingest.port, '/logpush', gzipSync('[]'));
+  t.deepEqual(empty.json, { accepted: 0, rejected: 0 });
+});

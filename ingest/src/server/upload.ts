@@ -20,12 +20,13 @@ import { REJECT_REASONS } from '../logpush/parse-event.js';
 import type { IngestRoute, UploadTally } from '../metrics.js';
 import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder.js';
 import { errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
+import { ArraySplitter } from './array-splitter.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
 import { BatchPublisher } from './publisher.js';
 import type { Exchange } from '@botsieve/runtime';
 
 type UploadState = 'receiving' | 'acking' | 'done';
-/** How an /events body is read: not known until its first non-blank byte. */
+/** How a body is read: not known until its first non-blank byte (`[` → a JSON array, else NDJSON). */
 type BodyShape = 'unknown' | 'ndjson' | 'array';
 
 const OPEN_BRACKET = 0x5b;
@@ -41,6 +42,9 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
   /** performance.now() of the last body bytes (or of the start). */
   private lastProgress = performance.now();
   private shape: BodyShape;
+  /** /logpush JSON-array bodies (Logpush batch_prefix/record_delimiter): split as they stream. */
+  private arraySplitter: ArraySplitter | null = null;
+  /** /events JSON-array bodies: held whole (max_array_bytes), then scanned. */
   private arrayChunks: Buffer[] = [];
   private arrayBytes = 0;
   private ackStarted = 0;
@@ -59,7 +63,7 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     // Register onAborted before anything asynchronous can happen.
     exchange.onAborted(() => this.onAborted());
     const { config, publish } = context;
-    this.shape = route === 'events' ? 'unknown' : 'ndjson';
+    this.shape = 'unknown';
     this.publisher = new BatchPublisher(publish, context.producer.batch(), source, context.now());
     this.splitter = new LineSplitter(config.max_line_bytes, config.deadletter_line_bytes, this, config.max_blank_lines);
     this.decoder = new BodyDecoder(encoding, config.max_decompressed_bytes, this, () => this.onDecoderWritable());
@@ -126,12 +130,25 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
   private consume(chunk: Buffer): void {
     if (this.shape === 'unknown') {
       const first = firstNonBlank(chunk);
-      if (first === -1) return; // leading blank lines mean nothing in either shape
+      if (first === -1) {
+        // Leading blank lines mean nothing in either shape, but they count against max_blank_lines.
+        this.splitter.push(chunk);
+        if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
+        return;
+      }
       this.shape = chunk[first] === OPEN_BRACKET ? 'array' : 'ndjson';
+      if (this.shape === 'array' && this.route === 'logpush') {
+        this.arraySplitter = new ArraySplitter(this.context.config.max_line_bytes, this.context.config.deadletter_line_bytes, this);
+      }
     }
     if (this.shape === 'ndjson') {
       this.splitter.push(chunk);
       if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
+      return;
+    }
+    if (this.arraySplitter !== null) {
+      this.arraySplitter.push(chunk);
+      if (this.arraySplitter.broken !== null) this.brokenArray(this.arraySplitter.broken);
       return;
     }
     this.arrayBytes += chunk.length;
@@ -143,11 +160,19 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.arrayChunks.push(Buffer.from(chunk)); // decoded chunks may be views into a reused buffer
   }
 
+  /** A /logpush JSON array whose structure is broken: nothing of the upload is acknowledged. */
+  private brokenArray(why: string): void {
+    this.fail(ingestError('ERR_INGEST_BAD_REQUEST', `body is not a valid JSON array: ${why}`));
+  }
+
   /** DecodedSink: the body is decoded to its end. */
   end(): void {
     if (this.state !== 'receiving') return;
     try {
-      if (this.shape === 'array') this.publishArray();
+      if (this.arraySplitter !== null) {
+        this.arraySplitter.end();
+        if (this.arraySplitter.broken !== null) this.brokenArray(this.arraySplitter.broken);
+      } else if (this.shape === 'array') this.publishArray();
       else {
         this.splitter.end();
         if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
