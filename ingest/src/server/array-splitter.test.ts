@@ -13,7 +13,7 @@ function split(chunks: Buffer[], maxElementBytes = 1_024, headBytes = 8): { line
   return { lines, long, broken: splitter.broken };
 }
 
-const elements = ['{"a":"x,]}\\"{[","b":[1,{"c":[]}]}', '"s,t]"', '12.5', 'null', '[[1],[2]]', '{}'];
+const elements = ['{"a":"x,]}\\"{[","b":[1,{"c":[]}]}', '{"k":"a\\\\","l":"\\\\\\"]"}', '"s,t]"', '12.5', 'null', '[[1],[2]]', '{}'];
 
 test('elements are delimited whatever the chunk boundaries (strings, escapes, nesting, scalars)', (t) => {
   for (const body of [`[${elements.join(',')}]`, ` \n[\n${elements.join(',\n')}\n]\n`, `[${elements.join(' , ')} ]`]) {

@@ -75,9 +75,14 @@ export class ArraySplitter {
       switch (this.state) {
         case State.Element:
           if (this.inString) {
-            if (this.escaped) this.escaped = false;
-            else if (byte === BACKSLASH) this.escaped = true;
-            else if (byte === QUOTE) this.inString = false;
+            if (this.escaped) {
+              this.escaped = false;
+              continue;
+            }
+            // Strings are skipped with indexOf (native). 200k records of 415 bytes, 64 KiB chunks:
+            // byte by byte 590–900 ms (~3 µs a record, ~as much as parsing it), with indexOf
+            // 200–400 ms (machine shared with another job; NDJSON's LineSplitter: 35–100 ms).
+            i = this.skipString(chunk, i);
             continue;
           }
           if (byte === QUOTE) this.inString = true;
@@ -135,6 +140,30 @@ export class ArraySplitter {
     }
     if (this.state === State.Element) this.keep(chunk, start === -1 ? 0 : start, length);
     this.offset += length;
+  }
+
+  /**
+   * Inside a string, not after a backslash, from `i`: the index of its closing quote (the string
+   * ends there), or the chunk's last index when it goes on in the next chunk (`escaped` then
+   * tells whether the chunk ended on an unpaired backslash).
+   */
+  private skipString(chunk: Buffer, i: number): number {
+    let from = i;
+    for (;;) {
+      const quote = chunk.indexOf(QUOTE, from);
+      const stop = quote === -1 ? chunk.length : quote;
+      let backslashes = 0;
+      for (let k = stop - 1; k >= i && chunk[k] === BACKSLASH; k--) backslashes++;
+      if (quote === -1) {
+        this.escaped = backslashes % 2 === 1;
+        return chunk.length - 1;
+      }
+      if (backslashes % 2 === 0) {
+        this.inString = false;
+        return quote;
+      }
+      from = quote + 1;
+    }
   }
 
   /** End of body: the array must have been closed. */

@@ -5,7 +5,8 @@
  *       │                       └──seal failed / ack_timeout_ms / drain deadline──▶ done (503 + Retry-After)
  *       └──limit, bad gzip, blank lines, bus refused, stalled, drain deadline, aborted──▶ done (4xx / 503 / nothing)
  *
- * The body streams through BodyDecoder → LineSplitter → BatchPublisher as chunks arrive; the
+ * The body streams through BodyDecoder → LineSplitter (NDJSON) or ArraySplitter (a JSON array on
+ * /logpush) → BatchPublisher as chunks arrive; the
  * socket is paused while the inflater is behind. Request bytes are booked in the server's
  * in-flight budget as they arrive and released with the answer, whatever it is. All events of the
  * upload go through one ProduceBatch, so the 200 (durable mode) means the bus confirmed every one
