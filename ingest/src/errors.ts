@@ -87,7 +87,7 @@ export const INGEST_ERRORS = {
   },
   ERR_INGEST_NOTHING_USABLE: {
     code: 'ERR_INGEST_NOTHING_USABLE', status: 400, retryable: false,
-    description: 'The upload held lines but none was a usable Logpush http_requests record (every line dead-lettered), e.g. a job with output_type csv or a record_template; answered 400 once its dead letters are on the bus, so the Logpush job shows the failure.',
+    description: 'The upload held lines but none was a usable Logpush http_requests record (every line dead-lettered), e.g. a job with output_type csv or a record_template; answered 400 once its dead letters are on the bus, so the Logpush job shows the failure. (Records rejected only for their time stay 200.)',
   },
   ERR_INGEST_UNEXPECTED: {
     code: 'ERR_INGEST_UNEXPECTED', status: 500, retryable: true,

@@ -115,3 +115,12 @@ test('a JSON-array batch whose structure is broken is 400 ERR_INGEST_BAD_REQUEST
   const empty = await post(ingest.port, '/logpush', gzipSync('[]'));
   t.deepEqual(empty.json, { accepted: 0, rejected: 0 });
 });
+
+test('well-formed records all outside the time window (a backlog after an outage) stay 200: no misconfigured job', async (t) => {
+  const ingest = await startOnEmbeddedBus();
+  t.teardown(() => ingest.close());
+  const old = (Date.now() - 3 * 86_400_000) * 1_000_000;
+  const answer = await post(ingest.port, '/logpush', [line({ EdgeStartTimestamp: old }), 'not json'].join('\n'));
+  t.is(answer.status, 200);
+  t.deepEqual(answer.json, { accepted: 0, rejected: 2 });
+});

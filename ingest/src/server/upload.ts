@@ -342,8 +342,16 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
   }
 }
 
-/** ERR_INGEST_NOTHING_USABLE, naming the most common reason the lines were rejected. */
-function nothingUsable(tally: UploadTally): BotsieveError {
+const TIME_WINDOW_REASONS = [REJECT_REASONS.indexOf('timestamp_in_future'), REJECT_REASONS.indexOf('timestamp_too_old')];
+
+/**
+ * ERR_INGEST_NOTHING_USABLE, naming the most common reason the lines were rejected; null when some
+ * line was well-formed but outside the accepted time window (a backlog older than
+ * max_event_age_ms after an outage, a skewed clock): that is no misconfigured job, and a 400 would
+ * only make Logpush retry the same batch and, in the end, disable the job.
+ */
+function nothingUsable(tally: UploadTally): BotsieveError | null {
+  for (const index of TIME_WINDOW_REASONS) if ((tally.byReason[index] as number) > 0) return null;
   let top = 0;
   for (let i = 1; i < REJECT_REASONS.length; i++) if ((tally.byReason[i] as number) > (tally.byReason[top] as number)) top = i;
   const count = (tally.byReason[top] as number).toLocaleString('en-US');
