@@ -51,6 +51,28 @@ export interface RequestEvent {
   ja4: string | null;
   ja3_hash: string | null;
   bot_tags: string[] | null;
+  /**
+   * Fields added after the first records were written: optional on the wire (older records and
+   * sources that do not send them lack them; the codec accepts either), always set (null when
+   * absent) by ingest. Read them as `event.x ?? null`.
+   *
+   * Ids of the Bot Management heuristic detections that matched the request (BotDetectionIDs).
+   */
+  bot_detection_ids?: number[] | null;
+  /** Tags of those detections (BotDetectionTags). */
+  bot_detection_tags?: string[] | null;
+  /**
+   * Inter-request statistics of the request's JA4 over the last hour (JA4Signals): named ratios,
+   * ranks and quantiles such as `h2h3_ratio_1h`, `browser_ratio_1h`, `cache_ratio_1h`.
+   */
+  ja4_signals?: Record<string, number> | null;
+  /**
+   * What made the request (ClientRequestSource): `eyeball` for a client, else one of Cloudflare's
+   * own systems — `edgeWorkerFetch`, `edgeWorkerCacheAPI`, `edgeWorkerKV` (a Worker's subrequest),
+   * `purge`, `alwaysOnline`, `healthcheck`, `imageResizing`, `orangeToOrange` (another Cloudflare
+   * zone), `sslDetector`, `earlyHintsCache`, `inBrowserChallenge`, `unknown`. null when not sent.
+   */
+  client_request_source?: string | null;
   /** Where the event entered botsieve. */
   source: EventSource;
 }

@@ -65,9 +65,9 @@ export const ingestConfigSchema = z
     /** Largest body after gunzip; counted while inflating, so a gzip bomb stops here with 413. */
     max_decompressed_bytes: bytes().default(1 * GiB).describe('Largest body after decompression, in bytes; counted while inflating, so a gzip bomb is stopped here with 413.'),
     /** Longest NDJSON line; a longer one is dead-lettered as line_too_long and skipped. */
-    max_line_bytes: bytes().default(1 * MiB).describe('Longest NDJSON line in bytes; a longer line is dead-lettered as line_too_long and skipped, never buffered whole.'),
+    max_line_bytes: bytes().default(1 * MiB).describe('Longest NDJSON line (or element of a JSON-array body on /logpush) in bytes; a longer one is dead-lettered as line_too_long and skipped, never buffered whole.'),
     /** Largest JSON array body on /events (arrays are parsed whole, unlike NDJSON). */
-    max_array_bytes: bytes().default(16 * MiB).describe('Largest JSON-array body on /events in bytes (arrays are parsed whole, unlike NDJSON); 413 above.'),
+    max_array_bytes: bytes().default(16 * MiB).describe('Largest JSON-array body on /events in bytes (arrays are parsed whole there, unlike NDJSON; /logpush splits arrays as they stream); 413 above.'),
     /**
      * Request bytes (compressed) of all uploads not yet answered, booked as they arrive (a declared
      * Content-Length reserves nothing, so idle connections cannot hold the budget).

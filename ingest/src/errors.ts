@@ -85,6 +85,10 @@ export const INGEST_ERRORS = {
     code: 'ERR_INGEST_SERVER_UNAVAILABLE', status: 0, retryable: false,
     description: 'ingest.http_server is "uwebsockets" but no uWebSockets.js build loads on this Node major and platform; use "auto" (falls back to node:http) or a supported Node.',
   },
+  ERR_INGEST_NOTHING_USABLE: {
+    code: 'ERR_INGEST_NOTHING_USABLE', status: 400, retryable: false,
+    description: 'The upload held lines but none was a usable Logpush http_requests record (every line dead-lettered), e.g. a job with output_type csv or a record_template; answered 400 once its dead letters are on the bus, so the Logpush job shows the failure. (Records rejected only for their time stay 200.)',
+  },
   ERR_INGEST_UNEXPECTED: {
     code: 'ERR_INGEST_UNEXPECTED', status: 500, retryable: true,
     description: 'A bug: an exception escaped an upload or /stream handler. The upload is answered 500 (the socket closed with 1011) and nothing is acknowledged.',

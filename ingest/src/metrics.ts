@@ -6,6 +6,7 @@
  * - botsieve_received_total{component="ingest"}: lines/records of answered uploads (accepted +
  *   rejected); an upload refused as a whole (4xx, 503, aborted) counts nothing here, it will be
  *   sent again or was never taken, so received = accepted + rejected over the uploads answered 200
+ *   and those answered 400 ERR_INGEST_NOTHING_USABLE (all lines dead-lettered, dead letters delivered)
  * - botsieve_sent_total{component="ingest"}: events the bus confirmed
  * - botsieve_discarded_total{component="ingest",reason}: lines dead-lettered, by reject reason
  * - botsieve_errors_total{component="ingest",code}: uploads that failed, by error code
@@ -73,6 +74,17 @@ export class IngestMetrics {
     this.component.metrics.error(info.code);
     const message = error instanceof Error ? error.message : String(error);
     // Client mistakes and push-back are expected in normal operation: warn, never error.
+    this.component.log.warn({ code: info.code, route, status: info.status, detail: message }, `${route} upload refused`);
+  }
+
+  /**
+   * Every line of an upload was dead-lettered and the dead letters are on the bus: its lines count
+   * (they were taken, as dead letters), and the upload counts as the error it is answered with.
+   */
+  unusable(route: IngestRoute, tally: UploadTally, info: IngestErrorInfo, message: string): void {
+    this.counted(tally);
+    this.uploads.labels(route, info.code).inc();
+    this.component.metrics.error(info.code);
     this.component.log.warn({ code: info.code, route, status: info.status, detail: message }, `${route} upload refused`);
   }
 

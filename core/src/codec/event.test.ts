@@ -27,6 +27,20 @@ test('a record written before `protocol` existed reads with protocol ""', (t) =>
   t.deepEqual(decodeEvent(Buffer.from(JSON.stringify(old))), { ok: true, event: { ...old, protocol: '' } });
 });
 
+test('the later Bot Management fields: absent (older records), null, or set, all decode as they came', (t) => {
+  const full: RequestEvent = {
+    ...EVENT,
+    bot_detection_ids: [33554817, 50331651],
+    bot_detection_tags: ['scraper'],
+    ja4_signals: { h2h3_ratio_1h: 0.98, browser_ratio_1h: 0.4, reqs_rank_1h: 120 },
+    client_request_source: 'eyeball',
+  };
+  t.deepEqual(decodeEvent(encodeEvent(full)), { ok: true, event: full });
+  const none = { ...EVENT, bot_detection_ids: null, bot_detection_tags: null, ja4_signals: null, client_request_source: null };
+  t.deepEqual(decodeEvent(encodeEvent(none)), { ok: true, event: none });
+  t.deepEqual(decodeEvent(encodeEvent(EVENT)), { ok: true, event: EVENT }, 'absent stays absent');
+});
+
 test('what is not an event, and why', (t) => {
   const { host: _, ...hostless } = EVENT;
   const cases: Array<[unknown, string]> = [
@@ -48,6 +62,13 @@ test('what is not an event, and why', (t) => {
     [{ ...EVENT, bot_tags: [1] }, 'bot_tags holds a value that is not a string'],
     [{ ...EVENT, source: 'kafka' }, 'unknown source kafka'],
     [{ ...EVENT, protocol: null }, 'protocol is not a string'],
+    [{ ...EVENT, bot_detection_ids: 5 }, 'bot_detection_ids is neither an array nor null'],
+    [{ ...EVENT, bot_detection_ids: ['5'] }, 'bot_detection_ids holds a value that is not a number'],
+    [{ ...EVENT, bot_detection_tags: 'x' }, 'bot_detection_tags is neither an array nor null'],
+    [{ ...EVENT, bot_detection_tags: [1] }, 'bot_detection_tags holds a value that is not a string'],
+    [{ ...EVENT, ja4_signals: [1] }, 'ja4_signals is neither an object nor null'],
+    [{ ...EVENT, ja4_signals: { h2h3_ratio_1h: '0.9' } }, 'ja4_signals holds a value that is not a number'],
+    [{ ...EVENT, client_request_source: 1 }, 'client_request_source is neither a string nor null'],
   ];
   for (const [value, reason] of cases) {
     t.is(eventProblem(structuredClone(value)), reason, JSON.stringify(value));

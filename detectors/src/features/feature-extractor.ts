@@ -19,6 +19,33 @@ import { extensionOf, looksCacheBusting, numericIdOf } from './route.js';
 import { RouteNames } from './route-names.js';
 import { TrafficContext } from './traffic-context.js';
 
+/**
+ * ClientRequestSource values of requests that Cloudflare's own systems made (Logpush docs,
+ * "ClientRequestSource field"): a zone's Worker fetching, caching or reading KV on behalf of a
+ * visitor (the visitor's own request is logged apart, as `eyeball`, so it is still judged: acting on
+ * the subrequest too would count the visitor twice), purges, Always Online, health checks, Image
+ * Resizing, the SSL detector and Early Hints. None is a client to act on: they count as safelisted
+ * (never acted on, detectors skip them). Left out on purpose: `eyeball`, `inBrowserChallenge` (a
+ * visitor's request), `orangeToOrange` (another Cloudflare customer's zone, e.g. a scraper running
+ * on Workers) and `unknown`. Events without the field (no Bot Management needed, but older records
+ * and origins lack it) are unaffected.
+ */
+const CLOUDFLARE_SYSTEM_SOURCES: ReadonlySet<string> = new Set([
+  'edgeWorkerFetch',
+  'edgeWorkerCacheAPI',
+  'edgeWorkerKV',
+  'purge',
+  'alwaysOnline',
+  'healthcheck',
+  'imageResizing',
+  'sslDetector',
+  'earlyHintsCache',
+]);
+
+function isCloudflareSystemRequest(source: string | null | undefined): boolean {
+  return source !== undefined && source !== null && CLOUDFLARE_SYSTEM_SOURCES.has(source);
+}
+
 /** A user agent's class (UserAgentClassifier), its known bots (ClientExemption) and its hash for the sketches. */
 class UserAgentInfo {
   /** The summary builder's open `ua:` summary of this user agent (see OpenSlot). */
@@ -143,7 +170,7 @@ export class FeatureExtractor {
     out.low_score = botScore !== null && botScore < this.config.low_score_below;
     out.verified = verified;
     const ipHash = hash32(event.ip);
-    out.safelisted = exemption !== null && !verified;
+    out.safelisted = (exemption !== null && !verified) || isCloudflareSystemRequest(event.client_request_source);
     out.automation_ua = ua.automation && !verified;
     out.browser_ua = ua.browser;
     out.claimed_crawler = ua.crawler;

@@ -38,7 +38,7 @@ test('zones without Bot Management: bot fields are null, neutral defaults elsewh
   t.is(event.path, '');
   t.is(event.uri, '');
   t.is(event.source, 'events');
-  t.is(Object.keys(event).length, 26, 'every RequestEvent field present');
+  t.is(Object.keys(event).length, 30, 'every RequestEvent field present (the optional ones too: one shape for every event)');
 });
 
 test('required fields: missing_field', (t) => {
@@ -101,4 +101,30 @@ test('validation upload is recognised as text or value, and nothing else is', (t
   t.false(isValidationUpload('{"content":"other"}'));
   t.false(isValidationUpload(JSON.stringify(base)));
   t.false(isValidationUpload(null));
+});
+
+test('BotDetectionIDs, BotDetectionTags, JA4Signals, ClientRequestSource: read when sent, checked, null when absent', (t) => {
+  const result = parseLogpushRecord(
+    { ...base, BotDetectionIDs: [33554817], BotDetectionTags: ['scraper'], JA4Signals: { h2h3_ratio_1h: 0.9, heuristic_ratio_1h: 'n/a', ['__proto__']: 1 }, ClientRequestSource: 'edgeWorkerFetch' },
+    'logpush',
+  );
+  if (!result.ok) return t.fail(result.detail);
+  t.deepEqual(result.event.bot_detection_ids, [33554817]);
+  t.deepEqual(result.event.bot_detection_tags, ['scraper']);
+  t.deepEqual(result.event.ja4_signals, { h2h3_ratio_1h: 0.9 }, 'entries that are not numbers are left out');
+  t.is(Object.getPrototypeOf(result.event.ja4_signals), Object.prototype);
+  t.is(result.event.client_request_source, 'edgeWorkerFetch');
+  const plain = parseLogpushRecord(base, 'logpush');
+  if (!plain.ok) return t.fail(plain.detail);
+  t.is(plain.event.bot_detection_ids, null);
+  t.is(plain.event.bot_detection_tags, null);
+  t.is(plain.event.ja4_signals, null);
+  t.is(plain.event.client_request_source, null);
+  t.is(reject({ ...base, BotDetectionIDs: ['33554817'] }), 'invalid_field');
+  t.is(reject({ ...base, BotDetectionIDs: 5 }), 'invalid_field');
+  t.is(reject({ ...base, BotDetectionTags: [1] }), 'invalid_field');
+  t.is(reject({ ...base, JA4Signals: [0.5] }), 'invalid_field');
+  t.is(reject({ ...base, ClientRequestSource: 1 }), 'invalid_field');
+  const many = parseLogpushRecord({ ...base, BotDetectionIDs: Array.from({ length: 100 }, (_, i) => i) }, 'logpush');
+  t.is(many.ok && many.event.bot_detection_ids?.length, DEFAULT_FIELD_LIMITS.max_bot_tags);
 });

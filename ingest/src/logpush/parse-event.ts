@@ -58,7 +58,7 @@ export interface FieldLimits {
   max_referer_chars: number;
   /** Every other string field, and each bot tag. A longer RayID is rejected, not truncated. */
   max_string_chars: number;
-  /** Bot tags kept per event. */
+  /** Bot tags kept per event (and BotDetectionTags, BotDetectionIDs). */
   max_bot_tags: number;
 }
 
@@ -186,7 +186,11 @@ function toEvent(record: Record<string, unknown>, source: EventSource, limits: F
     verified_bot_category: optionalString(record.VerifiedBotCategory, 'VerifiedBotCategory', stringCap),
     ja4: optionalString(record.JA4, 'JA4', stringCap),
     ja3_hash: optionalString(record.JA3Hash, 'JA3Hash', stringCap),
-    bot_tags: botTags(record.BotTags, limits),
+    bot_tags: stringArray(record.BotTags, 'BotTags', limits),
+    bot_detection_ids: detectionIds(record.BotDetectionIDs, limits),
+    bot_detection_tags: stringArray(record.BotDetectionTags, 'BotDetectionTags', limits),
+    ja4_signals: ja4Signals(record.JA4Signals),
+    client_request_source: optionalString(record.ClientRequestSource, 'ClientRequestSource', stringCap),
     source,
   };
 }
@@ -218,17 +222,57 @@ function botScore(value: unknown): number | null {
   throw new Rejection('invalid_field', `BotScore: expected an integer 0–100, got ${describe(value)}`);
 }
 
-function botTags(value: unknown, limits: FieldLimits): string[] | null {
+/** BotTags, BotDetectionTags: arrays of strings, at most `max_bot_tags` kept, each truncated. */
+function stringArray(value: unknown, field: string, limits: FieldLimits): string[] | null {
   if (value === undefined || value === null) return null;
-  if (!Array.isArray(value)) throw new Rejection('invalid_field', `BotTags: expected an array of strings, got ${describe(value)}`);
+  if (!Array.isArray(value)) throw new Rejection('invalid_field', `${field}: expected an array of strings, got ${describe(value)}`);
   const count = Math.min(value.length, limits.max_bot_tags);
   const tags: string[] = [];
   for (let i = 0; i < count; i++) {
     const tag: unknown = value[i];
-    if (typeof tag !== 'string') throw new Rejection('invalid_field', `BotTags: expected an array of strings, got an element ${describe(tag)}`);
+    if (typeof tag !== 'string') throw new Rejection('invalid_field', `${field}: expected an array of strings, got an element ${describe(tag)}`);
     tags.push(tag.length > limits.max_string_chars ? truncate(tag, limits.max_string_chars) : tag);
   }
   return tags;
+}
+
+/** BotDetectionIDs: an array of non-negative integers, at most `max_bot_tags` kept. */
+function detectionIds(value: unknown, limits: FieldLimits): number[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) throw new Rejection('invalid_field', `BotDetectionIDs: expected an array of integers, got ${describe(value)}`);
+  const count = Math.min(value.length, limits.max_bot_tags);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const id: unknown = value[i];
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) throw new Rejection('invalid_field', `BotDetectionIDs: expected an array of integers, got an element ${describe(id)}`);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** JA4Signals entries kept per event: Cloudflare sends about a dozen; a key is at most this long. */
+const MAX_JA4_SIGNALS = 64;
+const MAX_JA4_SIGNAL_NAME_CHARS = 64;
+
+/**
+ * JA4Signals: an object of named numbers. Entries that are not finite numbers, or whose names are
+ * too long, are left out rather than rejecting the record (the set of signals is Cloudflare's to
+ * extend, and the request is worth more than one odd statistic); past MAX_JA4_SIGNALS the rest too.
+ */
+function ja4Signals(value: unknown): Record<string, number> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Rejection('invalid_field', `JA4Signals: expected an object of numbers, got ${describe(value)}`);
+  const signals: Record<string, number> = {};
+  let kept = 0;
+  for (const name of Object.keys(value)) {
+    if (kept === MAX_JA4_SIGNALS) break;
+    const signal: unknown = (value as Record<string, unknown>)[name];
+    // `__proto__` as a key would set the prototype of a plain object instead of an entry.
+    if (typeof signal !== 'number' || !Number.isFinite(signal) || name.length > MAX_JA4_SIGNAL_NAME_CHARS || name === '__proto__') continue;
+    signals[name] = signal;
+    kept++;
+  }
+  return signals;
 }
 
 function describe(value: unknown): string {

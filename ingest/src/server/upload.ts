@@ -1,11 +1,12 @@
 /**
  * One upload (POST /logpush or /events), from its first body byte to its answer.
  *
- *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected})
+ *   receiving ──body ends──▶ acking ──sealed──▶ done (200 {accepted, rejected}; 400 when every line was dead-lettered)
  *       │                       └──seal failed / ack_timeout_ms / drain deadline──▶ done (503 + Retry-After)
  *       └──limit, bad gzip, blank lines, bus refused, stalled, drain deadline, aborted──▶ done (4xx / 503 / nothing)
  *
- * The body streams through BodyDecoder → LineSplitter → BatchPublisher as chunks arrive; the
+ * The body streams through BodyDecoder → LineSplitter (NDJSON) or ArraySplitter (a JSON array on
+ * /logpush) → BatchPublisher as chunks arrive; the
  * socket is paused while the inflater is behind. Request bytes are booked in the server's
  * in-flight budget as they arrive and released with the answer, whatever it is. All events of the
  * upload go through one ProduceBatch, so the 200 (durable mode) means the bus confirmed every one
@@ -16,15 +17,17 @@
 import type { BotsieveError, EventSource } from '@botsieve/core';
 import { INGEST_ERRORS, ingestError, ingestErrorInfo } from '../errors.js';
 import { arrayElements } from '../logpush/json-structure.js';
-import type { IngestRoute } from '../metrics.js';
+import { REJECT_REASONS } from '../logpush/parse-event.js';
+import type { IngestRoute, UploadTally } from '../metrics.js';
 import { BodyDecoder, type BodyEncoding, type DecodedSink } from './body-decoder.js';
 import { errorBody, respondJson, type IngestContext, type LiveUpload } from './context.js';
+import { ArraySplitter } from './array-splitter.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
 import { BatchPublisher } from './publisher.js';
 import type { Exchange } from '@botsieve/runtime';
 
 type UploadState = 'receiving' | 'acking' | 'done';
-/** How an /events body is read: not known until its first non-blank byte. */
+/** How a body is read: not known until its first non-blank byte (`[` → a JSON array, else NDJSON). */
 type BodyShape = 'unknown' | 'ndjson' | 'array';
 
 const OPEN_BRACKET = 0x5b;
@@ -40,6 +43,9 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
   /** performance.now() of the last body bytes (or of the start). */
   private lastProgress = performance.now();
   private shape: BodyShape;
+  /** /logpush JSON-array bodies (Logpush batch_prefix/record_delimiter): split as they stream. */
+  private arraySplitter: ArraySplitter | null = null;
+  /** /events JSON-array bodies: held whole (max_array_bytes), then scanned. */
   private arrayChunks: Buffer[] = [];
   private arrayBytes = 0;
   private ackStarted = 0;
@@ -58,7 +64,7 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     // Register onAborted before anything asynchronous can happen.
     exchange.onAborted(() => this.onAborted());
     const { config, publish } = context;
-    this.shape = route === 'events' ? 'unknown' : 'ndjson';
+    this.shape = 'unknown';
     this.publisher = new BatchPublisher(publish, context.producer.batch(), source, context.now());
     this.splitter = new LineSplitter(config.max_line_bytes, config.deadletter_line_bytes, this, config.max_blank_lines);
     this.decoder = new BodyDecoder(encoding, config.max_decompressed_bytes, this, () => this.onDecoderWritable());
@@ -125,12 +131,25 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
   private consume(chunk: Buffer): void {
     if (this.shape === 'unknown') {
       const first = firstNonBlank(chunk);
-      if (first === -1) return; // leading blank lines mean nothing in either shape
+      if (first === -1) {
+        // Leading blank lines mean nothing in either shape, but they count against max_blank_lines.
+        this.splitter.push(chunk);
+        if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
+        return;
+      }
       this.shape = chunk[first] === OPEN_BRACKET ? 'array' : 'ndjson';
+      if (this.shape === 'array' && this.route === 'logpush') {
+        this.arraySplitter = new ArraySplitter(this.context.config.max_line_bytes, this.context.config.deadletter_line_bytes, this);
+      }
     }
     if (this.shape === 'ndjson') {
       this.splitter.push(chunk);
       if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
+      return;
+    }
+    if (this.arraySplitter !== null) {
+      this.arraySplitter.push(chunk);
+      if (this.arraySplitter.broken !== null) this.brokenArray(this.arraySplitter.broken);
       return;
     }
     this.arrayBytes += chunk.length;
@@ -142,11 +161,19 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.arrayChunks.push(Buffer.from(chunk)); // decoded chunks may be views into a reused buffer
   }
 
+  /** A /logpush JSON array whose structure is broken: nothing of the upload is acknowledged. */
+  private brokenArray(why: string): void {
+    this.fail(ingestError('ERR_INGEST_BAD_REQUEST', `body is not a valid JSON array: ${why}`));
+  }
+
   /** DecodedSink: the body is decoded to its end. */
   end(): void {
     if (this.state !== 'receiving') return;
     try {
-      if (this.shape === 'array') this.publishArray();
+      if (this.arraySplitter !== null) {
+        this.arraySplitter.end();
+        if (this.arraySplitter.broken !== null) this.brokenArray(this.arraySplitter.broken);
+      } else if (this.shape === 'array') this.publishArray();
       else {
         this.splitter.end();
         if (this.splitter.tooManyBlankLines) this.tooManyBlankLines();
@@ -202,6 +229,10 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     const { config, metrics } = this.context;
     if (this.publisher.validation) this.context.log.info({ route: this.route }, 'Logpush destination validation upload accepted');
     const accepted = this.publisher.tally.accepted;
+    // Lines, none usable (CSV, a record_template, another log type): the dead letters still go to
+    // the bus and are acknowledged like any upload's, but the answer is 400 so that the Logpush job
+    // shows the failure instead of a 200 for data that was all dropped.
+    const unusable = accepted === 0 && this.publisher.tally.rejected > 0 && !this.publisher.validation ? nothingUsable(this.publisher.tally) : null;
     if (config.ack === 'enqueued') {
       // Answered now, but drain still waits for this seal: it does not rely on producer.flush alone.
       const { context } = this;
@@ -216,14 +247,14 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
           context.workFinished();
         },
       );
-      this.succeed();
+      this.succeed(unusable);
       return;
     }
     this.ackTimer = setTimeout(() => this.onAckTimeout(), config.ack_timeout_ms);
     this.publisher.seal().then(
       () => {
         metrics.delivered(accepted);
-        if (this.state === 'acking') this.succeed();
+        if (this.state === 'acking') this.succeed(unusable);
       },
       (error: unknown) => {
         if (this.state === 'acking') this.fail(ingestError('ERR_INGEST_BUS_UNAVAILABLE', 'the bus did not confirm the upload', error));
@@ -237,9 +268,16 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.fail(ingestError('ERR_INGEST_ACK_TIMEOUT', `the bus did not confirm the upload within ack_timeout_ms (${this.context.config.ack_timeout_ms})`));
   }
 
-  private succeed(): void {
+  /** The upload is acknowledged (sealed, or enqueued): 200, or 400 when `unusable` (every line dead-lettered). */
+  private succeed(unusable: BotsieveError | null = null): void {
     this.settle();
     const tally = this.publisher.tally;
+    if (unusable !== null) {
+      const info = ingestErrorInfo(unusable);
+      this.context.metrics.unusable(this.route, tally, info, unusable.message);
+      if (!this.aborted) respondJson(this.exchange, info.status, errorBody(info, unusable.message), null, false);
+      return;
+    }
     this.context.metrics.succeeded(this.route, tally, this.context.config.ack, (performance.now() - this.ackStarted) / 1_000);
     if (!this.aborted) respondJson(this.exchange, 200, `{"accepted":${tally.accepted},"rejected":${tally.rejected}}`, null, false);
   }
@@ -302,6 +340,27 @@ export class Upload implements DecodedSink, LineSink, LiveUpload {
     this.context.uploads.delete(this);
     this.context.workFinished();
   }
+}
+
+const TIME_WINDOW_REASONS = [REJECT_REASONS.indexOf('timestamp_in_future'), REJECT_REASONS.indexOf('timestamp_too_old')];
+
+/**
+ * ERR_INGEST_NOTHING_USABLE, naming the most common reason the lines were rejected; null when some
+ * line was well-formed but outside the accepted time window (a backlog older than
+ * max_event_age_ms after an outage, a skewed clock): that is no misconfigured job, and a 400 would
+ * only make Logpush retry the same batch and, in the end, disable the job.
+ */
+function nothingUsable(tally: UploadTally): BotsieveError | null {
+  for (const index of TIME_WINDOW_REASONS) if ((tally.byReason[index] as number) > 0) return null;
+  let top = 0;
+  for (let i = 1; i < REJECT_REASONS.length; i++) if ((tally.byReason[i] as number) > (tally.byReason[top] as number)) top = i;
+  const count = (tally.byReason[top] as number).toLocaleString('en-US');
+  const total = tally.rejected.toLocaleString('en-US');
+  return ingestError(
+    'ERR_INGEST_NOTHING_USABLE',
+    `no line of this upload was a JSON object with the Logpush http_requests fields: ${count} of ${total} lines ${REJECT_REASONS[top]}` +
+      " — is the job's output_type csv or a record_template set? botsieve reads the default field names as NDJSON (or a JSON array)",
+  );
 }
 
 function firstNonBlank(chunk: Buffer): number {

@@ -13,7 +13,7 @@
  */
 import { CidrSet, parseCidr, type RequestEvent } from '@botsieve/core';
 import type { EventFeatures } from '../../engine/features.js';
-import { FIELDS, FIELD_NAMES, type FieldType, type Getter } from './fields.js';
+import { FIELD_NAMES, lookupField, type FieldType, type Getter } from './fields.js';
 import { RuleError } from './lexer.js';
 import { parseRule, type CompareOp, type Literal, type RuleNode, type ValueNode } from './parser.js';
 
@@ -135,6 +135,19 @@ class Compiler {
         const lit = this.literalOf(operand, op, literal, 'boolean') as boolean;
         return op === 'eq' ? (e, f) => get(e, f) === lit : (e, f) => get(e, f) === !lit;
       }
+      case 'number_list': {
+        if (op !== 'eq' && op !== 'ne') this.fail(pos, `${operand.label} is a list of numbers: use 'eq' (holds), 'ne' (does not hold) or 'in {…}' (holds any)`);
+        const lit = this.literalOf(operand, op, literal, 'number') as number;
+        return op === 'eq'
+          ? (e, f) => {
+              const v = get(e, f) as readonly number[] | null;
+              return v !== null && v.includes(lit);
+            }
+          : (e, f) => {
+              const v = get(e, f) as readonly number[] | null;
+              return v !== null && !v.includes(lit);
+            };
+      }
       case 'ip': {
         if (op !== 'eq' && op !== 'ne') this.fail(pos, `${operand.label} is an address: use 'eq', 'ne' or 'in {…}'`);
         const set = this.cidrSet([literal], operand);
@@ -161,6 +174,15 @@ class Compiler {
         const set = this.cidrSet(items, operand);
         return (e, f) => set.has(get(e, f) as string);
       }
+      case 'number_list': {
+        const set = new Set(items.map((item) => this.literalOf(operand, 'in', item, 'number') as number));
+        return (e, f) => {
+          const v = get(e, f) as readonly number[] | null;
+          if (v === null) return false;
+          for (let i = 0; i < v.length; i++) if (set.has(v[i] as number)) return true;
+          return false;
+        };
+      }
       default:
         return this.fail(pos, `'in' needs a string, number or address, but ${operand.label} is a boolean`);
     }
@@ -168,7 +190,7 @@ class Compiler {
 
   private operand(node: ValueNode): Operand {
     if (node.kind === 'field') {
-      const def = FIELDS.get(node.name);
+      const def = lookupField(node.name);
       if (def === undefined) this.fail(node.pos, `unknown field '${node.name}'${suggest(node.name)}`);
       return { ...def, label: node.name };
     }

@@ -7,9 +7,10 @@
 import type { RequestEvent } from '@botsieve/core';
 import type { EventFeatures } from '../../engine/features.js';
 
-export type FieldType = 'string' | 'number' | 'boolean' | 'ip';
+/** `number_list`: an array of integers (Bot Management detection ids), tested with `eq`, `ne` and `in {…}` for membership. */
+export type FieldType = 'string' | 'number' | 'boolean' | 'ip' | 'number_list';
 
-export type Getter = (event: RequestEvent, features: EventFeatures) => string | number | boolean | null;
+export type Getter = (event: RequestEvent, features: EventFeatures) => string | number | boolean | readonly number[] | null;
 
 export interface FieldDef {
   type: FieldType;
@@ -59,7 +60,24 @@ const EVENT_FIELDS: Record<string, FieldDef> = {
   'cf.bot_management.ja4': field('string', (e) => e.ja4, { nullable: true }),
   'cf.bot_management.ja3_hash': field('string', (e) => e.ja3_hash, { nullable: true }),
   'cf.verified_bot_category': field('string', (e) => e.verified_bot_category, { nullable: true }),
+  // Optional on the event (older records, sources without Bot Management): absent reads as null.
+  'cf.bot_management.detection_ids': field('number_list', (e) => e.bot_detection_ids ?? null, { nullable: true }),
+  // Logpush's ClientRequestSource; Cloudflare's rules have no such field, hence botsieve's name.
+  'botsieve.client_request_source': field('string', (e) => e.client_request_source ?? null, { nullable: true }),
 };
+
+/** `cf.bot_management.ja4_signals.<name>`: one named JA4 signal (a number), null when not sent. */
+const JA4_SIGNAL_PREFIX = 'cf.bot_management.ja4_signals.';
+const SIGNAL_NAME = /^[a-z0-9_]{1,64}$/;
+
+function ja4SignalField(name: string): FieldDef {
+  return field('number', (e) => {
+    const signals = e.ja4_signals;
+    if (signals === undefined || signals === null) return null;
+    const value = signals[name];
+    return typeof value === 'number' ? value : null;
+  }, { nullable: true });
+}
 
 /** Every EventFeatures field, typed; `satisfies` fails the build when a feature is added without it. */
 const FEATURE_TYPES = {
@@ -102,6 +120,18 @@ function featureFields(): Record<string, FieldDef> {
 }
 
 export const FIELDS: ReadonlyMap<string, FieldDef> = new Map(Object.entries({ ...EVENT_FIELDS, ...featureFields() }));
+
+/** The definition of a field name, or undefined; made once per rule at compile time. */
+export function lookupField(name: string): FieldDef | undefined {
+  const known = FIELDS.get(name);
+  if (known !== undefined) return known;
+  if (name.startsWith(JA4_SIGNAL_PREFIX)) {
+    const signal = name.slice(JA4_SIGNAL_PREFIX.length);
+    // Own-property names only: `__proto__` or `constructor` must not reach Object.prototype.
+    if (SIGNAL_NAME.test(signal) && signal !== 'constructor' && signal !== '__proto__') return ja4SignalField(signal);
+  }
+  return undefined;
+}
 
 /** Field names, for error messages and the README check. */
 export const FIELD_NAMES: readonly string[] = [...FIELDS.keys()];

@@ -177,3 +177,29 @@ test('a compiled rule neither builds regexes nor allocates sets per event', (t) 
   }
   t.is(hits, 5_000);
 });
+
+test('Bot Management detections, JA4 signals and the request source (optional event fields; absent reads as null)', (t) => {
+  const detected: RequestEvent = {
+    ...login,
+    bot_detection_ids: [33554817, 50331651],
+    ja4_signals: { h2h3_ratio_1h: 0.02, browser_ratio_1h: 0.9 },
+    client_request_source: 'edgeWorkerFetch',
+  };
+  t.true(run('cf.bot_management.detection_ids eq 33554817', detected));
+  t.false(run('cf.bot_management.detection_ids eq 1', detected));
+  t.true(run('cf.bot_management.detection_ids ne 1', detected));
+  t.true(run('cf.bot_management.detection_ids in {7 50331651}', detected));
+  t.false(run('cf.bot_management.detection_ids in {7 8}', detected));
+  t.true(run('cf.bot_management.ja4_signals.h2h3_ratio_1h lt 0.1', detected));
+  t.false(run('cf.bot_management.ja4_signals.cache_ratio_1h ge 0', detected), 'a signal not sent is null');
+  t.true(run('botsieve.client_request_source eq "edgeWorkerFetch"', detected));
+  t.true(run('botsieve.client_request_source ne "eyeball"', detected));
+  // Events without the fields (older records, the simulator): every test false, `ne` included.
+  for (const rule of ['cf.bot_management.detection_ids eq 1', 'cf.bot_management.detection_ids ne 1', 'cf.bot_management.detection_ids in {1}', 'cf.bot_management.ja4_signals.h2h3_ratio_1h ge 0', 'botsieve.client_request_source ne "eyeball"']) {
+    t.false(run(rule, login), rule);
+    t.false(run(rule, { ...login, bot_detection_ids: null, ja4_signals: null, client_request_source: null }), rule);
+  }
+  t.throws(() => compileRule('cf.bot_management.detection_ids gt 1'), { instanceOf: RuleError, message: /list of numbers/ });
+  t.throws(() => compileRule('cf.bot_management.detection_ids eq "1"'), { instanceOf: RuleError });
+  t.throws(() => compileRule('cf.bot_management.ja4_signals.__proto__ eq 1'), { instanceOf: RuleError, message: /unknown field/ });
+});
