@@ -24,6 +24,7 @@ import { REDELIVERY_BACKOFF, backoffDelay, type ComponentTelemetry } from '@bots
 import type { KafkaConfig } from '../config.js';
 import { busError, commitError, connectError, handlerError, messageOf } from '../errors.js';
 import { CODES, consumerOptions } from './kafka-options.js';
+import { connectClient } from './connect-client.js';
 import type { OauthBearerTokens } from './oauthbearer.js';
 import { groupByPartition, toBusRecord } from './records.js';
 import { rangesForTime, type OffsetLookupClient } from './offsets-for-time.js';
@@ -98,18 +99,7 @@ export class KafkaBusConsumer implements BusConsumer {
       throw connectError(this.config.brokers, error);
     }
     client.on('event.error', this.onClientError);
-    if (this.tokens !== undefined) {
-      await this.tokens.ready();
-      this.tokens.attach(client);
-    }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
-      });
-    } catch (error) {
-      this.tokens?.detach(client);
-      throw error;
-    }
+    await connectClient(client, this.tokens, this.config);
     this.client = client;
     if (this.closing !== undefined) return; // closed while connecting: shutdown() disconnects
     client.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);

@@ -22,6 +22,7 @@ import type { KafkaConfig } from '../config.js';
 import { busError, closedError, connectError, deliveryError, messageOf } from '../errors.js';
 import { KafkaBatch, type BatchOwner } from './kafka-batch.js';
 import { CODES, PRODUCER_POLL_INTERVAL_MS, producerOptions } from './kafka-options.js';
+import { connectClient } from './connect-client.js';
 import type { OauthBearerTokens } from './oauthbearer.js';
 
 export class KafkaProducer implements BusProducer, BatchOwner {
@@ -134,18 +135,7 @@ export class KafkaProducer implements BusProducer, BatchOwner {
     client.on('delivery-report', this.onDeliveryReport);
     client.on('event.error', this.onClientError);
     client.on('disconnected', () => this.setReady(false, 'disconnected'));
-    if (this.tokens !== undefined) {
-      await this.tokens.ready();
-      this.tokens.attach(client);
-    }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.connect({ allTopics: false, timeout: this.config.connect_timeout_ms }, (error) => (error ? reject(connectError(this.config.brokers, error)) : resolve()));
-      });
-    } catch (error) {
-      this.tokens?.detach(client);
-      throw error;
-    }
+    await connectClient(client, this.tokens, this.config);
     client.setPollInterval(PRODUCER_POLL_INTERVAL_MS);
     this.client = client;
     if (this.closing !== undefined) return;

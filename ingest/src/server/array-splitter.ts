@@ -13,15 +13,9 @@
  * is dead-lettered alone). A body whose array structure is broken (no `[`, a missing comma, data
  * after the `]`, never closed) sets `broken` and the rest is ignored: the caller refuses the upload.
  */
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../logpush/json-bytes.js';
 import type { LineSink } from './line-splitter.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
 const INITIAL_CARRY_BYTES = 16 * 1024;
 
 const enum State {
