@@ -40,6 +40,21 @@ export const adminConfigSchema = z
 
 export type AdminConfig = z.output<typeof adminConfigSchema>;
 
+/**
+ * How a process stops on SIGTERM: readiness fails first, the servers keep serving for
+ * `readiness_delay_ms` while load balancers notice, then each tier drains with its own timeout.
+ */
+export const shutdownConfigSchema = z
+  .object({
+    /**
+     * 0 (the default) drains at once, right for one machine. Behind a load balancer set it to the
+     * time the balancer takes to stop sending after /readyz fails (Kubernetes endpoints and a GKE
+     * Gateway: 10 s); the pod's terminationGracePeriodSeconds must cover it plus the drains.
+     */
+    readiness_delay_ms: z.number().int().nonnegative().default(0).describe('On SIGTERM, how long /readyz answers 503 while ingest and the decision service still serve, before they stop accepting and drain; 0 drains at once. Behind a load balancer, the time it takes to stop sending (10 s in Kubernetes); terminationGracePeriodSeconds must cover it plus the drains.'),
+  })
+  .strict();
+
 export const botsieveConfigSchema = z
   .object({
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level of the pino logger (logs go to stderr).'),
@@ -48,6 +63,7 @@ export const botsieveConfigSchema = z
     ingest: ingestConfigSchema.prefault({}).describe('The ingest tier: Logpush destination, /events, /stream.'),
     detect: detectConfigSchema.prefault({}).describe('The detector tier: runtime settings and the detectors it runs.'),
     sinks: sinksConfigSchema.prefault({}).describe('Where verdicts and dead letters go.'),
+    shutdown: shutdownConfigSchema.prefault({}).describe('How a process stops on SIGTERM: fail readiness, keep serving for readiness_delay_ms, then drain each tier.'),
     decide: decideConfigSchema.prefault({}).describe('The decision service: every active verdict in memory, GET /v1/decision, POST /v1/decisions and the verdict stream (role decide).'),
   })
   .strict();

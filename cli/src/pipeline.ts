@@ -5,10 +5,11 @@
  * Start order is sinks → detectors → ingest → admin → decide, so nothing is accepted before there
  * is somewhere to put it (and a port in use is reported in that order); the decision service
  * is ready (/readyz) once its replica is rebuilt from the verdicts topic, which start() awaits
- * last. Shutdown: the decision
- * service first (fails readiness, closes its streams), then ingest drains (stops accepting,
- * finishes in-flight uploads, flushes the producer), then detectors and sinks finish their
- * batches and commit.
+ * last. Shutdown: readiness fails first (ingest's, the decision service's and the admin /readyz)
+ * while everything keeps serving for shutdown.readiness_delay_ms, so load balancers stop sending
+ * before anything is refused; then the decision service stops (closes its streams), ingest drains
+ * (stops accepting, finishes in-flight uploads, flushes the producer), and detectors and sinks
+ * finish their batches and commit.
  */
 import type { Bus, BusProducer } from '@botsieve/core';
 import { createBus } from '@botsieve/bus';
@@ -106,14 +107,25 @@ export class Pipeline {
     for (const service of this.detectors) service.reconfigure(config.detect);
   }
 
-  /** Graceful shutdown; safe to call more than once. `timeout_ms` bounds the ingest drain (default ingest.drain_timeout_ms). */
-  stop(timeout_ms = this.config.ingest.drain_timeout_ms): Promise<void> {
-    this.stopping ??= this.shutdown(timeout_ms);
+  /**
+   * Graceful shutdown; safe to call more than once. `timeout_ms` bounds the ingest drain (default
+   * ingest.drain_timeout_ms); `readiness_delay_ms` (default shutdown.readiness_delay_ms) is how
+   * long the servers keep serving with readiness failed before they drain.
+   */
+  stop(timeout_ms = this.config.ingest.drain_timeout_ms, readiness_delay_ms = this.config.shutdown.readiness_delay_ms): Promise<void> {
+    this.stopping ??= this.shutdown(timeout_ms, readiness_delay_ms);
     return this.stopping;
   }
 
-  private async shutdown(timeout_ms: number): Promise<void> {
+  private async shutdown(timeout_ms: number, readiness_delay_ms: number): Promise<void> {
     const log = this.options.telemetry.component('pipeline').log;
+    // The admin /readyz fails from here (isDraining), ingest's and the decision service's too.
+    this.ingest?.failReadiness();
+    this.decide?.failReadiness();
+    if (readiness_delay_ms > 0) {
+      log.info({ readiness_delay_ms }, 'readiness failed; still serving until the load balancers stop sending');
+      await new Promise((resolve) => setTimeout(resolve, readiness_delay_ms));
+    }
     log.info('draining');
     await this.decide?.stop();
     await this.ingest?.drain(timeout_ms);

@@ -172,3 +172,36 @@ test('SIGTERM during a slow 20 MB upload: the upload is answered 503 ERR_INGEST_
   t.true(sent < body.length, 'the body was still arriving');
   t.is(await exited, 0);
 });
+
+test('SIGTERM with shutdown.readiness_delay_ms: readiness fails first while uploads and decisions are still served, then ingest stops accepting and the process exits', async (t) => {
+  const cwd = await mkdtemp(join(tmpdir(), 'botsieve-unready-'));
+  const delay_ms = 2_000;
+  const { child, ingestPort, adminPort, stderr, exited } = await startBotsieve(t, cwd, 'info', [], { BOTSIEVE_SHUTDOWN__READINESS_DELAY_MS: String(delay_ms) });
+  const decidePort = Number(/GET http:\/\/localhost:(\d+)\/v1\/decision/.exec(stderr())?.[1]);
+  const status = async (url: string) => (await fetch(url)).status;
+  await waitFor('every server ready', async () => ((await status(`http://127.0.0.1:${decidePort}/readyz`)) === 200 ? true : undefined));
+  t.is(await status(`http://127.0.0.1:${ingestPort}/readyz`), 200);
+  t.is(await status(`http://127.0.0.1:${adminPort}/readyz`), 200);
+
+  const signalled = Date.now();
+  child.kill('SIGTERM');
+  await waitFor('ingest readiness failed', async () => ((await status(`http://127.0.0.1:${ingestPort}/readyz`)) === 503 ? true : undefined));
+  t.is(await status(`http://127.0.0.1:${decidePort}/readyz`), 503);
+  t.is(await status(`http://127.0.0.1:${adminPort}/readyz`), 503);
+  // Still serving: an upload is accepted and acknowledged, a decision is answered.
+  const upload = await postLogpush(ingestPort, gzipBatch([logpushLine({ ip: '198.51.100.80', ts_ms: Date.now() })]));
+  t.is(upload.status, 200);
+  t.like(await upload.json(), { accepted: 1 });
+  const decision = await fetch(`http://127.0.0.1:${decidePort}/v1/decision?ip=198.51.100.80`);
+  t.is(decision.status, 200);
+  t.like(await decision.json(), { action: 'allow' });
+  t.true(Date.now() - signalled < delay_ms, 'these answers came within the readiness delay');
+
+  // Then ingest stops accepting: the listening socket is closed.
+  await waitFor('ingest to stop accepting', () => fetch(`http://127.0.0.1:${ingestPort}/readyz`).then(() => undefined, () => true), delay_ms + 10_000);
+  t.true(Date.now() - signalled >= delay_ms - 50, `stopped accepting after ${Date.now() - signalled} ms, not before the ${delay_ms} ms delay`);
+  t.is(await exited, 0);
+  const messages = stderr().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { message: string }).message);
+  const unready = messages.findIndex((message) => message.startsWith('readiness failed; still serving'));
+  t.true(unready >= 0 && unready < messages.indexOf('draining'), `readiness failed before the drain: ${messages.join(' | ')}`);
+});

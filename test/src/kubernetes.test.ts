@@ -71,6 +71,8 @@ function configOf(dir: string, deployment: Json): BotsieveConfig {
     if (map === undefined && source.configMapRef.optional === true) continue;
     Object.assign(env, map.data);
   }
+  // Literal values of the container's own env (after envFrom, as Kubernetes does); secrets are left out.
+  for (const variable of container.env ?? []) if (typeof variable.value === 'string') env[variable.name] = variable.value;
   const tmp = mkdtempSync(join(tmpdir(), 'botsieve-k8s-'));
   try {
     const path = join(tmp, 'botsieve.json');
@@ -174,25 +176,30 @@ test('every Deployment: probes on the ports and paths its roles serve, non-root,
   }
 });
 
-test('grace period ≥ preStop sleep + every drain the roles run, with the timeouts of their own configuration', (t) => {
+test('grace period ≥ readiness delay + every drain the roles run, with the timeouts of their own configuration', (t) => {
   for (const dir of LAYOUTS) {
     for (const deployment of ofKind(dir, 'Deployment')) {
       const roles = rolesOf(deployment);
       const config = configOf(dir, deployment);
       const container = deployment.spec.template.spec.containers[0];
-      const preStop_s: number = container.lifecycle.preStop.sleep.seconds;
-      // Shutdown runs these one after the other (cli/src/pipeline.ts): decide, ingest's drain and
-      // producer flush (one produce is bounded by delivery_timeout_ms), then detectors and sinks
-      // (one batch in hand: a produce, or a sink request bounded by its longest timeout).
+      const where = `${dir} ${deployment.metadata.name}`;
+      // Shutdown runs these one after the other (cli/src/pipeline.ts): readiness fails and the
+      // servers keep serving for the delay, then decide, ingest's drain and producer flush (one
+      // produce is bounded by delivery_timeout_ms), then detectors and sinks (one batch in hand: a
+      // produce, or a sink request bounded by its longest timeout).
+      const delay_ms = config.shutdown.readiness_delay_ms;
       const kafka = config.bus.kind === 'kafka' ? config.bus.kafka.delivery_timeout_ms : 0;
       const sinkRequest = Math.max(config.sinks.bigquery.timeout_ms, config.sinks.pubsub.publish_timeout_ms, config.sinks.redis_cluster.command_timeout_ms, config.sinks.cloudflare_lists.request_timeout_ms);
       let drain_ms = 0;
       if (roles.includes('decide')) drain_ms += config.decide.drain_timeout_ms;
       if (roles.includes('ingest')) drain_ms += config.ingest.drain_timeout_ms + kafka;
       if (roles.includes('detect') || roles.includes('sink')) drain_ms += Math.max(kafka, roles.includes('sink') ? sinkRequest : 0);
-      const needed_s = preStop_s + drain_ms / 1000;
-      t.true(deployment.spec.template.spec.terminationGracePeriodSeconds >= needed_s, `${dir} ${deployment.metadata.name}: grace ${deployment.spec.template.spec.terminationGracePeriodSeconds} s < ${needed_s} s`);
-      t.true(preStop_s > 0, 'the endpoints need a moment to drop the pod before SIGTERM');
+      const needed_s = (delay_ms + drain_ms) / 1000;
+      t.true(deployment.spec.template.spec.terminationGracePeriodSeconds >= needed_s, `${where}: grace ${deployment.spec.template.spec.terminationGracePeriodSeconds} s < ${needed_s} s`);
+      // Pods that take traffic keep serving with readiness failed until the endpoints dropped them.
+      const serves = roles.includes('ingest') || roles.includes('decide');
+      t.is(delay_ms > 0, serves, `${where}: shutdown.readiness_delay_ms ${delay_ms}`);
+      t.is(container.lifecycle?.preStop, undefined, `${where}: the readiness delay replaces a preStop sleep`);
     }
   }
 });
@@ -238,6 +245,11 @@ test('secrets are referenced, never committed; every key the pods read is listed
     t.is(ofKind(dir, 'Secret').length, 0, `${dir}: no Secret object in the repository`);
     for (const deployment of ofKind(dir, 'Deployment')) {
       for (const env of deployment.spec.template.spec.containers[0].env ?? []) {
+        if (typeof env.value === 'string') {
+          // Literals only for settings that are no secret (the shutdown delay of a role).
+          t.notRegex(env.name, /TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL/, `${env.name} is a literal`);
+          continue;
+        }
         const ref = env.valueFrom?.secretKeyRef;
         t.truthy(ref, `${env.name} comes from the Secret, not a literal`);
         t.is(ref.name, 'botsieve-secrets');
@@ -249,7 +261,7 @@ test('secrets are referenced, never committed; every key the pods read is listed
   }
   // Every env var a pod sets names a real configuration path (the loader rejects unknown keys).
   const deployment = named('overlays/all-in-one', 'Deployment', 'botsieve-all-in-one');
-  const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: Json) => [e.name, 'Bearer x']));
+  const env = Object.fromEntries(deployment.spec.template.spec.containers[0].env.map((e: Json) => [e.name, e.value ?? 'Bearer x']));
   env.BOTSIEVE_SINKS__CLOUDFLARE_LISTS__API_TOKEN = 'x';
   t.notThrows(() => loadConfig({ env }));
 });

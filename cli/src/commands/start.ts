@@ -38,7 +38,7 @@ export async function startCommand(flags: StartFlags): Promise<number> {
     await pipeline.start();
   } catch (error) {
     // Whatever did start (consumers, servers) would keep the process alive: stop it first.
-    await pipeline.stop(5_000).catch(() => undefined);
+    await pipeline.stop(5_000, 0).catch(() => undefined);
     throw error;
   }
   const lines = [`botsieve running (${roles.join(', ')}) on the ${config.bus.kind} bus`];

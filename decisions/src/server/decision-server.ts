@@ -63,6 +63,8 @@ export class DecisionServer {
   private reading = 0;
   private ready = false;
   private draining = false;
+  /** Readiness failed ahead of a drain (`failReadiness`): /readyz 503 while decisions are still answered. */
+  private unready = false;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -137,6 +139,17 @@ export class DecisionServer {
   }
 
   /** Fails readiness, closes stream clients, stops listening, waits up to drain_timeout_ms, then closes the feed. */
+  /**
+   * First step of a graceful shutdown: /readyz answers 503 so load balancers stop sending here,
+   * while decisions and streams are still served. `stop` follows once the caller waited for the
+   * balancers to notice (shutdown.readiness_delay_ms).
+   */
+  failReadiness(): void {
+    if (this.unready) return;
+    this.unready = true;
+    this.log.info('decision service readiness failed ahead of the drain; still answering');
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.drain();
     return this.stopping;
@@ -145,8 +158,8 @@ export class DecisionServer {
   stats(): DecisionServerStats {
     const counts = this.metrics.counts;
     return {
-      ready: this.ready && !this.draining,
-      draining: this.draining,
+      ready: this.ready && !this.draining && !this.unready,
+      draining: this.draining || this.unready,
       server: this.transport?.implementation ?? 'none',
       port: this.boundPort,
       replica: this.replica.stats(),
@@ -215,8 +228,8 @@ export class DecisionServer {
   }
 
   private readyz(exchange: Exchange): void {
-    const ready = this.ready && !this.draining;
-    exchange.respond(ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : this.draining ? 'draining' : 'rebuilding', verdicts: this.replica.size }), JSON_OK);
+    const ready = this.ready && !this.draining && !this.unready;
+    exchange.respond(ready ? 200 : 503, JSON.stringify({ status: ready ? 'ready' : this.draining || this.unready ? 'draining' : 'rebuilding', verdicts: this.replica.size }), JSON_OK);
   }
 
   /** /v1/*: the token, then readiness; false when refused. */

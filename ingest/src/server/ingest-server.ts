@@ -44,6 +44,8 @@ export class IngestServer {
   fallback: string | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private draining = false;
+  /** Readiness failed ahead of a drain (`failReadiness`): /readyz 503 while uploads are still accepted. */
+  private unready = false;
   private closed = false;
   private work = 0;
   private idleWaiters: Array<() => void> = [];
@@ -126,6 +128,17 @@ export class IngestServer {
   }
 
   /**
+   * First step of a graceful shutdown: /readyz answers 503 so load balancers stop sending here,
+   * while uploads and stream batches are still accepted and acknowledged as usual. `drain` follows
+   * once the caller waited for the balancers to notice (shutdown.readiness_delay_ms).
+   */
+  failReadiness(): void {
+    if (this.unready) return;
+    this.unready = true;
+    this.context.log.info('ingest readiness failed ahead of the drain; still accepting');
+  }
+
+  /**
    * Graceful shutdown: stops accepting (listen socket closed, /readyz 503, new uploads on open
    * connections 503) and lets uploads and stream batches in flight finish — in enqueued mode also
    * the seals of batches already answered. Shortly before `timeout_ms` runs out, whatever is still
@@ -199,7 +212,7 @@ export class IngestServer {
   }
 
   private readyz(exchange: Exchange): void {
-    if (this.draining) return respondJson(exchange, 503, '{"status":"draining"}', this.context.retryAfter, false);
+    if (this.draining || this.unready) return respondJson(exchange, 503, '{"status":"draining"}', this.context.retryAfter, false);
     if (!this.context.producer.isReady()) return respondJson(exchange, 503, '{"status":"bus not ready"}', this.context.retryAfter, false);
     respondJson(exchange, 200, '{"status":"ready"}', null, false);
   }
