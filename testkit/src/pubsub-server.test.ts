@@ -26,12 +26,20 @@ function clients(server: PubSubServer) {
       });
     },
     /** Opens a streaming pull; `received` fills as messages arrive. */
-    pull(subscription: string, options: { ack_deadline_seconds?: number; max_outstanding_messages?: number } = {}) {
+    pull(subscription: string, options: { ack_deadline_seconds?: number; max_outstanding_messages?: number; protocol_version?: number } = {}) {
       const stream = subscriber.StreamingPull!() as grpc.ClientDuplexStream<unknown, { received_messages: Received[] }>;
       stream.on('error', () => {});
       const received: Received[] = [];
-      stream.on('data', (response: { received_messages: Received[] }) => received.push(...response.received_messages));
-      stream.write({ subscription: `projects/${server.project}/subscriptions/${subscription}`, stream_ack_deadline_seconds: options.ack_deadline_seconds ?? 10, max_outstanding_messages: options.max_outstanding_messages ?? 0 });
+      /** Responses with no message in them (answers to pings). */
+      let empty = 0;
+      stream.on('data', (response: { received_messages: Received[] }) => {
+        if (response.received_messages.length === 0) empty += 1;
+        received.push(...response.received_messages);
+      });
+      stream.write({
+        subscription: `projects/${server.project}/subscriptions/${subscription}`, stream_ack_deadline_seconds: options.ack_deadline_seconds ?? 10, max_outstanding_messages: options.max_outstanding_messages ?? 0,
+        protocol_version: options.protocol_version ?? 0,
+      });
       streams.push(stream);
       const data = (r: Received) => r.message.data.toString();
       return {
@@ -40,6 +48,9 @@ function clients(server: PubSubServer) {
         ack: (...ack_ids: string[]) => stream.write({ ack_ids }),
         nack: (...ack_ids: string[]) => stream.write({ modify_deadline_ack_ids: ack_ids, modify_deadline_seconds: ack_ids.map(() => 0) }),
         find: (payload: string) => received.filter((r) => data(r) === payload),
+        /** The client's keepalive: an empty request. */
+        ping: () => stream.write({}),
+        empty: () => empty,
       };
     },
     close() {
@@ -133,4 +144,25 @@ test('topics fan out to every subscription; an injected publish failure stores n
   await until('both subscriptions receive it', () => one.received.length === 1 && two.received.length === 1);
   const error = await t.throwsAsync(c.publish('missing', [{ data: 'x' }]));
   t.is((error as unknown as grpc.ServiceError).code, grpc.status.NOT_FOUND);
+});
+
+test('with protocol_version 1 every ping (an empty request) gets an empty response; without it, none', async (t) => {
+  const { server, c } = await setup(t);
+  server.createSubscription('s', { topic: 't' });
+  const v1 = c.pull('s', { protocol_version: 1 });
+  const v0 = c.pull('s');
+  v1.ping();
+  v1.ping();
+  v0.ping();
+  await until('both pings answered', () => v1.empty() === 2);
+  await settle();
+  t.is(v1.empty(), 2);
+  t.is(v0.empty(), 0, 'a stream without protocol_version is not answered');
+  // An ack is not a ping.
+  await c.publish('t', [{ data: 'm' }]);
+  await until('m delivered', () => v1.received.length + v0.received.length === 1);
+  const holder = v1.received.length === 1 ? v1 : v0;
+  holder.ack(holder.received[0]!.ack_id);
+  await settle();
+  t.is(v1.empty(), 2);
 });

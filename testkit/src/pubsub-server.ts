@@ -9,7 +9,9 @@
  * outstanding, so its next message goes out only after the previous one was acknowledged, and a
  * nacked or expired one is redelivered before anything published after it. Every Acknowledge and
  * ModifyAckDeadline (unary or inside the stream) is recorded with its time, so tests can assert
- * that nothing was acknowledged before it was applied.
+ * that nothing was acknowledged before it was applied. A stream opened with `protocol_version` 1
+ * (client v6) has each empty request (the client's ping, every 30 s) answered with an empty
+ * response: the client restarts a stream whose ping goes unanswered for 15 s.
  */
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -51,7 +53,7 @@ export interface SubscriptionOptions {
 interface Pending { seq: number; message: PublishedMessage; attempts: number }
 interface Lease { pending: Pending; ack_id: string; deadline_ms: number; stream: StreamState }
 /** One StreamingPull call; `max_outstanding` 0 = unlimited. */
-interface StreamState { call: grpc.ServerDuplexStream<StreamingPullRequest, unknown>; ack_deadline_seconds: number; max_outstanding: number; outstanding: number }
+interface StreamState { call: grpc.ServerDuplexStream<StreamingPullRequest, unknown>; ack_deadline_seconds: number; max_outstanding: number; outstanding: number; answers_pings: boolean }
 
 interface SubscriptionState {
   name: string;
@@ -72,6 +74,8 @@ interface SubscriptionState {
 /** The fields of `StreamingPullRequest` used here (snake_case: the protos load with `keepCase`). */
 interface StreamingPullRequest {
   subscription: string; ack_ids: string[]; modify_deadline_seconds: number[]; modify_deadline_ack_ids: string[]; stream_ack_deadline_seconds: number; max_outstanding_messages: string;
+  /** Int64 as a string (`longs: String`); "0" when the client did not set it. */
+  protocol_version: string;
 }
 
 interface PublishFailure { code: grpc.status; match: ((message: PublishedMessage) => boolean) | undefined }
@@ -255,10 +259,12 @@ export class PubSubServer {
           call.emit('error', status(grpc.status.NOT_FOUND, `Subscription not found: ${request.subscription}`));
           return;
         }
-        stream = { call, ack_deadline_seconds: request.stream_ack_deadline_seconds || subscription.ack_deadline_seconds, max_outstanding: Number(request.max_outstanding_messages) || 0, outstanding: 0 };
+        stream = { call, ack_deadline_seconds: request.stream_ack_deadline_seconds || subscription.ack_deadline_seconds, max_outstanding: Number(request.max_outstanding_messages) || 0, outstanding: 0, answers_pings: Number(request.protocol_version) >= 1 };
         subscription.streams.add(stream);
       } else if (request.stream_ack_deadline_seconds > 0) {
         stream.ack_deadline_seconds = request.stream_ack_deadline_seconds;
+      } else if (stream.answers_pings && request.ack_ids.length === 0 && request.modify_deadline_ack_ids.length === 0) {
+        call.write({ received_messages: [] });
       }
       const target = subscription!;
       if (request.ack_ids.length > 0) this.acknowledge(target, request.ack_ids, 'stream');

@@ -25,9 +25,9 @@ export interface BigQueryTableWriterOptions {
   max_rows_per_request: number;
   max_request_bytes: number;
   /**
-   * Bound on one request. The client has no working timeout (its node-fetch 3 ignores the
-   * option) and no way to abort an insert, so the request is abandoned, not cancelled: if it
-   * completes later, the retry repeats its insertIds and readers keep one row per id.
+   * Bound on one request. The client's own timeout is an idle timeout (teeny-request 11 restarts
+   * it at every chunk) and an insert cannot be aborted, so the request is abandoned, not
+   * cancelled: if it completes later, the retry repeats its insertIds and readers keep one row per id.
    */
   timeout_ms: number;
 }

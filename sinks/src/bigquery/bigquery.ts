@@ -22,12 +22,13 @@ export interface BigQuerySinkDependencies extends StatisticsSinkDependencies {
 
 /**
  * The client, with its own retries off: `retryOptions.autoRetry` is what @google-cloud/common
- * 6 reads (the top-level `autoRetry` is its deprecated alias; setting both throws).
+ * 8 reads (the top-level `autoRetry` is its deprecated alias; setting both throws).
  */
 export function makeBigQueryClient(config: BigQueryConfig, auth: Pick<BigQuerySinkDependencies, 'credentials' | 'authClient'> = {}): BigQuery {
   if (config.project_id === '') throw new BotsieveError(SINK_ERRORS.ERR_SINK_CONFIG.code, 'bigquery.project_id is empty: the BigQuery sinks are disabled');
-  // No `timeout` here: @google-cloud/common hands it to teeny-request, whose node-fetch 3 ignores
-  // it. BigQueryTableWriter bounds each request itself (timeout_ms).
+  // No `timeout` here: @google-cloud/common hands it to teeny-request, whose own transport (v11)
+  // restarts it at every chunk received, an idle timeout rather than a bound on the request.
+  // BigQueryTableWriter bounds each request itself (timeout_ms).
   const options: BigQueryOptions = {
     projectId: config.project_id,
     retryOptions: { autoRetry: false, maxRetries: 0 },

@@ -10,7 +10,7 @@ import type { PubSubConfig } from './config.js';
 export const ATTRIBUTE = { region: 'region', verdict_id: 'verdict_id' } as const;
 
 /**
- * A client for the configured project. With `emulator_host` the client (v5,
+ * A client for the configured project. With `emulator_host` the client (v6,
  * `PubSub.determineBaseUrl_`) takes `apiEndpoint` apart into `servicePath` and `port` and, for a
  * host that is not `*.googleapis.com`, switches to insecure channel credentials (`sslCreds`), which
  * google-gax then uses instead of Google auth: no `PUBSUB_EMULATOR_HOST` needed. `emulatorMode`

@@ -86,7 +86,7 @@ export class PubSubVerdictPublisher implements Sink<Verdict> {
   /**
    * One publish per verdict, all enqueued before any settles (the batch is bounded by the
    * runtime's `max_batch_records`). No `topic.flush()` here: flushing a key whose batch is in
-   * flight starts a second Publish for that key concurrently (client v5 `OrderedQueue.publish`
+   * flight starts a second Publish for that key concurrently (client v6 `OrderedQueue.publish`
    * does not check `inFlight`), which could reorder it; the batch delay is at most
    * `max_batch_delay_ms`.
    */
@@ -106,7 +106,7 @@ export class PubSubVerdictPublisher implements Sink<Verdict> {
       if (outcome.status === 'rejected' && !failedKeys.has(key)) failedKeys.set(key, { index, error: outcome.reason });
     });
     if (failedKeys.size === 0) return;
-    // A failed key refuses further messages until resumed (v5 also drops the paused queue once it
+    // A failed key refuses further messages until resumed (v6 also drops the paused queue once it
     // drained, but resuming is the documented contract).
     for (const key of failedKeys.keys()) topic.resumePublishing(key);
     this.fail(verdicts, failedKeys);

@@ -9,7 +9,7 @@
  *   messages and undecodable ones are acked at once: skipped, counted, never applied (a poison
  *   message must not loop).
  * - Per-key order: messages are applied in arrival order through one serial chain of micro-batches
- *   (the v5 client has no per-key dispatch of its own: it emits every message as it arrives, and
+ *   (the v6 client has no per-key dispatch of its own: it emits every message as it arrives, and
  *   the service keeps a key's messages in order). After a failed write, later messages of the
  *   failed keys already held are nacked unapplied, so none overtakes the one being redelivered;
  *   the service redelivers a nacked message before the ones published after it.
