@@ -105,6 +105,8 @@ output "botsieve_env" {
       BOTSIEVE_SINKS__CLOUDFLARE_LISTS__RULESET_ID            = cloudflare_ruleset.botsieve.id
       BOTSIEVE_SINKS__CLOUDFLARE_LISTS__JA4_BLOCK_RULE_ID     = cloudflare_ruleset.botsieve.rules[2].id
       BOTSIEVE_SINKS__CLOUDFLARE_LISTS__JA4_CHALLENGE_RULE_ID = cloudflare_ruleset.botsieve.rules[5].id
+      # Every sink pod carries the token; the Redis Cluster above elects the one that writes.
+      BOTSIEVE_SINKS__CLOUDFLARE_LISTS__WRITER_LEASE__BACKEND = "redis"
     }
   }
 }

@@ -45,6 +45,11 @@ export const sinksConfigSchema = z
     /** Longest back-off between two attempts (a target's `retry-after` may ask for longer). */
     max_retry_backoff_ms: z.number().int().positive().default(30_000).describe("Longest back-off between two attempts (a target's retry-after may ask for longer)."),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.cloudflare_lists.writer_lease.backend === 'redis' && config.redis_cluster.nodes.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['cloudflare_lists', 'writer_lease', 'backend'], message: "writer_lease backend 'redis' needs sinks.redis_cluster.nodes" });
+    }
+  });
 
 export type SinksConfig = z.output<typeof sinksConfigSchema>;

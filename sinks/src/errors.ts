@@ -14,6 +14,7 @@ export const SINK_ERRORS = {
   ERR_SINK_OPERATION_FAILED: { code: 'ERR_SINK_OPERATION_FAILED', retryable: true, description: 'An asynchronous bulk operation (Cloudflare lists) ended `failed`; the next pass re-diffs and repairs.' },
   ERR_SINK_CONFIG: { code: 'ERR_SINK_CONFIG', retryable: false, description: 'A sink is misconfigured (missing credentials, unknown list, bad endpoint).' },
   ERR_SINK_NOT_FOUND: { code: 'ERR_SINK_NOT_FOUND', retryable: true, description: 'An object the sink had found went missing while it ran (a Cloudflare list or ruleset deleted: 404); the next pass finds the lists again, creating them with create_missing_lists, or fails with ERR_SINK_CONFIG.' },
+  ERR_SINK_LEASE_LOST: { code: 'ERR_SINK_LEASE_LOST', retryable: true, description: 'The Cloudflare writer lease lapsed or passed to another process before a bulk operation: nothing was sent, this process goes on in standby (dry-run) and the batch is retried there.' },
   ERR_SINK_SNAPSHOT: { code: 'ERR_SINK_SNAPSHOT', retryable: true, description: 'The verdict-store snapshot could not be written or read; the store keeps running.' },
 } as const;
 

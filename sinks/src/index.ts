@@ -19,6 +19,8 @@ export { RedisClusterVerdictStore, RedisVerdictLookup, encodeStoredVerdict, redi
 export type { RedisClusterConfig } from './redis-cluster/index.js';
 export { CloudflareListsSink, cloudflareListsConfigSchema } from './cloudflare-lists/index.js';
 export type { CloudflareListsConfig, CloudflareListsStatus } from './cloudflare-lists/index.js';
+export { LeaseKeeper, LocalLeaseTable, LocalWriterLease, RedisWriterLease, makeWriterLease, writerLeaseConfigSchema } from './lease/index.js';
+export type { LeaseStatus, WriterLease, WriterLeaseConfig } from './lease/index.js';
 export { BigQueryTrafficSink, BigQueryVerdictsSink, bigqueryConfigSchema } from './bigquery/index.js';
 export type { BigQueryConfig } from './bigquery/index.js';
 export { LocalStatisticsTrafficSink, LocalStatisticsVerdictsSink, localStatisticsConfigSchema } from './local-statistics/index.js';

@@ -41,3 +41,15 @@ test('configured targets join in registry order; BigQuery takes the statistics o
     'pubsub pubsub shared-pubsub',
   ]);
 });
+
+test("the Cloudflare writer lease: 'redis' needs the Redis Cluster; the sink set hands the sink a lease on the account's key", (t) => {
+  const redisLease = { cloudflare_lists: { api_token: 'x', account_id: 'acct', writer_lease: { backend: 'redis' } } };
+  const refused = sinksConfigSchema.safeParse(redisLease);
+  t.false(refused.success);
+  t.deepEqual(refused.error?.issues.map((issue) => issue.path.join('.')), ['cloudflare_lists.writer_lease.backend']);
+  const config = sinksConfigSchema.parse({ ...redisLease, redis_cluster: { nodes: ['127.0.0.1:7000'] } });
+  const set = new SinkSet(config, { bus: { kind: 'kafka', topics } as unknown as Bus, telemetry: nullTelemetry(), clock: systemClock });
+  t.like(set.status().cloudflare_lists, { dry_run: false, writing: false, lease: { backend: 'redis', key: 'botsieve:lease:cloudflare:acct', held: false } });
+  // 'none' (the default): no lease, the process with the token always writes, as before.
+  t.is(new SinkSet(sinksConfigSchema.parse({}), { bus: { kind: 'embedded', topics } as unknown as Bus, telemetry: nullTelemetry(), clock: systemClock }).status().cloudflare_lists.lease, undefined);
+});

@@ -289,7 +289,13 @@ test('gke: namespace, Workload Identity and the Gateway match Terraform; the rou
   const health = named(dir, 'HealthCheckPolicy', 'botsieve-ingest');
   t.deepEqual(health.spec.default.config.httpHealthCheck, { port: 8080, requestPath: '/readyz' });
   for (const target of [policy.spec.targetRef, health.spec.targetRef]) t.deepEqual(target, { group: '', kind: 'Service', name: ingestService.metadata.name });
-  // The overlay's environment parses, and one Cloudflare writer at most (no lease election yet).
-  t.is(named(dir, 'Deployment', 'botsieve-sink').spec.replicas, 1);
+  // The overlay's environment parses; several sink replicas elect one Cloudflare writer per account
+  // through the lease on the Redis Cluster, which a peer takes over within its ttl and a renew interval.
+  const sink = named(dir, 'Deployment', 'botsieve-sink');
+  t.true(sink.spec.replicas >= 2);
+  const sinks = configOf(dir, sink).sinks;
+  t.is(sinks.cloudflare_lists.writer_lease.backend, 'redis');
+  t.true(sinks.redis_cluster.nodes.length > 0);
+  t.not(sinks.cloudflare_lists.account_id, '', 'the lease key is per account');
   t.true(named(dir, 'Deployment', 'botsieve-ingest').spec.template.spec.containers[0].image.includes('docker.pkg.dev/'));
 });

@@ -7,8 +7,12 @@
  * botsieve marker in their comment are deleted at reconcile. Do not add items by hand; use
  * `never_push` to exempt subjects.
  *
- * One writer per account: Cloudflare accepts one pending bulk operation per account, so run one
- * instance of this sink per account (one consumer, e.g. a consumer group with a single member).
+ * One writer per account: Cloudflare accepts one pending bulk operation per account. Either run
+ * one instance of this sink with `api_token` per account, or give every instance the token and a
+ * writer lease (`writer_lease.backend: 'redis'`): the holder writes, the others run in standby —
+ * they merge verdicts into their desired state and log what they would send, sending nothing —
+ * and the one that takes the lease over reads the lists before its first write. The holder
+ * checks the lease right before every bulk operation (the fence) and releases it on close().
  * Inside the instance all API work is one serial queue of passes: `writeBatch` merges its
  * verdicts into the desired state and joins the next pass, resolving once its verdicts are in
  * Cloudflare (or deliberately left out for capacity). Errors propagate as BotsieveErrors and the
@@ -18,13 +22,14 @@ import type Cloudflare from 'cloudflare';
 import { BotsieveError, isBotsieveError, PartialWriteError, type Clock, type Sink, type Verdict } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
 import { SINK_ERRORS, sinkError } from '../errors.js';
+import type { LeaseKeeper, LeaseStatus } from '../lease/index.js';
 import { CloudflareApi, createClient } from './api.js';
 import type { CloudflareListsConfig } from './config.js';
 import { DesiredState, entryFromVerdict, targetKey } from './desired-state.js';
 import { ja4Rule } from './ja4-rules.js';
 import { configError, RemoteState } from './remote-state.js';
 import { isTarget, SubjectClassifier } from './subject.js';
-import { SyncPass, type PassResult } from './sync-pass.js';
+import { SyncPass, type PassResult, type WriteFence } from './sync-pass.js';
 
 export interface CloudflareListsDeps {
   telemetry: ComponentTelemetry;
@@ -32,10 +37,16 @@ export interface CloudflareListsDeps {
   clock: Clock;
   /** A ready SDK client; by default one is made from the config. */
   client?: Cloudflare;
+  /** Who writes for the account among several processes (`writer_lease`); none: this one always does. Unused in dry-run. */
+  lease?: LeaseKeeper;
 }
 
 export interface CloudflareListsStatus {
   dry_run: boolean;
+  /** Sends changes now: not in dry-run and, with a writer lease, holding it (otherwise standby). */
+  writing: boolean;
+  /** The writer lease (when one is configured and not in dry-run): held, holder, since. */
+  lease: LeaseStatus | undefined;
   desired: number;
   left_out: number;
   /** Items per list as the sink believes Cloudflare holds them. */
@@ -57,6 +68,9 @@ export class CloudflareListsSink implements Sink<Verdict> {
   private readonly pass: SyncPass;
   private running: Promise<PassResult> | undefined;
   private next: { promise: Promise<PassResult>; reconcile: boolean } | undefined;
+  private readonly lease: LeaseKeeper | undefined;
+  /** Times this process acquired the lease: a pass's fence holds only within the tenure it started in. */
+  private tenure = 0;
 
   constructor(
     private readonly config: CloudflareListsConfig,
@@ -72,6 +86,8 @@ export class CloudflareListsSink implements Sink<Verdict> {
     this.api = this.dry_run ? undefined : new CloudflareApi(deps.client ?? createClient(config, deps.telemetry.log), config, deps.clock);
     this.remote = new RemoteState(config, this.api, this.desired, this.classifier, deps.clock);
     this.pass = new SyncPass(config, this.api, this.remote, this.desired, deps.telemetry, deps.clock);
+    this.lease = this.dry_run ? undefined : deps.lease;
+    this.lease?.onChange((held) => this.leaseChanged(held));
   }
 
   /** Finds the lists and reads them (adopting our active items), then runs a first repair pass. */
@@ -86,7 +102,10 @@ export class CloudflareListsSink implements Sink<Verdict> {
     }
     if (this.config.api_token === '') throw configError('cloudflare-lists: dry_run is false but api_token is empty');
     if (this.config.account_id === '') throw configError('cloudflare-lists: account_id is required to write lists');
+    // The lease first: a holder's first read then comes after its acquisition, and is trusted.
+    await this.lease?.start();
     try {
+      // Also in standby: it checks the token and the lists at start, not at the first takeover.
       await this.remote.readAll();
     } catch (error) {
       if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) {
@@ -95,7 +114,11 @@ export class CloudflareListsSink implements Sink<Verdict> {
       throw error;
     }
     this.state = 'connected';
-    log.info({ lists: this.remote.lists.map((list) => ({ name: list.name, items: list.present.size })), adopted: this.desired.size, other_lists_items: this.remote.other_items }, 'cloudflare-lists connected');
+    log.info({ lists: this.remote.lists.map((list) => ({ name: list.name, items: list.present.size })), adopted: this.desired.size, other_lists_items: this.remote.other_items, writing: this.writing(), lease: this.lease?.status() }, 'cloudflare-lists connected');
+    if (!this.writing()) {
+      log.info({ lease: this.lease?.status() }, 'cloudflare-lists in standby: another process holds the writer lease; changes are logged until this one takes it over');
+      return;
+    }
     try {
       await this.requestPass(false);
     } catch (error) {
@@ -141,7 +164,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
   /** Removes expired items; every `reconcile_interval_ms` re-reads the lists first and repairs drift. */
   async maintain(): Promise<void> {
     if (this.state !== 'connected') return;
-    const reconcile = !this.dry_run && this.deps.clock.now() - this.remote.last_read_at >= this.config.reconcile_interval_ms;
+    const reconcile = this.writing() && this.deps.clock.now() - this.remote.last_read_at >= this.config.reconcile_interval_ms;
     await this.requestPass(reconcile);
   }
 
@@ -149,11 +172,12 @@ export class CloudflareListsSink implements Sink<Verdict> {
     return this.state === 'connected' && this.healthy;
   }
 
-  /** Waits for the pass in flight and the one queued behind it. */
+  /** Waits for the pass in flight and the one queued behind it, then releases the writer lease so a peer takes over at once. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closing';
     await Promise.all([this.running?.catch(noop), this.next?.promise.catch(noop)]);
+    await this.lease?.close();
     this.state = 'closed';
   }
 
@@ -167,7 +191,37 @@ export class CloudflareListsSink implements Sink<Verdict> {
   status(): CloudflareListsStatus {
     const lists: Record<string, number> = {};
     for (const list of this.remote.lists) lists[list.name] = list.present.size;
-    return { dry_run: this.dry_run, desired: this.desired.size, left_out: this.last_left_out, lists };
+    return { dry_run: this.dry_run, writing: this.writing(), lease: this.lease?.status(), desired: this.desired.size, left_out: this.last_left_out, lists };
+  }
+
+  /** Sends changes now: an API (not dry-run) and, with a lease, holding it. */
+  private writing(): boolean {
+    return this.api !== undefined && (this.lease === undefined || this.lease.holding());
+  }
+
+  /** The fence of a pass starting now: the lease still held, and in the same tenure (not lost and taken back meanwhile). */
+  private fence(): WriteFence | undefined {
+    if (!this.writing()) return undefined;
+    const lease = this.lease;
+    if (lease === undefined) return () => true;
+    const tenure = this.tenure;
+    return () => lease.holding() && this.tenure === tenure;
+  }
+
+  /**
+   * Acquired: another writer may have changed the lists meanwhile, so the picture is read again
+   * before the first write (the pass started here does it, without waiting for a batch). Lost:
+   * the fence stops the pass in flight; the next passes run in standby.
+   */
+  private leaseChanged(held: boolean): void {
+    if (!held) return;
+    this.tenure += 1;
+    this.remote.invalidate();
+    // Later, not inside whatever noticed the change (a pass's fence, a status read).
+    queueMicrotask(() => {
+      if (this.state !== 'connected') return;
+      this.requestPass(false).catch((error: unknown) => this.deps.telemetry.log.warn({ err: error }, 'first cloudflare-lists pass after taking the writer lease over failed; the next write or maintain() repairs it'));
+    });
   }
 
   /**
@@ -191,7 +245,7 @@ export class CloudflareListsSink implements Sink<Verdict> {
 
   private startPass(reconcile: boolean): Promise<PassResult> {
     const running: Promise<PassResult> = this.pass
-      .run(reconcile)
+      .run(reconcile, this.fence())
       .then(
         (result) => {
           this.healthy = true;

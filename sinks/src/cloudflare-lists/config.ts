@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '@botsieve/core';
+import { writerLeaseConfigSchema } from '../lease/config.js';
 
 /** Longest list suffix the sink appends (`_challenge_asn`): prefixes stay within Cloudflare's 50-character names. */
 const LONGEST_SUFFIX = '_challenge_asn'.length;
@@ -101,6 +102,12 @@ export const cloudflareListsConfigSchema = z
     never_push: neverPushSchema.default(neverPushSchema.parse({})).describe('Subjects never pushed (CIDRs, ASNs, JA4s); private and reserved ranges are never pushed anyway.'),
     /** `auto`: dry-run exactly when `api_token` is empty. Dry-run logs what would change and sends nothing. */
     dry_run: z.union([z.boolean(), z.literal('auto')]).default('auto').describe("Log what would change and send nothing; 'auto' = dry-run when api_token is empty."),
+    /**
+     * Which of several sink processes writes to this account (Cloudflare takes one bulk operation
+     * at a time per account). With `backend: 'redis'` every process may carry the token: the
+     * lease holder writes, the others run in standby (dry-run) and take over when it lapses.
+     */
+    writer_lease: writerLeaseConfigSchema.prefault({}).describe("Election of the one writer per account among sink processes ('redis': a lease on sinks.redis_cluster; the others stay in standby, dry-run)."),
   })
   .strict()
   .superRefine((config, ctx) => {

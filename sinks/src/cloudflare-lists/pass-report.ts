@@ -56,6 +56,9 @@ export class DryRunReport {
   private readonly counts = { create: 0, delete: 0, rule: 0 };
   private readonly examples: Record<'create' | 'delete' | 'rule', string[]> = { create: [], delete: [], rule: [] };
 
+  /** Why nothing is sent: `dry-run (no api_token)`, or standby behind the writer lease. */
+  constructor(private readonly why: string) {}
+
   record(target: string, kind: 'create' | 'delete' | 'rule', values: readonly string[]): void {
     this.counts[kind] += kind === 'rule' ? 1 : values.length;
     const examples = this.examples[kind];
@@ -68,6 +71,6 @@ export class DryRunReport {
 
   log(log: Logger): void {
     if (this.counts.create + this.counts.delete + this.counts.rule === 0) return;
-    log.info({ would_create: this.counts.create, would_delete: this.counts.delete, would_edit_rules: this.counts.rule, examples: this.examples }, 'dry-run (no api_token): would change Cloudflare lists; nothing sent');
+    log.info({ would_create: this.counts.create, would_delete: this.counts.delete, would_edit_rules: this.counts.rule, examples: this.examples }, `${this.why}: would change Cloudflare lists; nothing sent`);
   }
 }

@@ -42,6 +42,13 @@ export class RemoteState {
   last_read_at = Number.NEGATIVE_INFINITY;
   /** Cloudflare answered 404 for one of our lists: find them all again before the next diff. */
   lost = false;
+  /**
+   * Bumped when the picture cannot be trusted any more (this process took the writer lease over:
+   * another writer changed the lists meanwhile). A read counts only if it started after the last
+   * bump, so a read already under way when the lease came does not make the picture trusted.
+   */
+  private epoch = 0;
+  private read_epoch = -1;
 
   constructor(
     private readonly config: CloudflareListsConfig,
@@ -58,6 +65,16 @@ export class RemoteState {
     }
   }
 
+  /** Read since the last `invalidate()`: safe to diff against. */
+  get trusted(): boolean {
+    return this.read_epoch === this.epoch;
+  }
+
+  /** Read everything again before the next diff. */
+  invalidate(): void {
+    this.epoch += 1;
+  }
+
   list(kind: ListKind, action: EnforcedAction): ListRef {
     return this.lists.find((list) => list.kind === kind && list.action === action) as ListRef;
   }
@@ -71,6 +88,7 @@ export class RemoteState {
   /** Finds (or creates) the lists, then reads every list and the JA4 rules. */
   async readAll(): Promise<void> {
     const api = this.requireApi();
+    const epoch = this.epoch;
     const all = await api.listLists();
     await this.resolveLists(api, all);
     const ours = new Set(this.lists.map((list) => list.name));
@@ -79,6 +97,7 @@ export class RemoteState {
     if (this.config.bot_management) await this.readRules();
     this.last_read_at = this.clock.now();
     this.lost = false;
+    this.read_epoch = epoch;
   }
 
   /** Replaces what we know of one list with what Cloudflare holds, adopting our active items. */

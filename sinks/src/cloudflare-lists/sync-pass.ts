@@ -8,6 +8,11 @@
  * subject is never unenforced, unless capacity forces the delete first. (6) Rewrite the JA4 rules.
  * Every completed operation updates the remote state at once, so a pass that fails half way
  * loses nothing: the next pass diffs again from where this one stopped.
+ *
+ * A pass writes only when given a fence (the writer lease's check, or always-true without one),
+ * and asks it right before every bulk operation and rule edit: a writer that lost its lease
+ * mid-pass stops with ERR_SINK_LEASE_LOST and sends nothing more. Without a fence the pass runs
+ * dry (dry-run, or standby while another process holds the lease): it diffs and logs.
  */
 import { isBotsieveError, type Clock } from '@botsieve/core';
 import type { ComponentTelemetry } from '@botsieve/runtime';
@@ -52,9 +57,15 @@ interface PendingOperation {
  */
 const MARKER_REFRESH_FRACTION = 0.5;
 
+/** True while this process may write; asked right before each bulk operation. */
+export type WriteFence = () => boolean;
+
 export class SyncPass {
   private pending: PendingOperation | undefined;
   private readonly report: PassReport;
+  /** The API while this pass writes; undefined while it runs dry. */
+  private active: CloudflareApi | undefined;
+  private fence: WriteFence = () => false;
 
   constructor(
     private readonly config: CloudflareListsConfig,
@@ -67,12 +78,16 @@ export class SyncPass {
     this.report = new PassReport(config, remote, telemetry);
   }
 
-  async run(reconcile: boolean): Promise<PassResult> {
+  /** One pass; it writes only with a `fence` (and an API), else it runs dry. */
+  async run(reconcile: boolean, fence: WriteFence | undefined): Promise<PassResult> {
     const result: PassResult = { rejected: new Map(), left_out: 0 };
-    const dry = this.api === undefined ? new DryRunReport() : undefined;
+    this.active = fence === undefined ? undefined : this.api;
+    this.fence = fence ?? (() => false);
+    const dry = this.active === undefined ? new DryRunReport(this.api === undefined ? 'dry-run (no api_token)' : 'standby (another process holds the writer lease)') : undefined;
     await this.finishPending();
-    if (this.api !== undefined) {
-      if (reconcile || this.remote.lost) await this.remote.readAll();
+    if (this.active !== undefined) {
+      // Never diff a picture taken before this process became the writer: read it all first.
+      if (reconcile || this.remote.lost || !this.remote.trusted) await this.remote.readAll();
       else for (const list of this.remote.lists) if (list.stale) await this.remote.readList(list);
     }
     const now = this.clock.now();
@@ -94,7 +109,7 @@ export class SyncPass {
       await this.createAll(plan.creates, result, dry);
     }
     if (this.config.bot_management) await this.syncRules(selection.ja4, now, dry);
-    this.report.after(selection, this.api);
+    this.report.after(selection, this.active);
     dry?.log(this.telemetry.log);
     if (result.rejected.size > 0) this.telemetry.log.error({ rejected: result.rejected.size, examples: [...result.rejected].slice(0, 3) }, 'Cloudflare refused list items as invalid; their verdicts are dead-lettered');
     return result;
@@ -139,7 +154,7 @@ export class SyncPass {
    * The caller plans again afterwards.
    */
   private async resolveIds(plan: Plan): Promise<void> {
-    if (this.api === undefined) return;
+    if (this.active === undefined) return;
     for (const list of this.remote.lists) {
       const unknown = [...(plan.gone.get(list) ?? []), ...(plan.moved.get(list) ?? [])].filter((value) => list.present.get(value)?.id === undefined);
       if (unknown.length === 0) continue;
@@ -148,7 +163,7 @@ export class SyncPass {
         continue;
       }
       for (const value of unknown) {
-        const found = await this.api.findItem(list.id, value);
+        const found = await this.active.findItem(list.id, value);
         if (found === undefined) list.present.delete(value);
         else (list.present.get(value) as { id: string | undefined }).id = found.id;
       }
@@ -197,25 +212,27 @@ export class SyncPass {
   /** Items per operation: the configured chunk, shrunk to what the item-change budget has left. */
   private chunkSize(remaining: number): number {
     const wanted = Math.min(this.config.max_items_per_request, remaining);
-    if (this.api === undefined) return wanted;
-    const size = Math.min(wanted, this.api.itemChanges.available());
-    if (size <= 0) this.api.assertItemChanges(wanted);
+    if (this.active === undefined) return wanted;
+    const size = Math.min(wanted, this.active.itemChanges.available());
+    if (size <= 0) this.active.assertItemChanges(wanted);
     return Math.max(1, size);
   }
 
   private async operation(list: ListRef, kind: 'create' | 'delete', entries: DesiredEntry[], values: string[], dry: DryRunReport | undefined): Promise<void> {
     const operation: PendingOperation = { id: '', list, kind, entries, values, started_at: this.clock.now() };
     const ids = values.map((value) => list.present.get(value)?.id).filter((id): id is string => id !== undefined);
-    if (this.api === undefined || (kind === 'delete' && ids.length === 0)) {
+    const api = this.active;
+    if (api === undefined || (kind === 'delete' && ids.length === 0)) {
       dry?.record(list.name, kind, values);
       this.apply(operation);
       return;
     }
+    this.assertFence(`a bulk ${kind} on ${list.name}`);
     try {
       operation.id =
         kind === 'create'
-          ? await this.api.createItems(list.id, list.kind, entries.map((entry) => ({ value: entry.value, comment: formatMarker(markerOf(entry)) })))
-          : await this.api.deleteItems(list.id, ids);
+          ? await api.createItems(list.id, list.kind, entries.map((entry) => ({ value: entry.value, comment: formatMarker(markerOf(entry)) })))
+          : await api.deleteItems(list.id, ids);
     } catch (error) {
       // Unreachable or timed out: Cloudflare may have accepted it. Read the list before the next diff.
       if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) list.stale = true;
@@ -233,11 +250,12 @@ export class SyncPass {
   /** Polls the operation in flight to its end. Only one is ever in flight: Cloudflare accepts one per account. */
   private async finishPending(): Promise<void> {
     const operation = this.pending;
-    if (operation === undefined || this.api === undefined) return;
+    const api = this.active;
+    if (operation === undefined || api === undefined) return;
     const polls = Math.max(1, Math.ceil(this.config.operation_timeout_ms / this.config.operation_poll_interval_ms));
     for (let poll = 0; poll < polls; poll++) {
       await new Promise((resolve) => setTimeout(resolve, this.config.operation_poll_interval_ms));
-      const status = await this.api.operation(operation.id).catch((error: unknown) => {
+      const status = await api.operation(operation.id).catch((error: unknown) => {
         if (!isBotsieveError(error) || error.code !== SINK_ERRORS.ERR_SINK_REJECTED.code) throw error;
         // Cloudflare no longer knows the operation: its outcome is unknown, read the list again.
         this.pending = undefined;
@@ -259,6 +277,12 @@ export class SyncPass {
     throw sinkError('ERR_SINK_UNAVAILABLE', `bulk operation ${operation.id} still pending after ${this.config.operation_timeout_ms} ms; the next pass polls it again`);
   }
 
+  /** The fence, asked right before a write: nothing more is sent once the lease is gone. */
+  private assertFence(what: string): void {
+    if (this.fence()) return;
+    throw sinkError('ERR_SINK_LEASE_LOST', `the Cloudflare writer lease is no longer held: ${what} was not sent; this process is in standby now`);
+  }
+
   private apply(operation: PendingOperation): void {
     const present = operation.list.present;
     if (operation.kind === 'delete') {
@@ -266,7 +290,7 @@ export class SyncPass {
       return;
     }
     // Posting an existing value replaces the item, maybe under a new id: forget the old one.
-    for (const entry of operation.entries) present.set(entry.value, { id: this.api === undefined ? 'dry-run' : undefined, marker: markerOf(entry) });
+    for (const entry of operation.entries) present.set(entry.value, { id: this.active === undefined ? 'dry-run' : undefined, marker: markerOf(entry) });
   }
 
   private async syncRules(ja4: Record<EnforcedAction, DesiredEntry[]>, now: number, dry: DryRunReport | undefined): Promise<void> {
@@ -274,8 +298,11 @@ export class SyncPass {
       const want = ja4Rule(action, ja4[action]);
       const have = this.remote.rules[action];
       if (have !== undefined && !ruleNeedsWrite(have, want, now)) continue;
-      if (this.api === undefined) dry?.record(`ja4 ${action} rule`, 'rule', ja4[action].map((entry) => entry.value));
-      else await this.api.editRule(action === 'block' ? this.config.ja4_block_rule_id : this.config.ja4_challenge_rule_id, want);
+      if (this.active === undefined) dry?.record(`ja4 ${action} rule`, 'rule', ja4[action].map((entry) => entry.value));
+      else {
+        this.assertFence(`the JA4 ${action} rule edit`);
+        await this.active.editRule(action === 'block' ? this.config.ja4_block_rule_id : this.config.ja4_challenge_rule_id, want);
+      }
       this.remote.rules[action] = want;
     }
   }

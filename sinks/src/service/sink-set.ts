@@ -9,6 +9,7 @@ import { BotsieveError, type Bus, type BusProducer, type Clock, type Sink, type 
 import { backoffDelay, type Random, type Telemetry } from '@botsieve/runtime';
 import { CloudflareListsSink } from '../cloudflare-lists/index.js';
 import type { SinksConfig } from '../config.js';
+import { makeWriterLease } from '../lease/index.js';
 import { MemoryVerdictStore } from '../memory-verdict-store/index.js';
 import { RegionalVerdictSubscriber } from '../pubsub/index.js';
 import { RedisClusterVerdictStore } from '../redis-cluster/index.js';
@@ -51,7 +52,18 @@ export class SinkSet {
   ) {
     const { telemetry, clock } = deps;
     this.store = new MemoryVerdictStore(config.memory_verdict_store, clock, telemetry.component('sink.memory-verdict-store'));
-    this.cloudflare = new CloudflareListsSink(config.cloudflare_lists, { telemetry: telemetry.component('sink.cloudflare-lists'), clock });
+    const cloudflare = telemetry.component('sink.cloudflare-lists');
+    // One writer per Cloudflare account among the sink processes (`writer_lease`; none: always this one).
+    const lease = makeWriterLease(config.cloudflare_lists.writer_lease, {
+      kind: 'cloudflare',
+      target: config.cloudflare_lists.account_id,
+      redis: config.redis_cluster,
+      telemetry,
+      component: cloudflare,
+      component_name: 'sink.cloudflare-lists',
+      clock,
+    });
+    this.cloudflare = new CloudflareListsSink(config.cloudflare_lists, { telemetry: cloudflare, clock, lease });
   }
 
   status(): SinkSetStatus {
