@@ -60,3 +60,34 @@ resource "google_project_iam_member" "pipeline_kafka" {
   role    = "roles/managedkafka.client"
   member  = google_service_account.pipeline.member
 }
+
+# Each cluster's bootstrap address, read from the Managed Kafka API (projects.locations.clusters.get,
+# field bootstrapAddress, documented without a port: SASL clients use 9092). Not the resource's own
+# bootstrap_address attribute: that came with a google 7.x release (GoogleCloudPlatform/magic-modules#18816)
+# whose number could not be pinned, while this read works on every 7.x. Read at apply once the
+# cluster exists, with the credentials Terraform itself uses.
+data "google_client_config" "current" {}
+
+data "http" "kafka_cluster" {
+  for_each = google_managed_kafka_cluster.bus
+
+  url = "https://managedkafka.googleapis.com/v1/projects/${var.project_id}/locations/${each.value.location}/clusters/${each.value.cluster_id}"
+  request_headers = {
+    Accept        = "application/json"
+    Authorization = "Bearer ${data.google_client_config.current.access_token}"
+  }
+
+  lifecycle {
+    postcondition {
+      condition     = self.status_code == 200 && try(jsondecode(self.response_body).bootstrapAddress, "") != ""
+      error_message = "The Managed Kafka API gave no bootstrapAddress for the cluster (HTTP ${self.status_code})."
+    }
+  }
+}
+
+locals {
+  # host:port for bus.kafka.brokers.
+  kafka_bootstrap_addresses = {
+    for region, cluster in data.http.kafka_cluster : region => "${jsondecode(cluster.response_body).bootstrapAddress}:9092"
+  }
+}

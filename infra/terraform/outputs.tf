@@ -46,7 +46,7 @@ output "redis_discovery_endpoints" {
 
 output "kafka_bootstrap_addresses" {
   description = "Bootstrap address of each region's Kafka cluster (bus.kafka.brokers; SASL on :9092)."
-  value       = { for region, cluster in google_managed_kafka_cluster.bus : region => cluster.bootstrap_address }
+  value       = local.kafka_bootstrap_addresses
 }
 
 output "kafka_topic_names" {
@@ -85,7 +85,7 @@ output "botsieve_env" {
   value = {
     for region in keys(var.regions) : region => {
       BOTSIEVE_BUS__KIND                                      = "kafka"
-      BOTSIEVE_BUS__KAFKA__BROKERS                            = google_managed_kafka_cluster.bus[region].bootstrap_address
+      BOTSIEVE_BUS__KAFKA__BROKERS                            = local.kafka_bootstrap_addresses[region]
       BOTSIEVE_BUS__TOPICS__EVENTS                            = "${var.kafka_topic_prefix}events"
       BOTSIEVE_BUS__TOPICS__VERDICTS                          = "${var.kafka_topic_prefix}verdicts"
       BOTSIEVE_BUS__TOPICS__DEADLETTER                        = "${var.kafka_topic_prefix}deadletter"

@@ -8,11 +8,13 @@ terraform {
 
   required_providers {
     google = {
-      source = "hashicorp/google"
-      # TODO(issue #13): outputs.tf reads google_managed_kafka_cluster.bootstrap_address, added by
-      # GoogleCloudPlatform/magic-modules#18816 (merged 2026-08-27): raise this floor to the first
-      # 7.x release containing it (README.md, "Google provider version"); it was not confirmed offline.
+      source  = "hashicorp/google"
       version = "~> 7.0"
+    }
+    # Reads each Managed Kafka cluster's bootstrap address from its REST API (kafka.tf).
+    http = {
+      source  = "hashicorp/http"
+      version = "~> 3.4"
     }
     cloudflare = {
       source  = "cloudflare/cloudflare"

@@ -169,7 +169,21 @@ test('every Terraform file parses as HCL (and the parser does reject broken HCL)
   await t.throwsAsync(parse('broken.tf', 'resource "a" "b" {\n  x = [1, \n}\n'));
   const versions = await parse('versions.tf', await readFile(join(TF_DIR, 'versions.tf'), 'utf8'));
   const providers = versions.terraform[0].required_providers[0];
-  t.like(providers, { google: { source: 'hashicorp/google', version: '~> 7.0' }, cloudflare: { source: 'cloudflare/cloudflare', version: '~> 5.0' } });
+  t.like(providers, { google: { source: 'hashicorp/google', version: '~> 7.0' }, cloudflare: { source: 'cloudflare/cloudflare', version: '~> 5.0' }, http: { source: 'hashicorp/http', version: '~> 3.4' } });
+});
+
+test('the Kafka bootstrap address comes from the Managed Kafka REST API (any google 7.x), with its port, into the outputs', async (t) => {
+  const kafka = await parse('kafka.tf', await readFile(join(TF_DIR, 'kafka.tf'), 'utf8'));
+  const read = kafka.data.http.kafka_cluster[0];
+  t.is(read.for_each, '${google_managed_kafka_cluster.bus}');
+  // The cluster's resource name, projects/{project}/locations/{location}/clusters/{cluster_id}, on the v1 API.
+  t.is(read.url, 'https://managedkafka.googleapis.com/v1/projects/${var.project_id}/locations/${each.value.location}/clusters/${each.value.cluster_id}');
+  t.is(read.request_headers.Authorization, 'Bearer ${data.google_client_config.current.access_token}');
+  t.regex(read.lifecycle[0].postcondition[0].condition, /status_code == 200 && .*bootstrapAddress/);
+  t.regex(kafka.locals.find((block: Record<string, string>) => 'kafka_bootstrap_addresses' in block).kafka_bootstrap_addresses, /jsondecode\(cluster\.response_body\)\.bootstrapAddress\}:9092/);
+  const outputs = await readFile(join(TF_DIR, 'outputs.tf'), 'utf8');
+  t.false(outputs.includes('.bootstrap_address'), 'the resource attribute (a 7.x addition after 7.0) is not read');
+  t.regex(outputs, /BOTSIEVE_BUS__KAFKA__BROKERS\s+= local\.kafka_bootstrap_addresses\[region\]/);
 });
 
 test('every variable is typed and described; every output described', async (t) => {
