@@ -7,7 +7,7 @@
 import test from 'ava';
 import { BotsieveError } from '@botsieve/core';
 import { startRedisCluster, type TestRedisCluster } from '@botsieve/testkit';
-import { Inspector, connectedStore, testConfig, verdict } from './test-support.js';
+import { Inspector, connectedStore, frozen, replicaPidOf, testConfig, verdict } from './test-support.js';
 import { verdictKey } from './verdict-record.js';
 
 let cluster: TestRedisCluster;
@@ -23,31 +23,11 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-/** The pid of the replica of the master serving `key`. */
-async function replicaPidOf(key: string): Promise<number> {
-  const master = await cluster.masterOf(key);
-  const topology = await cluster.topology();
-  const masterId = topology.find((node) => node.port === master.port)?.id;
-  const replica = topology.find((node) => node.role === 'replica' && node.master_id === masterId && !node.failed);
-  if (replica === undefined) throw new Error(`no live replica for ${master.port}`);
-  const info = String(await cluster.command(replica, 'INFO', 'server'));
-  return Number(/process_id:(\d+)/.exec(info)?.[1]);
-}
-
-async function frozen<T>(pid: number, body: () => Promise<T>): Promise<T> {
-  process.kill(pid, 'SIGSTOP');
-  try {
-    return await body();
-  } finally {
-    process.kill(pid, 'SIGCONT');
-  }
-}
-
 test.serial('a batch is not acknowledged until a replica has it', async (t) => {
   const config = testConfig(cluster, { wait_for_replicas: 1, wait_timeout_ms: 300 });
   const { store } = await connectedStore(t, config);
   const item = verdict('ip:198.51.100.77', 'block', Date.now());
-  const pid = await replicaPidOf(verdictKey(config.key_prefix, item.subject));
+  const pid = await replicaPidOf(cluster, verdictKey(config.key_prefix, item.subject));
   const error = await frozen(pid, () => store.writeBatch([item]).then(() => undefined, (caught: unknown) => caught));
   t.true(error instanceof BotsieveError, 'not acknowledged while the replica is frozen');
   t.like(error, { code: 'ERR_SINK_UNAVAILABLE', retryable: true });
@@ -60,7 +40,7 @@ test.serial('control: without waiting for replicas the same write is acknowledge
   const config = testConfig(cluster, { wait_for_replicas: 0 });
   const { store } = await connectedStore(t, config);
   const item = verdict('ip:198.51.100.78', 'block', Date.now());
-  const pid = await replicaPidOf(verdictKey(config.key_prefix, item.subject));
+  const pid = await replicaPidOf(cluster, verdictKey(config.key_prefix, item.subject));
   await frozen(pid, () => store.writeBatch([item]));
   t.is((await inspect.stored(config, item.subject))?.verdict.id, item.id);
 });

@@ -124,3 +124,24 @@ export function useSharedCluster(test: TestFn): SharedCluster {
   test.after.always(() => shared.stop());
   return shared;
 }
+
+/** The pid of the replica of the master serving `key` (to freeze it with `frozen`). */
+export async function replicaPidOf(cluster: TestRedisCluster, key: string): Promise<number> {
+  const master = await cluster.masterOf(key);
+  const topology = await cluster.topology();
+  const masterId = topology.find((node) => node.port === master.port)?.id;
+  const replica = topology.find((node) => node.role === 'replica' && node.master_id === masterId && !node.failed);
+  if (replica === undefined) throw new Error(`no live replica for ${master.port}`);
+  const info = String(await cluster.command(replica, 'INFO', 'server'));
+  return Number(/process_id:(\d+)/.exec(info)?.[1]);
+}
+
+/** Runs `body` with process `pid` stopped (SIGSTOP), and lets it run again after. */
+export async function frozen<T>(pid: number, body: () => Promise<T>): Promise<T> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
