@@ -68,6 +68,8 @@ class Severable implements WriterLease {
 
 interface Pod {
   name: string;
+  /** `down`: this pod's requests to Cloudflare fail as without egress (a network error). */
+  egress: { down: boolean };
   sink: CloudflareListsSink;
   lease: Severable;
   telemetry: Telemetry;
@@ -82,6 +84,7 @@ function pod(t: ExecutionContext, name: string, config: CloudflareListsConfig, k
   const timing = { ttl_ms: TTL, margin_ms: safetyMarginMs(TTL) };
   const lease = new Severable(new RedisWriterLease(`${key_prefix}cloudflare:${config.account_id}`, `${name}/1`, timing, systemClock, redis, component.log));
   const keeper = new LeaseKeeper(lease, { telemetry: component, metrics: new LeaseMetrics(telemetry, component, 'sink.cloudflare-lists'), clock: systemClock, interval_ms: renewIntervalMs(TTL) });
+  const egress = { down: false };
   const client = new Cloudflare({
     apiToken: config.api_token,
     apiKey: null,
@@ -91,6 +94,7 @@ function pod(t: ExecutionContext, name: string, config: CloudflareListsConfig, k
     timeout: config.request_timeout_ms,
     maxRetries: 0,
     fetch: async (input: string | URL | Request, init?: RequestInit) => {
+      if (egress.down) throw new TypeError('fetch failed');
       const start = Date.now();
       try {
         return await fetch(input, init);
@@ -102,7 +106,7 @@ function pod(t: ExecutionContext, name: string, config: CloudflareListsConfig, k
   });
   const sink = new CloudflareListsSink(config, { telemetry: component, clock: systemClock, client, lease: keeper });
   t.teardown(() => sink.close());
-  return { name, sink, lease, telemetry, lines };
+  return { name, egress, sink, lease, telemetry, lines };
 }
 
 const isMutation = (request: Sent) => (request.method === 'POST' || request.method === 'DELETE') && request.path.endsWith('/items');
@@ -150,10 +154,10 @@ async function both(pods: Pod[], batch: Verdict[]): Promise<void> {
   await Promise.all(pods.map((p) => deliver(p.sink, batch)));
 }
 
-async function setup(t: ExecutionContext) {
+async function setup(t: ExecutionContext, lease: Record<string, unknown> = {}) {
   const server = await startServer();
   t.teardown(() => server.close());
-  const config = configFor(server, { writer_lease: { backend: 'redis', ttl_ms: TTL } });
+  const config = configFor(server, { writer_lease: { backend: 'redis', ttl_ms: TTL, ...lease } });
   const key_prefix = `t${randomBytes(4).toString('hex')}:lease:`;
   const sent: Sent[] = [];
   const a = pod(t, 'pod-a', config, key_prefix, sent);
@@ -226,5 +230,33 @@ test.serial('a holder that closes releases the lease: the standby takes over wit
   await deliver(b.sink, [verdict('ip:192.0.2.21', 'block')]);
   t.deepEqual(server.values(LISTS.block_ip), ['192.0.2.20', '192.0.2.21']);
   t.true(sent.some((request) => request.writer === 'pod-b' && isMutation(request)));
+  assertNoOverlap(t, server, sent);
+});
+
+test.serial('a holder that cannot reach Cloudflare steps down after step_down_after_ms; the standby takes over and writes', async (t) => {
+  const STEP_DOWN = 600;
+  const { server, sent, a, b } = await setup(t, { step_down_after_ms: STEP_DOWN });
+  await both([a, b], [verdict('ip:192.0.2.30', 'block')]);
+  a.egress.down = true;
+  const down_at = Date.now();
+  let taken_at: number | undefined;
+  for (let i = 0; taken_at === undefined; i++) {
+    t.true(Date.now() - down_at < STEP_DOWN + TTL + 3_000, 'taken over within the step-down delay and a renew interval (+ slack)');
+    const batch = [verdict(`ip:198.51.100.${100 + i}`, 'block')];
+    await a.sink.writeBatch(batch).catch(() => undefined);
+    await deliver(b.sink, batch);
+    if (b.sink.status().writing) taken_at = Date.now();
+    t.false(a.sink.status().writing && b.sink.status().writing, 'never two writers');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.true((taken_at as number) - down_at >= STEP_DOWN, 'not before the holder had failed for step_down_after_ms');
+  t.true(a.lines.some((line) => line.message === 'writer lease given up: this process cannot write; a peer takes over'));
+  t.is(await metric(a.telemetry, 'botsieve_writer_lease_transitions_total', 'transition="released"'), 1);
+  const desired = b.sink.status().desired;
+  await until('the new writer to push everything', async () => server.values(LISTS.block_ip).length === desired);
+  // The old holder stays out of the election while the new one holds the lease.
+  await new Promise((resolve) => setTimeout(resolve, TTL));
+  t.like(a.sink.status(), { writing: false, lease: { held: false, holder: 'pod-b/1' } });
+  t.true(b.sink.status().writing);
   assertNoOverlap(t, server, sent);
 });

@@ -69,6 +69,8 @@ export class CloudflareListsSink implements Sink<Verdict> {
   private running: Promise<PassResult> | undefined;
   private next: { promise: Promise<PassResult>; reconcile: boolean } | undefined;
   private readonly lease: LeaseKeeper | undefined;
+  /** Since when passes have failed to reach Cloudflare while holding the lease (undefined: the last one did not). */
+  private failing_since: number | undefined;
   /** Times this process acquired the lease: a pass's fence holds only within the tenure it started in. */
   private tenure = 0;
 
@@ -194,6 +196,26 @@ export class CloudflareListsSink implements Sink<Verdict> {
     return { dry_run: this.dry_run, writing: this.writing(), lease: this.lease?.status(), desired: this.desired.size, left_out: this.last_left_out, lists };
   }
 
+  /**
+   * A pass could not reach Cloudflare. A lease holder that has failed so for
+   * `writer_lease.step_down_after_ms` gives the lease up, so a peer whose egress works writes
+   * instead (a zone that lost its egress but not its Redis would otherwise keep it for good).
+   */
+  private unreachable(): void {
+    const lease = this.lease;
+    const after = this.config.writer_lease.step_down_after_ms;
+    if (lease === undefined || after === 0 || !lease.holding()) {
+      this.failing_since = undefined;
+      return;
+    }
+    const now = this.deps.clock.now();
+    this.failing_since ??= now;
+    if (now - this.failing_since < after) return;
+    this.failing_since = undefined;
+    // Out of the election for at least a ttl, so a peer (ticking every ttl/3) gets to take it.
+    lease.stepDown(`Cloudflare unreachable for ${after} ms or more`, Math.max(after, this.config.writer_lease.ttl_ms)).catch(() => undefined);
+  }
+
   /** Sends changes now: an API (not dry-run) and, with a lease, holding it. */
   private writing(): boolean {
     return this.api !== undefined && (this.lease === undefined || this.lease.holding());
@@ -249,11 +271,13 @@ export class CloudflareListsSink implements Sink<Verdict> {
       .then(
         (result) => {
           this.healthy = true;
+          this.failing_since = undefined;
           this.last_left_out = result.left_out;
           return result;
         },
         (error: unknown) => {
           if (isBotsieveError(error) && (error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code || error.code === SINK_ERRORS.ERR_SINK_CONFIG.code || error.code === SINK_ERRORS.ERR_SINK_NOT_FOUND.code)) this.healthy = false;
+          if (isBotsieveError(error) && error.code === SINK_ERRORS.ERR_SINK_UNAVAILABLE.code) this.unreachable();
           throw error;
         },
       )

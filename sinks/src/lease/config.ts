@@ -19,6 +19,12 @@ export const writerLeaseConfigSchema = z
      * within one renew interval.
      */
     ttl_ms: z.number().int().min(300).default(15_000).describe('Lifetime of the lease: renewed every ttl_ms/3, given up by its holder ttl_ms/5 before it can expire; a crashed writer is replaced after at most ttl_ms + ttl_ms/3.'),
+    /**
+     * A holder whose passes have failed to reach Cloudflare (unreachable, timeouts, 5xx) for this
+     * long gives the lease up and stays out of the election for as long again, so a process in
+     * another zone, whose egress may work, takes over. 0: never step down.
+     */
+    step_down_after_ms: z.number().int().nonnegative().default(60_000).describe("A holder whose passes have failed to reach Cloudflare (unreachable, timeouts, 5xx) for this long gives the lease up and stays out of the election as long again, so a peer (e.g. in another zone) takes over; 0 = never."),
     /** Prefix of the lease key: `<key_prefix>cloudflare:<account_id>`. */
     key_prefix: z
       .string()

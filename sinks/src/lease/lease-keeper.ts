@@ -24,6 +24,8 @@ export class LeaseKeeper {
   private was_held = false;
   private state: 'new' | 'started' | 'closed' = 'new';
   private listener: (held: boolean) => void = () => undefined;
+  /** After a step-down: no takeover attempt before this time (ms since the epoch). */
+  private hold_off_until = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly lease: WriterLease,
@@ -60,7 +62,7 @@ export class LeaseKeeper {
     try {
       if (this.lease.held()) {
         if (!(await this.lease.renew())) log.warn({ key: this.lease.key }, 'writer lease: the store no longer holds our token');
-      } else {
+      } else if (this.deps.clock.now() >= this.hold_off_until) {
         await this.lease.acquire();
       }
     } catch (error) {
@@ -68,6 +70,29 @@ export class LeaseKeeper {
       log.warn({ err: error, key: this.lease.key, held: this.lease.held() }, 'writer lease store unreachable; a holder keeps writing only until its grant runs out');
     }
     this.observe();
+  }
+
+  /**
+   * Gives the lease up although this process could keep it (its writes keep failing: `why`), and
+   * makes no takeover attempt for `hold_off_ms`, so a peer takes over at its next tick.
+   */
+  async stepDown(why: string, hold_off_ms: number): Promise<void> {
+    if (this.state !== 'started' || !this.lease.held()) return;
+    this.hold_off_until = this.deps.clock.now() + hold_off_ms;
+    this.deps.telemetry.log.warn({ key: this.lease.key, why, hold_off_ms }, 'writer lease given up: this process cannot write; a peer takes over');
+    await this.release();
+  }
+
+  /** Releases the lease: it stops counting on it at once (so the change is told as a release, not a loss), then deletes the key. */
+  private async release(): Promise<void> {
+    const held = this.lease.held();
+    const releasing = this.lease.release();
+    if (this.was_held) this.change(false, held ? 'released' : 'lost');
+    try {
+      await releasing;
+    } catch (error) {
+      this.deps.telemetry.log.warn({ err: error, key: this.lease.key }, 'writer lease not released; a peer takes over when it expires');
+    }
   }
 
   /** Stops ticking, releases the lease if held (a peer takes over within one interval), closes the store. */
@@ -78,13 +103,7 @@ export class LeaseKeeper {
     clearTimeout(this.timer);
     await this.ticking;
     if (!started) return;
-    const held = this.lease.held();
-    try {
-      await this.lease.release();
-    } catch (error) {
-      this.deps.telemetry.log.warn({ err: error, key: this.lease.key }, 'writer lease not released; a peer takes over when it expires');
-    }
-    if (this.was_held) this.change(false, held ? 'released' : 'lost');
+    await this.release();
     await this.lease.close();
   }
 
