@@ -57,5 +57,7 @@ COPY --from=build /app/cli/dist cli/dist
 USER 10001:10001
 # 8080 ingest, 8090 decisions, 9464 admin (/healthz, /readyz, /metrics).
 EXPOSE 8080 8090 9464
-ENTRYPOINT ["node", "cli/bin/botsieve.js"]
+# A 64 MiB young generation: most of the detectors' allocations die young, and fewer scavenges
+# gave the engine 2–5 % more events/s (bench:detect prints it beside the default).
+ENTRYPOINT ["node", "--max-semi-space-size=64", "cli/bin/botsieve.js"]
 CMD ["start"]

@@ -129,7 +129,7 @@ test('runtime stage: non-root user, entrypoint, ports', (t) => {
   t.notRegex(user as string, /^(root|0)(:|$)/);
   t.is((user as string).split(':')[0], '10001');
   const last = (keyword: string) => final.instructions.filter((i) => i.keyword === keyword).at(-1)?.args;
-  t.deepEqual(JSON.parse(last('ENTRYPOINT') as string), ['node', 'cli/bin/botsieve.js']);
+  t.deepEqual(JSON.parse(last('ENTRYPOINT') as string), ['node', '--max-semi-space-size=64', 'cli/bin/botsieve.js']);
   t.deepEqual(JSON.parse(last('CMD') as string), ['start']);
   t.deepEqual((last('EXPOSE') as string).split(' ').sort(), ['8080', '8090', '9464']);
   t.is(final.instructions.find((i) => i.keyword === 'WORKDIR')?.args, '/app', 'data/ paths in the config are relative to /app');
