@@ -175,7 +175,8 @@ test('SIGTERM during a slow 20 MB upload: the upload is answered 503 ERR_INGEST_
 
 test('SIGTERM with shutdown.readiness_delay_ms: readiness fails first while uploads and decisions are still served, then ingest stops accepting and the process exits', async (t) => {
   const cwd = await mkdtemp(join(tmpdir(), 'botsieve-unready-'));
-  const delay_ms = 2_000;
+  // Long enough for the checks below to run inside it on a loaded machine.
+  const delay_ms = 5_000;
   const { child, ingestPort, adminPort, stderr, exited } = await startBotsieve(t, cwd, 'info', [], { BOTSIEVE_SHUTDOWN__READINESS_DELAY_MS: String(delay_ms) });
   const decidePort = Number(/GET http:\/\/localhost:(\d+)\/v1\/decision/.exec(stderr())?.[1]);
   const status = async (url: string) => (await fetch(url)).status;
