@@ -3,7 +3,7 @@
  * from our own request budget first, honours a 429's `retry-after` for every later call, and
  * turns SDK errors into BotsieveErrors. No retries here: the sink runtime owns them.
  */
-import Cloudflare, { APIConnectionError, APIError, RateLimitError } from 'cloudflare';
+import Cloudflare, { APIConnectionError, APIError, RateLimitError, type ClientOptions } from 'cloudflare';
 import type { BotsieveError, Clock, Logger } from '@botsieve/core';
 import { parseRetryAfter } from '@botsieve/runtime';
 import { sinkError } from '../errors.js';
@@ -46,7 +46,8 @@ export interface RuleEdit {
   enabled: boolean;
 }
 
-export function createClient(config: CloudflareListsConfig, log: Logger): Cloudflare {
+/** The SDK client the sink uses; `fetch` replaces the transport (tests record or cut requests). */
+export function createClient(config: CloudflareListsConfig, log: Logger, fetch?: ClientOptions['fetch']): Cloudflare {
   return new Cloudflare({
     apiToken: config.api_token,
     // Explicit nulls: otherwise the SDK picks up CLOUDFLARE_API_KEY / CLOUDFLARE_EMAIL from the
@@ -63,6 +64,7 @@ export function createClient(config: CloudflareListsConfig, log: Logger): Cloudf
     maxRetries: 0,
     logLevel: 'warn',
     logger: { error: (message) => log.error(message), warn: (message) => log.warn(message), info: (message) => log.debug(message), debug: (message) => log.debug(message) },
+    ...(fetch === undefined ? {} : { fetch }),
   });
 }
 

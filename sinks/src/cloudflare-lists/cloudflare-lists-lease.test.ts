@@ -5,12 +5,12 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
-import Cloudflare from 'cloudflare';
 import { isBotsieveError, type Verdict } from '@botsieve/core';
 import { systemClock, type Telemetry } from '@botsieve/runtime';
 import { startRedisCluster, type CloudflareApiServer, type TestRedisCluster } from '@botsieve/testkit';
 import { LeaseKeeper, LeaseMetrics, RedisWriterLease, renewIntervalMs, safetyMarginMs, type LeaseStatus, type WriterLease } from '../lease/index.js';
 import { redisClusterConfigSchema } from '../redis-cluster/config.js';
+import { createClient } from './api.js';
 import { CloudflareListsSink } from './cloudflare-lists.js';
 import type { CloudflareListsConfig } from './config.js';
 import { capturingTelemetry, configFor, LISTS, metric, startServer, until, verdict } from './test-support.js';
@@ -85,24 +85,15 @@ function pod(t: ExecutionContext, name: string, config: CloudflareListsConfig, k
   const lease = new Severable(new RedisWriterLease(`${key_prefix}cloudflare:${config.account_id}`, `${name}/1`, timing, systemClock, redis, component.log));
   const keeper = new LeaseKeeper(lease, { telemetry: component, metrics: new LeaseMetrics(telemetry, component, 'sink.cloudflare-lists'), clock: systemClock, interval_ms: renewIntervalMs(TTL) });
   const egress = { down: false };
-  const client = new Cloudflare({
-    apiToken: config.api_token,
-    apiKey: null,
-    apiEmail: null,
-    userServiceKey: null,
-    baseURL: config.base_url,
-    timeout: config.request_timeout_ms,
-    maxRetries: 0,
-    fetch: async (input: string | URL | Request, init?: RequestInit) => {
-      if (egress.down) throw new TypeError('fetch failed');
-      const start = Date.now();
-      try {
-        return await fetch(input, init);
-      } finally {
-        const url = new URL(input instanceof Request ? input.url : String(input));
-        sent.push({ writer: name, method: init?.method ?? 'GET', path: url.pathname, start, end: Date.now() });
-      }
-    },
+  const client = createClient(config, component.log, async (input: string | URL | Request, init?: RequestInit) => {
+    if (egress.down) throw new TypeError('fetch failed');
+    const start = Date.now();
+    try {
+      return await fetch(input, init);
+    } finally {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      sent.push({ writer: name, method: init?.method ?? 'GET', path: url.pathname, start, end: Date.now() });
+    }
   });
   const sink = new CloudflareListsSink(config, { telemetry: component, clock: systemClock, client, lease: keeper });
   t.teardown(() => sink.close());
