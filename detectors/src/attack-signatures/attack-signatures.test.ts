@@ -187,3 +187,21 @@ test('config: defaults, lookback, every problem listed (bad regex, duplicate ids
 test('every config field is described', (t) => {
   for (const [key, field] of Object.entries(attackSignaturesConfigSchema.shape)) t.truthy(field.description, key);
 });
+
+test('the path cache answers exactly as a scan: the same path again, paths sharing a slot, a class the user agent already hit', (t) => {
+  const signals = (d: AttackSignaturesDetector, target: string, extra: Partial<RequestEvent>, pathHash: number) =>
+    send(d, 'GET', target, extra, { path_hash: pathHash }).map((s) => [s.detector, s.evidence.signature, s.evidence.decode_passes]);
+  const targets = ['/..%252f..%252fetc/passwd', '/.env', '/products/42', '/cgi-bin/%2e%2e/%2e%2e/bin/sh', '/.git/config?x=1', '/search?q=1%27%20or%201=1--'];
+  const agents = [CHROME, 'sqlmap/1.7.2#stable (https://sqlmap.org)'];
+  const cached = detector();
+  for (let round = 0; round < 3; round++) {
+    for (const target of targets) {
+      for (const user_agent of agents) {
+        // Every path on one slot (hash 7) and on its own slot: both must answer as a fresh detector's scan.
+        const expected = signals(detector(), target, { user_agent }, 0);
+        t.deepEqual(signals(cached, target, { user_agent }, 7), expected, `${target} ${user_agent} (shared slot)`);
+        t.deepEqual(signals(cached, target, { user_agent }, round * 1_000 + targets.indexOf(target)), expected, `${target} ${user_agent}`);
+      }
+    }
+  }
+});

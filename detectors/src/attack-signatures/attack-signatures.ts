@@ -91,7 +91,7 @@ export class AttackSignaturesDetector implements EventDetector<AttackSignaturesC
   process(event: RequestEvent, features: EventFeatures): Signal[] {
     if (features.verified || features.safelisted || event.ip === '') return NO_SIGNALS;
     const matcher = this.matcher;
-    matcher.inspect(event, features.ua_hash);
+    matcher.inspect(event, features.ua_hash, features.path_hash);
     const hits = matcher.hits;
     let out: Signal[] | null = null;
     for (let c = 0; c < CLASS_COUNT; c++) {

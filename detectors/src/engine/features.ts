@@ -62,6 +62,8 @@ export interface EventFeatures {
   ua_hash: number;
   /** Hash of the page URI (path + query) for pages; 0 for other kinds. */
   url_hash: number;
+  /** Hash of the path (`hash32(event.path)`): the key of per-path caches. */
+  path_hash: number;
 }
 
 /** Every field set, so the reused object keeps one shape. */
@@ -95,5 +97,6 @@ export function blankFeatures(): EventFeatures {
     ip_hash: 0,
     ua_hash: 0,
     url_hash: 0,
+    path_hash: 0,
   };
 }

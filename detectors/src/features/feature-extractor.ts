@@ -15,7 +15,8 @@ import type { CrawlerDirectory, Safelist } from '../safelist/index.js';
 import { ClientMemory } from './client-memory.js';
 import type { ClassifyConfig, ClientMemoryConfig, TrafficContextConfig } from './config.js';
 import { PathPatterns } from './path-patterns.js';
-import { extensionOf, looksCacheBusting, numericIdOf } from './route.js';
+import { PathFacts, type PathFactsDeps } from './path-facts.js';
+import { looksCacheBusting } from './route.js';
 import { RouteNames } from './route-names.js';
 import { TrafficContext } from './traffic-context.js';
 
@@ -80,14 +81,9 @@ const DEFAULT_CLIENT_MEMORY: ClientMemoryConfig = { horizon_ms: 600_000, capacit
 
 export class FeatureExtractor {
   readonly traffic: TrafficContext;
-  private readonly login: PathPatterns;
   private readonly loginMethods: ReadonlySet<string>;
   private readonly loginFailures: ReadonlySet<number>;
-  private readonly sensitive: PathPatterns;
-  private readonly sensitiveExcept: PathPatterns;
-  private readonly assetExtensions: ReadonlySet<string>;
-  private readonly apiPrefixes: PathPatterns;
-  private readonly cartPaths: PathPatterns;
+  private readonly paths: PathFacts;
   private readonly appUserAgents: RegExp | null;
   private readonly clients: ClientMemory;
   private readonly userAgents: UserAgentClassifier;
@@ -115,14 +111,17 @@ export class FeatureExtractor {
     traffic: TrafficContextConfig,
     deps: FeatureExtractorDeps,
   ) {
-    this.login = new PathPatterns(config.login_paths, 'prefix', 'classify.login_paths');
     this.loginMethods = new Set(config.login_methods.map((m) => m.toUpperCase()));
     this.loginFailures = new Set(config.login_failure_statuses);
-    this.sensitive = new PathPatterns(config.sensitive_paths, 'substring', 'classify.sensitive_paths');
-    this.sensitiveExcept = new PathPatterns(config.sensitive_paths_except, 'substring', 'classify.sensitive_paths_except');
-    this.assetExtensions = new Set(config.asset_extensions);
-    this.apiPrefixes = new PathPatterns(config.api_prefixes, 'prefix', 'classify.api_prefixes');
-    this.cartPaths = new PathPatterns(config.cart_paths, 'prefix', 'classify.cart_paths');
+    const paths: PathFactsDeps = {
+      login: new PathPatterns(config.login_paths, 'prefix', 'classify.login_paths'),
+      sensitive: new PathPatterns(config.sensitive_paths, 'substring', 'classify.sensitive_paths'),
+      sensitiveExcept: new PathPatterns(config.sensitive_paths_except, 'substring', 'classify.sensitive_paths_except'),
+      assetExtensions: new Set(config.asset_extensions),
+      apiPrefixes: new PathPatterns(config.api_prefixes, 'prefix', 'classify.api_prefixes'),
+      cartPaths: new PathPatterns(config.cart_paths, 'prefix', 'classify.cart_paths'),
+    };
+    this.paths = new PathFacts(paths);
     // One alternation compiled once; matched once per distinct user agent (cached in uaInfo).
     this.appUserAgents = config.app_user_agents.length === 0 ? null : new RegExp(config.app_user_agents.map((source) => `(?:${source})`).join('|'), 'i');
     this.clients = new ClientMemory(deps.clients ?? DEFAULT_CLIENT_MEMORY);
@@ -142,12 +141,14 @@ export class FeatureExtractor {
   extract(event: RequestEvent): EventFeatures {
     const out = this.out;
     const path = event.path;
-    const lowerPath = path.toLowerCase();
+    const pathHash = hash32(path);
+    const paths = this.paths;
+    const facts = paths.of(path, pathHash);
     const method = event.method;
     const status = event.status;
     const route = this.routes.of(event.host, path);
-    const kind = this.kindOf(event, lowerPath);
-    const login = this.loginMethods.has(method) && this.login.matches(lowerPath);
+    const kind = this.kindOf(event, facts);
+    const login = (facts & PathFacts.LOGIN) !== 0 && this.loginMethods.has(method);
     const ua = this.userAgent(event.user_agent);
     const ja4 = event.ja4;
     const browserJa4 = ja4 === null || ja4 === '' ? true : this.browserJa4(ja4);
@@ -160,12 +161,12 @@ export class FeatureExtractor {
     out.kind = kind;
     out.login = login;
     out.login_failed = login && this.loginFailures.has(status);
-    out.probe = this.sensitive.matches(lowerPath) && (this.sensitiveExcept.empty || !this.sensitiveExcept.matches(lowerPath));
+    out.probe = (facts & PathFacts.PROBE) !== 0;
     out.not_found = status === 404 || status === 410;
     out.client_error = status >= 400 && status < 500;
     out.server_error = status >= 500 || event.origin_status >= 500;
     out.cache_busting = (kind === 'page' || kind === 'api') && looksCacheBusting(event.uri);
-    out.numeric_id = kind === 'page' ? numericIdOf(path) : -1;
+    out.numeric_id = kind === 'page' ? paths.numericId : -1;
     out.has_bot_management = botScore !== null;
     out.low_score = botScore !== null && botScore < this.config.low_score_below;
     out.verified = verified;
@@ -177,7 +178,7 @@ export class FeatureExtractor {
     out.ua_ja4_mismatch = ua.browser && !browserJa4;
     out.app_ua = ua.app;
     out.has_referer = event.referer !== '';
-    out.cart = this.cartPaths.matches(lowerPath);
+    out.cart = (facts & PathFacts.CART) !== 0;
     this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset');
     out.new_client = this.clients.newClient;
     out.known_browser = this.clients.knownBrowser;
@@ -186,6 +187,7 @@ export class FeatureExtractor {
     out.ip_hash = ipHash;
     out.ua_hash = ua.hash;
     out.url_hash = kind === 'page' ? hash32(event.uri) : 0;
+    out.path_hash = pathHash;
     return out;
   }
 
@@ -195,15 +197,15 @@ export class FeatureExtractor {
     return { keys: traffic.keys + this.ja4Info.size, bytes: traffic.bytes + this.ja4Info.size * 120 + clients.bytes };
   }
 
-  private kindOf(event: RequestEvent, lowerPath: string): RequestKind {
-    const extension = extensionOf(lowerPath);
-    if (extension !== '' && this.assetExtensions.has(extension) && extension !== 'json') return 'asset';
-    if (this.apiPrefixes.matches(lowerPath) || extension === 'json' || event.content_type.startsWith('application/json')) return 'api';
+  /** The request's kind from its path's facts, method and content type. */
+  private kindOf(event: RequestEvent, facts: number): RequestKind {
+    if ((facts & PathFacts.ASSET_EXTENSION) !== 0) return 'asset';
+    const type = event.content_type;
+    if ((facts & PathFacts.API_PATH) !== 0 || type.startsWith('application/json')) return 'api';
     const method = event.method;
     if (method !== 'GET' && method !== 'HEAD') return 'other';
-    const type = event.content_type;
     if (type.startsWith('text/css') || type.startsWith('image/') || type.startsWith('font/') || type.includes('javascript')) return 'asset';
-    if (extension === '' || extension === 'html' || extension === 'htm' || extension === 'php' || type.startsWith('text/html')) return 'page';
+    if ((facts & PathFacts.PAGE_EXTENSION) !== 0 || type.startsWith('text/html')) return 'page';
     return 'other';
   }
 

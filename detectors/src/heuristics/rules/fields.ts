@@ -109,6 +109,7 @@ const FEATURE_TYPES = {
   ip_hash: 'number',
   ua_hash: 'number',
   url_hash: 'number',
+  path_hash: 'number',
 } as const satisfies Record<keyof EventFeatures, FieldType>;
 
 function featureFields(): Record<string, FieldDef> {
