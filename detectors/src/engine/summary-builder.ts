@@ -37,8 +37,14 @@ export class OpenSlot {
   generation = -1;
 }
 
-/** Summary objects kept for reuse at most (a burst's worth beyond it is left to the GC). */
-const MAX_FREE_SUMMARIES = 4_096;
+/**
+ * Summary objects kept for reuse at most (a burst's worth beyond it is left to the GC). At 4,096,
+ * 42 % of bench:detect's summaries were new objects (drains of up to 8,970 summaries while the
+ * flood runs: 203,762 of 484,534 beyond the pool); at 16,384 none were, and the engine allocated
+ * ~12 % fewer bytes per event. Held at most: ~7 MB of summaries and ~5 MB of cleared sketches,
+ * and only as many as the largest drain seen.
+ */
+const MAX_FREE_SUMMARIES = 16_384;
 const MAX_FREE_SKETCHES = 4 * MAX_FREE_SUMMARIES;
 
 export class SummaryBuilder {
