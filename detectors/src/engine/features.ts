@@ -51,7 +51,11 @@ export interface EventFeatures {
   cart: boolean;
   /** The client's address sent nothing within the client memory's horizon before this request. */
   new_client: boolean;
-  /** The client's address loaded assets (a browser rendering pages) within the horizon before this request. */
+  /**
+   * The client's address loaded assets (a browser rendering pages) within the horizon before this
+   * request. Assets fetched under an automation user agent do not count, and a request with one is
+   * never a known browser's.
+   */
   known_browser: boolean;
   /** This event's route is spiking right now (traffic context, event time). */
   route_spiking: boolean;

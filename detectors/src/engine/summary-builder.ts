@@ -198,6 +198,7 @@ export class SummaryBuilder {
         break;
       case 'asset':
         s.assets += 1;
+        if (!f.automation_ua) s.rendered_assets += 1;
         break;
       case 'api':
         s.api += 1;

@@ -30,6 +30,12 @@ export interface Summary {
   requests: number;
   pages: number;
   assets: number;
+  /**
+   * Asset requests from clients that do not name automation (no HeadlessChrome, no tool on the
+   * isbot list): a rendering that may be a person's. A headless browser that says what it is
+   * loads assets too, but is no evidence of people on its network.
+   */
+  rendered_assets: number;
   api: number;
   logins: number;
   login_failures: number;
@@ -83,6 +89,7 @@ export const SUMMARY_COUNTERS = [
   'requests',
   'pages',
   'assets',
+  'rendered_assets',
   'api',
   'logins',
   'login_failures',
@@ -122,6 +129,7 @@ export function emptySummary(subject: SubjectKey, kind: SummaryKind, step_ms: nu
     requests: 0,
     pages: 0,
     assets: 0,
+    rendered_assets: 0,
     api: 0,
     logins: 0,
     login_failures: 0,
@@ -164,6 +172,7 @@ export function resetSummary(s: Summary, subject: SubjectKey, kind: SummaryKind,
   s.requests = 0;
   s.pages = 0;
   s.assets = 0;
+  s.rendered_assets = 0;
   s.api = 0;
   s.logins = 0;
   s.login_failures = 0;
@@ -237,6 +246,8 @@ export function decodeSummary(value: unknown): Summary | null {
     if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return null;
     summary[field] = n;
   }
+  // Producers before `rendered_assets` existed sent only `assets`: every asset counted as rendered.
+  if (wire.rendered_assets === undefined) summary.rendered_assets = summary.assets;
   if (typeof wire.top_route === 'string') summary.top_route = wire.top_route;
   if (typeof wire.top_route_requests === 'number') summary.top_route_requests = wire.top_route_requests;
   if (typeof wire.id_min === 'number') summary.id_min = wire.id_min;

@@ -179,9 +179,11 @@ export class FeatureExtractor {
     out.app_ua = ua.app;
     out.has_referer = event.referer !== '';
     out.cart = (facts & PathFacts.CART) !== 0;
-    this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset');
+    // A client that names automation (HeadlessChrome, a tool) renders as software: its assets do
+    // not make its address a browser's, and its own requests are never a known browser's.
+    this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset' && !out.automation_ua);
     out.new_client = this.clients.newClient;
-    out.known_browser = this.clients.knownBrowser;
+    out.known_browser = this.clients.knownBrowser && !out.automation_ua;
     out.route_spiking = flags.route_spiking;
     out.origin_loaded = flags.origin_loaded;
     out.ip_hash = ipHash;

@@ -189,3 +189,14 @@ test('fused TTL: weaker signals fused into a stronger action keep their longest 
   const [mixed] = fuse(f, hinted('ip:203.0.113.9', 'a', 30_000), { subject: 'ip:203.0.113.9', at: T0, detector: 'b', score: 25, action: 'challenge', evidence: { n: 1 } }).slice(-1);
   t.like(mixed, { action: 'block', ttl_ms: 600_000 });
 });
+
+test('a headless browser that names itself is no evidence of people: its assets and its address\'s history do not shelter a network', (t) => {
+  const g = guard();
+  // A proxy network abroad: a HeadlessChrome scraper renders every page, a flood shares the network.
+  feed(g, 'asn:64510', 30, { requests: 20, pages: 4, assets: 16, rendered_assets: 0, automation_ua: 20 });
+  feed(g, 'asn:64510', 5, { requests: 200, pages: 200, spiking_route: 200, new_clients: 180 }, T0 + 30_000);
+  t.is(g.inhabited('asn:64510', T0 + 35_000), INHABITED.no);
+  // The same assets fetched by a browser's user agent are a person's rendering.
+  feed(g, 'asn:64511', 30, { requests: 20, pages: 4, assets: 16, browser_ua: 20 });
+  t.is(g.inhabited('asn:64511', T0 + 30_000), INHABITED.evidence);
+});

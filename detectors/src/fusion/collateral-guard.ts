@@ -11,10 +11,12 @@
  * 1. Evidence of humans, an exponentially decayed count (half-life `half_life_ms`) of requests
  *    only people's clients send, fed by every aggregate summary that passes through the stage,
  *    at or above `min_evidence`:
- *    - browsers rendering pages: max(assets, known_browsers). `known_browsers` counts the
- *      requests of addresses that loaded assets within the client memory's horizon, so it covers
- *      what the single-page app sends after its shell (all `/api/…`), and it is blind to the
- *      fresh addresses a proxy pool rotates through;
+ *    - browsers rendering pages: max(rendered_assets, known_browsers). `known_browsers` counts
+ *      the requests of addresses that loaded assets within the client memory's horizon, so it
+ *      covers what the single-page app sends after its shell (all `/api/…`), and it is blind to
+ *      the fresh addresses a proxy pool rotates through. Neither counts a client that names
+ *      automation (HeadlessChrome, a tool on the isbot list): a headless scraper renders every
+ *      page, and on a proxy network abroad it would otherwise shelter a flood sharing the network;
  *    - app sessions: requests with an app stack's user agent (okhttp, CFNetwork) that are not
  *      failed logins, cart calls or 4xx, weighted by the summary's share of returning addresses
  *      and of requests off spiking routes and without cache busting. The mobile app never loads
@@ -122,7 +124,7 @@ export function humanEvidence(s: Summary, loginWeight: number, hosting = false):
   if (requests <= 0) return 0;
   const logins = s.logins - s.login_failures;
   if (hosting) return logins > 0 ? loginWeight * logins : 0;
-  let evidence = s.assets > s.known_browsers ? s.assets : s.known_browsers;
+  let evidence = s.rendered_assets > s.known_browsers ? s.rendered_assets : s.known_browsers;
   const app = s.app_ua - s.login_failures - s.cart - s.client_errors;
   if (app > 0) {
     const returning = 1 - s.new_clients / requests;
@@ -161,7 +163,7 @@ export function peopleAtOnce(s: Summary): number {
   if (requests <= 0 || s.uas === null) return 0;
   if (5 * (s.not_found + s.login_failures) > requests) return 0;
   if (5 * (s.browser_ua + s.app_ua) < 4 * requests) return 0;
-  if (s.assets === 0 && s.known_browsers === 0 && 2 * s.app_ua < requests) return 0;
+  if (s.rendered_assets === 0 && s.known_browsers === 0 && 2 * s.app_ua < requests) return 0;
   return s.uas.estimate();
 }
 

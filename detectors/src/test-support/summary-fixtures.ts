@@ -32,12 +32,17 @@ export function distinct(values: readonly string[]): HyperLogLog {
   return sketch;
 }
 
+/** A fixture's counter; `rendered_assets` defaults to `assets` (assets fetched by clients that do not name automation). */
+function counter(fixture: SummaryFixture, field: (typeof SUMMARY_COUNTERS)[number]): number {
+  return fixture[field] ?? (field === 'rendered_assets' ? (fixture.assets ?? 0) : 0);
+}
+
 /** A summary of `subject` for the step starting at `step_ms`; `last_ms` defaults to 900 ms into it. */
 export function makeSummary(subject: SubjectKey, step_ms: number, fixture: SummaryFixture = {}): Summary {
   const kind = subject.slice(0, subject.indexOf(':')) as SummaryKind;
   const summary = emptySummary(subject, kind, step_ms);
   summary.last_ms = fixture.last_ms ?? step_ms + 900;
-  for (const field of SUMMARY_COUNTERS) summary[field] = fixture[field] ?? 0;
+  for (const field of SUMMARY_COUNTERS) summary[field] = counter(fixture, field);
   summary.top_route = fixture.top_route ?? '';
   summary.top_route_requests = fixture.top_route_requests ?? 0;
   if (fixture.uas !== undefined) summary.uas = distinct(fixture.uas);
@@ -50,7 +55,7 @@ export function halves(subject: SubjectKey, step_ms: number, fixture: SummaryFix
   const first: SummaryFixture = { top_route: fixture.top_route ?? '', last_ms: fixture.last_ms ?? step_ms + 900 };
   const second: SummaryFixture = { ...first };
   for (const field of SUMMARY_COUNTERS) {
-    const n = fixture[field] ?? 0;
+    const n = counter(fixture, field);
     first[field] = Math.floor(n / 2);
     second[field] = n - Math.floor(n / 2);
   }
