@@ -67,8 +67,11 @@ export function extensionOf(path: string): string {
 /**
  * Cache busting: a query parameter whose value looks random — at least 6 characters mixing ≥ 2
  * digits and ≥ 2 letters (`q=x8f3k2l9`, `_=1700000000123abc`), a value of 10+ digits (a
- * timestamp), or a known cache-busting name (`_`, `cb`, `nocache`, `rand`, `rnd`). Words
- * (`q=red+shoes`) and small numbers (`page=3`) are not.
+ * timestamp), or a known cache-busting name (`_`, `cb`, `nocache`, `rand`, `rnd`) — or a bare
+ * parameter (no `=`), the form flood tools append to a page, that looks random itself: 10+
+ * digits (`/?1700000000123`), or the value test above with digits and letters alternating at
+ * least twice (`/?k3x9a2`; a campaign tag such as `/?gift2024` is a word and a year). Words
+ * (`q=red+shoes`, `/?amp`) and small numbers (`page=3`) are not.
  */
 export function looksCacheBusting(uri: string): boolean {
   const q = uri.indexOf('?');
@@ -80,7 +83,7 @@ export function looksCacheBusting(uri: string): boolean {
     const eq = uri.indexOf('=', start);
     const nameEnd = eq === -1 || eq > end ? end : eq;
     if (cacheBustingName(uri, start, nameEnd - start)) return true;
-    if (eq !== -1 && eq < end && randomValue(uri, eq + 1, end)) return true;
+    if (nameEnd === end ? randomValue(uri, start, end, 2) : randomValue(uri, eq + 1, end, 0)) return true;
     start = end + 1;
   }
   return false;
@@ -106,14 +109,27 @@ function cacheBustingName(uri: string, start: number, length: number): boolean {
   }
 }
 
-function randomValue(s: string, start: number, end: number): boolean {
+/** 6+ characters with ≥ 2 digits and ≥ 2 letters (and `minAlternations` digit/letter changes), or 10+ digits. */
+function randomValue(s: string, start: number, end: number, minAlternations: number): boolean {
   if (end - start < 6) return false;
   let digits = 0;
   let letters = 0;
+  let alternations = 0;
+  let previous = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) digits += 1;
-    else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) letters += 1;
+    let type = 0;
+    if (c >= 48 && c <= 57) {
+      digits += 1;
+      type = 1;
+    } else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+      letters += 1;
+      type = 2;
+    }
+    if (type !== 0) {
+      if (previous !== 0 && type !== previous) alternations += 1;
+      previous = type;
+    }
   }
-  return (digits >= 2 && letters >= 2) || digits >= 10;
+  return (digits >= 2 && letters >= 2 && alternations >= minAlternations) || digits >= 10;
 }

@@ -1,0 +1,13 @@
+/** Route helpers: which query strings are cache busting. */
+import test from 'ava';
+import { looksCacheBusting } from './route.js';
+
+test('cache busting: random values, timestamps, known names, and a bare random parameter', (t) => {
+  for (const uri of ['/search?q=x8f3k2l9', '/?_=1700000000123abc', '/p/1?t=1700000000123', '/?cb=1', '/?nocache', '/p?a=1&rand=x', '/?k3x9a2', '/?1700000000123', '/p/7?ref=mail&9fk2m3q1'])
+    t.true(looksCacheBusting(uri), uri);
+});
+
+test('not cache busting: words, small numbers, marketing tags, bare words, no query', (t) => {
+  for (const uri of ['/search?q=red+shoes', '/list?page=3', '/?utm_source=newsletter&utm_medium=email', '/?amp', '/?print', '/p/12', '/?', '/?a1', '/?gift2024'])
+    t.false(looksCacheBusting(uri), uri);
+});
