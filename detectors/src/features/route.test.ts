@@ -11,3 +11,9 @@ test('not cache busting: words, small numbers, marketing tags, bare words, no qu
   for (const uri of ['/search?q=red+shoes', '/list?page=3', '/?utm_source=newsletter&utm_medium=email', '/?amp', '/?print', '/p/12', '/?', '/?a1', '/?gift2024'])
     t.false(looksCacheBusting(uri), uri);
 });
+
+test('not cache busting: the click identifiers ads and shopping results add to a person\'s landing page', (t) => {
+  for (const uri of ['/?gclid=Cj0KCQiA8fW9BhC8ARIsACwHqYqf3k2l9x8', '/p/12?srsltid=AfmBOoq7x3k9Lm2Qw8eR5tY1uI0pA', '/?fbclid=IwAR2x8f3k2l9q7w', '/?utm_source=ads&msclkid=3f9a2b7c8d1e4f5a6b7c8d9e0f1a2b3c', '/p/1?_gl=1*1x8f3k2*_ga*MTIzNDU2Nzg5'])
+    t.false(looksCacheBusting(uri), uri);
+  t.true(looksCacheBusting('/?gclid=Cj0KCQiA8fW9BhC8&_=1700000000123'), 'a cache buster beside one still counts');
+});

@@ -71,7 +71,9 @@ export function extensionOf(path: string): string {
  * parameter (no `=`), the form flood tools append to a page, that looks random itself: 10+
  * digits (`/?1700000000123`), or the value test above with digits and letters alternating at
  * least twice (`/?k3x9a2`; a campaign tag such as `/?gift2024` is a word and a year). Words
- * (`q=red+shoes`, `/?amp`) and small numbers (`page=3`) are not.
+ * (`q=red+shoes`, `/?amp`) and small numbers (`page=3`) are not, nor are the click identifiers
+ * ads, shopping results and analytics add to the link a person follows (`gclid`, `fbclid`,
+ * `srsltid`, …: CLICK_IDS), random by design.
  */
 export function looksCacheBusting(uri: string): boolean {
   const q = uri.indexOf('?');
@@ -83,11 +85,20 @@ export function looksCacheBusting(uri: string): boolean {
     const eq = uri.indexOf('=', start);
     const nameEnd = eq === -1 || eq > end ? end : eq;
     if (cacheBustingName(uri, start, nameEnd - start)) return true;
-    if (nameEnd === end ? randomValue(uri, start, end, 2) : randomValue(uri, eq + 1, end, 0)) return true;
+    if (nameEnd === end ? randomValue(uri, start, end, 2) : randomValue(uri, eq + 1, end, 0) && !CLICK_IDS.has(uri.slice(start, nameEnd))) return true;
     start = end + 1;
   }
   return false;
 }
+
+/**
+ * Click identifiers: Google Ads (`gclid`, `gbraid`, `wbraid`, `dclid`, `gclsrc`), Google Shopping
+ * results (`srsltid`), Google Analytics' cross-domain linker (`_gl`, `_ga`), Meta (`fbclid`,
+ * `igshid`), Microsoft Ads (`msclkid`), TikTok (`ttclid`), X (`twclid`), LinkedIn (`li_fat_id`),
+ * Yandex (`yclid`), Mailchimp (`mc_eid`), Pinterest (`epik`). A person arriving from an ad or a
+ * shopping result carries one on the landing page.
+ */
+const CLICK_IDS: ReadonlySet<string> = new Set(['gclid', 'gbraid', 'wbraid', 'dclid', 'gclsrc', 'srsltid', '_gl', '_ga', 'fbclid', 'igshid', 'msclkid', 'ttclid', 'twclid', 'li_fat_id', 'yclid', 'mc_eid', 'epik']);
 
 /** `uri.slice(start, start + length)` is a known cache-busting name (compared in place: no slice per parameter). */
 function cacheBustingName(uri: string, start: number, length: number): boolean {
