@@ -83,6 +83,7 @@ export type SubjectKind = 'ip' | 'prefix' | 'asn' | 'ja4' | 'ua';
 /**
  * A subject key: `ip:1.2.3.4`, `prefix:1.2.3.0/24`, `asn:13335`, `ja4:t13d…`, or
  * `ua:<user agent>` (the exact user-agent string: the fingerprint zones without Bot Management
- * have; the edge enforces it with a rule on `http.user_agent`).
+ * have; the edge enforces it with a rule on `http.user_agent`). `ua:` alone is the requests that
+ * send no user agent.
  */
 export type SubjectKey = `${SubjectKind}:${string}`;

@@ -12,7 +12,8 @@ test('the kind of a key, and what is a key', (t) => {
   for (const bad of ['', 'ip', ':1.2.3.4', 'host:example.com', 'IP:1.2.3.4']) t.is(subjectKind(bad), undefined, bad);
   t.true(isSubjectKey('asn:13335'));
   t.true(isSubjectKey('ua::'));
-  for (const bad of ['asn:', 'ipx', 'country:fr', 42, null]) t.false(isSubjectKey(bad), String(bad));
+  t.true(isSubjectKey('ua:'), 'the empty user agent: requests that send none');
+  for (const bad of ['asn:', 'ip:', 'ja4:', 'ipx', 'country:fr', 42, null]) t.false(isSubjectKey(bad), String(bad));
 });
 
 test('subjects of a client, spelled as detectors spell them, most specific first', (t) => {
@@ -23,7 +24,8 @@ test('subjects of a client, spelled as detectors spell them, most specific first
     'ja4:t13d1516h2_8daaf6152771_e5627efa2ab1',
     'ua:curl/8.5.0',
   ]);
-  t.deepEqual(clientSubjects({ ip: '2001:DB8::1', asn: 0, ja4: null, user_agent: '' }), ['ip:2001:db8::1', 'prefix:2001:db8::/64']);
+  t.deepEqual(clientSubjects({ ip: '2001:DB8::1', asn: 0, ja4: null, user_agent: '' }), ['ip:2001:db8::1', 'prefix:2001:db8::/64', 'ua:'], 'a request without a user agent falls under `ua:`');
+  t.deepEqual(clientSubjects({ ip: '2001:DB8::1', user_agent: null }), ['ip:2001:db8::1', 'prefix:2001:db8::/64'], 'an unknown user agent (null, absent) gives no `ua:` subject');
   t.deepEqual(clientSubjects({ ip: 'garbage', asn: 13335 }), ['asn:13335']);
   t.deepEqual(clientSubjects({ ip: '192.0.2.1', asn: 1.5 }), ['ip:192.0.2.1', 'prefix:192.0.2.0/24'], 'a non-integer ASN is none');
   for (const subjects of [clientSubjects({ ip: '198.51.100.9', asn: 7, ja4: 'j', user_agent: 'u' })]) {

@@ -23,9 +23,14 @@ export function subjectValue(subject: string): string {
   return subject.slice(subject.indexOf(':') + 1);
 }
 
-/** A known kind, a colon and a value of at least one character. */
+/**
+ * A known kind, a colon and a value of at least one character — except `ua:` alone, the empty user
+ * agent: requests that send none (no browser or app omits it) are one population of their own.
+ */
 export function isSubjectKey(value: unknown): value is SubjectKey {
-  return typeof value === 'string' && subjectKind(value) !== undefined && value.length > value.indexOf(':') + 1;
+  if (typeof value !== 'string') return false;
+  const kind = subjectKind(value);
+  return kind !== undefined && (value.length > value.indexOf(':') + 1 || kind === 'ua');
 }
 
 /** What an enforcing side knows of a client that subjects are made of. */
@@ -36,14 +41,17 @@ export interface ClientIdentity {
   readonly asn?: number | null | undefined;
   /** JA4 TLS fingerprint when the edge passed one. */
   readonly ja4?: string | null | undefined;
-  /** The exact User-Agent header. */
+  /**
+   * The exact User-Agent header; '' when the request had none (or an empty one): that is the
+   * subject `ua:`. Absent or null when the caller does not know it: then no `ua:` subject.
+   */
   readonly user_agent?: string | null | undefined;
 }
 
 /**
  * The subjects a client falls under, most specific first (SUBJECT_KINDS' order), spelled exactly
  * as detectors spell them from events: `ip:<ip>`, `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`,
- * `ua:<user agent>`. The IP and prefix are the canonical forms ingest gives events
+ * `ua:<user agent>` (`ua:` for a request without one). The IP and prefix are the canonical forms ingest gives events
  * (`canonicalIp`), or a lookup would miss the verdict; an unparseable IP contributes none.
  * Builds strings: lookups on a hot path find entries without spelling keys (decisions'
  * SubjectIndex), and agree with this function by test.
@@ -54,6 +62,6 @@ export function clientSubjects(client: ClientIdentity): SubjectKey[] {
   if (canonical !== null) subjects.push(`ip:${canonical.ip}`, `prefix:${canonical.prefix}`);
   if (typeof client.asn === 'number' && Number.isInteger(client.asn) && client.asn > 0) subjects.push(`asn:${client.asn}`);
   if (client.ja4) subjects.push(`ja4:${client.ja4}`);
-  if (client.user_agent) subjects.push(`ua:${client.user_agent}`);
+  if (typeof client.user_agent === 'string') subjects.push(`ua:${client.user_agent}`);
   return subjects;
 }

@@ -75,13 +75,17 @@ test('every kind of subject is found from the client, canonical forms included; 
   t.deepEqual(reasons(client('203.0.113.9', { ja4: 't13d1516h2_8daaf6152771_b186095e22b6' })), ['ja4'], 'the strongest subject');
   t.deepEqual(reasons(client('not an ip', { user_agent: 'curl/8.4.0' })), ['ua'], 'an unparseable IP contributes no subject');
   t.is(replica.decide(client('192.0.2.1')).action, 'allow');
+  replica.apply(verdict('ua:', 'challenge', 60_000, T0, 'no-ua'));
+  t.deepEqual(reasons(client('192.0.2.1', { user_agent: '' })), ['no-ua'], 'a request without a user agent falls under `ua:`');
+  t.deepEqual(reasons(client('192.0.2.1', { user_agent: null })), [], 'an unknown user agent does not');
+  t.is(replica.decide(client('192.0.2.1')).action, 'allow');
   // Subjects no client spells are held, counted and listed, and match nothing (as `asn:${7}` never spelled `asn:07`).
   replica.apply(verdict('asn:064501', 'block', 60_000));
   replica.apply(verdict('ip:020.0.0.1', 'block', 60_000));
   replica.apply(verdict('cookie:abc', 'block', 60_000));
   t.is(replica.decide(client('20.0.0.1', { asn: 64_501 })).action, 'allow');
-  t.is(replica.size, 10);
-  t.is(replica.snapshot().verdicts.length, 10);
+  t.is(replica.size, 11);
+  t.is(replica.snapshot().verdicts.length, 11);
 });
 
 test('the index agrees with the subject keys clientSubjects spells, for random clients and verdicts', (t) => {
@@ -97,7 +101,7 @@ test('the index agrees with the subject keys clientSubjects spells, for random c
   };
   const ipOf = (i: number) => (i % 3 === 0 ? `2001:db8:${i % 4}::${i % 7}` : `10.${i % 2}.${i % 5}.${i % 7}`);
   const clients: DecisionClient[] = [];
-  for (let i = 0; i < 200; i++) clients.push({ ip: i % 11 === 0 ? `::ffff:${ipOf(i + 1)}` : ipOf(i), asn: i % 4, ja4: `j${i % 3}`, user_agent: `ua${i % 5}` });
+  for (let i = 0; i < 200; i++) clients.push({ ip: i % 11 === 0 ? `::ffff:${ipOf(i + 1)}` : ipOf(i), asn: i % 4, ja4: `j${i % 3}`, user_agent: i % 5 === 0 ? '' : i % 7 === 0 ? null : `ua${i % 5}` });
   for (let step = 0; step < 5_000; step++) {
     const c = clients[random(clients.length)] as DecisionClient;
     const subjects = clientSubjects(c);

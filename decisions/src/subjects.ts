@@ -189,7 +189,7 @@ export class SubjectIndex<T> {
     const ja4 = client.ja4;
     if (typeof ja4 === 'string' && ja4 !== '' && (value = this.ja4s.get(ja4)) !== undefined) found[n++] = value;
     const userAgent = client.user_agent;
-    if (typeof userAgent === 'string' && userAgent !== '' && (value = this.userAgents.get(userAgent)) !== undefined) found[n++] = value;
+    if (typeof userAgent === 'string' && (value = this.userAgents.get(userAgent)) !== undefined) found[n++] = value;
     return n;
   }
 
@@ -202,6 +202,8 @@ export class SubjectIndex<T> {
     const colon = subject.indexOf(':');
     const kind = colon > 0 ? subject.slice(0, colon) : '';
     const value = subject.slice(colon + 1);
+    // `ua:` alone is the empty user agent (requests that send none), a subject of its own.
+    if (kind === 'ua') return { map: this.userAgents, key: value };
     if (value !== '') {
       switch (kind) {
         case 'ip': {
@@ -233,8 +235,6 @@ export class SubjectIndex<T> {
         }
         case 'ja4':
           return { map: this.ja4s, key: value };
-        case 'ua':
-          return { map: this.userAgents, key: value };
       }
     }
     return { map: this.others, key: subject };

@@ -104,7 +104,8 @@ function checkClient(raw: RawClient): Parsed<DecisionClient> {
     ok: true,
     value: {
       ip: raw.ip,
-      user_agent: (raw.user_agent as string | null | undefined) || null,
+      // '' is a request that sent no User-Agent (the subject `ua:`); null: not known.
+      user_agent: (raw.user_agent as string | null | undefined) ?? null,
       ja4: (raw.ja4 as string | null | undefined) || null,
       asn: (raw.asn as number | null | undefined) ?? null,
       verified: (raw.verified as boolean | null | undefined) ?? null,

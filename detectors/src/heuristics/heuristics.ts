@@ -158,7 +158,7 @@ export class HeuristicsDetector implements EventDetector<HeuristicsConfig> {
   }
 }
 
-/** The event's value for a subject of `kind` (the subject is `kind:value`); null when it has none (no JA4, ASN 0, no IP). */
+/** The event's value for a subject of `kind` (the subject is `kind:value`); null when it has none (no JA4, ASN 0, no IP); no user agent is `ua:`. */
 function valueOf(kind: SubjectKind, event: RequestEvent): RawSubject | null {
   switch (kind) {
     case 'ip':
@@ -170,7 +170,8 @@ function valueOf(kind: SubjectKind, event: RequestEvent): RawSubject | null {
     case 'ja4':
       return event.ja4 === null || event.ja4 === '' ? null : event.ja4;
     case 'ua':
-      return event.user_agent === '' ? null : event.user_agent;
+      // '' is a value too: `ua:`, the requests that send no user agent.
+      return event.user_agent;
   }
 }
 

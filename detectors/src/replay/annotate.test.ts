@@ -118,3 +118,10 @@ test('the default exemption is the shipped bot data and the default safelist', (
   t.is(annotator.annotate(makeEvent({ ip: '157.55.39.200', asn: 8_075, user_agent: BINGBOT, timestamp_ms: T0 + 1 })).action, 'allow');
   t.is(annotator.annotate(makeEvent({ ip: '20.42.7.9', asn: 8_075, user_agent: BINGBOT, timestamp_ms: T0 + 1 })).action, 'block');
 });
+
+test('`ua:` covers the requests that send no user agent, and only those', (t) => {
+  const annotator = new Annotator();
+  annotator.apply([verdict('ua:', 'challenge', T0, { score: 22 })]);
+  t.like(annotator.annotate(makeEvent({ ip: '192.0.2.9', user_agent: '', timestamp_ms: T0 + 1 })), { action: 'challenge', subject: 'ua:' });
+  t.is(annotator.annotate(makeEvent({ ip: '192.0.2.9', user_agent: 'curl/8.5.0', timestamp_ms: T0 + 2 })).action, 'allow');
+});

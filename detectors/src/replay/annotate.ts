@@ -96,7 +96,8 @@ export class Annotator {
     best = strongest(best, this.prefix.get(event.prefix), ts);
     if (event.asn !== 0) best = strongest(best, this.asn.get(event.asn), ts);
     if (event.ja4 !== null) best = strongest(best, this.ja4.get(event.ja4), ts);
-    if (event.user_agent !== '') best = strongest(best, this.ua.get(event.user_agent), ts);
+    // '' too: `ua:` is the population of requests without a user agent.
+    best = strongest(best, this.ua.get(event.user_agent), ts);
     if (best === null || this.exemption.check(event) !== null) return { RayID: event.ray_id, action: 'allow', score: null, subject: null, reasons: NO_REASONS };
     return { RayID: event.ray_id, action: ACTION_BY_RANK[best.rank] as EventAction, score: best.score, subject: best.subject, reasons: best.reasons };
   }

@@ -23,7 +23,8 @@ export function edgeSubjects(client: EdgeClient): string[] {
   if (canonicalIpInto(client.ip, canonical)) subjects.push(`ip:${canonical.ip}`, `prefix:${canonical.prefix}`);
   if (typeof client.asn === 'number' && Number.isInteger(client.asn) && client.asn > 0) subjects.push(`asn:${client.asn}`);
   if (client.ja4) subjects.push(`ja4:${client.ja4}`);
-  if (client.user_agent) subjects.push(`ua:${client.user_agent}`);
+  // '' is a request without a User-Agent: the population `ua:` (no browser or app sends none).
+  if (typeof client.user_agent === 'string') subjects.push(`ua:${client.user_agent}`);
   return subjects;
 }
 

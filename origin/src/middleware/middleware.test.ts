@@ -108,6 +108,17 @@ test('node:http: challenge passes by default (the application sees it), or answe
   t.is(answered.headers['x-challenge'], 'turnstile');
 });
 
+test('node:http: a request without a User-Agent falls under `ua:`; one with a user agent does not', async (t) => {
+  const source = replica();
+  source.apply(verdict('ua:', 'block'));
+  const { port } = await setup(t, 'node:http', { source });
+  const none = await get(port, { 'cf-connecting-ip': CLEAN_IP });
+  t.is(none.status, 403, 'no User-Agent header: the empty user agent');
+  const named = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/151.0.0.0 Safari/537.36' });
+  t.is(named.status, 200);
+  t.like(named.botsieve, { action: 'allow' });
+});
+
 test('node:http: with an edge token, edge headers without it are not believed', async (t) => {
   const { port } = await setup(t, 'node:http', { edge_token: 'a-long-shared-secret-0123' });
   const without = await get(port, { 'cf-connecting-ip': CLEAN_IP, 'botsieve-asn': String(BLOCKED_ASN), 'botsieve-verified-bot': 'true' });

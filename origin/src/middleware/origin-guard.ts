@@ -168,7 +168,7 @@ export class OriginGuard {
     let failOpen: FailOpenReason | null = null;
     if (address.ip === '') failOpen = 'no_address';
     else {
-      const outcome = this.decide({ ip: address.ip, asn: edge.asn, ja4: edge.ja4, user_agent: single(headers['user-agent']), verified: edge.verified, bot_score: edge.bot_score });
+      const outcome = this.decide({ ip: address.ip, asn: edge.asn, ja4: edge.ja4, user_agent: userAgentOf(headers['user-agent']), verified: edge.verified, bot_score: edge.bot_score });
       if (typeof outcome === 'string') failOpen = outcome;
       else decision = outcome;
     }
@@ -266,7 +266,9 @@ function onResponseClose(this: ServerResponse & { [STATE]?: ResponseState }): vo
   state.guard.finish(state, this);
 }
 
-function single(value: string | string[] | undefined): string | null {
+/** The request's User-Agent: '' when it sent none (the subject `ua:`), null when repeated (malformed). */
+function userAgentOf(value: string | string[] | undefined): string | null {
+  if (value === undefined) return '';
   return typeof value === 'string' ? value : null;
 }
 

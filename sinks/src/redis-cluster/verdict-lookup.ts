@@ -5,7 +5,7 @@
  *
  *     const lookup = new RedisVerdictLookup(config, { clock: systemClock });
  *     await lookup.connect();
- *     const { action, exemption } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] });
+ *     const { action, exemption } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] ?? '' });
  *
  * Exempt clients first: a verified bot or a safelisted client (ClientExemption, the one function
  * every enforcement path asks) gets `allow` whatever verdicts its ip, prefix, asn, ja4 or user
