@@ -96,8 +96,9 @@ export class SummaryBuilder {
       this.fold(hit ? (ja4Slot.summary as Summary) : this.summaryOf(this.ja4, ja4, hash32(ja4), 'ja4', step, ja4Slot), event, features);
     }
     // A UA that claims a good crawler is shared with the real crawler (verified, never acted on):
-    // the fakes are judged per IP (heuristics' fake_crawler), never through the UA string.
-    if (event.user_agent !== '' && features.claimed_crawler === '') {
+    // the fakes are judged per IP (heuristics' fake_crawler), never through the UA string. Requests
+    // without a user agent are the population `ua:` (no browser or app sends none).
+    if (features.claimed_crawler === '') {
       const hit = uaSlot !== null && uaSlot.generation === this.generation;
       this.fold(hit ? (uaSlot.summary as Summary) : this.summaryOf(this.ua, event.user_agent, features.ua_hash, 'ua', step, uaSlot), event, features);
     }

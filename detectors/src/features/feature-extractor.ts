@@ -129,7 +129,8 @@ export class FeatureExtractor {
     this.exemption = new ClientExemption({ safelist: deps.safelist, bots: deps.crawlers });
     this.traffic = new TrafficContext(traffic);
     this.routes = new RouteNames(config.route_depth);
-    this.emptyUa = new UserAgentInfo(false, false, false, '', hash32(''), this.exemption.userAgentBots(''));
+    // No browser or app sends a request without a user agent: software does (the population `ua:`).
+    this.emptyUa = new UserAgentInfo(true, false, false, '', hash32(''), this.exemption.userAgentBots(''));
     this.out = blankFeatures();
   }
 
@@ -213,8 +214,11 @@ export class FeatureExtractor {
 
   /** The user agent's class and hash, cached per user agent (one lookup, no re-hash of a ~70-character string). */
   private userAgent(ua: string): UserAgentInfo {
+    if (typeof ua !== 'string' || ua === '') {
+      this.uaSlot = this.emptyUa.slot;
+      return this.emptyUa;
+    }
     this.uaSlot = null;
-    if (typeof ua !== 'string' || ua === '') return this.emptyUa;
     const cached = this.uaInfo.get(ua);
     if (cached !== undefined) {
       this.uaSlot = cached.slot;

@@ -190,12 +190,20 @@ test('fused TTL: weaker signals fused into a stronger action keep their longest 
   t.like(mixed, { action: 'block', ttl_ms: 600_000 });
 });
 
-test('a headless browser that names itself is no evidence of people: its assets and its address\'s history do not shelter a network', (t) => {
+test('software that names itself, or sends no user agent, is no evidence of people: its assets do not shelter a network, its logins not its user agent', (t) => {
   const g = guard();
   // A proxy network abroad: a HeadlessChrome scraper renders every page, a flood shares the network.
   feed(g, 'asn:64510', 30, { requests: 20, pages: 4, assets: 16, rendered_assets: 0, automation_ua: 20 });
   feed(g, 'asn:64510', 5, { requests: 200, pages: 200, spiking_route: 200, new_clients: 180 }, T0 + 30_000);
   t.is(g.inhabited('asn:64510', T0 + 35_000), INHABITED.no);
+  // No user agent (`ua:`), or one naming automation: its successful logins are a stuffing run's hits.
+  feed(g, 'ua:', 30, { requests: 20, api: 20, logins: 20, login_failures: 17, automation_ua: 20 });
+  feed(g, 'ua:python-requests/2.32', 30, { requests: 20, api: 20, logins: 20, login_failures: 17, automation_ua: 20 });
+  t.is(g.inhabited('ua:', T0 + 30_000), INHABITED.no);
+  t.is(g.inhabited('ua:python-requests/2.32', T0 + 30_000), INHABITED.no);
+  // The same logins on a network are still real accounts.
+  feed(g, 'asn:64512', 30, { requests: 20, api: 20, logins: 20, login_failures: 17, automation_ua: 20 });
+  t.is(g.inhabited('asn:64512', T0 + 30_000), INHABITED.evidence);
   // The same assets fetched by a browser's user agent are a person's rendering.
   feed(g, 'asn:64511', 30, { requests: 20, pages: 4, assets: 16, browser_ua: 20 });
   t.is(g.inhabited('asn:64511', T0 + 30_000), INHABITED.evidence);
