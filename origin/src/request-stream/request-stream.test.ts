@@ -1,4 +1,5 @@
 /** RequestStream against the REAL ingest server (IngestServer on the embedded bus), through the guard on node:http. */
+import { createServer } from 'node:net';
 import test from 'ava';
 import { WebSocketServer } from 'ws';
 import { VerdictReplica } from '@botsieve/decisions';
@@ -6,7 +7,7 @@ import { systemClock } from '@botsieve/runtime';
 import { OriginGuard } from '../middleware/origin-guard.js';
 import { get, serve } from '../middleware/test-support.js';
 import { RequestStream, type RequestStreamOptions } from './request-stream.js';
-import { INGEST_TOKEN, freePort, startIngest, until } from './test-support.js';
+import { INGEST_TOKEN, startIngest, until } from './test-support.js';
 
 const FAST_BACKOFF = { base_ms: 50, max_ms: 200, jitter: 'none' } as const;
 
@@ -46,7 +47,12 @@ test('each request reaches the events topic as a RequestEvent with the edge and 
 });
 
 test('ingest down: requests are still served, drops over the bounded queue are counted, and the queue arrives once ingest is back', async (t) => {
-  const port = await freePort();
+  // Ingest is down, but its port stays held (every connection dropped at once) until ingest comes
+  // back on it: a port merely found free could be taken meanwhile by another test on the machine.
+  const down = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => down.close(() => resolve())));
+  const port = (down.address() as { port: number }).port;
   const { stream, port: originPort } = await origin(t, { url: `ws://127.0.0.1:${port}/stream`, batch_max_events: 2, batch_max_ms: 10, max_queue_events: 5 });
   const statuses = [];
   for (let i = 0; i < 8; i += 1) statuses.push((await get(originPort, { 'cf-connecting-ip': `203.0.113.${100 + i}` }, `/down/${i}`)).status);
@@ -54,6 +60,7 @@ test('ingest down: requests are still served, drops over the bounded queue are c
   await until(() => stream.stats().queued + stream.stats().dropped === 8);
   t.like(stream.stats(), { connected: false, queued: 5, dropped: 3, acknowledged: 0 });
   t.true(stream.stats().disconnects >= 1, 'connection attempts failed and were retried');
+  await new Promise<void>((resolve) => down.close(() => resolve()));
   const ingest = await startIngest({ port });
   t.teardown(() => ingest.close());
   await until(() => stream.stats().acknowledged === 5);
