@@ -35,7 +35,7 @@ export interface EventFeatures {
   verified: boolean;
   /** IP in a configured or private range, or ASN safelisted: never acted on. */
   safelisted: boolean;
-  /** The user agent matches the maintained list of automation agents (isbot), apps' HTTP stacks excepted, or is empty (no browser or app sends none). */
+  /** The user agent matches the maintained list of automation agents (isbot), apps' HTTP stacks excepted. */
   automation_ua: boolean;
   /** The user agent claims a mainstream browser (Chrome, Firefox, Safari, Edge). */
   browser_ua: boolean;

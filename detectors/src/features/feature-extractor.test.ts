@@ -32,7 +32,4 @@ test('a client that names automation renders as software: its assets never make 
   at(2, '198.51.100.8', chrome, '/app.css', 'text/css');
   t.true(at(3, '198.51.100.8', chrome, '/p/2', 'text/html').known_browser, 'a browser\'s assets do');
   t.false(at(4, '198.51.100.8', headless, '/p/3', 'text/html').known_browser, 'a client naming automation on that address is not the browser');
-  t.true(at(5, '198.51.100.9', '', '/p/4', 'text/html').automation_ua, 'no user agent at all: software\'s');
-  at(6, '198.51.100.9', '', '/app.css', 'text/css');
-  t.false(at(7, '198.51.100.9', chrome, '/p/5', 'text/html').known_browser, 'nor do its assets make a browser');
 });

@@ -129,8 +129,7 @@ export class FeatureExtractor {
     this.exemption = new ClientExemption({ safelist: deps.safelist, bots: deps.crawlers });
     this.traffic = new TrafficContext(traffic);
     this.routes = new RouteNames(config.route_depth);
-    // No browser or app sends a request without a user agent: software does (the population `ua:`).
-    this.emptyUa = new UserAgentInfo(true, false, false, '', hash32(''), this.exemption.userAgentBots(''));
+    this.emptyUa = new UserAgentInfo(false, false, false, '', hash32(''), this.exemption.userAgentBots(''));
     this.out = blankFeatures();
   }
 

@@ -197,7 +197,7 @@ test('software that names itself, or sends no user agent, is no evidence of peop
   feed(g, 'asn:64510', 5, { requests: 200, pages: 200, spiking_route: 200, new_clients: 180 }, T0 + 30_000);
   t.is(g.inhabited('asn:64510', T0 + 35_000), INHABITED.no);
   // No user agent (`ua:`), or one naming automation: its successful logins are a stuffing run's hits.
-  feed(g, 'ua:', 30, { requests: 20, api: 20, logins: 20, login_failures: 17, automation_ua: 20 });
+  feed(g, 'ua:', 30, { requests: 20, api: 20, logins: 20, login_failures: 17 });
   feed(g, 'ua:python-requests/2.32', 30, { requests: 20, api: 20, logins: 20, login_failures: 17, automation_ua: 20 });
   t.is(g.inhabited('ua:', T0 + 30_000), INHABITED.no);
   t.is(g.inhabited('ua:python-requests/2.32', T0 + 30_000), INHABITED.no);

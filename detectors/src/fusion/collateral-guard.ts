@@ -122,9 +122,9 @@ class Presence {
 export function humanEvidence(s: Summary, loginWeight: number, hosting = false): number {
   const requests = s.requests;
   if (requests <= 0) return 0;
-  // A user agent that names automation, or none (`ua:`), is software's: its successful logins are
-  // a tool's (a stuffing run's hits), not people's.
-  if (s.kind === 'ua' && s.automation_ua >= requests) return 0;
+  // A user agent that names automation, or none at all (`ua:`: no browser or app omits it), is
+  // software's: its successful logins are a tool's (a stuffing run's hits), not people's.
+  if (s.kind === 'ua' && (s.automation_ua >= requests || s.subject === 'ua:')) return 0;
   const logins = s.logins - s.login_failures;
   if (hosting) return logins > 0 ? loginWeight * logins : 0;
   let evidence = s.rendered_assets > s.known_browsers ? s.rendered_assets : s.known_browsers;

@@ -83,11 +83,11 @@ export const heuristicsConfigSchema = z
       .describe('Custom rules, evaluated in order on every event that is neither verified nor safelisted.'),
     /**
      * The user agent is on the maintained automation list (isbot): scripts, tools, headless
-     * browsers, crawlers; or the request sent none (no browser or app omits it). `log` by default: a bot that says what it is (uptime monitors, SEO
+     * browsers, crawlers. `log` by default: a bot that says what it is (uptime monitors, SEO
      * tools) is let be unless other detectors or origin load (load-bucket) say otherwise; the
      * signal still counts in fusion.
      */
-    automation_ua: builtinSchema('user agents on the maintained automation list (isbot), or no user agent at all, unless verified', { score: 35, action: 'log' }),
+    automation_ua: builtinSchema('user agents on the maintained automation list (isbot), unless verified', { score: 35, action: 'log' }),
     /**
      * The user agent claims a good crawler (Googlebot, Bingbot, …) from outside that crawler's
      * published ranges. Signals on the address and, with `on_user_agent`, on the exact user-agent
