@@ -82,7 +82,7 @@ export const detectConfigSchema = z
     /** Route spike and origin load detection that every detector sees as event features. */
     traffic: trafficContextConfigSchema.describe('Route spike and origin load context (event features).'),
     /** Which client addresses were seen before, and which loaded a page's assets (event features). */
-    clients: clientMemoryConfigSchema.describe('Client memory: addresses seen recently and addresses that browsed (event features new_client, known_browser).'),
+    clients: clientMemoryConfigSchema.describe('Client memory: addresses seen recently, addresses that browsed and addresses in a session (event features new_client, known_browser, in_session).'),
     /** Subjects never acted on: configured CIDRs/ASNs/JA4s, private ranges, verified crawlers' data. */
     safelist: safelistConfigSchema.describe('Subjects never acted on, and the verified crawlers data.'),
     fusion: fusionConfigSchema.describe('How detector signals fuse into verdicts (score, action, TTL, escalation).'),

@@ -57,6 +57,12 @@ export interface EventFeatures {
    * never a known browser's.
    */
   known_browser: boolean;
+  /**
+   * The client's address has called at least three distinct routes within the client memory's
+   * horizon, this request included (features/client-memory.ts): a session, as a person's client
+   * makes and a tool reading one endpoint does not.
+   */
+  in_session: boolean;
   /** This event's route is spiking right now (traffic context, event time). */
   route_spiking: boolean;
   /** The origin of this event's host is under load right now (latency or 5xx share). */
@@ -96,6 +102,7 @@ export function blankFeatures(): EventFeatures {
     cart: false,
     new_client: false,
     known_browser: false,
+    in_session: false,
     route_spiking: false,
     origin_loaded: false,
     ip_hash: 0,

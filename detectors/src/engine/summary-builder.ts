@@ -229,6 +229,7 @@ export class SummaryBuilder {
     if (f.cart) s.cart += 1;
     if (f.new_client) s.new_clients += 1;
     if (f.known_browser) s.known_browsers += 1;
+    if (f.in_session) s.session_calls += 1;
     if (f.route_spiking) s.spiking_route += 1;
     if (f.origin_loaded) {
       s.under_load += 1;

@@ -40,3 +40,10 @@ test('requests without a user agent are one population, `ua:`; a good crawler\'s
   t.deepEqual(ua.map((s) => [s.subject, s.requests]), [['ua:', 3]]);
   t.is(Math.round(ua[0]!.ips!.estimate()), 3);
 });
+
+test('a producer from before `session_calls` is read as before: a returning address counts as a session (the app stays protected during an upgrade)', (t) => {
+  const wire = JSON.parse(encodeSummary(makeSummary('asn:64511', T0, { requests: 10, api: 10, app_ua: 10, new_clients: 3, session_calls: 2 })));
+  t.is(decodeSummary(wire)!.session_calls, 2);
+  delete wire.session_calls;
+  t.is(decodeSummary(wire)!.session_calls, 7);
+});

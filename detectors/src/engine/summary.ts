@@ -62,6 +62,8 @@ export interface Summary {
   new_clients: number;
   /** Requests whose address had loaded assets within the horizon before (a browser: humans present). */
   known_browsers: number;
+  /** Requests whose address was in a session (three or more distinct routes within the horizon, this one included). */
+  session_calls: number;
   /** Requests to a route that was spiking at the time (traffic context). */
   spiking_route: number;
   /** Low-score requests while the origin was under load. */
@@ -109,6 +111,7 @@ export const SUMMARY_COUNTERS = [
   'cart',
   'new_clients',
   'known_browsers',
+  'session_calls',
   'spiking_route',
   'low_score_under_load',
   'under_load',
@@ -149,6 +152,7 @@ export function emptySummary(subject: SubjectKey, kind: SummaryKind, step_ms: nu
     cart: 0,
     new_clients: 0,
     known_browsers: 0,
+    session_calls: 0,
     spiking_route: 0,
     low_score_under_load: 0,
     under_load: 0,
@@ -192,6 +196,7 @@ export function resetSummary(s: Summary, subject: SubjectKey, kind: SummaryKind,
   s.cart = 0;
   s.new_clients = 0;
   s.known_browsers = 0;
+  s.session_calls = 0;
   s.spiking_route = 0;
   s.low_score_under_load = 0;
   s.under_load = 0;
@@ -248,6 +253,8 @@ export function decodeSummary(value: unknown): Summary | null {
   }
   // Producers before `rendered_assets` existed sent only `assets`: every asset counted as rendered.
   if (wire.rendered_assets === undefined) summary.rendered_assets = summary.assets;
+  // …and before `session_calls`, a returning address was taken for a session.
+  if (wire.session_calls === undefined) summary.session_calls = Math.max(0, summary.requests - summary.new_clients);
   if (typeof wire.top_route === 'string') summary.top_route = wire.top_route;
   if (typeof wire.top_route_requests === 'number') summary.top_route_requests = wire.top_route_requests;
   if (typeof wire.id_min === 'number') summary.id_min = wire.id_min;

@@ -181,8 +181,9 @@ export class FeatureExtractor {
     out.cart = (facts & PathFacts.CART) !== 0;
     // A client that names automation (HeadlessChrome, a tool) renders as software: its assets do
     // not make its address a browser's, and its own requests are never a known browser's.
-    this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset' && !out.automation_ua);
+    this.clients.observe(ipHash, event.timestamp_ms, kind === 'asset' && !out.automation_ua, this.routes.hash);
     out.new_client = this.clients.newClient;
+    out.in_session = this.clients.inSession;
     out.known_browser = this.clients.knownBrowser && !out.automation_ua;
     out.route_spiking = flags.route_spiking;
     out.origin_loaded = flags.origin_loaded;

@@ -24,6 +24,8 @@ export class RouteNames {
   private readonly hosts: string[] = new Array(1 << CACHE_BITS).fill('');
   private hostName = '';
   private hostHash = FNV_OFFSET;
+  /** Hash of the route `of` last returned (FNV-1a over its host and segments). */
+  hash = 0;
 
   constructor(private readonly depth: number) {}
 
@@ -46,7 +48,7 @@ export class RouteNames {
         } else {
           for (let i = start; i < end; i++) {
             let c = path.charCodeAt(i);
-            if (c >= 128) return routeOf(host, path, depth);
+            if (c >= 128) return this.uncached(host, path);
             if (c >= 65 && c <= 90) c += 32;
             h = Math.imul(h ^ c, FNV_PRIME);
           }
@@ -56,12 +58,22 @@ export class RouteNames {
       start = end + 1;
     }
     if (segments === 0) h = Math.imul(h ^ SLASH, FNV_PRIME);
+    this.hash = h >>> 0;
     const index = (h ^ (h >>> 15)) & ((1 << CACHE_BITS) - 1);
     const cached = this.cache[index];
     if (cached !== undefined && this.same(cached, this.hosts[index] === host, host, path)) return cached;
     const route = flat(routeOf(host, path, depth));
     this.cache[index] = route;
     this.hosts[index] = host;
+    return route;
+  }
+
+  /** A route with non-ASCII segments: built every time, hashed whole. */
+  private uncached(host: string, path: string): string {
+    const route = routeOf(host, path, this.depth);
+    let h = FNV_OFFSET;
+    for (let i = 0; i < route.length; i++) h = Math.imul(h ^ route.charCodeAt(i), FNV_PRIME);
+    this.hash = h >>> 0;
     return route;
   }
 

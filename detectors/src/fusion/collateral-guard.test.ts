@@ -22,18 +22,21 @@ function feed(g: CollateralGuard, subject: SubjectKey, steps: number, fixture: S
   for (let i = 0; i < steps; i++) g.observe(makeSummary(subject, from + i * 1_000, fixture));
 }
 
-test('evidence: browsers rendering, a single-page app after its shell, returning app users and successful logins carry people', (t) => {
+test('evidence: browsers rendering, a single-page app after its shell, app users in a session and successful logins carry people', (t) => {
   const g = guard();
   feed(g, 'prefix:198.51.100.0/24', 2, { requests: 12, pages: 1, assets: 11, browser_ua: 12 });
   feed(g, 'prefix:198.51.101.0/24', 3, { requests: 4, api: 4, browser_ua: 4, known_browsers: 4 });
-  feed(g, 'prefix:198.51.102.0/24', 5, { requests: 3, api: 3, app_ua: 3 });
+  feed(g, 'prefix:198.51.102.0/24', 5, { requests: 3, api: 3, app_ua: 3, session_calls: 3 });
   feed(g, 'asn:64501', 3, { requests: 3, api: 3, logins: 2, login_failures: 0 });
   for (const subject of ['prefix:198.51.100.0/24', 'prefix:198.51.101.0/24', 'prefix:198.51.102.0/24', 'asn:64501'] as SubjectKey[]) t.is(g.inhabited(subject, T0 + 10_000), INHABITED.evidence, subject);
 });
 
-test('no evidence: an API flood copying the app (fresh addresses, a spiking route, cache busting), failed logins, a hoarder\'s cart calls', (t) => {
+test('no evidence: an API flood copying the app (fresh addresses, a spiking route, cache busting), failed logins, a hoarder\'s cart calls, a scraper returning to one endpoint', (t) => {
   const g = guard();
   feed(g, 'prefix:203.0.113.0/24', 30, { requests: 40, api: 40, app_ua: 40, new_clients: 25, spiking_route: 40, cache_busting: 30 });
+  // Calm, returning (one call in five from a new address), but one route per address: no session.
+  feed(g, 'asn:64504', 30, { requests: 10, api: 10, app_ua: 10, new_clients: 2 });
+  t.is(g.inhabited('asn:64504', T0 + 30_000), INHABITED.no);
   feed(g, 'asn:64502', 30, { requests: 10, api: 10, app_ua: 10, logins: 10, login_failures: 10, client_errors: 10 });
   feed(g, 'asn:64503', 30, { requests: 10, api: 10, app_ua: 10, cart: 10, client_errors: 6 });
   t.is(g.inhabited('prefix:203.0.113.0/24', T0 + 30_000), INHABITED.no);

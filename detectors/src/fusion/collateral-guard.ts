@@ -18,11 +18,13 @@
  *      automation (HeadlessChrome, a tool on the isbot list): a headless scraper renders every
  *      page, and on a proxy network abroad it would otherwise shelter a flood sharing the network;
  *    - app sessions: requests with an app stack's user agent (okhttp, CFNetwork) that are not
- *      failed logins, cart calls or 4xx, weighted by the summary's share of returning addresses
+ *      failed logins, cart calls or 4xx, weighted by the summary's share of requests from
+ *      addresses in a session (three or more distinct routes within the client memory's horizon)
  *      and of requests off spiking routes and without cache busting. The mobile app never loads
- *      an asset; what marks its users is that they come back (sessions, NAT exits shared by
- *      hundreds), browse several routes at a human pace, and are not a flood. An API flood
- *      (fresh addresses, one spiking route, cache busting) contributes ~0;
+ *      an asset; what marks its users is that they use it (launch, views, events: several
+ *      routes; NAT exits shared by hundreds) at a human pace, and are not a flood. An API flood
+ *      (fresh addresses, one spiking route, cache busting) contributes ~0, and so does a scraper
+ *      wearing the app that returns to one endpoint down a list;
  *    - successful logins (logins − failures) × `login_weight`: real accounts.
  *    Counters are marginals (no per-request intersection), so the app term multiplies shares:
  *    an approximation that errs towards "inhabited".
@@ -130,9 +132,9 @@ export function humanEvidence(s: Summary, loginWeight: number, hosting = false):
   let evidence = s.rendered_assets > s.known_browsers ? s.rendered_assets : s.known_browsers;
   const app = s.app_ua - s.login_failures - s.cart - s.client_errors;
   if (app > 0) {
-    const returning = 1 - s.new_clients / requests;
+    const sessions = s.session_calls / requests;
     const calm = 1 - Math.max(s.spiking_route, s.cache_busting) / requests;
-    if (returning > 0 && calm > 0) evidence += app * returning * calm;
+    if (sessions > 0 && calm > 0) evidence += app * sessions * calm;
   }
   if (logins > 0) evidence += loginWeight * logins;
   return evidence;

@@ -49,7 +49,7 @@ export const fusionConfigSchema = z
     collateral_guard: z
       .strictObject({
         enabled: z.boolean().default(true).describe('Cap verdicts on prefixes, ASNs, JA4s and user agents that carry human traffic at `log`.'),
-        min_evidence: z.number().positive().default(10).describe('Decayed human evidence (asset or known-browser requests, returning app requests, weighted successful logins) at or above which an aggregate subject carries humans.'),
+        min_evidence: z.number().positive().default(10).describe('Decayed human evidence (asset or known-browser requests, app requests from addresses in a session, weighted successful logins) at or above which an aggregate subject carries humans.'),
         login_weight: z.number().nonnegative().default(2).describe('Evidence each successful login (logins − failures) adds.'),
         half_life_ms: z.number().int().positive().default(3_600_000).describe('Half-life of the decayed evidence, claims and request counts.'),
         identity_min_share: z.number().min(0).max(1).default(0.5).describe('A user agent or JA4 whose decayed requests claim a browser or the app at least this share is a human identity.'),

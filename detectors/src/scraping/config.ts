@@ -25,7 +25,7 @@ interface SubjectDefaults extends TrackedKindDefaults {
   api_fleet: LevelValues;
   min_distinct_ips: number;
   max_pages_per_ip: number;
-  max_requests_per_ip: number;
+  max_requests_per_ip: number | null;
   low_and_slow: LevelValues;
   min_watched_ms: number;
 }
@@ -58,10 +58,10 @@ function subjectSchema(kind: SubjectKind, d: SubjectDefaults) {
       /** Distinct page URLs per window from many IPs each used a few times, where no human is seen (aggregates only). */
       distributed: levelsSchema('Distinct page URLs per window from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages each, no navigation, humans absent', d.distributed).describe('Fleet behind one fingerprint, network or user agent (aggregates only): distinct page URLs per window from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages each, no page reached by navigation, and no human seen in the subject (see `presence`). Assets allowed (headless fleets load them).'),
       /** API calls per window from many IPs each used once or twice, no session, where no human is seen (aggregates only). */
-      api_fleet: levelsSchema('API calls per window from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each, no Referer, no returning address, humans absent', d.api_fleet).describe('API fleet (aggregates only): API calls per window from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each, none with a Referer, at most 5 % from addresses that had sent something before (client memory; its false positives make ~1 % of new addresses look known), and no human seen in the subject (see `presence`): one-shot clients of a route whose own clients (the app, the SPA) come in sessions.'),
+      api_fleet: levelsSchema('API calls per window from ≥ min_distinct_ips IPs, no Referer, no session, humans absent', d.api_fleet).describe('API fleet (aggregates only): API calls per window from ≥ min_distinct_ips IPs (with ≤ max_requests_per_ip requests each when set), none with a Referer, at most 5 % from addresses in a session (three or more distinct routes within the client memory\'s horizon: the app launches, views and sends events; a scraper reading one endpoint and its search does not, however often it returns), and no human seen in the subject (see `presence`): sessionless clients of a route whose own clients (the app, the SPA) come in sessions.'),
       min_distinct_ips: z.number().int().positive().default(d.min_distinct_ips).describe('The fleet rules (distributed, api_fleet) need at least this many distinct client IPs in the window.'),
       max_pages_per_ip: z.number().positive().default(d.max_pages_per_ip).describe('The distributed rule needs pages / distinct IPs at or below this (addresses used for a few pages each).'),
-      max_requests_per_ip: z.number().positive().default(d.max_requests_per_ip).describe('The api_fleet rule needs requests / distinct IPs at or below this (an app session makes ten or more).'),
+      max_requests_per_ip: z.number().positive().nullable().default(d.max_requests_per_ip).describe('When set, the api_fleet rule also needs requests / distinct IPs at or below this; null (the default): any (the rule reads sessions, not returns: a scraper on 25 calls per address is as sessionless as one on one).'),
       low_and_slow: levelsSchema('Distinct page URLs per long window (with assets / pages ≤ max_assets_ratio)', d.low_and_slow).describe('Low and slow: distinct page URLs over the long window, with assets / pages ≤ max_assets_ratio over it.'),
       min_watched_ms: z.number().int().nonnegative().default(d.min_watched_ms).describe('Aggregates: no rule acts before the detector has watched this much event time, so "no human seen" means something: humans of an ASN of the audience show up within seconds, those of a rarely used user agent take longer. Failover rebuilds replay the lookback, so a restarted instance is warm at once. Unused on `ip:` (an address is judged on its own window).'),
     })
@@ -89,12 +89,12 @@ const aggregate = (scale: number, caps: [number, number], min_distinct_ips: numb
   // challenged at 20 × scale (a rotating price scraper at 1 request/s reaches it within a minute
   // per network), blocked at 60 × scale.
   distributed: { log: 10 * scale, challenge: 20 * scale, block: 60 * scale },
-  // One-shot API calls (no Referer, no returning address) from ≥ min_distinct_ips addresses.
+  // Sessionless API calls (no Referer, no address in a session) from ≥ min_distinct_ips addresses.
   api_fleet: { log: 5 * scale, challenge: 10 * scale, block: 30 * scale },
   min_distinct_ips,
   // Headless workers rotate their address after 1–20 pages; a rotating scraper after one.
   max_pages_per_ip: 20,
-  max_requests_per_ip: 2,
+  max_requests_per_ip: null,
   low_and_slow: { log: 300 * scale, challenge: 600 * scale, block: null },
   min_watched_ms,
 });
@@ -116,7 +116,7 @@ export const scrapingConfigSchema = z.strictObject({
    */
   presence: z
     .strictObject({
-      memory_ms: z.number().int().positive().default(3_600_000).describe('A subject with human evidence (navigation, cart, returning app calls; not logins, which stuffing fleets send) within this long before is inhabited: no aggregate rule of this detector acts on it.'),
+      memory_ms: z.number().int().positive().default(3_600_000).describe('A subject with human evidence (navigation, cart, app calls in a session; not logins, which stuffing fleets send) within this long before is inhabited: no aggregate rule of this detector acts on it.'),
       /** Most aggregate subjects with human evidence remembered at once (per kind). */
       max_subjects: maxTrackedSubjectsSchema(200_000, 'Most aggregate subjects (per kind) with human evidence remembered at once; when full the least recently seen is forgotten (counted as `state_evicted`).'),
     })
@@ -149,7 +149,7 @@ export const scrapingConfigSchema = z.strictObject({
         api_fleet: NEVER,
         min_distinct_ips: 1,
         max_pages_per_ip: 3,
-        max_requests_per_ip: 2,
+        max_requests_per_ip: null,
         low_and_slow: { log: 150, challenge: 300, block: 600 },
         min_watched_ms: 0,
       }).describe('`ip:<ip>`: one address.'),

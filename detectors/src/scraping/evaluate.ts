@@ -100,8 +100,8 @@ export function evaluate(rules: ScrapingRules, s: PageWindow, long: PageWindow |
   const paced = Math.min(urls, served, s.pageSteps);
   const cadenceRank = limit(steady ? rules.cadence.rank(paced) : 0);
   const distributed = limit(fleet && ips >= rules.minDistinctIps && pagesPerIp <= rules.maxPagesPerIp ? rules.distributed.rank(urls) : 0);
-  const oneShot = fleet && s.referers === 0 && 20 * s.returning <= s.requests && ips >= rules.minDistinctIps && requestsPerIp <= rules.maxRequestsPerIp;
-  const apiFleet = limit(oneShot ? rules.apiFleet.rank(s.other) : 0);
+  const sessionless = fleet && s.referers === 0 && 20 * s.sessions <= s.requests && ips >= rules.minDistinctIps && requestsPerIp <= rules.maxRequestsPerIp;
+  const apiFleet = limit(sessionless ? rules.apiFleet.rank(s.other) : 0);
   const lowAndSlow = limit(longFewAssets ? rules.lowAndSlow.rank(longUrls) : 0);
 
   // The strongest rule wins (highest rank, then lowest score); scores are of the rank reached.
@@ -127,7 +127,7 @@ export function evaluate(rules: ScrapingRules, s: PageWindow, long: PageWindow |
     assets_ratio: round3(pages > 0 ? s.assets / pages : 0),
     navigations: s.navigations,
     other_requests: s.other,
-    returning_requests: s.returning,
+    session_requests: s.sessions,
     referers: s.referers,
     commerce: s.commerce,
     shared_steps: s.sharedSteps,

@@ -2,7 +2,7 @@
  * One subject's pages over one window for `scraping`, as two tumbling segments
  * (engine/segment-window.ts):
  * - counters (requests, pages, assets, and the session's shape: navigations, referers, other
- *   requests, returning requests, cart and login requests, server errors, steps with several
+ *   requests, requests in a session (`session_calls`), cart and login requests, server errors, steps with several
  *   user agents) and the id range as window totals (previous + current segment) and
  *   current-segment totals: reading the window costs nothing;
  * - sketches (distinct page URLs, numeric ids and, for aggregates, IPs) as the previous and the
@@ -50,7 +50,8 @@ export class PageWindow extends SegmentedState {
   /** Requests that are neither pages nor assets (API calls, posts…). */
   other = 0;
   /** Requests from an address that had sent something within the client memory's horizon. */
-  returning = 0;
+  /** Requests from addresses in a session (the summaries' `session_calls`). */
+  sessions = 0;
   /** Cart, checkout and login requests. */
   commerce = 0;
   /** Requests answered 5xx (pages among them were not served: no assets or navigation follow). */
@@ -59,12 +60,12 @@ export class PageWindow extends SegmentedState {
   sharedSteps = 0;
   /** Requests whose identity humans use: a browser's User-Agent (with a browser's JA4 when known) or the app's. */
   humanIdentities = 0;
-  /** Human evidence (presence.ts `humanEvidence`: navigations, cart requests, returning app calls). */
+  /** Human evidence (presence.ts `humanEvidence`: navigations, cart requests, app calls in a session). */
   evidence = 0;
   curNavigations = 0;
   curReferers = 0;
   curOther = 0;
-  curReturning = 0;
+  curSessions = 0;
   curCommerce = 0;
   curServerErrors = 0;
   curSharedSteps = 0;
@@ -124,7 +125,7 @@ export class PageWindow extends SegmentedState {
     const idMax = summary.id_max;
     const navigations = navigationsOf(summary);
     const other = summary.requests - summary.pages - summary.assets;
-    const returning = summary.requests - summary.new_clients;
+    const sessions = summary.session_calls;
     const commerce = summary.cart + summary.logins;
     const identities = summary.browser_ua - summary.ua_ja4_mismatch + summary.app_ua;
     const evidence = humanEvidence(summary);
@@ -134,7 +135,7 @@ export class PageWindow extends SegmentedState {
     this.navigations += navigations;
     this.referers += summary.referers;
     this.other += other;
-    this.returning += returning;
+    this.sessions += sessions;
     this.commerce += commerce;
     this.serverErrors += summary.server_errors;
     this.sharedSteps += shared;
@@ -157,7 +158,7 @@ export class PageWindow extends SegmentedState {
     this.curNavigations += navigations;
     this.curReferers += summary.referers;
     this.curOther += other;
-    this.curReturning += returning;
+    this.curSessions += sessions;
     this.curCommerce += commerce;
     this.curServerErrors += summary.server_errors;
     this.curSharedSteps += shared;
@@ -190,7 +191,7 @@ export class PageWindow extends SegmentedState {
     this.navigations += other.navigations;
     this.referers += other.referers;
     this.other += other.other;
-    this.returning += other.returning;
+    this.sessions += other.sessions;
     this.commerce += other.commerce;
     this.serverErrors += other.serverErrors;
     this.sharedSteps += other.sharedSteps;
@@ -199,7 +200,7 @@ export class PageWindow extends SegmentedState {
     this.curNavigations += other.navigations;
     this.curReferers += other.referers;
     this.curOther += other.other;
-    this.curReturning += other.returning;
+    this.curSessions += other.sessions;
     this.curCommerce += other.commerce;
     this.curServerErrors += other.serverErrors;
     this.curSharedSteps += other.sharedSteps;
@@ -258,7 +259,7 @@ export class PageWindow extends SegmentedState {
     const { prevUrls, prevIds, prevIps } = this;
     if (reset) {
       this.requests = this.pages = this.assets = 0;
-      this.navigations = this.referers = this.other = this.returning = this.commerce = this.serverErrors = this.sharedSteps = this.humanIdentities = this.evidence = 0;
+      this.navigations = this.referers = this.other = this.sessions = this.commerce = this.serverErrors = this.sharedSteps = this.humanIdentities = this.evidence = 0;
       this.pageSteps = this.intervalSum = this.intervalMin = this.intervalMax = 0;
       this.lastPageStep = -1;
       this.idMin = this.idMax = -1;
@@ -272,7 +273,7 @@ export class PageWindow extends SegmentedState {
       this.navigations = this.curNavigations;
       this.referers = this.curReferers;
       this.other = this.curOther;
-      this.returning = this.curReturning;
+      this.sessions = this.curSessions;
       this.commerce = this.curCommerce;
       this.serverErrors = this.curServerErrors;
       this.sharedSteps = this.curSharedSteps;
@@ -293,7 +294,7 @@ export class PageWindow extends SegmentedState {
     prevIps?.clear();
     this.measurePrevious();
     this.curRequests = this.curPages = this.curAssets = 0;
-    this.curNavigations = this.curReferers = this.curOther = this.curReturning = this.curCommerce = this.curServerErrors = this.curSharedSteps = this.curHumanIdentities = this.curEvidence = 0;
+    this.curNavigations = this.curReferers = this.curOther = this.curSessions = this.curCommerce = this.curServerErrors = this.curSharedSteps = this.curHumanIdentities = this.curEvidence = 0;
     this.curIdMin = this.curIdMax = -1;
     this.rotateClock(seg, reset);
   }
@@ -310,11 +311,12 @@ export function navigationsOf(summary: Summary): number {
 
 /**
  * Evidence of humans in a summary: pages reached by navigation, cart and checkout requests, and
- * app calls from addresses that had sent something before (an app session; a one-shot client
- * never returns). 0 for the scrapers this detector hunts (see presence.ts).
+ * app calls from addresses in a session (three or more distinct routes: the app's launch, views
+ * and events; a scraper reading one endpoint returns to it, however often, and is no session).
+ * 0 for the scrapers this detector hunts (see presence.ts).
  */
 export function humanEvidence(summary: Summary): number {
-  const returning = summary.requests - summary.new_clients;
-  const appReturning = returning < summary.app_ua ? returning : summary.app_ua;
-  return navigationsOf(summary) + summary.cart + (appReturning > 0 ? appReturning : 0);
+  const sessions = summary.session_calls;
+  const appSessions = sessions < summary.app_ua ? sessions : summary.app_ua;
+  return navigationsOf(summary) + summary.cart + appSessions;
 }

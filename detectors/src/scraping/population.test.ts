@@ -40,13 +40,13 @@ function firsts(signals: Signal[]): Signal[] {
   return signals.filter((s, i) => signals.findIndex((o) => o.action === s.action) === i);
 }
 
-test('api_fleet: one-shot API calls from fresh addresses on an uninhabited user agent are logged at 5 calls, challenged at 10, blocked at 30', (t) => {
+test('api_fleet: sessionless API calls from fresh addresses on an uninhabited user agent are logged at 5 calls, challenged at 10, blocked at 30', (t) => {
   // min_distinct_ips 5 to show the log level: with the default 10 a pure API fleet (one call per
   // address) has ≥ 10 calls by the time it has 10 addresses, so it starts at challenge.
   const signals = feedSpecs(detector({ subjects: { ua: { min_watched_ms: 0, min_distinct_ips: 5 } } }), apiCalls(PYTHON, 40));
   t.deepEqual(firsts(signals).map((s) => s.action), ['log', 'challenge', 'block']);
   const [log, challenge, block] = firsts(signals) as [Signal, Signal, Signal];
-  t.like(log.evidence, { other_requests: 5, distinct_ips: 5, requests_per_ip: 1, referers: 0, returning_requests: 0, human_presence: 0, rule_api_fleet: 1 });
+  t.like(log.evidence, { other_requests: 5, distinct_ips: 5, requests_per_ip: 1, referers: 0, session_requests: 0, human_presence: 0, rule_api_fleet: 1 });
   t.like(challenge.evidence, { other_requests: 10, distinct_ips: 10, rule_api_fleet: 2 });
   t.like(block.evidence, { other_requests: 30, distinct_ips: 30, rule_api_fleet: 3 });
 
@@ -59,7 +59,7 @@ test('api_fleet: one-shot API calls from fresh addresses on an uninhabited user 
   }
 });
 
-test('api_fleet: the same calls where a human is seen (a navigation, an add-to-cart), with a Referer, or from returning addresses: nothing', (t) => {
+test('api_fleet: the same calls where a human is seen (a navigation, an add-to-cart), with a Referer, or from addresses in a session: nothing', (t) => {
   const config = { subjects: { ua: { min_watched_ms: 0 } } };
   const navigated = detector(config);
   t.deepEqual(feedSpecs(navigated, [navigation(PYTHON), ...apiCalls(PYTHON, 40, T0 + 1_000)]), []);
@@ -67,7 +67,29 @@ test('api_fleet: the same calls where a human is seen (a navigation, an add-to-c
   t.true(navigated.evidenceOf('ua', PYTHON)!.human_presence! > 0);
   t.deepEqual(feedSpecs(detector(config), [cart(PYTHON), ...apiCalls(PYTHON, 40, T0 + 1_000)]), []);
   t.deepEqual(feedSpecs(detector(config), apiCalls(PYTHON, 40, T0, { referers: 1 })), []);
-  t.deepEqual(feedSpecs(detector(config), apiCalls(PYTHON, 40, T0, { new_clients: 0 })), []);
+  t.deepEqual(feedSpecs(detector(config), apiCalls(PYTHON, 40, T0, { new_clients: 0, session_calls: 1 })), []);
+});
+
+test('api_fleet: a fleet that returns to one endpoint (five calls per address) is as sessionless as one that never returns; the app\'s sessions on its user agent keep it inhabited', (t) => {
+  const APP = 'ua:okhttp/4.12.0' as SubjectKey;
+  // 40 addresses × 5 calls, a call a second: the address is known from its second call on, but
+  // calls one route (and its search): never three routes, never a session.
+  const returning: SummarySpec[] = [];
+  for (let i = 0; i < 200; i++) {
+    const first = i % 5 === 0;
+    returning.push({ subject: APP, step_ms: T0 + i * 1_000, counters: { requests: 1, api: 1, app_ua: 1, new_clients: first ? 1 : 0 }, ips: [`198.18.0.${Math.floor(i / 5)}`] });
+  }
+  const config = { subjects: { ua: { min_watched_ms: 0 } } };
+  const fleet = feedSpecs(detector(config), returning);
+  // The app's identity: at most a challenge (a person on a rare build may not have come by yet).
+  t.deepEqual(firsts(fleet).map((s) => s.action), ['challenge']);
+  t.like(fleet[0]!.evidence, { distinct_ips: 10, session_requests: 0, rule_api_fleet: 2 });
+  t.true(fleet[0]!.evidence.requests_per_ip! > 4, 'addresses it returned to, four and five times');
+  // The app's users on the same user agent: their calls come from addresses in a session.
+  const session: SummarySpec = { subject: APP, step_ms: T0, counters: { requests: 4, api: 4, app_ua: 4, new_clients: 1, session_calls: 2 }, ips: ['203.0.113.9'] };
+  t.deepEqual(feedSpecs(detector(config), [session, ...returning.map((spec) => ({ ...spec, step_ms: spec.step_ms + 1_000 }))]), []);
+  // An operator who wants the old one-shot rule back sets the cap.
+  t.deepEqual(feedSpecs(detector({ subjects: { ua: { min_watched_ms: 0, max_requests_per_ip: 2 } } }), returning), []);
 });
 
 test('presence: a JA4 with human evidence within presence.memory_ms is never acted on; once the evidence is older, the fleet is', (t) => {

@@ -4,11 +4,11 @@
  * network, so it is legitimate only where humans are absent, and absence has to be observed:
  *
  * - evidence of humans, per summary: pages reached by navigation (a Referer: page-window.ts
- *   `navigationsOf`), cart and checkout requests, and app calls from addresses that had sent
- *   something before (an app session; a one-shot client never returns). Logins are not evidence:
+ *   `navigationsOf`), cart and checkout requests, and app calls from addresses in a session
+ *   (three or more distinct routes: a scraper returning to one endpoint is none). Logins are not evidence:
  *   a credential-stuffing fleet sends nothing else. Every human of the
  *   simulator and of a real shop shows one of them within a session; the scrapers it hunts show
- *   none (no Referer on their pages, no cart, one shot per address). Bots that do show them
+ *   none (no Referer on their pages, no cart, one or two routes per address). Bots that do show them
  *   (floods that fake a Referer, hoarders at the cart) make their subjects look inhabited: this
  *   errs towards sparing, never towards acting.
  * - a subject is inhabited while its last evidence is less than `memory_ms` old.

@@ -53,7 +53,7 @@ export class ScrapingRules {
     this.apiFleet = new Levels(aggregate ? config.api_fleet : OFF);
     this.minDistinctIps = config.min_distinct_ips;
     this.maxPagesPerIp = config.max_pages_per_ip;
-    this.maxRequestsPerIp = config.max_requests_per_ip;
+    this.maxRequestsPerIp = config.max_requests_per_ip ?? Number.POSITIVE_INFINITY;
     this.lowAndSlow = new Levels(config.low_and_slow);
     this.minWatchedMs = config.min_watched_ms;
     this.urlsLowest = Math.min(this.coverage.lowest, this.distributed.lowest, this.cadence.lowest);

@@ -262,7 +262,7 @@ test('config: defaults, unknown keys and thresholds that do not rise', (t) => {
   // Aggregates at scale 1: distributed 10 / 20 / 60 distinct pages, api_fleet 5 / 10 / 30 calls.
   t.deepEqual(config.subjects.ja4.distributed, { log: 10, challenge: 20, block: 60 });
   t.deepEqual(config.subjects.ua.api_fleet, { log: 5, challenge: 10, block: 30 });
-  t.deepEqual([config.subjects.ja4.min_distinct_ips, config.subjects.ja4.max_pages_per_ip, config.subjects.ja4.max_requests_per_ip], [10, 20, 2]);
+  t.deepEqual([config.subjects.ja4.min_distinct_ips, config.subjects.ja4.max_pages_per_ip, config.subjects.ja4.max_requests_per_ip], [10, 20, null]);
   t.deepEqual([config.subjects.asn.min_watched_ms, config.subjects.ja4.min_watched_ms, config.subjects.ua.min_watched_ms], [60_000, 120_000, 120_000]);
   t.deepEqual(config.subjects.asn.bare_pages, OFF); // per-address rules stay off on aggregates
   t.false(config.subjects.prefix.enabled);

@@ -21,15 +21,16 @@
  *                 ±10 %; a human's think times spread several-fold);
  * - low_and_slow: distinct page URLs over the long window, with few assets over it.
  * Per population (ASN, JA4, user agent; prefix off by default), only where no human is seen
- * (presence.ts: no navigation, cart or returning app call within `presence.memory_ms`)
+ * (presence.ts: no navigation, cart or app call in a session within `presence.memory_ms`)
  * and once the detector has watched the kind's `min_watched_ms`; a population that claims a human
  * identity (a browser's User-Agent and JA4, the app's) is at most challenged:
  * - distributed:  distinct page URLs from ≥ min_distinct_ips IPs with ≤ max_pages_per_ip pages
  *                 each and no navigation (a rotating or headless fleet);
- * - api_fleet:    API calls from ≥ min_distinct_ips IPs with ≤ max_requests_per_ip requests each,
- *                 none with a Referer, at most 5 % from returning addresses (the client memory's false
- *                 positives make ~1 % of new addresses look known) (one-shot clients of an API
- *                 whose own clients come in sessions);
+ * - api_fleet:    API calls from ≥ min_distinct_ips IPs, none with a Referer, at most 5 % from
+ *                 addresses in a session (three or more distinct routes within the client
+ *                 memory's horizon: features/client-memory.ts) (sessionless clients of an API
+ *                 whose own clients come in sessions: a scraper reading one endpoint down a list
+ *                 returns to it as often as it likes and is still no session);
  * - coverage, enumeration, low_and_slow as above, with few assets.
  * Windows: two tumbling segments of `window_ms` (short) and of `long_window_ms` (long), judged
  * over one to two windows (engine/segment-window.ts).

@@ -104,6 +104,7 @@ const FEATURE_TYPES = {
   cart: 'boolean',
   new_client: 'boolean',
   known_browser: 'boolean',
+  in_session: 'boolean',
   route_spiking: 'boolean',
   origin_loaded: 'boolean',
   ip_hash: 'number',
