@@ -8,6 +8,10 @@ import { hash32 } from '../sketch/index.js';
 import { registerGoldenTests } from '../test-support/detector-golden.js';
 import { makeEvent, metricValue } from '../test-support/events.js';
 import { goldenCases } from '../test-support/golden.js';
+import { CrawlerDirectory } from '@botsieve/runtime';
+import { classifyConfigSchema, trafficContextConfigSchema } from '../features/config.js';
+import { FeatureExtractor } from '../features/feature-extractor.js';
+import { Safelist } from '../safelist/index.js';
 import { addressBursts, AddressBurstsDetector } from './address-bursts.js';
 import { addressBurstsConfigSchema, parseAddressBurstsConfig } from './config.js';
 
@@ -15,7 +19,7 @@ const T0 = 1_700_000_000_000;
 
 test('the required golden cases exist', (t) => {
   const names = goldenCases('address-bursts/testdata').map((c) => c.name);
-  for (const required of ['fuzzer-404', 'ua-rotation', 'nat-200-people', 'basic-auth-guessing', 'login-loop', 'stuffing-surge', 'slow-brute-force']) t.true(names.includes(required), required);
+  for (const required of ['fuzzer-404', 'ua-rotation', 'nat-200-people', 'basic-auth-guessing', 'login-loop', 'stuffing-surge', 'slow-brute-force', 'sessionless-api-reads']) t.true(names.includes(required), required);
 });
 
 registerGoldenTests(test, 'address-bursts', addressBursts, 5);
@@ -275,4 +279,55 @@ test('config: defaults, lookback, problems listed with their paths', (t) => {
 
 test('every config field is described', (t) => {
   for (const [key, field] of Object.entries(addressBurstsConfigSchema.shape)) t.truthy(field.description, key);
+});
+
+/** Feeds [ms, ip, user agent, uri] calls through the real feature extractor (the client memory's sessions included). */
+function feedCalls(d: AddressBurstsDetector, calls: [number, string, string, string][]): Signal[] {
+  const features = new FeatureExtractor(classifyConfigSchema.parse({}), trafficContextConfigSchema.parse({}), { safelist: new Safelist(), crawlers: CrawlerDirectory.load() });
+  const out: Signal[] = [];
+  for (const [ms, ip, user_agent, uri] of calls) {
+    const event = makeEvent({ ip, user_agent, path: uri.split('?')[0], uri, content_type: 'application/json', timestamp_ms: T0 + ms });
+    out.push(...d.process(event, features.extract(event)));
+  }
+  return out;
+}
+
+const OKHTTP = 'okhttp/4.12.0';
+
+test('sessionless_reads: a scraper wearing the app reads products down a list from one address: challenged at its 4th distinct read, blocked at its 10th', (t) => {
+  const calls: [number, string, string, string][] = [];
+  for (let i = 0; i < 14; i++) calls.push([i * 400, '203.0.113.50', OKHTTP, i === 6 ? '/api/search?q=sneaker' : `/api/products/${500 + i}`]);
+  const signals = feedCalls(detector(), calls);
+  t.deepEqual(signals.map((s) => [s.detector, s.action, s.at - T0, s.evidence.distinct_reads]), [
+    ['b/sessionless_reads', 'challenge', 1_200, 4],
+    ['b/sessionless_reads', 'block', 3_600, 10],
+  ]);
+  t.like(signals[0], { subject: 'ip:203.0.113.50', score: 22, ttl_ms: 300_000 });
+});
+
+test('sessionless_reads: the app\'s users, a buyer polling one product, a phone that changed address, a NAT exit of several builds and reads with a Referer are not judged', (t) => {
+  const d = detector();
+  const calls: [number, string, string, string][] = [];
+  // A session: launch, views with recommendations and events, 12 products.
+  calls.push([0, '198.51.100.60', OKHTTP, '/api/config']);
+  for (let i = 0; i < 12; i++) calls.push([1_000 + i * 3_000, '198.51.100.60', OKHTTP, `/api/products/${i + 1}`], [1_200 + i * 3_000, '198.51.100.60', OKHTTP, `/api/recommendations/${i + 1}`], [1_400 + i * 3_000, '198.51.100.60', OKHTTP, '/api/events']);
+  // A buyer polling the release's product.
+  for (let i = 0; i < 20; i++) calls.push([i * 2_000, '198.51.100.61', OKHTTP, '/api/products/77']);
+  // A phone that changed address mid-session: a product, its recommendations, then events.
+  for (let i = 0; i < 5; i++) calls.push([5_000 + i * 3_000, '198.51.100.62', OKHTTP, `/api/products/${40 + i}`], [5_200 + i * 3_000, '198.51.100.62', OKHTTP, `/api/recommendations/${40 + i}`], [5_400 + i * 3_000, '198.51.100.62', OKHTTP, '/api/events']);
+  // A NAT exit whose first seconds are product reads from three builds of the app.
+  for (let i = 0; i < 12; i++) calls.push([i * 250, '198.51.100.63', `okhttp/4.${10 + (i % 3)}.0`, `/api/products/${100 + i}`]);
+  t.deepEqual(feedCalls(d, calls.sort((a, b) => a[0] - b[0])), []);
+  // The single-page app's reads carry the page as Referer: a browser's session, not counted.
+  const spa = detector();
+  const features = new FeatureExtractor(classifyConfigSchema.parse({}), trafficContextConfigSchema.parse({}), { safelist: new Safelist(), crawlers: CrawlerDirectory.load() });
+  const signals: Signal[] = [];
+  for (let i = 0; i < 12; i++) {
+    const event = makeEvent({ ip: '198.51.100.64', path: `/api/products/${i}`, content_type: 'application/json', referer: 'https://example.com/', timestamp_ms: T0 + i * 500 });
+    signals.push(...spa.process(event, features.extract(event)));
+  }
+  t.deepEqual(signals, []);
+  // Disabled: nothing, whatever the scraper does.
+  const off: [number, string, string, string][] = Array.from({ length: 12 }, (_, i) => [i * 400, '203.0.113.51', OKHTTP, `/api/products/${i}`]);
+  t.deepEqual(feedCalls(detector({ sessionless_reads: { enabled: false } }), off), []);
 });

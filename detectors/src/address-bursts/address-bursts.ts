@@ -14,6 +14,11 @@
  * - login_loop: ≥ min_attempts login attempts within window_ms, ≥ min_failures of them failed,
  *   making ≥ min_login_share of the address's requests over their span (a carrier NAT's app users
  *   log in between hundreds of other calls; a loop is all the address sends).
+ * - sessionless_reads: API reads (GET/HEAD to an API route, no Referer) of ≥ challenge_reads (4)
+ *   distinct URIs within window_ms (30 s) from an address in no session (the client memory's
+ *   `in_session`: three distinct routes) that showed one user agent while tracked → challenge;
+ *   ≥ block_reads (10) → block. A scraper wearing the app's user agent reads one endpoint down a
+ *   watch list; the app's users are in a session by their third call (config.ts for why).
  * - sessionless_logins: unsuccessful logins (refused, or answered 429/5xx) without a preceding
  *   session (no assets within the client memory's horizon, nothing but logins from the address
  *   while tracked, and no earlier traffic unless it was its own failing logins). Challenge at 3
@@ -66,7 +71,7 @@ import { IpState, LoginTrail, Ring } from './ip-state.js';
 import { ADDRESS_BURSTS_DISCARD } from './metrics.js';
 
 export const ADDRESS_BURSTS = 'address-bursts';
-export const ADDRESS_BURST_RULES = ['client_errors', 'ua_rotation', 'unauthorized', 'login_loop', 'sessionless_logins'] as const;
+export const ADDRESS_BURST_RULES = ['client_errors', 'ua_rotation', 'unauthorized', 'login_loop', 'sessionless_logins', 'sessionless_reads'] as const;
 
 const LN2 = Math.LN2;
 /** One address with a single user agent (~260 bytes), some with a user-agent ring or a rule's ring: IpState.bytes() averaged over the tests' traffic. */
@@ -103,6 +108,7 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
       unauthorized: `${this.id}/unauthorized`,
       login_loop: `${this.id}/login_loop`,
       sessionless_logins: `${this.id}/sessionless_logins`,
+      sessionless_reads: `${this.id}/sessionless_reads`,
     };
     this.ips = new BoundedMap(config.max_tracked_ips);
     this.trails = new BoundedMap(config.sessionless_logins.max_tracked_addresses);
@@ -125,11 +131,13 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
     if (!features.login) state.sessionRequests += 1;
     let out: Signal[] | null = null;
     if (config.ua_rotation.enabled) out = this.rotation(state, event, features.ua_hash, out);
+    else if (config.sessionless_reads.enabled) state.seeUserAgent(features.ua_hash, ts, config.ua_rotation.follow_ms, config.ua_rotation.remembered_user_agents);
     const status = event.status;
     if (config.client_errors.enabled && this.statuses.has(status) && (config.client_errors.count_assets || features.kind !== 'asset')) out = this.clientError(state, event, out);
     if (config.unauthorized.enabled && status === 401) out = this.unauthorized(state, event, out);
     if (config.login_loop.enabled && features.login) out = this.login(state, event, features.login_failed, out);
     if (config.sessionless_logins.enabled && features.login) out = this.sessionless(state, event, features, out);
+    if (config.sessionless_reads.enabled && !state.readsSpared) out = this.reads(state, event, features, out);
     return out ?? NO_SIGNALS;
   }
 
@@ -338,6 +346,55 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
       min_attempts: rule.min_attempts,
       min_failures: rule.min_failures,
       min_login_share: rule.min_login_share,
+    });
+  }
+
+  /**
+   * sessionless_reads: an API read from an address in no session, with one user agent. An address
+   * seen in a session or with a second user agent is spared for as long as it is tracked.
+   */
+  private reads(s: IpState, event: RequestEvent, features: EventFeatures, out: Signal[] | null): Signal[] | null {
+    if (features.in_session || s.uas !== null) {
+      s.readsSpared = true;
+      s.reads = null;
+      return out;
+    }
+    const method = event.method;
+    if (features.kind !== 'api' || features.has_referer || features.login || features.cart || (method !== 'GET' && method !== 'HEAD')) return out;
+    const rule = this.config.sessionless_reads;
+    let ring = s.reads;
+    if (ring === null || ring.size !== rule.block_reads) ring = s.reads = new Ring(rule.block_reads, 2);
+    const ts = event.timestamp_ms;
+    const uri = hash32(event.uri);
+    const data = ring.data;
+    const from = s.lastMs - rule.window_ms;
+    // A URI read again within the window refreshes its time instead of taking a slot.
+    let repeated = -1;
+    for (let i = 0; i < ring.filled; i++) {
+      if (data[i * 2 + 1] === uri && (data[i * 2] as number) > from) {
+        repeated = i;
+        break;
+      }
+    }
+    if (repeated >= 0) {
+      if (ts > (data[repeated * 2] as number)) data[repeated * 2] = ts;
+      return out;
+    }
+    ring.push(ts, uri);
+    let distinct = 0;
+    for (let i = 0; i < ring.filled; i++) if ((data[i * 2] as number) > from) distinct += 1;
+    const rank = distinct >= rule.block_reads ? RANK_BLOCK : distinct >= rule.challenge_reads ? RANK_CHALLENGE : 0;
+    if (rank === 0) return out;
+    if (rank <= s.readsRank && ts - s.readsSignalMs < this.config.cooldown_ms) return out;
+    s.readsRank = rank;
+    s.readsSignalMs = ts;
+    const block = rank === RANK_BLOCK;
+    return emit(out, event, this.names.sessionless_reads, { score: block ? rule.block_score : rule.challenge_score, action: block ? 'block' : 'challenge', ttl_ms: rule.ttl_ms }, {
+      distinct_reads: distinct,
+      requests: s.requests,
+      window_ms: rule.window_ms,
+      challenge_reads: rule.challenge_reads,
+      block_reads: rule.block_reads,
     });
   }
 

@@ -1,7 +1,7 @@
 /**
- * Configuration of the `address-bursts` detector: five per-address rules that act within
+ * Configuration of the `address-bursts` detector: six per-address rules that act within
  * seconds (client-error bursts to many paths, per-request user-agent rotation, repeated 401s,
- * a login loop, failed logins without a session), each with its window or half-life,
+ * a login loop, failed logins without a session, API reads without a session), each with its window or half-life,
  * thresholds, score, action and TTL hint; the re-signal cooldown and the cap on tracked
  * addresses. Everything a user tunes is here, as data.
  */
@@ -131,13 +131,39 @@ export const addressBurstsConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Unsuccessful logins without a preceding session (credential stuffing, brute force), with a lower bar while the login route surges.'),
+  /**
+   * API reads without a session: GET/HEAD calls to API routes (classify.api_prefixes, JSON) with
+   * no Referer from an address that is in no session (the client memory's `in_session`: three or
+   * more distinct routes within its horizon) and has shown one user agent, `challenge_reads` /
+   * `block_reads` distinct URIs of them within `window_ms`. The app launches (its config), views
+   * (product, recommendations) and sends its events: its address is in a session by its third
+   * call, and one that changed address mid-session is again within three calls, two of them
+   * reads; the single-page app sends a Referer. A scraper wearing the app's user agent reads
+   * one endpoint down a list (and its search) and is in no session however many calls it
+   * makes. A buyer polling one product makes one distinct read. A NAT exit's app users put it
+   * in a session, and bring several builds. Clients of a public API that are neither (partners'
+   * integrations, SDKs) belong on the safelist.
+   */
+  sessionless_reads: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Judge API reads from addresses in no session.'),
+      window_ms: windowSchema(30_000, 'Window the distinct reads must fall in (event time).'),
+      challenge_reads: countSchema(4, 'Distinct URIs read without a session within the window that challenge the address.'),
+      block_reads: countSchema(10, 'Distinct URIs read without a session within the window that block the address.'),
+      challenge_score: scoreSchema.default(22).describe('Score of a challenge signal.'),
+      block_score: scoreSchema.default(8).describe('Score of a block signal.'),
+      ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(300_000).describe("TTL hint for the verdicts (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
+    })
+    .prefault({})
+    .describe('API reads (GET, no Referer) of many distinct URIs from an address in no session and with one user agent: a scraper wearing the app, reading one endpoint down a list.'),
   cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (address, rule): a new signal only when the last one is at least this old (event time).'),
   max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
 })
   .refine((c) => c.client_errors.min_distinct_paths <= c.client_errors.min_errors, { message: 'min_distinct_paths cannot exceed min_errors', path: ['client_errors', 'min_distinct_paths'] })
   .refine((c) => c.login_loop.min_failures <= c.login_loop.min_attempts, { message: 'min_failures cannot exceed min_attempts', path: ['login_loop', 'min_failures'] })
   .refine((c) => c.sessionless_logins.challenge_failures <= c.sessionless_logins.block_failures, { message: 'challenge_failures cannot exceed block_failures', path: ['sessionless_logins', 'challenge_failures'] })
-  .refine((c) => c.sessionless_logins.surge_challenge_failures <= c.sessionless_logins.surge_block_failures, { message: 'surge_challenge_failures cannot exceed surge_block_failures', path: ['sessionless_logins', 'surge_challenge_failures'] });
+  .refine((c) => c.sessionless_logins.surge_challenge_failures <= c.sessionless_logins.surge_block_failures, { message: 'surge_challenge_failures cannot exceed surge_block_failures', path: ['sessionless_logins', 'surge_challenge_failures'] })
+  .refine((c) => c.sessionless_reads.challenge_reads <= c.sessionless_reads.block_reads, { message: 'challenge_reads cannot exceed block_reads', path: ['sessionless_reads', 'challenge_reads'] });
 
 export type AddressBurstsConfig = z.output<typeof addressBurstsConfigSchema>;
 
@@ -148,7 +174,7 @@ export function parseAddressBurstsConfig(raw: unknown): AddressBurstsConfig {
 
 /** How long an address's state matters after its last request: the longest window, 5 half-lives, the follow time. */
 export function addressBurstsIdleMs(config: AddressBurstsConfig): number {
-  return Math.max(config.client_errors.window_ms, config.unauthorized.window_ms, config.login_loop.window_ms, 5 * config.ua_rotation.half_life_ms, config.ua_rotation.follow_ms);
+  return Math.max(config.client_errors.window_ms, config.unauthorized.window_ms, config.login_loop.window_ms, config.sessionless_reads.window_ms, 5 * config.ua_rotation.half_life_ms, config.ua_rotation.follow_ms);
 }
 
 /** What a failover replays: the idle horizon, the login histories and the surge's long window. */

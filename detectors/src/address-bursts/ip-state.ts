@@ -64,11 +64,17 @@ export class IpState {
   errors: Ring | null = null;
   unauthorized: Ring | null = null;
   logins: Ring | null = null;
+  /** sessionless_reads: [time, URI hash] of the last `block_reads` reads without a session. */
+  reads: Ring | null = null;
+  /** The address was seen in a session, or with a second user agent, while tracked: its reads no longer count. */
+  readsSpared = false;
+  readsRank = 0;
   // ---- cooldowns: event time of each rule's last signal
   errorsSignalMs = Number.NEGATIVE_INFINITY;
   rotationSignalMs = Number.NEGATIVE_INFINITY;
   unauthorizedSignalMs = Number.NEGATIVE_INFINITY;
   loginSignalMs = Number.NEGATIVE_INFINITY;
+  readsSignalMs = Number.NEGATIVE_INFINITY;
 
   constructor(ts: number, history: boolean) {
     this.lastMs = ts;
@@ -119,6 +125,7 @@ export class IpState {
     if (this.errors !== null) bytes += this.errors.bytes();
     if (this.unauthorized !== null) bytes += this.unauthorized.bytes();
     if (this.logins !== null) bytes += this.logins.bytes();
+    if (this.reads !== null) bytes += this.reads.bytes();
     return bytes;
   }
 
