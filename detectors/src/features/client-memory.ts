@@ -76,52 +76,89 @@ export const SESSION_ROUTES = 3;
 
 /**
  * Per address, the distinct routes it called (counted to `SESSION_ROUTES`) while it kept calling
- * within `horizon_ms` of its previous request. Direct-mapped typed arrays, sized once
- * (`capacity` / 2 slots rounded up to a power of two, 17 bytes each): no allocation per event.
+ * within `horizon_ms` of its previous request. Typed arrays sized once (`capacity` / 2 slots
+ * rounded up to a power of two, 17 bytes each), in buckets of four: an address is looked up in
+ * its bucket, and a new one takes an empty slot or the one seen longest ago. No allocation per
+ * event.
+ *
+ * Forgetting must spare, never accuse: an address whose live entry was taken by another (its
+ * bucket full of addresses seen within the horizon) is remembered in a small Bloom filter, and
+ * when it comes back it starts in a session, since its history is unknown. (A plain direct-mapped
+ * table let two addresses sharing a slot reset each other on every request: both looked
+ * sessionless for good. World 14 of the many-worlds report: 138 app users' calls challenged.)
  */
 export class RouteSets {
   /** Slots holding an address (for the state size). */
   load = 0;
+  /** Live entries taken by another address (since creation). */
+  evictions = 0;
   readonly bytes: number;
-  private readonly mask: number;
+  private readonly bucketMask: number;
   private readonly horizon_s: number;
   private readonly keys: Uint32Array;
   private readonly first: Uint32Array;
   private readonly second: Uint32Array;
   private readonly lastSeconds: Uint32Array;
   private readonly counts: Uint8Array;
+  private readonly forgotten: RotatingBloom;
 
   constructor(capacity: number, horizon_ms: number) {
     let slots = 1_024;
     while (slots < capacity / 2) slots *= 2;
-    this.mask = slots - 1;
+    this.bucketMask = slots / BUCKET - 1;
     this.horizon_s = Math.ceil(horizon_ms / 1_000);
     this.keys = new Uint32Array(slots);
     this.first = new Uint32Array(slots);
     this.second = new Uint32Array(slots);
     this.lastSeconds = new Uint32Array(slots);
     this.counts = new Uint8Array(slots);
-    this.bytes = slots * 17;
+    this.forgotten = new RotatingBloom(Math.max(1_000, Math.ceil(capacity / 16)), horizon_ms);
+    this.bytes = slots * 17 + this.forgotten.bytes;
   }
 
   /** Records a call of `route_hash` by `ip_hash` at `at_ms`; returns the address's distinct routes so far (at most SESSION_ROUTES). */
   observe(ip_hash: number, at_ms: number, route_hash: number): number {
     let mixed = Math.imul(ip_hash ^ (ip_hash >>> 16), 0x85ebca6b);
     mixed ^= mixed >>> 13;
-    const slot = mixed & this.mask;
+    const base = (mixed & this.bucketMask) * BUCKET;
+    const key = ip_hash >>> 0;
     const seconds = Math.floor(at_ms / 1_000) >>> 0;
     const counts = this.counts;
-    const count = counts[slot]!;
+    const keys = this.keys;
+    const last = this.lastSeconds;
     const route = route_hash >>> 0;
-    if (count === 0 || this.keys[slot] !== ip_hash >>> 0 || seconds - this.lastSeconds[slot]! > this.horizon_s) {
-      if (count === 0) this.load += 1;
-      this.keys[slot] = ip_hash;
-      this.first[slot] = route;
-      this.lastSeconds[slot] = seconds;
-      counts[slot] = 1;
-      return 1;
+    let slot = -1;
+    let victim = base;
+    for (let i = base; i < base + BUCKET; i++) {
+      if (counts[i] === 0) {
+        if (counts[victim] !== 0) victim = i;
+        continue;
+      }
+      if (keys[i] === key) {
+        slot = i;
+        break;
+      }
+      if (counts[victim] !== 0 && last[i]! < last[victim]!) victim = i;
     }
-    if (seconds > this.lastSeconds[slot]!) this.lastSeconds[slot] = seconds;
+    if (slot === -1 || seconds - last[slot]! > this.horizon_s) {
+      if (slot === -1) {
+        slot = victim;
+        this.forgotten.advance(at_ms);
+        if (counts[slot] === 0) this.load += 1;
+        else if (seconds - last[slot]! <= this.horizon_s) {
+          this.evictions += 1;
+          this.forgotten.add(keys[slot]!, at_ms);
+        }
+      }
+      keys[slot] = key;
+      this.first[slot] = route;
+      last[slot] = seconds;
+      const start = this.forgotten.has(key) ? SESSION_ROUTES : 1;
+      counts[slot] = start;
+      return start;
+    }
+    if (seconds > last[slot]!) last[slot] = seconds;
+    const count = counts[slot]!;
     if (count >= SESSION_ROUTES || route === this.first[slot]) return count;
     if (count === 1) {
       this.second[slot] = route;
@@ -133,3 +170,6 @@ export class RouteSets {
     return SESSION_ROUTES;
   }
 }
+
+/** Slots per bucket of RouteSets. */
+const BUCKET = 4;
