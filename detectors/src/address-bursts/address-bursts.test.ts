@@ -281,12 +281,13 @@ test('every config field is described', (t) => {
   for (const [key, field] of Object.entries(addressBurstsConfigSchema.shape)) t.truthy(field.description, key);
 });
 
-/** Feeds [ms, ip, user agent, uri] calls through the real feature extractor (the client memory's sessions included). */
+/** Feeds [ms, ip, user agent, uri or 'POST uri'] calls through the real feature extractor (the client memory's sessions included). */
 function feedCalls(d: AddressBurstsDetector, calls: [number, string, string, string][]): Signal[] {
   const features = new FeatureExtractor(classifyConfigSchema.parse({}), trafficContextConfigSchema.parse({}), { safelist: new Safelist(), crawlers: CrawlerDirectory.load() });
   const out: Signal[] = [];
-  for (const [ms, ip, user_agent, uri] of calls) {
-    const event = makeEvent({ ip, user_agent, path: uri.split('?')[0], uri, content_type: 'application/json', timestamp_ms: T0 + ms });
+  for (const [ms, ip, user_agent, call] of calls) {
+    const [method, uri] = call.startsWith('POST ') ? ['POST', call.slice(5)] : ['GET', call];
+    const event = makeEvent({ ip, user_agent, method, path: uri.split('?')[0], uri, content_type: 'application/json', timestamp_ms: T0 + ms });
     out.push(...d.process(event, features.extract(event)));
   }
   return out;
@@ -310,11 +311,13 @@ test('sessionless_reads: the app\'s users, a buyer polling one product, a phone 
   const calls: [number, string, string, string][] = [];
   // A session: launch, views with recommendations and events, 12 products.
   calls.push([0, '198.51.100.60', OKHTTP, '/api/config']);
-  for (let i = 0; i < 12; i++) calls.push([1_000 + i * 3_000, '198.51.100.60', OKHTTP, `/api/products/${i + 1}`], [1_200 + i * 3_000, '198.51.100.60', OKHTTP, `/api/recommendations/${i + 1}`], [1_400 + i * 3_000, '198.51.100.60', OKHTTP, '/api/events']);
+  for (let i = 0; i < 12; i++) calls.push([1_000 + i * 3_000, '198.51.100.60', OKHTTP, `/api/products/${i + 1}`], [1_200 + i * 3_000, '198.51.100.60', OKHTTP, `/api/recommendations/${i + 1}`], [1_400 + i * 3_000, '198.51.100.60', OKHTTP, 'POST /api/events']);
   // A buyer polling the release's product.
   for (let i = 0; i < 20; i++) calls.push([i * 2_000, '198.51.100.61', OKHTTP, '/api/products/77']);
   // A phone that changed address mid-session: a product, its recommendations, then events.
-  for (let i = 0; i < 5; i++) calls.push([5_000 + i * 3_000, '198.51.100.62', OKHTTP, `/api/products/${40 + i}`], [5_200 + i * 3_000, '198.51.100.62', OKHTTP, `/api/recommendations/${40 + i}`], [5_400 + i * 3_000, '198.51.100.62', OKHTTP, '/api/events']);
+  for (let i = 0; i < 5; i++) calls.push([5_000 + i * 3_000, '198.51.100.62', OKHTTP, `/api/products/${40 + i}`], [5_200 + i * 3_000, '198.51.100.62', OKHTTP, `/api/recommendations/${40 + i}`], [5_400 + i * 3_000, '198.51.100.62', OKHTTP, 'POST /api/events']);
+  // Caught mid-session by a cold start, browsing listings (two routes) and posting its events.
+  for (let i = 0; i < 6; i++) calls.push([2_000 + i * 4_000, '198.51.100.65', OKHTTP, `/api/categories/c${i}?page=${i}`], [2_300 + i * 4_000, '198.51.100.65', OKHTTP, 'POST /api/events']);
   // A NAT exit whose first seconds are product reads from three builds of the app.
   for (let i = 0; i < 12; i++) calls.push([i * 250, '198.51.100.63', `okhttp/4.${10 + (i % 3)}.0`, `/api/products/${100 + i}`]);
   t.deepEqual(feedCalls(d, calls.sort((a, b) => a[0] - b[0])), []);

@@ -16,7 +16,8 @@
  *   log in between hundreds of other calls; a loop is all the address sends).
  * - sessionless_reads: API reads (GET/HEAD to an API route, no Referer) of ≥ challenge_reads (4)
  *   distinct URIs within window_ms (30 s) from an address in no session (the client memory's
- *   `in_session`: three distinct routes) that showed one user agent while tracked → challenge;
+ *   `in_session`: three distinct routes) that showed one user agent and sent no write other than
+ *   a login (the app's events, a cart) while tracked → challenge;
  *   ≥ block_reads (10) → block. A scraper wearing the app's user agent reads one endpoint down a
  *   watch list; the app's users are in a session by their third call (config.ts for why).
  * - sessionless_logins: unsuccessful logins (refused, or answered 429/5xx) without a preceding
@@ -351,16 +352,20 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
 
   /**
    * sessionless_reads: an API read from an address in no session, with one user agent. An address
-   * seen in a session or with a second user agent is spared for as long as it is tracked.
+   * seen in a session, with a second user agent or sending a write other than a login is spared
+   * for as long as it is tracked.
    */
   private reads(s: IpState, event: RequestEvent, features: EventFeatures, out: Signal[] | null): Signal[] | null {
-    if (features.in_session || s.uas !== null) {
+    const method = event.method;
+    const read = method === 'GET' || method === 'HEAD';
+    // A session, a second user agent, or a write that is not a login (the app's events, a cart):
+    // what a person's client sends and a reader down a list does not.
+    if (features.in_session || s.uas !== null || (!read && !features.login)) {
       s.readsSpared = true;
       s.reads = null;
       return out;
     }
-    const method = event.method;
-    if (features.kind !== 'api' || features.has_referer || features.login || features.cart || (method !== 'GET' && method !== 'HEAD')) return out;
+    if (features.kind !== 'api' || features.has_referer || !read) return out;
     const rule = this.config.sessionless_reads;
     let ring = s.reads;
     if (ring === null || ring.size !== rule.block_reads) ring = s.reads = new Ring(rule.block_reads, 2);

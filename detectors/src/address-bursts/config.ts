@@ -134,13 +134,16 @@ export const addressBurstsConfigSchema = z.strictObject({
   /**
    * API reads without a session: GET/HEAD calls to API routes (classify.api_prefixes, JSON) with
    * no Referer from an address that is in no session (the client memory's `in_session`: three or
-   * more distinct routes within its horizon) and has shown one user agent, `challenge_reads` /
+   * more distinct routes within its horizon), has shown one user agent and sent no write other
+   * than a login (the app posts its events, people add to carts), `challenge_reads` /
    * `block_reads` distinct URIs of them within `window_ms`. The app launches (its config), views
    * (product, recommendations) and sends its events: its address is in a session by its third
    * call, and one that changed address mid-session is again within three calls, two of them
    * reads; the single-page app sends a Referer. A scraper wearing the app's user agent reads
    * one endpoint down a list (and its search) and is in no session however many calls it
-   * makes. A buyer polling one product makes one distinct read. A NAT exit's app users put it
+   * makes. A person browsing listings before their third route (one caught mid-session by a cold
+   * start, in world 30 of the many-worlds report) posts the app's events. A buyer polling one
+   * product makes one distinct read. A NAT exit's app users put it
    * in a session, and bring several builds. Clients of a public API that are neither (partners'
    * integrations, SDKs) belong on the safelist.
    */
@@ -155,7 +158,7 @@ export const addressBurstsConfigSchema = z.strictObject({
       ttl_ms: z.number().int().positive().max(86_400_000).nullable().default(300_000).describe("TTL hint for the verdicts (fusion multiplies it for repeat offenders); null: fusion's per-action TTL."),
     })
     .prefault({})
-    .describe('API reads (GET, no Referer) of many distinct URIs from an address in no session and with one user agent: a scraper wearing the app, reading one endpoint down a list.'),
+    .describe('API reads (GET, no Referer) of many distinct URIs from an address in no session, with one user agent and no write but logins: a scraper wearing the app, reading one endpoint down a list.'),
   cooldown_ms: z.number().int().positive().max(86_400_000).default(60_000).describe('Per (address, rule): a new signal only when the last one is at least this old (event time).'),
   max_tracked_ips: z.number().int().positive().max(10_000_000).default(100_000).describe('Most addresses tracked at once; when full the least recently seen is evicted (discarded `state_evicted`).'),
 })
