@@ -76,10 +76,10 @@ export const SESSION_ROUTES = 3;
 
 /**
  * Per address, the distinct routes it called (counted to `SESSION_ROUTES`) while it kept calling
- * within `horizon_ms` of its previous request. Typed arrays sized once (`capacity` / 2 slots
- * rounded up to a power of two, 17 bytes each), in buckets of four: an address is looked up in
- * its bucket, and a new one takes an empty slot or the one seen longest ago. No allocation per
- * event.
+ * within `horizon_ms` of its previous request. One typed array sized once (`capacity` / 2 slots
+ * rounded up to a power of two, 16 bytes each), in buckets of four on one cache line: an address
+ * is looked up in its bucket, and a new one takes an empty slot or the one seen longest ago. No
+ * allocation per event.
  *
  * Forgetting must spare, never accuse: an address whose live entry was taken by another (its
  * bucket full of addresses seen within the horizon) is remembered in a small Bloom filter, and
@@ -95,11 +95,14 @@ export class RouteSets {
   readonly bytes: number;
   private readonly bucketMask: number;
   private readonly horizon_s: number;
-  private readonly keys: Uint32Array;
-  private readonly first: Uint32Array;
-  private readonly second: Uint32Array;
-  private readonly lastSeconds: Uint32Array;
-  private readonly counts: Uint8Array;
+  /**
+   * Per slot four words, a bucket's four slots on one 64-byte line: the address's hash, its first
+   * and second routes' hashes, and `(seconds since the table's first event) << 2 | routes`
+   * (routes 0 = empty slot … 3 = a session).
+   */
+  private readonly slots: Uint32Array;
+  /** Event time (seconds) the stamps count from; set at the first event. */
+  private epoch = -1;
   private readonly forgotten: RotatingBloom;
 
   constructor(capacity: number, horizon_ms: number) {
@@ -107,69 +110,76 @@ export class RouteSets {
     while (slots < capacity / 2) slots *= 2;
     this.bucketMask = slots / BUCKET - 1;
     this.horizon_s = Math.ceil(horizon_ms / 1_000);
-    this.keys = new Uint32Array(slots);
-    this.first = new Uint32Array(slots);
-    this.second = new Uint32Array(slots);
-    this.lastSeconds = new Uint32Array(slots);
-    this.counts = new Uint8Array(slots);
+    this.slots = new Uint32Array(slots * WORDS);
     this.forgotten = new RotatingBloom(Math.max(1_000, Math.ceil(capacity / 16)), horizon_ms);
-    this.bytes = slots * 17 + this.forgotten.bytes;
+    this.bytes = this.slots.byteLength + this.forgotten.bytes;
   }
 
   /** Records a call of `route_hash` by `ip_hash` at `at_ms`; returns the address's distinct routes so far (at most SESSION_ROUTES). */
   observe(ip_hash: number, at_ms: number, route_hash: number): number {
     let mixed = Math.imul(ip_hash ^ (ip_hash >>> 16), 0x85ebca6b);
     mixed ^= mixed >>> 13;
-    const base = (mixed & this.bucketMask) * BUCKET;
+    const base = (mixed & this.bucketMask) * BUCKET * WORDS;
     const key = ip_hash >>> 0;
-    const seconds = Math.floor(at_ms / 1_000) >>> 0;
-    const counts = this.counts;
-    const keys = this.keys;
-    const last = this.lastSeconds;
-    const route = route_hash >>> 0;
-    let slot = -1;
+    if (this.epoch < 0) this.epoch = Math.floor(at_ms / 1_000);
+    // Seconds since the epoch, clamped to what 30 bits hold (events before the epoch count as at it).
+    const seconds = Math.min(MAX_SECONDS, Math.max(0, Math.floor(at_ms / 1_000) - this.epoch));
+    const slots = this.slots;
+    let at = -1;
     let victim = base;
-    for (let i = base; i < base + BUCKET; i++) {
-      if (counts[i] === 0) {
-        if (counts[victim] !== 0) victim = i;
+    for (let i = base; i < base + BUCKET * WORDS; i += WORDS) {
+      const stamp = slots[i + STAMP]!;
+      if ((stamp & 3) === 0) {
+        if ((slots[victim + STAMP]! & 3) !== 0) victim = i;
         continue;
       }
-      if (keys[i] === key) {
-        slot = i;
+      if (slots[i] === key) {
+        at = i;
         break;
       }
-      if (counts[victim] !== 0 && last[i]! < last[victim]!) victim = i;
+      const victimStamp = slots[victim + STAMP]!;
+      if ((victimStamp & 3) !== 0 && stamp >>> 2 < victimStamp >>> 2) victim = i;
     }
-    if (slot === -1 || seconds - last[slot]! > this.horizon_s) {
-      if (slot === -1) {
-        slot = victim;
+    const route = route_hash >>> 0;
+    if (at === -1 || seconds - (slots[at + STAMP]! >>> 2) > this.horizon_s) {
+      if (at === -1) {
+        at = victim;
+        const stamp = slots[at + STAMP]!;
         this.forgotten.advance(at_ms);
-        if (counts[slot] === 0) this.load += 1;
-        else if (seconds - last[slot]! <= this.horizon_s) {
+        if ((stamp & 3) === 0) this.load += 1;
+        else if (seconds - (stamp >>> 2) <= this.horizon_s) {
           this.evictions += 1;
-          this.forgotten.add(keys[slot]!, at_ms);
+          this.forgotten.add(slots[at]!, at_ms);
         }
       }
-      keys[slot] = key;
-      this.first[slot] = route;
-      last[slot] = seconds;
       const start = this.forgotten.has(key) ? SESSION_ROUTES : 1;
-      counts[slot] = start;
+      slots[at] = key;
+      slots[at + FIRST] = route;
+      slots[at + STAMP] = ((seconds << 2) | start) >>> 0;
       return start;
     }
-    if (seconds > last[slot]!) last[slot] = seconds;
-    const count = counts[slot]!;
-    if (count >= SESSION_ROUTES || route === this.first[slot]) return count;
-    if (count === 1) {
-      this.second[slot] = route;
-      counts[slot] = 2;
-      return 2;
+    const stamp = slots[at + STAMP]!;
+    const count = stamp & 3;
+    const last = stamp >>> 2;
+    const when = seconds > last ? seconds : last;
+    let next = count;
+    if (count < SESSION_ROUTES && route !== slots[at + FIRST]) {
+      if (count === 1) {
+        slots[at + SECOND] = route;
+        next = 2;
+      } else if (route !== slots[at + SECOND]) next = SESSION_ROUTES;
     }
-    if (route === this.second[slot]) return 2;
-    counts[slot] = SESSION_ROUTES;
-    return SESSION_ROUTES;
+    slots[at + STAMP] = ((when << 2) | next) >>> 0;
+    return next;
   }
 }
 
+/** Words per slot of RouteSets, and their offsets. */
+const WORDS = 4;
+const FIRST = 1;
+const SECOND = 2;
+const STAMP = 3;
+/** Largest stamp second (30 bits: 34 years after the table's first event). */
+const MAX_SECONDS = 2 ** 30 - 1;
 /** Slots per bucket of RouteSets. */
 const BUCKET = 4;

@@ -58,7 +58,7 @@ export const clientMemoryConfigSchema = z
      * when its address sent nothing within the last `horizon_ms` to 2 × `horizon_ms`.
      */
     horizon_ms: z.number().int().min(10_000).max(86_400_000).default(600_000).describe('How long client addresses are remembered (event time): an address with no request within this (up to twice this) is new.'),
-    capacity: z.number().int().min(1_000).max(50_000_000).default(1_000_000).describe('Addresses per horizon the client memory holds at about 1 % false positives (memory fixed at ~13.5 bytes per address: seen and browsed filters, two generations each, ~4.8 bytes; the session table, capacity / 2 slots of 17 bytes, ~8.5 bytes).'),
+    capacity: z.number().int().min(1_000).max(50_000_000).default(1_000_000).describe('Addresses per horizon the client memory holds at about 1 % false positives (memory fixed at ~13 bytes per address: seen and browsed filters, two generations each, ~4.8 bytes; the session table, capacity / 2 slots of 16 bytes, 8 bytes).'),
   })
   .prefault({});
 
