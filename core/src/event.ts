@@ -77,13 +77,22 @@ export interface RequestEvent {
   source: EventSource;
 }
 
-/** Kinds of subject a verdict can be about. */
+/** Kinds of subject detectors aggregate requests by (and a verdict can be about). */
 export type SubjectKind = 'ip' | 'prefix' | 'asn' | 'ja4' | 'ua';
+
+/**
+ * Kinds of subject a verdict can be about: the aggregation kinds, and `ipua`, one user agent on
+ * one address (`ipua:<ip> <user agent>`, the IP in canonical form, one space, the exact user
+ * agent, '' for none). Fusion gives an `ipua:` verdict in place of an `ip:` one when the address
+ * is shared by several people (a carrier NAT exit, an office) and the signal names the client
+ * that earned it: the verdict then stops that client, not everyone behind the address.
+ */
+export type VerdictSubjectKind = SubjectKind | 'ipua';
 
 /**
  * A subject key: `ip:1.2.3.4`, `prefix:1.2.3.0/24`, `asn:13335`, `ja4:t13d…`, or
  * `ua:<user agent>` (the exact user-agent string: the fingerprint zones without Bot Management
  * have; the edge enforces it with a rule on `http.user_agent`). `ua:` alone is the requests that
- * send no user agent.
+ * send no user agent; or `ipua:<ip> <user agent>` (see VerdictSubjectKind).
  */
-export type SubjectKey = `${SubjectKind}:${string}`;
+export type SubjectKey = `${VerdictSubjectKind}:${string}`;

@@ -1,5 +1,5 @@
-export type { EventSource, RequestEvent, SubjectKind, SubjectKey } from './event.js';
-export { SUBJECT_KINDS, clientSubjects, isSubjectKey, subjectKind, subjectValue } from './subject.js';
+export type { EventSource, RequestEvent, SubjectKind, SubjectKey, VerdictSubjectKind } from './event.js';
+export { SUBJECT_KINDS, VERDICT_SUBJECT_KINDS, clientSubjects, ipuaSubject, isSubjectKey, parseIpuaSubject, subjectKind, subjectValue } from './subject.js';
 export type { ClientIdentity } from './subject.js';
 export type { DetectorFinding, Verdict, VerdictAction, EventAction } from './verdict.js';
 export { ACTION_RANK } from './verdict.js';

@@ -95,13 +95,17 @@ test('the index agrees with the subject keys clientSubjects spells, for random c
   const rank = { log: 1, challenge: 2, block: 3 } as const;
   const actions: VerdictAction[] = ['log', 'challenge', 'block'];
   let seed = 7;
+  // From the high bits: the low bits of this generator cycle with short periods (the parity
+  // alternates), which left some subject positions never drawn.
   const random = (n: number) => {
     seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
-    return seed % n;
+    return Math.floor((seed / 2 ** 32) * n);
   };
   const ipOf = (i: number) => (i % 3 === 0 ? `2001:db8:${i % 4}::${i % 7}` : `10.${i % 2}.${i % 5}.${i % 7}`);
   const clients: DecisionClient[] = [];
-  for (let i = 0; i < 200; i++) clients.push({ ip: i % 11 === 0 ? `::ffff:${ipOf(i + 1)}` : ipOf(i), asn: i % 4, ja4: `j${i % 3}`, user_agent: i % 5 === 0 ? '' : i % 7 === 0 ? null : `ua${i % 5}` });
+  let byPair = 0;
+  // The user agent varies independently of the address, so `ipua:` verdicts meet other user agents on their address.
+  for (let i = 0; i < 200; i++) clients.push({ ip: i % 11 === 0 ? `::ffff:${ipOf(i + 1)}` : ipOf(i), asn: i % 4, ja4: `j${i % 3}`, user_agent: i % 13 === 0 ? '' : i % 17 === 0 ? null : `ua ${(i * 7) % 4}` });
   for (let step = 0; step < 5_000; step++) {
     const c = clients[random(clients.length)] as DecisionClient;
     const subjects = clientSubjects(c);
@@ -120,8 +124,49 @@ test('the index agrees with the subject keys clientSubjects spells, for random c
     }
     const decision = replica.decide(asked);
     if (decision.action !== (best?.action ?? 'allow')) return t.fail(`step ${step}: ${JSON.stringify(asked)} decided ${decision.action}, the model says ${best?.action ?? 'allow'}`);
+    if (decision.subject?.startsWith('ipua:')) byPair += 1;
   }
-  t.pass();
+  t.true(byPair > 100, `${byPair} decisions came from an ipua: verdict`);
+});
+
+test('an ipua: verdict applies to that user agent on that address only, in any address form; it is the most specific subject', (t) => {
+  const { replica } = setup();
+  const CURL = 'curl/8.5.0 (x86_64-pc-linux-gnu)';
+  replica.apply(verdict(`ipua:203.0.113.9 ${CURL}`, 'block', 60_000, T0, 'pair'));
+  replica.apply(verdict('ipua:2001:db8::9 ', 'challenge', 60_000, T0, 'pair6'));
+  const reasons = (c: DecisionClient) => replica.decide(c).reasons;
+  t.deepEqual(reasons(client('203.0.113.9', { user_agent: CURL })), ['pair']);
+  t.deepEqual(reasons(client('::ffff:203.0.113.9', { user_agent: CURL })), ['pair'], 'IPv4-mapped is its IPv4');
+  t.deepEqual(reasons(client('203.0.113.9')), [], 'another user agent on the same address (the people behind the NAT) is not covered');
+  t.deepEqual(reasons(client('203.0.113.9', { user_agent: `${CURL} ` })), [], 'the user agent is exact');
+  t.deepEqual(reasons(client('203.0.113.9', { user_agent: null })), [], 'an unknown user agent falls under no ipua: subject');
+  t.deepEqual(reasons(client('203.0.113.10', { user_agent: CURL })), [], 'the same user agent on another address is not covered');
+  t.deepEqual(reasons(client('2001:DB8:0::9', { user_agent: '' })), ['pair6'], 'IPv6 in any text form; a request without a user agent is the pair with ""');
+  t.deepEqual(reasons(client('2001:db8::9')), []);
+  replica.apply(verdict('ip:203.0.113.9', 'block', 60_000, T0, 'ip'));
+  replica.apply(verdict(`ua:${CURL}`, 'log', 60_000, T0, 'ua'));
+  t.deepEqual(reasons(client('203.0.113.9', { user_agent: CURL })), ['pair'], 'equal strength: ipua is more specific than ip');
+  t.deepEqual(reasons(client('203.0.113.9')), ['ip']);
+  t.deepEqual(reasons(client('198.51.100.1', { user_agent: CURL })), ['ua']);
+  // Only the canonical address matches (as clientSubjects spells it); other spellings are held but match nothing.
+  replica.apply(verdict('ipua:::ffff:198.51.100.7 x', 'block', 60_000));
+  replica.apply(verdict('ipua:2001:DB8::7 x', 'block', 60_000));
+  replica.apply(verdict('ipua:198.51.100.7', 'block', 60_000));
+  t.is(replica.decide(client('198.51.100.7', { user_agent: 'x' })).action, 'allow');
+  t.is(replica.decide(client('2001:db8::7', { user_agent: 'x' })).action, 'allow');
+  t.is(replica.size, 7);
+  t.true(replica.remove(`ipua:203.0.113.9 ${CURL}`));
+  t.false(replica.remove(`ipua:203.0.113.9 ${CURL}`));
+  t.deepEqual(reasons(client('203.0.113.9', { user_agent: CURL })), ['ip'], 'removed: the address verdict applies again');
+  t.deepEqual(replica.snapshot().verdicts.filter((v) => v.subject.startsWith('ipua:')).map((v) => v.subject).sort(), ['ipua:198.51.100.7', 'ipua:2001:DB8::7 x', 'ipua:2001:db8::9 ', 'ipua:::ffff:198.51.100.7 x']);
+});
+
+test('exemption: a verified crawler or a safelisted client is allowed whatever its ipua: verdict holds, as for ip:', (t) => {
+  const { replica } = setup({ exemption: new ClientExemption({ safelist: new Safelist(safelistConfigSchema.parse({ cidrs: ['198.51.100.0/24'] })) }) });
+  replica.apply(verdict(`ipua:${GOOGLEBOT_IP} ${GOOGLEBOT}`, 'block', 60_000));
+  replica.apply(verdict(`ipua:198.51.100.7 ${CHROME}`, 'block', 60_000));
+  t.like(replica.decide({ ip: GOOGLEBOT_IP, user_agent: GOOGLEBOT, asn: GOOGLE }), { action: 'allow', reasons: ['verified_bot:googlebot'] });
+  t.like(replica.decide(client('198.51.100.7')), { action: 'allow', reasons: ['safelisted_cidr'] });
 });
 
 test('expired verdicts are not applied, not acted on and dropped (counted)', (t) => {
@@ -292,6 +337,8 @@ test('decide() allocates nothing on the allow path, for IPv4, IPv4-mapped and IP
     const extra = { asn: 64_512 + i, ja4: `t13d${i}_unheld`, user_agent: `${CHROME} ${i}` };
     clients.push(client(`80.0.113.${i}`, extra), client(`::ffff:80.0.114.${i}`, extra), client(`2a00:1450:${i.toString(16)}::${i + 1}`, extra));
   }
+  // Another user agent on each client's own address: every lookup reaches the address's user agents, and misses.
+  for (const c of clients) replica.apply(verdict(clientSubjects({ ip: c.ip, user_agent: 'curl/8.5.0' })[0] as string, 'block', 600_000));
   const decide = (calls: number) => {
     let allowed = 0;
     for (let i = 0; i < calls; i++) if (replica.decide(clients[i % clients.length] as DecisionClient).action === 'allow') allowed += 1;

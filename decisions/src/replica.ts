@@ -19,7 +19,7 @@
  * are built once per held verdict and once per exemption, then shared (frozen): the allow, hit
  * and exempt paths allocate nothing in steady state.
  */
-import { ACTION_RANK, type Clock, type SubjectKey, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, VERDICT_SUBJECT_KINDS, type Clock, type SubjectKey, type Verdict } from '@botsieve/core';
 import { ClientExemption, type Exemption } from '@botsieve/runtime';
 import type { Decision, DecisionClient, ReplicaChange, VerdictSync } from './types.js';
 import { SubjectIndex } from './subjects.js';
@@ -143,7 +143,7 @@ export class VerdictReplica implements VerdictSync {
   /** heaps[rank]: the entries of that action by expiry. */
   private readonly heaps: ExpiryHeap[] = Array.from({ length: RANKS }, () => new ExpiryHeap());
   /** Scratch for decide (at most one entry per subject kind). */
-  private readonly found: (Entry | undefined)[] = new Array<Entry | undefined>(5).fill(undefined);
+  private readonly found: (Entry | undefined)[] = new Array<Entry | undefined>(VERDICT_SUBJECT_KINDS.length).fill(undefined);
   private readonly exemptDecisions = new Map<Exemption, Decision>();
   /** The change log: a ring of `changeLogSize` slots; the newest change (version `currentVersion`) is at `changeHead`. */
   private readonly changes: (ReplicaChange | undefined)[];

@@ -1,11 +1,12 @@
 /**
- * The subjects a client falls under are the keys core's `clientSubjects` spells (`ip:<ip>`,
- * `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`, `ua:<user agent>`, canonical IP forms). `SubjectIndex`
- * finds a client's entries without spelling them: one table per kind keyed by the raw value (an
- * address by its parsed words, whatever text it came in), so `decide()` builds no `ip:${…}`
- * string. replica.test.ts checks the index agrees with `clientSubjects` on random clients.
+ * The subjects a client falls under are the keys core's `clientSubjects` spells (`ipua:<ip> <user
+ * agent>`, `ip:<ip>`, `prefix:<cidr>`, `asn:<n>`, `ja4:<fp>`, `ua:<user agent>`, canonical IP
+ * forms). `SubjectIndex` finds a client's entries without spelling them: one table per kind keyed
+ * by the raw value (an address by its parsed words, whatever text it came in; an `ipua:` pair by
+ * those words, then the exact user agent), so `decide()` builds no `ip:${…}` string.
+ * replica.test.ts checks the index agrees with `clientSubjects` on random clients.
  */
-import { AddressProbe, canonicalIp, parseIPv4, parseIPv6 } from '@botsieve/core';
+import { AddressProbe, canonicalIp, parseIPv4, parseIPv6, parseIpuaSubject } from '@botsieve/core';
 import type { DecisionClient } from './types.js';
 
 /**
@@ -85,6 +86,47 @@ class AddressItem<T> {
   ) {}
 }
 
+/**
+ * Values by address and exact user agent (`ipua:` subjects): an AddressTable leads to a Map per
+ * address from user agent to value, so a lookup spells no key. An address holds few such values
+ * (the clients behind one shared exit that earned a verdict of their own).
+ */
+class ClientTable<T> {
+  private readonly byAddress = new AddressTable<Map<string, T>>();
+  size = 0;
+
+  get(words: Uint32Array, userAgent: string): T | undefined {
+    return this.byAddress.get(words)?.get(userAgent);
+  }
+
+  set(words: Uint32Array, userAgent: string, value: T): void {
+    let agents = this.byAddress.get(words);
+    if (agents === undefined) {
+      agents = new Map<string, T>();
+      this.byAddress.set(words, agents);
+    }
+    if (!agents.has(userAgent)) this.size += 1;
+    agents.set(userAgent, value);
+  }
+
+  delete(words: Uint32Array, userAgent: string): boolean {
+    const agents = this.byAddress.get(words);
+    if (agents === undefined || !agents.delete(userAgent)) return false;
+    if (agents.size === 0) this.byAddress.delete(words);
+    this.size -= 1;
+    return true;
+  }
+
+  clear(): void {
+    this.byAddress.clear();
+    this.size = 0;
+  }
+
+  *values(): IterableIterator<T> {
+    for (const agents of this.byAddress.values()) yield* agents.values();
+  }
+}
+
 /** A 30-bit hash of four 32-bit words (murmur3's mixing): a small integer, stored unboxed. */
 function hashWords(words: Uint32Array): number {
   let h = Math.imul((words[0] as number) ^ 0x2545f491, 0xcc9e2d51);
@@ -95,19 +137,26 @@ function hashWords(words: Uint32Array): number {
 }
 
 /** Where a subject lives in the index, and its key there. */
-type Slot<T> = { table: AddressTable<T>; words: Uint32Array } | { map: Map<string, T>; key: string } | { map: Map<number, T>; key: number };
+type Slot<T> =
+  | { clients: ClientTable<T>; words: Uint32Array; userAgent: string }
+  | { table: AddressTable<T>; words: Uint32Array }
+  | { map: Map<string, T>; key: string }
+  | { map: Map<number, T>; key: number };
 
 /** Reused by `slot` (single-threaded, never re-entered; `set` copies the words it keeps). */
 const WORDS = new Uint32Array(4);
 
 /**
  * Values by subject, split by kind so a client's subjects are found by their raw values: its
- * address and /64 by their words, its /24 by its network number, its ASN by number, its JA4 and
- * user agent by the strings it came with. Subjects no client can ever match (an unknown kind,
- * `ip:010.0.0.1`, `asn:07`, `prefix:10.0.0.0/8`) are held in `others`, so the index still holds,
- * counts and lists everything it was given.
+ * address and /64 by their words, its address and user agent by the words then the string, its
+ * /24 by its network number, its ASN by number, its JA4 and user agent by the strings it came
+ * with. Subjects no client can ever match (an unknown kind, `ip:010.0.0.1`, `asn:07`,
+ * `prefix:10.0.0.0/8`, `ipua:::ffff:10.0.0.1 curl/8`) are held in `others`, so the index still
+ * holds, counts and lists everything it was given.
  */
 export class SubjectIndex<T> {
+  /** `ipua:` subjects by the address's words (IPv4 as IPv4-mapped), then the exact user agent. */
+  private readonly clients = new ClientTable<T>();
   /** `ip:` subjects (IPv4 as IPv4-mapped). */
   private readonly addresses = new AddressTable<T>();
   /** `prefix:a.b.c.0/24` by the network number `a << 16 | b << 8 | c`: a small integer. */
@@ -126,58 +175,69 @@ export class SubjectIndex<T> {
   private readonly network64 = new Uint32Array(4);
 
   get size(): number {
-    let size = this.addresses.size + this.networks6.size;
+    let size = this.clients.size + this.addresses.size + this.networks6.size;
     for (const map of this.maps) size += map.size;
     return size;
   }
 
   get(subject: string): T | undefined {
     const slot = this.slot(subject);
+    if ('clients' in slot) return slot.clients.get(slot.words, slot.userAgent);
     if ('table' in slot) return slot.table.get(slot.words);
     return typeof slot.key === 'number' ? (slot.map as Map<number, T>).get(slot.key) : (slot.map as Map<string, T>).get(slot.key);
   }
 
   set(subject: string, value: T): void {
     const slot = this.slot(subject);
-    if ('table' in slot) slot.table.set(slot.words, value);
+    if ('clients' in slot) slot.clients.set(slot.words, slot.userAgent, value);
+    else if ('table' in slot) slot.table.set(slot.words, value);
     else if (typeof slot.key === 'number') (slot.map as Map<number, T>).set(slot.key, value);
     else (slot.map as Map<string, T>).set(slot.key, value);
   }
 
   delete(subject: string): boolean {
     const slot = this.slot(subject);
+    if ('clients' in slot) return slot.clients.delete(slot.words, slot.userAgent);
     if ('table' in slot) return slot.table.delete(slot.words);
     return typeof slot.key === 'number' ? (slot.map as Map<number, T>).delete(slot.key) : (slot.map as Map<string, T>).delete(slot.key);
   }
 
   clear(): void {
+    this.clients.clear();
     this.addresses.clear();
     this.networks6.clear();
     for (const map of this.maps) map.clear();
   }
 
   *values(): IterableIterator<T> {
+    yield* this.clients.values();
     yield* this.addresses.values();
     yield* this.networks6.values();
     for (const map of this.maps) yield* map.values();
   }
 
   /**
-   * The values held for `client`'s subjects, most specific first (ip, prefix, asn, ja4, ua),
-   * written into `found` from index 0; returns how many. Allocates nothing, whatever form the
-   * address is in: this is the allow path of `decide()`.
+   * The values held for `client`'s subjects, most specific first (ipua, ip, prefix, asn, ja4, ua:
+   * core's VERDICT_SUBJECT_KINDS), written into `found` from index 0; returns how many. Allocates
+   * nothing, whatever form the address is in: this is the allow path of `decide()`.
    */
   collect(client: DecisionClient, found: (T | undefined)[]): number {
     let n = 0;
     let value: T | undefined;
     const ip = client.ip;
+    const userAgent = client.user_agent;
+    // A client falls under `ipua:` only when its user agent is known ('' included), as in
+    // clientSubjects. With no `ipua:` verdict held, that lookup (a hash of the words) is skipped.
+    const pairs = typeof userAgent === 'string' && this.clients.size > 0;
     if (typeof ip === 'string') {
       const probe = this.probe.set(ip);
       if (probe.version === 4) {
         this.mapped[3] = probe.v4;
+        if (pairs && (value = this.clients.get(this.mapped, userAgent)) !== undefined) found[n++] = value;
         if ((value = this.addresses.get(this.mapped)) !== undefined) found[n++] = value;
         if ((value = this.networks.get(probe.v4 >>> 8)) !== undefined) found[n++] = value;
       } else if (probe.version === 6) {
+        if (pairs && (value = this.clients.get(probe.words, userAgent)) !== undefined) found[n++] = value;
         if ((value = this.addresses.get(probe.words)) !== undefined) found[n++] = value;
         this.network64[0] = probe.words[0] as number;
         this.network64[1] = probe.words[1] as number;
@@ -188,7 +248,6 @@ export class SubjectIndex<T> {
     if (typeof asn === 'number' && asn > 0 && (value = this.asns.get(asn)) !== undefined) found[n++] = value;
     const ja4 = client.ja4;
     if (typeof ja4 === 'string' && ja4 !== '' && (value = this.ja4s.get(ja4)) !== undefined) found[n++] = value;
-    const userAgent = client.user_agent;
     if (typeof userAgent === 'string' && (value = this.userAgents.get(userAgent)) !== undefined) found[n++] = value;
     return n;
   }
@@ -206,16 +265,14 @@ export class SubjectIndex<T> {
     if (kind === 'ua') return { map: this.userAgents, key: value };
     if (value !== '') {
       switch (kind) {
-        case 'ip': {
-          if (value.indexOf(':') < 0) {
-            const v4 = parseIPv4(value);
-            if (v4 < 0) break;
-            WORDS.set([0, 0, 0xffff, v4]);
-            return { table: this.addresses, words: WORDS };
-          }
-          if (canonicalIp(value)?.ip === value && parseIPv6(value, WORDS)) return { table: this.addresses, words: WORDS };
+        case 'ipua': {
+          const pair = parseIpuaSubject(subject);
+          if (pair !== null && canonicalWords(pair.ip)) return { clients: this.clients, words: WORDS, userAgent: pair.user_agent };
           break;
         }
+        case 'ip':
+          if (canonicalWords(value)) return { table: this.addresses, words: WORDS };
+          break;
         case 'prefix': {
           if (value.endsWith('.0/24')) {
             const network = parseIPv4(value, 0, value.length - 3);
@@ -239,4 +296,18 @@ export class SubjectIndex<T> {
     }
     return { map: this.others, key: subject };
   }
+}
+
+/**
+ * The words of `text` into WORDS (IPv4 as IPv4-mapped) when it is an address in canonical form,
+ * the only spelling a client's key ever had; false otherwise.
+ */
+function canonicalWords(text: string): boolean {
+  if (text.indexOf(':') < 0) {
+    const v4 = parseIPv4(text);
+    if (v4 < 0) return false;
+    WORDS.set([0, 0, 0xffff, v4]);
+    return true;
+  }
+  return canonicalIp(text)?.ip === text && parseIPv6(text, WORDS);
 }

@@ -41,13 +41,13 @@ view: verdicts {
 
   dimension: subject {
     type: string
-    description: "Subject key, e.g. ip:192.0.2.1, prefix:192.0.2.0/24, asn:64500, ja4:..., ua:..."
+    description: "Subject key, e.g. ip:192.0.2.1, ipua:192.0.2.1 <user agent>, prefix:192.0.2.0/24, asn:64500, ja4:..., ua:..."
     sql: ${TABLE}.`subject` ;;
   }
 
   dimension: subject_kind {
     type: string
-    description: "ip, prefix, asn, ja4 or ua."
+    description: "ipua (one user agent on one address), ip, prefix, asn, ja4 or ua."
     sql: ${TABLE}.`subject_kind` ;;
   }
 

@@ -125,3 +125,15 @@ test('`ua:` covers the requests that send no user agent, and only those', (t) =>
   t.like(annotator.annotate(makeEvent({ ip: '192.0.2.9', user_agent: '', timestamp_ms: T0 + 1 })), { action: 'challenge', subject: 'ua:' });
   t.is(annotator.annotate(makeEvent({ ip: '192.0.2.9', user_agent: 'curl/8.5.0', timestamp_ms: T0 + 2 })).action, 'allow');
 });
+
+test('`ipua:` covers that user agent on that address only, and is forgotten when it expires', (t) => {
+  const annotator = new Annotator();
+  const BOT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X)';
+  annotator.apply([verdict(`ipua:2001:db8::7 ${BOT}`, 'block', T0, { score: 4, ttl_ms: 1_000 })]);
+  t.like(annotator.annotate(makeEvent({ ip: '2001:db8::7', user_agent: BOT, timestamp_ms: T0 + 1 })), { action: 'block', subject: `ipua:2001:db8::7 ${BOT}` });
+  t.is(annotator.annotate(makeEvent({ ip: '2001:db8::7', user_agent: 'ShopApp/4.2 (iPhone; iOS 18.6)', timestamp_ms: T0 + 2 })).action, 'allow', 'another client on the address');
+  t.is(annotator.annotate(makeEvent({ ip: '2001:db8::8', user_agent: BOT, timestamp_ms: T0 + 3 })).action, 'allow', 'the user agent on another address');
+  t.is(annotator.size, 1);
+  t.is(annotator.annotate(makeEvent({ ip: '2001:db8::7', user_agent: BOT, timestamp_ms: T0 + 1_000 })).action, 'allow', 'expired');
+  t.is(annotator.size, 0);
+});

@@ -6,10 +6,10 @@
  * it and applies the verdicts it produced. So a verdict never touches an event before its
  * decision, not even the event that triggered it.
  *
- * A verdict covers an event when it is about one of the event's subjects (ip, prefix, asn, ja4, ua)
- * and `decided_at <= timestamp_ms < decided_at + ttl_ms`. Among covering verdicts the strongest
- * action wins (block > challenge > log); a tie goes to the lowest score, then to the first found
- * in the order ip, prefix, asn, ja4, ua, then application order.
+ * A verdict covers an event when it is about one of the event's subjects (ipua, ip, prefix, asn,
+ * ja4, ua) and `decided_at <= timestamp_ms < decided_at + ttl_ms`. Among covering verdicts the
+ * strongest action wins (block > challenge > log); a tie goes to the lowest score, then to the
+ * first found in the order ipua, ip, prefix, asn, ja4, ua, then application order.
  *
  * Exempt clients: whatever covers it, an event from a verified bot or a safelisted client is
  * `allow` (ClientExemption, which the origins' lookup and the detectors apply too; the edge's rules
@@ -23,7 +23,7 @@
  * time (retain_ms = allowed lateness, so an on-time event a little older than the newest still
  * sees what covered it). Hot path: one Map lookup per subject, no allocation beyond the output.
  */
-import { ACTION_RANK, subjectKind, subjectValue, type EventAction, type RequestEvent, type SubjectKey, type Verdict } from '@botsieve/core';
+import { ACTION_RANK, parseIpuaSubject, subjectKind, subjectValue, type EventAction, type RequestEvent, type SubjectKey, type Verdict } from '@botsieve/core';
 import { ClientExemption } from '@botsieve/runtime';
 
 /** One output line of `replay --annotate`. A stable interface: keep the fields and their order. */
@@ -71,6 +71,8 @@ export class Annotator {
   private readonly asn = new Map<string | number, ActiveVerdict[]>();
   private readonly ja4 = new Map<string | number, ActiveVerdict[]>();
   private readonly ua = new Map<string | number, ActiveVerdict[]>();
+  /** `ipua:` verdicts by address, then by user agent (no key is spelled per event). */
+  private readonly ipua = new Map<string, Map<string | number, ActiveVerdict[]>>();
   /** Min-heap by `expires_at`. */
   private readonly heap: ActiveVerdict[] = [];
   private newest = Number.NEGATIVE_INFINITY;
@@ -92,6 +94,10 @@ export class Annotator {
       this.expire();
     }
     let best: ActiveVerdict | null = null;
+    if (this.ipua.size > 0) {
+      const agents = this.ipua.get(event.ip);
+      if (agents !== undefined) best = strongest(best, agents.get(event.user_agent), ts);
+    }
     best = strongest(best, this.ip.get(event.ip), ts);
     best = strongest(best, this.prefix.get(event.prefix), ts);
     if (event.asn !== 0) best = strongest(best, this.asn.get(event.asn), ts);
@@ -108,8 +114,15 @@ export class Annotator {
 
   private add(verdict: Verdict): void {
     const kind = subjectKind(verdict.subject);
-    const raw = subjectValue(verdict.subject);
-    const owner = kind === 'ip' ? this.ip : kind === 'prefix' ? this.prefix : kind === 'asn' ? this.asn : kind === 'ja4' ? this.ja4 : kind === 'ua' ? this.ua : null;
+    let raw = subjectValue(verdict.subject);
+    let owner = kind === 'ip' ? this.ip : kind === 'prefix' ? this.prefix : kind === 'asn' ? this.asn : kind === 'ja4' ? this.ja4 : kind === 'ua' ? this.ua : null;
+    if (kind === 'ipua') {
+      const client = parseIpuaSubject(verdict.subject);
+      if (client === null) return;
+      owner = this.ipua.get(client.ip) ?? null;
+      if (owner === null) this.ipua.set(client.ip, (owner = new Map()));
+      raw = client.user_agent;
+    }
     if (owner === null) return;
     const key = kind === 'asn' ? Number(raw) : raw;
     const expires_at = verdict.decided_at + verdict.ttl_ms;
@@ -145,7 +158,13 @@ export class Annotator {
       if (top.removed) continue;
       const index = top.list.indexOf(top);
       if (index !== -1) top.list.splice(index, 1);
-      if (top.list.length === 0 && top.owner.get(top.key) === top.list) top.owner.delete(top.key);
+      if (top.list.length === 0 && top.owner.get(top.key) === top.list) {
+        top.owner.delete(top.key);
+        if (top.owner.size === 0 && top.subject.startsWith('ipua:')) {
+          const client = parseIpuaSubject(top.subject);
+          if (client !== null && this.ipua.get(client.ip) === top.owner) this.ipua.delete(client.ip);
+        }
+      }
     }
   }
 

@@ -11,8 +11,8 @@
  * The exemption rule of the whole project: a verified bot (Bot Management's `verifiedBot`) is
  * never enforced on. A verdict on `asn:`, `ja4:` or `ua:` is about a population, not the verified
  * crawler inside it. On a zone without Bot Management the Worker cannot tell a verified bot, so
- * there only `ip:` and `prefix:` verdicts are enforced (the detectors never judge a published
- * crawler's own addresses).
+ * there only `ipua:`, `ip:` and `prefix:` verdicts are enforced (the detectors never judge a
+ * published crawler's own addresses).
  */
 import type { WorkerConfig } from './config.js';
 import { edgeSubjects, isPopulationSubject, type EdgeClient } from './subjects.js';

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { EDGE_HEADERS, clientSubjects } from '@botsieve/core';
 import { parseWorkerConfig } from '../src/config.js';
 import { EventShipper } from '../src/shipper.js';
-import { edgeSubjects } from '../src/subjects.js';
+import { edgeSubjects, isPopulationSubject } from '../src/subjects.js';
 import { VerdictSet } from '../src/verdict-set.js';
 import type { LogpushRecord } from '../src/record.js';
 import { verdict } from './peers.js';
@@ -29,7 +29,11 @@ test('edge subjects are the decision path\'s subjects, canonical IPv4, IPv6 and 
     { ip: 'fe80::1%eth0', asn: 1, ja4: null, user_agent: '' },
   ];
   for (const client of clients) t.deepEqual(edgeSubjects(client), clientSubjects(client), client.ip);
-  t.deepEqual(edgeSubjects(clients[1] as never).slice(0, 2), ['ip:2001:db8::1', 'prefix:2001:db8::/64']);
+  t.deepEqual(edgeSubjects(clients[1] as never).slice(0, 3), ['ipua:2001:db8::1 ', 'ip:2001:db8::1', 'prefix:2001:db8::/64'], 'the address with no user agent, then the address');
+  t.deepEqual(edgeSubjects(clients[4] as never)[0], 'ipua:192.0.2.1 UA', 'the user agent on the canonical address');
+  t.false(edgeSubjects(clients[5] as never).some((subject) => subject.startsWith('ipua:')), 'an unparseable address gives no ipua: subject');
+  t.false(isPopulationSubject('ipua:192.0.2.1 UA'), 'one user agent on one address is one client, like ip:');
+  t.true(isPopulationSubject('ua:UA'));
 });
 
 test('verdict set: a snapshot is swapped in at synced; a response cut before it leaves what was held', (t) => {

@@ -161,6 +161,7 @@ test('enforcement: a verified bot in a blocked ASN passes; population verdicts n
   replica.apply(verdict('asn:64500', 'block', 600_000));
   replica.apply(verdict('ip:198.51.100.2', 'block', 600_000));
   replica.apply(verdict('prefix:2001:db8:1::/64', 'challenge', 600_000));
+  replica.apply(verdict('ipua:198.51.100.4 curl/8.5.0', 'block', 600_000));
   const decisions = await startDecisionService(replica);
   const worker = await startWorker({ ORIGIN: origin.url, ENFORCE: 'on', DECISIONS_URL: decisions.url, DECISIONS_TOKEN: decisions.token, WAIT_FOR_FIRST_REFRESH: 'on', REFRESH_S: '3600' });
   t.teardown(async () => {
@@ -172,6 +173,14 @@ test('enforcement: a verified bot in a blocked ASN passes; population verdicts n
   t.is((await worker.fetch('/', { ip: '198.51.100.2', cf: { asn: 64500, botManagement: { ...BOT, score: 1, verifiedBot: true } } })).status, 200, 'a verified crawler inside the blocked ASN passes, even from an address holding its own block verdict');
   t.is((await worker.fetch('/', { ip: '198.51.100.2', cf: { asn: 64501, botManagement: BOT } })).status, 403, 'that address is blocked when the request is not a verified bot');
   t.is((await worker.fetch('/', { ip: '198.51.100.3', cf: { asn: 64500, botManagement: null } })).status, 200, 'without Bot Management, an asn: verdict is not enforced');
+
+  // One user agent on a shared address: that client is stopped, not the others behind the address.
+  const curl = { 'user-agent': 'curl/8.5.0' };
+  t.is((await worker.fetch('/', { ip: '198.51.100.4', headers: curl, cf: { asn: 64502, botManagement: BOT } })).status, 403, 'the user agent on the address');
+  t.is((await worker.fetch('/', { ip: '198.51.100.4', headers: curl, cf: { asn: 64502, botManagement: null } })).status, 403, 'a client, not a population: enforced without Bot Management too, like ip:');
+  t.is((await worker.fetch('/', { ip: '198.51.100.4', headers: { 'user-agent': 'Mozilla/5.0 (iPhone)' }, cf: { asn: 64502, botManagement: BOT } })).status, 200, 'another user agent on the same address passes');
+  t.is((await worker.fetch('/', { ip: '198.51.100.5', headers: curl, cf: { asn: 64502, botManagement: BOT } })).status, 200, 'the same user agent on another address passes');
+  t.is((await worker.fetch('/', { ip: '198.51.100.4', headers: curl, cf: { asn: 64502, botManagement: { ...BOT, score: 1, verifiedBot: true } } })).status, 200, 'a verified bot is never enforced on');
 
   // Challenge in CHALLENGE_MODE=forward (default): the origin decides, told by botsieve-action.
   const challenged = await worker.fetch('/login', { ip: '2001:DB8:1:0:0:0:0:AB', cf: { asn: 64777, botManagement: BOT } });

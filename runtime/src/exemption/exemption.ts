@@ -1,8 +1,9 @@
 /**
  * ClientExemption: THE answer to "may botsieve act on this client at all?", whatever the verdict
- * and whatever its subject. A verdict about a population (`asn:`, `prefix:`, `ja4:`, `ua:`) is a
- * statement about that population; a verified bot or a safelisted client inside it is still never
- * blocked, challenged or counted against it.
+ * and whatever its subject, the client's own `ip:` or `ipua:` (its user agent on its address)
+ * included. A verdict about a population (`asn:`, `prefix:`, `ja4:`, `ua:`) is a statement about
+ * that population; a verified bot or a safelisted client inside it is still never blocked,
+ * challenged or counted against it.
  *
  * Every path that acts on clients, or learns from them, asks this one function:
  * - the detectors' FeatureExtractor (`features.verified` / `features.safelisted`: such events are

@@ -34,6 +34,11 @@ test('subject: every kind of subject a verdict can be about', (t) => {
   t.true(safelist.subject('ip:2001:db8:aa::1'));
   t.false(safelist.subject('ip:198.51.100.1'));
   t.true(safelist.subject('ip:192.168.0.4')); // private
+  // One user agent on an address is a client like `ip:`: its address decides.
+  t.true(safelist.subject('ipua:198.51.100.65 curl/8.5.0 (x y)'));
+  t.true(safelist.subject('ipua:2001:db8:aa::1 '));
+  t.true(safelist.subject('ipua:100.64.0.9 Mozilla/5.0')); // private (CGNAT)
+  t.false(safelist.subject('ipua:198.51.100.1 curl/8.5.0'));
   // A prefix that overlaps a safelisted range is never acted on: it would hit the safelisted part too.
   t.true(safelist.subject('prefix:198.51.100.0/24'));
   t.false(safelist.subject('prefix:198.51.101.0/24'));

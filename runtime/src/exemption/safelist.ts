@@ -9,7 +9,7 @@
  * except `subject()` of a `prefix:`, which parses the prefix.
  */
 import { z } from 'zod';
-import { CidrSet, parseCidr, subjectKind, subjectValue, type SubjectKey } from '@botsieve/core';
+import { CidrSet, parseCidr, parseIpuaSubject, subjectKind, subjectValue, type SubjectKey } from '@botsieve/core';
 import { PRIVATE_SET } from './private-ranges.js';
 
 /** The safelist section's fields (see `safelistConfigSchema` for the section itself). */
@@ -86,7 +86,8 @@ export class Safelist {
 
   /**
    * Whether a verdict about `subject` must be dropped:
-   * - `ip:` the address is safelisted (see `ip`);
+   * - `ip:` the address is safelisted (see `ip`); `ipua:` (one user agent on an address, a client
+   *   like `ip:`) its address is;
    * - `prefix:` the prefix overlaps a safelisted range or (with `private_ranges`) a private one:
    *   acting on a /24 would also hit the safelisted addresses inside it;
    * - `asn:` the ASN is listed; `ja4:` the fingerprint is listed.
@@ -96,6 +97,10 @@ export class Safelist {
     switch (subjectKind(subject)) {
       case 'ip':
         return this.ip(value);
+      case 'ipua': {
+        const pair = parseIpuaSubject(subject);
+        return pair !== null && this.ip(pair.ip);
+      }
       case 'prefix':
         return this.ranges.overlaps(value) || (this.privateRanges && PRIVATE_SET.overlaps(value));
       case 'asn': {

@@ -166,7 +166,7 @@ test('mitigations are traced to verdict subjects and detectors', (t) => {
   scorer.add({ class: 'human' }, event, { action: 'log', subject: 'ja4:t13d', reasons: ['heuristics'] });
   scorer.add({ class: 'human_shared_ip' }, event, { action: 'block', subject: 'prefix:192.0.2.0/24', reasons: ['fusion'] });
   const report = scorer.report();
-  t.deepEqual(row(report, 'human').causes, { subjects: { ip: 1, prefix: 0, asn: 2, ja4: 0, ua: 0 }, detectors: { fusion: 2, 'l7-flood': 1, 'volumetric': 1 } });
-  t.deepEqual(row(report, 'humans').causes.subjects, { ip: 1, prefix: 1, asn: 2, ja4: 0, ua: 0 });
+  t.deepEqual(row(report, 'human').causes, { subjects: { ipua: 0, ip: 1, prefix: 0, asn: 2, ja4: 0, ua: 0 }, detectors: { fusion: 2, 'l7-flood': 1, 'volumetric': 1 } });
+  t.deepEqual(row(report, 'humans').causes.subjects, { ipua: 0, ip: 1, prefix: 1, asn: 2, ja4: 0, ua: 0 });
   t.is(row(report, 'humans').causes.detectors.fusion, 3);
 });

@@ -13,7 +13,7 @@
  *
  * Pure and bounded: one tally per class (a handful), no per-request state.
  */
-import { SUBJECT_KINDS, subjectKind, type EventAction, type RequestEvent, type SubjectKind } from '@botsieve/core';
+import { VERDICT_SUBJECT_KINDS, subjectKind, type EventAction, type RequestEvent, type VerdictSubjectKind } from '@botsieve/core';
 import { ALL_CLASSES, TRAFFIC_CLASSES } from '../simulate/classes.js';
 import { DEFAULT_GROUPS, DEFAULT_TARGETS, checkTarget, describeTarget, type Outcome, type Target, type TargetResult } from './targets.js';
 
@@ -33,7 +33,7 @@ export interface ScorerOptions {
 /** What botsieve's mitigations of one class were about, and which detectors took part. */
 export interface MitigationCauses {
   /** Mitigated requests by the kind of subject of the verdict applied. */
-  subjects: Record<SubjectKind, number>;
+  subjects: Record<VerdictSubjectKind, number>;
   /** Mitigated requests each detector had a finding in (a verdict may name several). */
   detectors: Record<string, number>;
 }
@@ -84,12 +84,12 @@ class Tally {
   baseline = 0;
   baseline_first_ms = Number.POSITIVE_INFINITY;
   /** Mitigated requests by subject kind. */
-  readonly subjects: Record<SubjectKind, number> = { ip: 0, prefix: 0, asn: 0, ja4: 0, ua: 0 };
+  readonly subjects: Record<VerdictSubjectKind, number> = { ipua: 0, ip: 0, prefix: 0, asn: 0, ja4: 0, ua: 0 };
   /** Detector id → mitigated requests it took part in (ids come from the config: a small set). */
   readonly detectors = new Map<string, number>();
 
   merge(other: Tally): void {
-    for (const kind of SUBJECT_KINDS) this.subjects[kind] += other.subjects[kind];
+    for (const kind of VERDICT_SUBJECT_KINDS) this.subjects[kind] += other.subjects[kind];
     for (const [id, count] of other.detectors) this.detectors.set(id, (this.detectors.get(id) ?? 0) + count);
     this.requests += other.requests;
     this.blocked += other.blocked;

@@ -110,13 +110,14 @@ test('never pushes private ranges, never_push entries, log verdicts or user agen
     verdict('asn:65000', 'block'),
     verdict('ip:192.0.2.40', 'log'),
     verdict('ua:curl/8.0', 'block'),
+    verdict('ipua:198.51.100.78 curl/8.0', 'block'), // the address must not be pushed: it would stop everyone behind it
     verdict('ja4:t13d1516h2_8daaf6152771_02713d6af862', 'block'),
     verdict('ip:198.51.100.77', 'block'),
   ]);
   t.deepEqual(server.values(LISTS.block_ip), ['198.51.100.77'], 'only the public, non-safelisted subject');
   t.deepEqual(server.values(LISTS.block_asn), []);
   t.is(await metric(telemetry, 'botsieve_discarded_total', 'reason="never_push"'), 13);
-  t.is(await metric(telemetry, 'botsieve_discarded_total', 'reason="not_enforceable"'), 3);
+  t.is(await metric(telemetry, 'botsieve_discarded_total', 'reason="not_enforceable"'), 4);
   await sink.close();
 });
 

@@ -22,6 +22,8 @@ test('subjects become canonical list values', (t) => {
     ['ja4:t13d1516h2_8daaf6152771_02713d6af862', { kind: 'ja4', value: 't13d1516h2_8daaf6152771_02713d6af862' }],
     ['prefix:192.0.0.0/7', 'not_enforceable'],
     ['ua:curl/8', 'not_enforceable'],
+    ['ipua:198.51.100.7 curl/8', 'not_enforceable'],
+    ['ipua:198.51.100.7 ', 'not_enforceable'],
     ['ip:192.0.2.1/32', 'invalid_subject'],
     ['ip:300.1.1.1', 'invalid_subject'],
     ['asn:0', 'invalid_subject'],

@@ -5,6 +5,9 @@
  * take IPv6 only as CIDRs up to /64); `prefix:` → the CIDR (IPv4 /8–/32, IPv6 /4–/64, longer
  * IPv6 prefixes widened to their /64); `asn:` → the number; `ja4:` → the fingerprint, only with
  * Bot Management. `ua:` subjects are enforced by a rule on `http.user_agent`, not by lists.
+ * `ipua:` (one user agent on one address) is not enforceable here: a list holds addresses, not
+ * (address, user agent) pairs, and pushing the address would stop everyone behind it, the people
+ * the verdict was narrowed to spare (the Worker and the origins enforce it).
  *
  * Never pushed, whatever the verdicts say: private, loopback, link-local, CGNAT, unspecified,
  * multicast and reserved ranges (a client there is inside the operator's own network or spoofed),
@@ -107,6 +110,8 @@ export class SubjectClassifier {
         if (!this.botManagement) return 'not_enforceable';
         if (!JA4_PATTERN.test(body)) return 'invalid_subject';
         return this.ja4s.has(body) ? 'never_push' : { kind: 'ja4', value: body };
+      case 'ipua':
+        return 'not_enforceable';
       default:
         return 'not_enforceable';
     }

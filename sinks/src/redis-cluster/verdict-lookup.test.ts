@@ -43,6 +43,23 @@ test('ja4 and user-agent subjects are looked up when given', async (t) => {
   t.is((await lookup.lookup({ ip: '203.0.113.5', ja4: null, user_agent: 'Mozilla/5.0' })).action, 'allow');
 });
 
+test('an ipua: verdict stops that user agent on that address: not another user agent there, nor the same one elsewhere', async (t) => {
+  const config = testConfig(redis.cluster);
+  const { store } = await connectedStore(t, config);
+  const lookup = await connectedLookup(t, config);
+  const now = Date.now();
+  const scraper = 'python-requests/2.31.0';
+  const braces = 'odd}{agent {x}'; // braces in the key's hash tag: writer and reader route it alike
+  await store.writeBatch([verdict(`ipua:198.51.100.40 ${scraper}`, 'block', now), verdict('ipua:2001:db8::40 ', 'challenge', now), verdict(`ipua:198.51.100.42 ${braces}`, 'block', now)]);
+  t.like(await lookup.lookup({ ip: '198.51.100.40', user_agent: scraper }), { action: 'block', verdict: { subject: `ipua:198.51.100.40 ${scraper}` } });
+  t.is((await lookup.lookup({ ip: '::ffff:198.51.100.40', user_agent: scraper })).action, 'block', 'IPv4-mapped becomes IPv4');
+  t.is((await lookup.lookup({ ip: '198.51.100.40', user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X)' })).action, 'allow', 'another user agent behind the same address');
+  t.is((await lookup.lookup({ ip: '198.51.100.40' })).action, 'allow', 'an unknown user agent');
+  t.is((await lookup.lookup({ ip: '198.51.100.41', user_agent: scraper })).action, 'allow', 'the same user agent on another address');
+  t.is((await lookup.lookup({ ip: '2001:DB8:0::40', user_agent: '' })).action, 'challenge', 'no user agent; IPv6 in any text form');
+  t.is((await lookup.lookup({ ip: '198.51.100.42', user_agent: braces })).action, 'block');
+});
+
 test('a value past its expiry on the reader’s clock is ignored before Redis drops it', async (t) => {
   const config = testConfig(redis.cluster);
   const { store } = await connectedStore(t, config);

@@ -8,8 +8,8 @@
  *     const { action, exemption } = await lookup.lookup({ ip: req.socket.remoteAddress, user_agent: req.headers['user-agent'] ?? '' });
  *
  * Exempt clients first: a verified bot or a safelisted client (ClientExemption, the one function
- * every enforcement path asks) gets `allow` whatever verdicts its ip, prefix, asn, ja4 or user
- * agent hold, with the reason in `exemption`, and costs no read. A verdict about a population
+ * every enforcement path asks) gets `allow` whatever verdicts its ipua, ip, prefix, asn, ja4 or
+ * user agent hold, with the reason in `exemption`, and costs no read. A verdict about a population
  * (an ASN, a JA4, a user agent) is about that population, not about the verified crawler in it.
  * Pass what the origin knows: the edge's `cf.client.bot` as `verified`, Bot Management's
  * `verified_bot_category` / `bot_score_src` / `bot_score` when the request carries them, and the
@@ -78,7 +78,8 @@ export class RedisVerdictLookup {
 
   /**
    * `allow` with the reason for an exempt client (no read); otherwise the strongest active
-   * verdict over the client's ip, prefix, asn, ja4 and user agent.
+   * verdict over the client's subjects (core's clientSubjects: its user agent on its address, ip,
+   * prefix, asn, ja4 and user agent).
    */
   async lookup(client: LookupClient): Promise<ClientLookupResult> {
     const exemption = this.exemption.check(client);

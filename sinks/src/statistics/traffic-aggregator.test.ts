@@ -88,6 +88,28 @@ test('the strongest covering verdict over ip, prefix, asn, ja4 and ua wins; a fu
   ]);
 });
 
+test('an ipua: verdict covers that user agent on that address only, and is the most specific on a tie', (t) => {
+  const { aggregator } = make();
+  aggregator.observeVerdicts([
+    verdict('ipua:192.0.2.1 curl/8.0', 'block', T0, 60_000, [{ id: 'heuristics', score: 5, evidence: {} }]),
+    verdict('ipua:192.0.2.1 ', 'challenge', T0),
+    verdict('ip:192.0.2.9', 'block', T0),
+  ]);
+  aggregator.absorb(items([
+    { timestamp_ms: T0 + 1_000 },
+    { timestamp_ms: T0 + 2_000, user_agent: 'Mozilla/5.0 (iPhone)' },
+    { timestamp_ms: T0 + 3_000, ip: '192.0.2.2' },
+    { timestamp_ms: T0 + 4_000, user_agent: '' },
+  ]), WALL);
+  const [row] = rowsOf(aggregator.flush(WALL));
+  t.like(row, { requests: 4, blocked: 1, challenged: 1 }, 'another user agent on the address, and the user agent on another address, are not covered');
+  t.deepEqual(row?.mitigated_by, [{ action: 'block', detector: 'heuristics', requests: 1 }, { action: 'challenge', detector: 'volumetric', requests: 1 }]);
+  const { aggregator: tie } = make();
+  tie.observeVerdicts([verdict('ip:192.0.2.1', 'block', T0), verdict('ipua:192.0.2.1 curl/8.0', 'block', T0, 60_000, [{ id: 'heuristics', score: 5, evidence: {} }])]);
+  tie.absorb(items([{ timestamp_ms: T0 + 1_000 }]), WALL);
+  t.deepEqual(rowsOf(tie.flush(WALL))[0]?.mitigated_by, [{ action: 'block', detector: 'heuristics', requests: 1 }]);
+});
+
 test('verdict replacement follows the store: stronger wins, a weaker one never replaces an active stronger one', (t) => {
   const { aggregator } = make();
   aggregator.observeVerdicts([verdict('ip:192.0.2.1', 'challenge', T0, 600_000), verdict('ip:192.0.2.1', 'block', T0 + 1_000, 600_000), verdict('ip:192.0.2.1', 'log', T0 + 2_000, 6_000_000)]);

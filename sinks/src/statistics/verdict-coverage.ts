@@ -7,14 +7,15 @@
  * judged against the horizon (the oldest event time an open minute may still receive): a verdict
  * that expired before it can no longer cover anything, so it is replaced or pruned.
  *
- * An event at time t is covered by a verdict on one of its subjects (`ip:`, `prefix:`, `asn:`,
- * `ja4:`, `ua:`) when decided_at ≤ t < decided_at + ttl_ms; the strongest covering one wins.
+ * An event at time t is covered by a verdict on one of its subjects (`ipua:`, `ip:`, `prefix:`,
+ * `asn:`, `ja4:`, `ua:`, as core's clientSubjects spells them) when decided_at ≤ t <
+ * decided_at + ttl_ms; the strongest covering one wins, the most specific on a tie.
  *
  * Coverage is what was known when the event was absorbed: events absorbed before their verdict
  * reached the feed (detector latency, a few hundred ms live) count as not mitigated, as they were
  * at the edge, which also enforces a verdict only once it is delivered.
  */
-import { ACTION_RANK, subjectKind, type RequestEvent, type SubjectKind, type Verdict, type VerdictAction } from '@botsieve/core';
+import { ACTION_RANK, ipuaSubject, subjectKind, type RequestEvent, type Verdict, type VerdictAction, type VerdictSubjectKind } from '@botsieve/core';
 import { topDetector } from './verdict-row.js';
 
 export interface Coverage {
@@ -30,8 +31,8 @@ export const NO_DETECTOR = 'none';
 
 export class VerdictCoverage {
   private readonly bySubject = new Map<string, Coverage>();
-  /** Entries per subject kind, so a lookup skips kinds no verdict is about (usually `ua`, `ja4`). */
-  private readonly perKind: Record<SubjectKind, number> = { ip: 0, prefix: 0, asn: 0, ja4: 0, ua: 0 };
+  /** Entries per subject kind, so a lookup skips kinds no verdict is about (usually `ua`, `ja4`, `ipua`). */
+  private readonly perKind: Record<VerdictSubjectKind, number> = { ipua: 0, ip: 0, prefix: 0, asn: 0, ja4: 0, ua: 0 };
 
   /** `onEvicted(count)` is told about verdicts dropped to stay under `max_subjects`. */
   constructor(
@@ -68,6 +69,7 @@ export class VerdictCoverage {
   lookup(event: RequestEvent, at: number): Coverage | undefined {
     if (this.bySubject.size === 0) return undefined;
     let best: Coverage | undefined;
+    if (this.perKind.ipua > 0) best = stronger(best, this.bySubject.get(ipuaSubject(event.ip, event.user_agent)), at);
     if (this.perKind.ip > 0) best = stronger(best, this.bySubject.get(`ip:${event.ip}`), at);
     if (this.perKind.prefix > 0) best = stronger(best, this.bySubject.get(`prefix:${event.prefix}`), at);
     if (this.perKind.asn > 0) best = stronger(best, this.bySubject.get(`asn:${event.asn}`), at);

@@ -50,6 +50,13 @@ test('top detector: the lowest score other than fusion; null when only fusion co
   t.is(topDetector({ detectors: [{ id: 'a', score: 5, evidence: {} }, { id: 'b', score: 5, evidence: {} }] }), 'a', 'ties go to the first listed');
 });
 
+test('subject_kind is the kind of the key, ipua (one user agent on one address) included', (t) => {
+  const row = verdictRow({ ...fused, subject: 'ipua:192.0.2.1 Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X)' }, 'europe-west1', T0);
+  t.like(row, { subject: 'ipua:192.0.2.1 Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X)', subject_kind: 'ipua' });
+  t.is(verdictRow({ ...fused, subject: 'ua:curl/8' }, '', T0).subject_kind, 'ua');
+  t.is(validate(row), undefined);
+});
+
 test('an empty region is written as null; the row stays valid', (t) => {
   const row = verdictRow({ ...fused, detectors: [] }, '', T0);
   t.is(row.region, null);
