@@ -150,6 +150,22 @@ test('each rule acts within seconds of the burst starting', (t) => {
   }
 });
 
+test('login loop on a busy NAT exit: one client\'s loop is caught amid the people\'s traffic and names its user agent; people\'s logins from different user agents are not a loop', (t) => {
+  const NAT = '198.51.100.77';
+  const BOT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) Safari/604.1';
+  // The app's people: 8 requests a second from 12 builds and platforms.
+  const people = Array.from({ length: 80 }, (_, i): Hit => ({ ts: T0 + i * 125, ip: NAT, path: `/api/v1/products/${i}`, ua: `ShopApp/4.${i % 12}`, kind: 'api' }));
+  const loop = Array.from({ length: 5 }, (_, i): Hit => ({ ts: T0 + 2_000 + i * 900, ip: NAT, path: '/login', method: 'POST', status: 401, ua: BOT, login: true, kind: 'other' }));
+  const [signal, ...rest] = feed(detector(), [...people, ...loop]).filter((s) => s.detector === 'b/login_loop');
+  t.is(rest.length, 0, 'once per cooldown');
+  t.like(signal, { subject: `ip:${NAT}`, action: 'block', user_agent: BOT, at: T0 + 2_000 + 3 * 900 });
+  t.like(signal?.evidence, { attempts: 4, failures: 4, one_client: 1 });
+  t.true((signal?.evidence.login_share ?? 1) < 0.8, 'not most of the address\'s traffic');
+  // Four people failing a login each within five seconds, between the same traffic: no loop.
+  const four = loop.slice(0, 4).map((h, i): Hit => ({ ...h, ua: `ShopApp/4.${i}` }));
+  t.deepEqual(feed(detector(), [...people, ...four]).filter((s) => s.detector === 'b/login_loop'), []);
+});
+
 test('slow ones are not bursts: 404s, 401s and logins spread over minutes never signal', (t) => {
   const d = detector();
   const slow = [

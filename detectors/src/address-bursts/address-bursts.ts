@@ -13,7 +13,9 @@
  *   their span (basic-auth guessing; a shop's logged-out XHRs answered 401 stay a small share).
  * - login_loop: ≥ min_attempts login attempts within window_ms, ≥ min_failures of them failed,
  *   making ≥ min_login_share of the address's requests over their span (a carrier NAT's app users
- *   log in between hundreds of other calls; a loop is all the address sends).
+ *   log in between hundreds of other calls; a loop is all the address sends) or all sent with one
+ *   user agent (`one_client`: the loop of one client on an address people share, which fusion
+ *   then stops under `ipua:`; nobody types four passwords in five seconds).
  * - sessionless_reads: API reads (GET/HEAD to an API route, no Referer) of ≥ challenge_reads (4)
  *   distinct URIs within window_ms (30 s) from an address in no session (the client memory's
  *   `in_session`: three distinct routes) that showed one user agent and sent no write other than
@@ -136,7 +138,7 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
     const status = event.status;
     if (config.client_errors.enabled && this.statuses.has(status) && (config.client_errors.count_assets || features.kind !== 'asset')) out = this.clientError(state, event, out);
     if (config.unauthorized.enabled && status === 401) out = this.unauthorized(state, event, out);
-    if (config.login_loop.enabled && features.login) out = this.login(state, event, features.login_failed, out);
+    if (config.login_loop.enabled && features.login) out = this.login(state, event, features.login_failed, features.ua_hash, out);
     if (config.sessionless_logins.enabled && features.login) out = this.sessionless(state, event, features, out);
     if (config.sessionless_reads.enabled && !state.readsSpared) out = this.reads(state, event, features, out);
     return out ?? NO_SIGNALS;
@@ -220,7 +222,7 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
       min_requests: rule.min_requests,
       min_new_ua_share: rule.min_new_ua_share,
       max_follow_share: rule.max_follow_share,
-    });
+    }, false);
   }
 
   private clientError(s: IpState, event: RequestEvent, out: Signal[] | null): Signal[] | null {
@@ -309,11 +311,11 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
     });
   }
 
-  private login(s: IpState, event: RequestEvent, failed: boolean, out: Signal[] | null): Signal[] | null {
+  private login(s: IpState, event: RequestEvent, failed: boolean, uaHash: number, out: Signal[] | null): Signal[] | null {
     const rule = this.config.login_loop;
     let ring = s.logins;
-    if (ring === null || ring.size !== rule.min_attempts) ring = s.logins = new Ring(rule.min_attempts, 3);
-    ring.push(event.timestamp_ms, failed ? 1 : 0, s.requests);
+    if (ring === null || ring.size !== rule.min_attempts) ring = s.logins = new Ring(rule.min_attempts, 4);
+    ring.push(event.timestamp_ms, failed ? 1 : 0, s.requests, uaHash);
     if (ring.filled < rule.min_attempts) return out;
     const from = s.lastMs - rule.window_ms;
     const data = ring.data;
@@ -321,19 +323,22 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
     let failures = 0;
     let first = Number.POSITIVE_INFINITY;
     let firstRequest = Number.POSITIVE_INFINITY;
+    let oneClient = true;
     for (let i = 0; i < ring.size; i++) {
-      const t = data[i * 3] as number;
+      const t = data[i * 4] as number;
       if (t <= from) continue;
       attempts += 1;
-      failures += data[i * 3 + 1] as number;
+      failures += data[i * 4 + 1] as number;
       if (t < first) first = t;
-      const request = data[i * 3 + 2] as number;
+      const request = data[i * 4 + 2] as number;
       if (request < firstRequest) firstRequest = request;
+      if ((data[i * 4 + 3] as number) !== uaHash) oneClient = false;
     }
     if (attempts < rule.min_attempts || failures < rule.min_failures) return out;
-    // A NAT's people log in between their other requests: the loop must be most of the address's traffic.
+    // A NAT's people log in between their other requests: the loop must be most of the address's
+    // traffic, or all one client's (one user agent: nobody types four passwords in five seconds).
     const requests = s.requests - firstRequest + 1;
-    if (attempts < rule.min_login_share * requests) return out;
+    if (attempts < rule.min_login_share * requests && !oneClient) return out;
     const ts = event.timestamp_ms;
     if (ts - s.loginSignalMs < this.config.cooldown_ms) return out;
     s.loginSignalMs = ts;
@@ -342,6 +347,7 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
       failures,
       requests,
       login_share: round3(attempts / requests),
+      one_client: oneClient ? 1 : 0,
       span_ms: s.lastMs - first,
       window_ms: rule.window_ms,
       min_attempts: rule.min_attempts,
@@ -463,11 +469,15 @@ export class AddressBurstsDetector implements EventDetector<AddressBurstsConfig>
   }
 }
 
-function emit(out: Signal[] | null, event: RequestEvent, detector: string, rule: { score: number; action: VerdictAction; ttl_ms: number | null }, evidence: Record<string, number>): Signal[] {
-  const signal: Signal =
-    rule.ttl_ms === null
-      ? { subject: `ip:${event.ip}` as SubjectKey, at: event.timestamp_ms, detector, score: rule.score, action: rule.action, evidence }
-      : { subject: `ip:${event.ip}` as SubjectKey, at: event.timestamp_ms, detector, score: rule.score, action: rule.action, evidence, ttl_ms: rule.ttl_ms };
+/**
+ * One signal about the event's address. `client`: the burst is one client's (its user agent goes
+ * with the signal, so that fusion can stop that client alone on an address people share); false
+ * for a rotation of user agents, which is the address's.
+ */
+function emit(out: Signal[] | null, event: RequestEvent, detector: string, rule: { score: number; action: VerdictAction; ttl_ms: number | null }, evidence: Record<string, number>, client = true): Signal[] {
+  const signal: Signal = { subject: `ip:${event.ip}` as SubjectKey, at: event.timestamp_ms, detector, score: rule.score, action: rule.action, evidence };
+  if (rule.ttl_ms !== null) signal.ttl_ms = rule.ttl_ms;
+  if (client) signal.user_agent = event.user_agent;
   if (out === null) return [signal];
   out.push(signal);
   return out;

@@ -26,12 +26,13 @@ export class Ring {
     this.data = new Float64Array(size * width);
   }
 
-  push(a: number, b: number, c = 0): void {
+  push(a: number, b: number, c = 0, d = 0): void {
     const at = this.next * this.width;
     const data = this.data;
     data[at] = a;
     data[at + 1] = b;
     if (this.width > 2) data[at + 2] = c;
+    if (this.width > 3) data[at + 3] = d;
     this.next = (this.next + 1) % this.size;
     if (this.filled < this.size) this.filled += 1;
   }

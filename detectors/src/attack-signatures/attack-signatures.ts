@@ -151,8 +151,8 @@ export class AttackSignaturesDetector implements EventDetector<AttackSignaturesC
     const subject = `ip:${event.ip}` as SubjectKey;
     const signal: Signal =
       cls.ttlMs > 0
-        ? { subject, at: ts, detector: cls.detector, score: cls.score, action: cls.action, evidence, ttl_ms: cls.ttlMs }
-        : { subject, at: ts, detector: cls.detector, score: cls.score, action: cls.action, evidence };
+        ? { subject, at: ts, detector: cls.detector, score: cls.score, action: cls.action, evidence, ttl_ms: cls.ttlMs, user_agent: event.user_agent }
+        : { subject, at: ts, detector: cls.detector, score: cls.score, action: cls.action, evidence, user_agent: event.user_agent };
     if (out === null) return [signal];
     out.push(signal);
     return out;

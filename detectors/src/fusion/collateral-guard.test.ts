@@ -135,6 +135,24 @@ test('fusion caps a verdict on an inhabited population or a shared address at lo
   t.like(lone, { action: 'block', ttl_ms: 600_000 });
 });
 
+test('a signal naming its client on a shared address is fused under `ipua:` and enforced; the address stays capped, a lone address keeps `ip:`', (t) => {
+  const f = fusion();
+  const BOT = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.6 Mobile/15E148 Safari/604.1';
+  feed(f.guard, 'ip:198.51.100.2', 3, { requests: 12, api: 12, app_ua: 12, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'] });
+  const burst = (subject: SubjectKey, at: number): Signal => ({ ...signal(subject, 'block', 8, at), detector: 'address-bursts/login_loop', user_agent: BOT });
+  const [client] = fuse(f, burst('ip:198.51.100.2', T0 + 3_000));
+  t.like(client, { subject: `ipua:198.51.100.2 ${BOT}`, action: 'challenge', score: 8, ttl_ms: 300_000 }, 'at most client_max_action: others behind the address may send the same user agent');
+  t.is(client?.detectors.some((finding) => finding.id === 'collateral-guard'), false, 'not capped: it stops one client');
+  t.deepEqual(fuse(f, burst('ip:198.51.100.2', T0 + 4_000)), [], 'the client verdict is active: no re-emission');
+  const [address] = fuse(f, signal('ip:198.51.100.2', 'challenge', 20, T0 + 4_000));
+  t.like(address, { subject: 'ip:198.51.100.2', action: 'log' }, 'a window over the address names no client: capped as before');
+  const [lone] = fuse(f, burst('ip:198.51.100.7', T0 + 3_000));
+  t.like(lone, { subject: 'ip:198.51.100.7', action: 'block' }, 'nobody shares it: the address itself');
+  const blocking = fusion({ client_max_action: 'block' });
+  feed(blocking.guard, 'ip:198.51.100.2', 3, { requests: 12, api: 12, app_ua: 12, uas: ['okhttp/4.12.0', 'okhttp/4.11.0'] });
+  t.like(fuse(blocking, burst('ip:198.51.100.2', T0 + 3_000))[0], { subject: `ipua:198.51.100.2 ${BOT}`, action: 'block', ttl_ms: 600_000 });
+});
+
 test('population verdicts live population_ttl_ms (escalation included) and are renewed by signals in the last half of it', (t) => {
   const f = fusion();
   const subject: SubjectKey = 'asn:64500';

@@ -58,8 +58,8 @@
  *    identity). What it assumes: people behind one address use different
  *    browsers and app versions (they do: versions, platforms, the app's builds); a NAT exit
  *    whose users all send one identical user agent is left to `volumetric`'s route mix. The
- *    attack on a shared address is left to verdicts on its own identity (a tool's JA4) or is not
- *    enforceable from logs (an edge-side session check would be).
+ *    attack on a shared address is left to verdicts on its own identity (a tool's JA4), and to
+ *    `ipua:` verdicts on the one client a per-request detector judged there (see Fusion).
  *
  * What stays enforceable: networks without human evidence, tool fingerprints, automation user
  * agents, browser user agents over a library's TLS (the JA4, not the user-agent string).

@@ -40,6 +40,12 @@ export const fusionConfigSchema = z
      */
     population_ttl_ms: z.number().int().positive().default(120_000).describe('Most TTL of a verdict on a prefix, ASN, JA4 or user agent (escalation included); renewed while signals arrive.'),
     /**
+     * The strongest action of an `ipua:` verdict (one user agent on an address people share): a
+     * user agent is not a person (every iPhone on one iOS version sends the same Safari string),
+     * and the people behind the NAT exit who send the bot's pass a challenge.
+     */
+    client_max_action: z.enum(['log', 'challenge', 'block']).default('challenge').describe('Strongest action of an `ipua:` verdict (one user agent on a shared address): others behind the address may send the same user agent.'),
+    /**
      * Collateral guard: a prefix, ASN, JA4 or user agent that carries humans (evidence: browsers
      * rendering pages, returning app users, successful logins; or, for user agents and JA4s, the
      * identity of a browser or of the app) gets verdicts capped at `log` (the attack is left to

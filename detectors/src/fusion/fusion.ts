@@ -28,18 +28,28 @@
  * way. A capped verdict names the guard (`collateral-guard`, evidence `ground`: 1 human evidence
  * seen, 2 a human client's identity, 3 a shared address).
  *
+ * Clients on a shared address: a signal about an address that names the client it judged (its
+ * user agent: a burst of failed logins, an exploit probe, a tool's header) is fused under
+ * `ipua:<ip> <user agent>` instead while the guard finds the address shared, and that verdict is
+ * enforced: it stops the brute-force run on a carrier's NAT exit, not the app users behind it.
+ * It is a verdict about one client (TTLs and renewals as for `ip:`), at most `client_max_action`
+ * (challenge): a user agent is not a person (every iPhone on one iOS version sends the same
+ * Safari string), and someone behind the address who sends exactly the bot's passes a challenge.
+ * Signals about the address's traffic as a whole (windows, rotating user agents) stay on `ip:`
+ * and capped.
+ *
  * Safelisted subjects (configured CIDRs/ASNs/JA4s, private ranges) are never given a verdict:
  * their signals are counted as discarded `safelisted`.
  *
  * State: one entry per subject in a BoundedMap (LRU); flush drops entries idle for longer than
  * offence_memory_ms, walking from the least recently used and stopping at the first live one.
  */
-import { ACTION_RANK, type ComponentMetrics, type DetectorFinding, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
+import { ACTION_RANK, ipuaSubject, type ComponentMetrics, type DetectorFinding, type SubjectKey, type Verdict, type VerdictAction } from '@botsieve/core';
 import type { Signal } from '../engine/signal.js';
 import type { Safelist } from '../safelist/index.js';
 import { BoundedMap } from '../sketch/index.js';
 import { verdictId } from '../verdict-id.js';
-import { CollateralGuard } from './collateral-guard.js';
+import { CollateralGuard, INHABITED } from './collateral-guard.js';
 import type { FusionConfig } from './config.js';
 
 /** Names the guard in a verdict it capped. */
@@ -136,10 +146,13 @@ export class Fusion {
   private one(signal: Signal): Verdict | null {
     const config = this.config;
     const at = signal.at;
-    let state = this.subjects.get(signal.subject);
+    let subject = signal.subject;
+    // One client on an address people share: the verdict is about that client (see the file comment).
+    if (signal.user_agent !== undefined && subject.startsWith('ip:') && this.guard.inhabited(subject, at) === INHABITED.shared) subject = ipuaSubject(subject.slice(3), signal.user_agent);
+    let state = this.subjects.get(subject);
     if (state === undefined) {
       state = new SubjectState();
-      this.subjects.set(signal.subject, state);
+      this.subjects.set(subject, state);
     }
     if (at > state.lastSignalAt) state.lastSignalAt = at;
     const signals = state.signals;
@@ -163,10 +176,12 @@ export class Fusion {
     let rank = score <= config.block_score_max ? 3 : score <= config.challenge_score_max ? 2 : 1;
     if (rank === 3 && strongest < 3 && challengers < config.block_needs_challengers) rank = 2;
     if (rank < strongest) rank = strongest;
+    const client = subject !== signal.subject;
+    if (client && rank > ACTION_RANK[config.client_max_action]) rank = ACTION_RANK[config.client_max_action];
     // Humans behind this prefix/ASN/JA4: report, never enforce the aggregate.
-    const population = !signal.subject.startsWith('ip:');
+    const population = !subject.startsWith('ip:') && !subject.startsWith('ipua:');
     let ground = 0;
-    if (rank >= 2) ground = this.guard.inhabited(signal.subject, at);
+    if (rank >= 2) ground = this.guard.inhabited(subject, at);
     if (ground !== 0) {
       this.metrics.discarded(FUSION_DISCARD.collateral);
       rank = 1;
@@ -202,7 +217,7 @@ export class Fusion {
       detectors.push({ id: 'fusion', score, evidence: { detectors: ids.length, offences: state.offences, ttl_multiplier: multiplier } });
     }
     if (ground !== 0) detectors.push({ id: COLLATERAL_GUARD, score, evidence: { ground } });
-    return { id: verdictId(signal.subject, at, action, ids), subject: signal.subject, action, score, ttl_ms: ttl, decided_at: at, detectors };
+    return { id: verdictId(subject, at, action, ids), subject, action, score, ttl_ms: ttl, decided_at: at, detectors };
   }
 }
 

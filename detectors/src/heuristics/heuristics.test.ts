@@ -32,9 +32,10 @@ function hit(d: HeuristicsDetector, ip: string, ts: number, features: Partial<Ev
 
 const loginRule = { rules: [{ id: 'login', expression: 'http.request.uri.path eq "/login"', score: 10, action: 'block' }], cooldown_ms: 10_000 };
 
-test('a signal names the rule that fired and carries numbers only', (t) => {
+test('a signal names the rule that fired and carries numbers only, and the client it judged', (t) => {
   const [signal] = hit(detector(loginRule), '192.0.2.1', T0);
-  t.deepEqual(signal, { subject: 'ip:192.0.2.1', at: T0, detector: 'h/login', score: 10, action: 'block', evidence: { matches: 1, rule_index: 0, bot_score: 5 } });
+  const user_agent = makeEvent().user_agent;
+  t.deepEqual(signal, { subject: 'ip:192.0.2.1', at: T0, detector: 'h/login', score: 10, action: 'block', evidence: { matches: 1, rule_index: 0, bot_score: 5 }, user_agent });
   const noScore = detector(loginRule).process(makeEvent({ path: '/login' }), defaultFeatures(makeEvent()));
   t.deepEqual(noScore[0]?.evidence, { matches: 1, rule_index: 0 });
 });
@@ -49,6 +50,9 @@ test('subjects: prefix, asn and ja4 rules; events without that subject are skipp
   });
   const event = makeEvent({ ip: '2001:db8:1:2::9', prefix: '2001:db8:1:2::/64', asn: 0, ja4: 't13d1516h2_8daaf6152771_02713d6af862' });
   t.deepEqual(d.process(event, defaultFeatures(event)).map((s) => s.subject), ['prefix:2001:db8:1:2::/64', 'ja4:t13d1516h2_8daaf6152771_02713d6af862']);
+  const later = d.process({ ...event, timestamp_ms: event.timestamp_ms + 600_000 }, defaultFeatures(event));
+  t.is(later.length, 2);
+  t.true(later.every((s) => s.user_agent === undefined), 'a rule on a population names no client');
 });
 
 test('reconfigure swaps rules at runtime and keeps the cooldowns of rules that stay', (t) => {

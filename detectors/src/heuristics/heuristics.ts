@@ -152,6 +152,8 @@ export class HeuristicsDetector implements EventDetector<HeuristicsConfig> {
     const evidence: Record<string, number> = { matches, rule_index: rule.index };
     if (event.bot_score !== null) evidence.bot_score = event.bot_score;
     const signal: Signal = { subject: `${rule.subject}:${value}` as SubjectKey, at: ts, detector: rule.detector, score: rule.score, action: rule.action, evidence };
+    // A header rule judges the request's client: on an address, that user agent (see Signal.user_agent).
+    if (rule.subject === 'ip') signal.user_agent = event.user_agent;
     if (out === null) return [signal];
     out.push(signal);
     return out;
