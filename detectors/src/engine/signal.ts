@@ -28,8 +28,9 @@ export interface Signal {
   /**
    * The user agent of the client the conclusion is about, on an `ip:` signal whose detector judged
    * one request's client (a burst, a signature, a header rule), not the address's traffic as a
-   * whole. Fusion turns such a signal into one about `ipua:<ip> <user agent>` when people share
-   * the address (see Fusion), so that the verdict stops that client and not them. Absent
+   * whole. Fusion turns such a signal, when it recommends `block`, into one about `ipua:<ip>
+   * <user agent>` when people share the address (see Fusion), so that the verdict stops that
+   * client and not them. Absent
    * otherwise: windows over an address's traffic, and rules about rotating user agents.
    */
   user_agent?: string;

@@ -146,6 +146,8 @@ test('a signal naming its client on a shared address is fused under `ipua:` and 
   t.deepEqual(fuse(f, burst('ip:198.51.100.2', T0 + 4_000)), [], 'the client verdict is active: no re-emission');
   const [address] = fuse(f, signal('ip:198.51.100.2', 'challenge', 20, T0 + 4_000));
   t.like(address, { subject: 'ip:198.51.100.2', action: 'log' }, 'a window over the address names no client: capped as before');
+  const doubt: Signal = { ...signal('ip:198.51.100.2', 'challenge', 15, T0 + 5_000), detector: 'heuristics/ua_ja4_mismatch', user_agent: BOT };
+  t.like(fuse(f, doubt)[0], { subject: 'ip:198.51.100.2', action: 'log' }, 'one request\'s doubt (challenge) about the client stays on the address, capped: the people sending its user agent would meet it');
   const [lone] = fuse(f, burst('ip:198.51.100.7', T0 + 3_000));
   t.like(lone, { subject: 'ip:198.51.100.7', action: 'block' }, 'nobody shares it: the address itself');
   const blocking = fusion({ client_max_action: 'block' });

@@ -29,9 +29,12 @@
  * seen, 2 a human client's identity, 3 a shared address).
  *
  * Clients on a shared address: a signal about an address that names the client it judged (its
- * user agent: a burst of failed logins, an exploit probe, a tool's header) is fused under
- * `ipua:<ip> <user agent>` instead while the guard finds the address shared, and that verdict is
- * enforced: it stops the brute-force run on a carrier's NAT exit, not the app users behind it.
+ * user agent: a burst of failed logins, an exploit probe, a fake crawler) and recommends `block`
+ * is fused under `ipua:<ip> <user agent>` instead while the guard finds the address shared, and
+ * that verdict is enforced: it stops the brute-force run on a carrier's NAT exit, not the app
+ * users behind it. Weaker signals (one request's doubt, such as a user agent over another
+ * client's TLS) stay on `ip:`, capped: on a NAT exit the people who send the same user agent
+ * (every iPhone on one iOS version) would meet them for a single request of a bot's.
  * It is a verdict about one client (TTLs and renewals as for `ip:`), at most `client_max_action`
  * (challenge): a user agent is not a person (every iPhone on one iOS version sends the same
  * Safari string), and someone behind the address who sends exactly the bot's passes a challenge.
@@ -148,7 +151,7 @@ export class Fusion {
     const at = signal.at;
     let subject = signal.subject;
     // One client on an address people share: the verdict is about that client (see the file comment).
-    if (signal.user_agent !== undefined && subject.startsWith('ip:') && this.guard.inhabited(subject, at) === INHABITED.shared) subject = ipuaSubject(subject.slice(3), signal.user_agent);
+    if (signal.user_agent !== undefined && signal.action === 'block' && subject.startsWith('ip:') && this.guard.inhabited(subject, at) === INHABITED.shared) subject = ipuaSubject(subject.slice(3), signal.user_agent);
     let state = this.subjects.get(subject);
     if (state === undefined) {
       state = new SubjectState();
